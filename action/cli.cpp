@@ -1,0 +1,132 @@
+#include "action/cli.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include "action/plan_command.hpp"
+#include "core/runner.hpp"
+
+#ifndef DEPLOY_ACTION_VERSION
+#define DEPLOY_ACTION_VERSION "0.0.0-dev"
+#endif
+
+namespace deploy::action {
+namespace {
+
+constexpr const char* kUsage = R"(deploy-action: safe, gated, auditable deployments for GitHub Actions.
+
+Usage:
+  deploy-action plan --config FILE --environment NAME [--ref REF]
+      Validate the config and print the gates and stages a deploy of NAME would run, in order,
+      with their timeouts and traffic steps. Exits 1 and prints FILE:LINE:COL errors when the
+      config is invalid.
+  deploy-action --help | --version
+
+As a container action (no arguments), it reads its inputs from the runner (INPUT_*):
+  mode          plan (deploy and rollback are being built)
+  environment   the environment to deploy (required)
+  config        path of the config in the workspace (default .github/deploy.yml)
+  ref           the ref to release (default: the ref that triggered the workflow)
+)";
+
+int usage_error(const std::string& message) {
+  std::cerr << "deploy-action: " << message << "\n(run 'deploy-action --help' for usage)\n";
+  return 2;
+}
+
+// Parses `--name value` and `--name=value` options of one subcommand.
+struct OptionParser {
+  const std::vector<std::string>& args;
+  std::size_t index;
+  std::string error;
+
+  std::optional<std::pair<std::string, std::string>> next() {
+    if (index >= args.size()) return std::nullopt;
+    const std::string& arg = args[index++];
+    if (arg.rfind("--", 0) != 0) {
+      error = "unexpected argument '" + arg + "'";
+      return std::nullopt;
+    }
+    if (auto eq = arg.find('='); eq != std::string::npos) return std::pair{arg.substr(0, eq), arg.substr(eq + 1)};
+    if (index >= args.size()) {
+      error = "option " + arg + " needs a value";
+      return std::nullopt;
+    }
+    return std::pair{arg, args[index++]};
+  }
+};
+
+int plan_from_args(const std::vector<std::string>& args) {
+  PlanOptions options;
+  options.config_path = ".github/deploy.yml";
+  OptionParser parser{args, 1, {}};
+  while (auto option = parser.next()) {
+    const auto& [name, value] = *option;
+    if (name == "--config") options.config_path = value;
+    else if (name == "--environment") options.environment = value;
+    else if (name == "--ref") options.ref = value;
+    else return usage_error("plan: unknown option " + name + " (known: --config, --environment, --ref)");
+  }
+  if (!parser.error.empty()) return usage_error("plan: " + parser.error);
+  if (options.environment.empty()) return usage_error("plan: --environment NAME is required");
+  return run_plan(options);
+}
+
+// The ref the workflow run is for: GITHUB_REF (refs/tags/v1.2.0, refs/heads/main).
+int run_as_action(const runner::Environment& env) {
+  const std::string mode = runner::get_input(env, "mode").empty() ? "deploy" : runner::get_input(env, "mode");
+  auto environment = runner::get_required_input(env, "environment", "production");
+  if (!environment) {
+    std::cout << runner::annotation_command(runner::AnnotationLevel::error, environment.error().message) << "\n";
+    return 1;
+  }
+  PlanOptions options;
+  options.environment = *environment;
+  options.config_path = runner::get_input(env, "config");
+  if (options.config_path.empty()) options.config_path = ".github/deploy.yml";
+  // The runner mounts the workspace and starts the container in it; a relative path is resolved
+  // against GITHUB_WORKSPACE so the action works whatever the working directory.
+  if (auto workspace = env("GITHUB_WORKSPACE"); workspace && std::filesystem::path(options.config_path).is_relative()) {
+    options.config_path = (std::filesystem::path(*workspace) / options.config_path).string();
+  }
+  options.ref = runner::get_input(env, "ref");
+  if (options.ref.empty()) options.ref = env("GITHUB_REF").value_or("");
+
+  if (mode == "plan") return run_plan_in_runner(options, env);
+  if (mode == "deploy" || mode == "rollback") {
+    std::cout << runner::annotation_command(
+                     runner::AnnotationLevel::error,
+                     "mode '" + mode + "' is not available in this version of deploy-action yet; use mode: plan")
+              << "\n";
+    return 1;
+  }
+  std::cout << runner::annotation_command(runner::AnnotationLevel::error,
+                                          "input 'mode' is '" + mode + "'; expected deploy, rollback or plan")
+            << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    auto env = runner::process_environment();
+    if (env("GITHUB_ACTIONS") || env("INPUT_ENVIRONMENT") || env("INPUT_MODE")) return run_as_action(env);
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string& command = args[0];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (command == "--version") {
+    std::cout << "deploy-action " << DEPLOY_ACTION_VERSION << "\n";
+    return 0;
+  }
+  if (command == "plan") return plan_from_args(args);
+  return usage_error("unknown command '" + command + "'");
+}
+
+}  // namespace deploy::action

@@ -1,0 +1,145 @@
+// deploy-action plan as users run it: the real binary, a real config file, its exit code and output.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "core/process.hpp"
+#include "core/runner.hpp"
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string output;
+};
+
+Run run_action(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  deploy::process::Spec spec;
+  spec.argv = {DEPLOY_ACTION_BINARY};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.env = std::move(env);
+  // Outside a runner unless the test says otherwise.
+  spec.unset_env = {"GITHUB_ACTIONS", "INPUT_MODE", "INPUT_ENVIRONMENT", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"};
+  spec.timeout = std::chrono::seconds{30};
+  Run run;
+  auto result = deploy::process::run(spec, [&](const std::string& line) { run.output += line + "\n"; });
+  REQUIRE(result.end == deploy::process::Result::End::exited);
+  run.exit_code = result.exit_code;
+  return run;
+}
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() /
+           ("action-plan-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string write(const std::string& name, const std::string& text) const {
+    auto file = path / name;
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file) << text;
+    return file.string();
+  }
+};
+
+const std::string kExample = std::string(DEPLOY_SOURCE_DIR) + "/examples/deploy.yml";
+
+}  // namespace
+
+TEST_CASE("plan prints the production plan of the example config") {
+  auto run = run_action({"plan", "--config", kExample, "--environment", "production"});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(run.output.find("Plan for production") == 0);
+  CHECK(run.output.find("Gates (all must pass before any stage runs):") != std::string::npos);
+  CHECK(run.output.find("approvals: 2 distinct approvals") != std::string::npos);
+  CHECK(run.output.find("deploy @ 5% traffic") != std::string::npos);
+  CHECK(run.output.find("deploy @ 25% traffic") != std::string::npos);
+  CHECK(run.output.find("deploy @ 5% traffic") < run.output.find("deploy @ 25% traffic"));
+  CHECK(run.output.find("On failure: roll back automatically") != std::string::npos);
+}
+
+TEST_CASE("a misspelt key is reported with file, line, column, key and the suggestion") {
+  TempDir dir;
+  const std::string path = dir.write("deploy.yml", R"(version: 1
+environments:
+  production:
+    on: { tags: ["v*"] }
+    approvals:
+      requird: 2
+stages:
+  - name: deploy
+    run: ./deploy.sh
+)");
+  auto run = run_action({"plan", "--config", path, "--environment", "production"});
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(run.output.find(path + ":6:7: error: environments.production.approvals.requird") != std::string::npos);
+  CHECK(run.output.find("did you mean 'required'?") != std::string::npos);
+}
+
+TEST_CASE("bad invocations name the problem") {
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string says;
+  };
+  const Case cases[] = {
+      {{"plan", "--config", kExample}, 2, "--environment NAME is required"},
+      {{"plan", "--config", kExample, "--environment", "prod"}, 1, "known environments: staging, production"},
+      {{"plan", "--config", "/nonexistent/deploy.yml", "--environment", "production"}, 1,
+       "/nonexistent/deploy.yml: error: cannot read the config file"},
+      {{"plan", "--bogus", "x"}, 2, "unknown option --bogus"},
+      {{"frobnicate"}, 2, "unknown command 'frobnicate'"},
+      {{"--help"}, 0, "deploy-action plan --config FILE --environment NAME"},
+      {{"--version"}, 0, "deploy-action "},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.says);
+    auto run = run_action(c.args);
+    INFO(run.output);
+    CHECK(run.exit_code == c.exit_code);
+    CHECK(run.output.find(c.says) != std::string::npos);
+  }
+}
+
+TEST_CASE("as a container action, mode plan reads INPUT_* and writes outputs the runner can parse") {
+  TempDir dir;
+  const std::string output_file = dir.write("output", "");
+  const std::string summary_file = dir.write("summary", "");
+  auto run = run_action({}, {{"GITHUB_ACTIONS", "true"},
+                             {"INPUT_MODE", "plan"},
+                             {"INPUT_ENVIRONMENT", "production"},
+                             {"INPUT_CONFIG", "examples/deploy.yml"},
+                             {"GITHUB_WORKSPACE", DEPLOY_SOURCE_DIR},
+                             {"GITHUB_REF", "refs/tags/v1.2.0"},
+                             {"GITHUB_OUTPUT", output_file},
+                             {"GITHUB_STEP_SUMMARY", summary_file}});
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(run.output.find("Plan for production at refs/tags/v1.2.0") == 0);
+
+  std::ifstream out(output_file);
+  std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  auto entries = deploy::runner::parse_file_commands(text);
+  REQUIRE(entries.ok());
+  REQUIRE(entries->size() == 1);
+  CHECK((*entries)[0].name == "status");
+  CHECK((*entries)[0].value == "planned");
+
+  std::ifstream summary(summary_file);
+  std::string markdown((std::istreambuf_iterator<char>(summary)), std::istreambuf_iterator<char>());
+  CHECK(markdown.find("### deploy-action plan for production") == 0);
+}
+
+TEST_CASE("as a container action, a missing environment input is an error annotation") {
+  auto run = run_action({}, {{"GITHUB_ACTIONS", "true"}, {"INPUT_MODE", "plan"}});
+  CHECK(run.exit_code == 1);
+  CHECK(run.output.rfind("::error::", 0) == 0);
+  CHECK(run.output.find("environment") != std::string::npos);
+}
