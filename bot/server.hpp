@@ -1,0 +1,56 @@
+// The HTTP server: Boost.Beast, asynchronous, one io_context per thread. One acceptor hands each
+// new connection to the next thread's io_context in turn; from then on the connection lives on
+// that thread alone, and each request is handled inline there (no hop to another thread: the store
+// batches concurrent commits from all threads into one transaction).
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bot/routes.hpp"
+#include "bot/settings.hpp"
+
+namespace deploy::bot {
+
+struct ServerOptions {
+  ListenAddress listen;
+  unsigned threads = 1;
+  std::chrono::milliseconds header_timeout{10'000};  // also how long an idle keep-alive connection stays
+  std::chrono::milliseconds body_timeout{30'000};    // reading the body, and writing the response
+  std::chrono::milliseconds shutdown_grace{10'000};  // in-flight requests get this long to finish
+};
+
+class Server {
+ public:
+  // Binds and listens. Throws std::system_error (with the address) when it cannot.
+  Server(ServerOptions options, Routes& routes);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The address actually bound (the real port when asked for port 0).
+  boost::asio::ip::tcp::endpoint endpoint() const;
+
+  // Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish (up to
+  // shutdown_grace), closes idle connections and returns.
+  void run();
+
+  struct Shared;  // what sessions see of the server
+
+ private:
+  void accept();
+
+  ServerOptions options_;
+  std::shared_ptr<Shared> shared_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::size_t next_context_ = 0;
+};
+
+}  // namespace deploy::bot

@@ -1,0 +1,106 @@
+#include "bot/settings.hpp"
+
+#include <charconv>
+
+namespace deploy::bot {
+namespace {
+
+Error listen_error(std::string_view text, std::string_view why) {
+  return Error{"invalid_listen_address", "listen address \"" + std::string(text) + "\" " + std::string(why) +
+                                             "; expected HOST:PORT, e.g. 0.0.0.0:8080 or [::1]:8080"};
+}
+
+std::string value_or_empty(const EnvLookup& env, std::string_view name) {
+  auto value = env(name);
+  return value ? *value : std::string();
+}
+
+}  // namespace
+
+Result<ListenAddress> parse_listen(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return listen_error(text, "has no port");
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return listen_error(text, "has an IPv6 host without brackets");
+  }
+  if (host.empty()) return listen_error(text, "has no host");
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    return listen_error(text, "has a port that is not a number from 0 to 65535");
+  }
+  return ListenAddress{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigned hardware_threads) {
+  Settings s;
+  s.webhook_secret = value_or_empty(env, "WEBHOOK_SECRET");
+  if (s.webhook_secret.empty()) {
+    return Error{"webhook_secret_missing",
+                 "WEBHOOK_SECRET is not set or empty: set it to the secret configured for the GitHub webhook "
+                 "(deploy-bot refuses unsigned deliveries, so it will not start without one)"};
+  }
+
+  std::string listen = flags.listen ? *flags.listen : value_or_empty(env, "DEPLOY_BOT_LISTEN");
+  if (!listen.empty()) {
+    auto parsed = parse_listen(listen);
+    if (!parsed) return parsed.error();
+    s.listen = *parsed;
+  }
+
+  if (flags.store) {
+    s.store_path = *flags.store;
+  } else if (auto store = env("DEPLOY_BOT_STORE"); store && !store->empty()) {
+    s.store_path = *store;
+  }
+
+  s.threads = hardware_threads == 0 ? 1 : hardware_threads;
+  if (auto threads = env("DEPLOY_BOT_THREADS"); threads && !threads->empty()) {
+    unsigned n = 0;
+    const auto [end, ec] = std::from_chars(threads->data(), threads->data() + threads->size(), n);
+    if (ec != std::errc() || end != threads->data() + threads->size() || n == 0 || n > 1024) {
+      return Error{"invalid_threads", "DEPLOY_BOT_THREADS=\"" + *threads + "\" is not a number from 1 to 1024"};
+    }
+    s.threads = n;
+  }
+
+  if (auto url = env("GITHUB_API_URL"); url && !url->empty()) {
+    if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0) {
+      return Error{"invalid_github_api_url",
+                   "GITHUB_API_URL=\"" + *url + "\" must start with https:// (or http:// for a loopback test server)"};
+    }
+    s.github_api_url = *url;
+  }
+  s.github_token = value_or_empty(env, "GITHUB_TOKEN");
+  s.github_app_id = value_or_empty(env, "GITHUB_APP_ID");
+  s.github_app_private_key_path = value_or_empty(env, "GITHUB_APP_PRIVATE_KEY_PATH");
+  if (!s.github_token.empty() && !s.github_app_id.empty()) {
+    return Error{"github_credentials_conflict",
+                 "both GITHUB_TOKEN and GITHUB_APP_ID are set: use a token or an App, not both"};
+  }
+  if (s.github_app_id.empty() != s.github_app_private_key_path.empty()) {
+    return Error{"github_app_incomplete",
+                 "GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_PATH go together: set both to run as a GitHub App"};
+  }
+  return s;
+}
+
+const std::vector<EnvVarHelp>& environment_help() {
+  static const std::vector<EnvVarHelp> help = {
+      {"WEBHOOK_SECRET", "required; the GitHub webhook secret (X-Hub-Signature-256 key)"},
+      {"DEPLOY_BOT_LISTEN", "HOST:PORT to listen on (default 0.0.0.0:8080; --listen overrides)"},
+      {"DEPLOY_BOT_STORE", "SQLite store file (default ./deploy-bot.sqlite3; --store overrides)"},
+      {"DEPLOY_BOT_THREADS", "server threads (default: the number of CPUs)"},
+      {"GITHUB_API_URL", "GitHub REST API base (default https://api.github.com)"},
+      {"GITHUB_TOKEN", "a token to call GitHub with (or use the App variables)"},
+      {"GITHUB_APP_ID", "the GitHub App's id (with GITHUB_APP_PRIVATE_KEY_PATH)"},
+      {"GITHUB_APP_PRIVATE_KEY_PATH", "the App's private key, PEM (PKCS#1 or PKCS#8)"},
+  };
+  return help;
+}
+
+}  // namespace deploy::bot

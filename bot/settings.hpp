@@ -1,0 +1,56 @@
+// deploy-bot's configuration: environment variables (secrets only ever from there) with flag
+// overrides for the non-secret ones. Pure: the environment is passed in as a lookup function.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace deploy::bot {
+
+struct ListenAddress {
+  std::string host;        // an IP literal or a name; "0.0.0.0" = every IPv4 interface
+  std::uint16_t port = 0;  // 0 = any free port (the bot prints the one it got)
+};
+
+// "HOST:PORT" or "[IPV6]:PORT". Error code: "invalid_listen_address".
+Result<ListenAddress> parse_listen(std::string_view text);
+
+struct Settings {
+  ListenAddress listen{"0.0.0.0", 8080};
+  std::string store_path = "./deploy-bot.sqlite3";
+  std::string webhook_secret;
+  std::string github_api_url = "https://api.github.com";
+  std::string github_token;               // a static token, or empty when the App is used
+  std::string github_app_id;              // with github_app_private_key_path
+  std::string github_app_private_key_path;
+  unsigned threads = 1;
+};
+
+struct Flags {
+  std::optional<std::string> listen;  // --listen
+  std::optional<std::string> store;   // --store
+};
+
+// Returns the value of an environment variable, nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// Error codes: "webhook_secret_missing", "invalid_listen_address", "invalid_threads",
+// "github_credentials_conflict" (GITHUB_TOKEN and GITHUB_APP_ID both set),
+// "github_app_incomplete" (one of GITHUB_APP_ID / GITHUB_APP_PRIVATE_KEY_PATH without the other),
+// "invalid_github_api_url". The key file itself is read and checked by the caller (I/O).
+Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigned hardware_threads);
+
+// One line per variable and flag, for --help.
+struct EnvVarHelp {
+  std::string_view name;
+  std::string_view help;
+};
+const std::vector<EnvVarHelp>& environment_help();
+
+}  // namespace deploy::bot

@@ -1,0 +1,451 @@
+// deploy-bot's ingest side end to end: the real binary as a child process on a loopback port 0,
+// real signed requests over HTTP, and the store read back with core/store once the bot is gone.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/http_client.hpp"
+#include "core/process.hpp"
+#include "core/store.hpp"
+#include "core/webhook.hpp"
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+namespace http = deploy::http;
+namespace proc = deploy::process;
+namespace store = deploy::store;
+
+namespace {
+
+const std::string kSecret = "e2e-webhook-secret";
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() / ("bot-ingest-test-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(counter_++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  fs::path db() const { return path_ / "bot.sqlite3"; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// The decimal number right after `marker` in `line`, if any.
+std::optional<int> number_after(const std::string& line, const std::string& marker) {
+  const auto at = line.find(marker);
+  if (at == std::string::npos) return std::nullopt;
+  std::size_t i = at + marker.size();
+  int value = 0;
+  bool any = false;
+  for (; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i, any = true) value = value * 10 + (line[i] - '0');
+  return any ? std::optional<int>(value) : std::nullopt;
+}
+
+// The bot as a child process: started on port 0, its output collected line by line.
+class Bot {
+ public:
+  explicit Bot(const fs::path& store_path, std::map<std::string, std::string> env = {{"WEBHOOK_SECRET", kSecret}}) {
+    spec_.argv = {DEPLOY_BOT_BINARY, "serve", "--listen", "127.0.0.1:0", "--store", store_path.string()};
+    spec_.unset_env = {"WEBHOOK_SECRET", "DEPLOY_BOT_LISTEN", "DEPLOY_BOT_STORE", "GITHUB_TOKEN", "GITHUB_APP_ID",
+                       "GITHUB_APP_PRIVATE_KEY_PATH"};
+    spec_.env = std::move(env);
+    spec_.env.emplace("DEPLOY_BOT_THREADS", "2");
+    spec_.timeout = 120s;  // a hung bot fails the test instead of hanging it
+    thread_ = std::thread([this] {
+      auto result = proc::run(spec_, [this](const std::string& line) {
+        std::lock_guard lock(mutex_);
+        lines_.push_back(line);
+        changed_.notify_all();
+      });
+      std::lock_guard lock(mutex_);
+      result_ = result;
+      changed_.notify_all();
+    });
+  }
+  ~Bot() {
+    if (pid_ > 0 && !finished()) ::kill(pid_, SIGKILL);
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Waits for the "listening" line and the pid in the start log line; false if the bot exited.
+  bool wait_listening() {
+    std::unique_lock lock(mutex_);
+    const bool ok = changed_.wait_until(lock, std::chrono::steady_clock::now() + 30s, [&] {
+      if (result_) return true;
+      for (const auto& line : lines_) {
+        if (auto port = number_after(line, "deploy-bot listening on http://127.0.0.1:")) port_ = *port;
+        if (auto pid = number_after(line, "\"pid\":")) pid_ = *pid;
+      }
+      return port_ != 0 && pid_ != 0;
+    });
+    return ok && !result_;
+  }
+
+  proc::Result wait_exit() {
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard lock(mutex_);
+    return result_.value();
+  }
+  bool finished() {
+    std::lock_guard lock(mutex_);
+    return result_.has_value();
+  }
+  void signal(int sig) const { ::kill(pid_, sig); }
+  std::string output() {
+    std::lock_guard lock(mutex_);
+    std::string all;
+    for (const auto& line : lines_) all += line + "\n";
+    return all;
+  }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+
+ private:
+  proc::Spec spec_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> lines_;
+  std::optional<proc::Result> result_;
+  int port_ = 0;
+  pid_t pid_ = 0;
+};
+
+http::Request webhook_request(const Bot& bot, const std::string& event, const std::string& delivery,
+                              const std::string& body, std::optional<std::string> signature = std::nullopt) {
+  http::Request request;
+  request.method = "POST";
+  request.url = bot.url("/webhook");
+  request.headers = {{"Content-Type", "application/json"}};
+  if (!event.empty()) request.headers.emplace_back("X-GitHub-Event", event);
+  if (!delivery.empty()) request.headers.emplace_back("X-GitHub-Delivery", delivery);
+  const std::string sig = signature ? *signature : deploy::webhook::sign(kSecret, body);
+  if (!sig.empty()) request.headers.emplace_back("X-Hub-Signature-256", sig);
+  request.body = body;
+  return request;
+}
+
+http::Response get(http::Client& client, const Bot& bot, const std::string& path, const std::string& method = "GET") {
+  http::Request request;
+  request.method = method;
+  request.url = bot.url(path);
+  return client.send(request);
+}
+
+void stop(Bot& bot) {
+  bot.signal(SIGTERM);
+  const auto result = bot.wait_exit();
+  INFO(bot.output());
+  CHECK(result.end == proc::Result::End::exited);
+  CHECK(result.exit_code == 0);
+}
+
+std::string accepted(const std::string& delivery, const std::string& status) {
+  return nlohmann::json{{"delivery", delivery}, {"status", status}}.dump() + "\n";
+}
+
+const std::string kPing = R"({"zen":"Keep it logically awesome.","hook_id":1,"repository":{"full_name":"octo/app"}})";
+
+}  // namespace
+
+TEST_CASE("without WEBHOOK_SECRET the bot refuses to start and names the variable") {
+  TempDir dir;
+  for (const auto& env : std::vector<std::map<std::string, std::string>>{{}, {{"WEBHOOK_SECRET", ""}}}) {
+    CAPTURE(env.size());
+    Bot bot(dir.db(), env);
+    CHECK_FALSE(bot.wait_listening());
+    const auto result = bot.wait_exit();
+    CHECK(result.end == proc::Result::End::exited);
+    CHECK(result.exit_code == 78);
+    CHECK(bot.output().find("WEBHOOK_SECRET is not set or empty") != std::string::npos);
+    CHECK(bot.output().find("webhook_secret_missing") != std::string::npos);
+  }
+  CHECK_FALSE(fs::exists(dir.db()));
+}
+
+TEST_CASE("invalid settings refuse to start with the reason code") {
+  TempDir dir;
+  struct Case {
+    std::map<std::string, std::string> env;
+    std::string code;
+  };
+  const std::vector<Case> cases = {
+      {{{"DEPLOY_BOT_THREADS", "0"}}, "invalid_threads"},
+      {{{"DEPLOY_BOT_THREADS", "two"}}, "invalid_threads"},
+      {{{"GITHUB_TOKEN", "t"}, {"GITHUB_APP_ID", "1"}, {"GITHUB_APP_PRIVATE_KEY_PATH", "/k.pem"}},
+       "github_credentials_conflict"},
+      {{{"GITHUB_APP_ID", "1"}}, "github_app_incomplete"},
+      {{{"GITHUB_APP_ID", "1"}, {"GITHUB_APP_PRIVATE_KEY_PATH", "/nonexistent/key.pem"}}, "invalid_private_key"},
+      {{{"GITHUB_API_URL", "ftp://example.com"}}, "invalid_github_api_url"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.code);
+    auto env = c.env;
+    env["WEBHOOK_SECRET"] = kSecret;
+    Bot bot(dir.db(), env);
+    CHECK_FALSE(bot.wait_listening());
+    const auto result = bot.wait_exit();
+    CHECK(result.exit_code == 78);
+    CHECK(bot.output().find("[" + c.code + "]") != std::string::npos);
+  }
+}
+
+TEST_CASE("--help names every command, flag and variable; --version prints the version") {
+  std::string out;
+  proc::Spec spec;
+  spec.argv = {DEPLOY_BOT_BINARY, "--help"};
+  const auto result = proc::run(spec, [&](const std::string& line) { out += line + "\n"; });
+  CHECK(result.succeeded());
+  for (const char* word : {"serve", "--listen", "--store", "--version", "WEBHOOK_SECRET", "DEPLOY_BOT_LISTEN",
+                           "DEPLOY_BOT_STORE", "DEPLOY_BOT_THREADS", "GITHUB_API_URL", "GITHUB_TOKEN", "GITHUB_APP_ID",
+                           "GITHUB_APP_PRIVATE_KEY_PATH"}) {
+    CAPTURE(word);
+    CHECK(out.find(word) != std::string::npos);
+  }
+  std::string version;
+  spec.argv = {DEPLOY_BOT_BINARY, "--version"};
+  CHECK(proc::run(spec, [&](const std::string& line) { version += line; }).succeeded());
+  CHECK(version.rfind("deploy-bot ", 0) == 0);
+}
+
+TEST_CASE("every webhook example, signed, is accepted with 202 and stored once") {
+  TempDir dir;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(DEPLOY_WEBHOOK_EXAMPLES_DIR)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  REQUIRE(files.size() >= 10);
+
+  Bot bot(dir.db());
+  REQUIRE(bot.wait_listening());
+  http::Client client;
+  for (const auto& file : files) {
+    CAPTURE(file.filename().string());
+    const std::string name = file.filename().string();
+    const std::string event = name.substr(0, name.find('.'));
+    const auto response = client.send(webhook_request(bot, event, "example-" + name, read_file(file)));
+    CHECK(response.status == 202);
+    CHECK(response.body == accepted("example-" + name, "queued"));
+  }
+  stop(bot);
+  CHECK(bot.output().find(kSecret) == std::string::npos);  // the secret is never logged
+
+  store::Store db(store::Options{.path = dir.db()});
+  CHECK(db.counts().queued == static_cast<std::int64_t>(files.size()));
+  for (const auto& file : files) {
+    CAPTURE(file.filename().string());
+    const std::string name = file.filename().string();
+    const auto stored = db.delivery("example-" + name);
+    REQUIRE(stored.has_value());
+    const std::string body = read_file(file);
+    CHECK(stored->event == name.substr(0, name.find('.')));
+    CHECK(stored->body == body);
+    CHECK(stored->state == store::DeliveryState::queued);
+    // The fields the worker's queue groups by are extracted exactly.
+    const auto json = nlohmann::json::parse(body);
+    CHECK(stored->action == (json.contains("action") && json["action"].is_string() ? json["action"].get<std::string>() : ""));
+    CHECK(stored->repository == (json.contains("repository") && json["repository"].contains("full_name")
+                                     ? json["repository"]["full_name"].get<std::string>()
+                                     : ""));
+    CHECK(stored->installation_id == (json.contains("installation") && json["installation"].contains("id")
+                                          ? json["installation"]["id"].get<std::int64_t>()
+                                          : 0));
+  }
+}
+
+TEST_CASE("refused deliveries get the right status and reason, and nothing is stored") {
+  TempDir dir;
+  Bot bot(dir.db());
+  REQUIRE(bot.wait_listening());
+  http::Client client;
+
+  struct Case {
+    std::string name;
+    http::Request request;
+    int status;
+    std::string reason;
+  };
+  const std::string other_secret_signature = deploy::webhook::sign("not-the-secret", kPing);
+  std::vector<Case> cases = {
+      {"missing signature", webhook_request(bot, "ping", "r1", kPing, ""), 401, "signature_missing"},
+      {"wrong secret", webhook_request(bot, "ping", "r2", kPing, other_secret_signature), 401, "signature_mismatch"},
+      {"signature of another body", webhook_request(bot, "ping", "r3", kPing, deploy::webhook::sign(kSecret, "{}")), 401,
+       "signature_mismatch"},
+      {"malformed signature", webhook_request(bot, "ping", "r4", kPing, "sha1=abc"), 401, "signature_malformed"},
+      {"bad JSON", webhook_request(bot, "ping", "r5", "{\"zen\":"), 400, "invalid_json"},
+      {"JSON that is not an object", webhook_request(bot, "ping", "r6", "[1,2]"), 400, "payload_not_object"},
+      {"missing X-GitHub-Event", webhook_request(bot, "", "r7", kPing), 400, "event_header_missing"},
+      {"missing X-GitHub-Delivery", webhook_request(bot, "ping", "", kPing), 400, "delivery_header_invalid"},
+      {"oversize body (25 MiB + 1)", webhook_request(bot, "ping", "r9", std::string(25 * 1024 * 1024 + 1, ' ')), 413,
+       "body_too_large"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const auto response = client.send(c.request);
+    CHECK(response.status == c.status);
+    const auto json = nlohmann::json::parse(response.body, nullptr, false);
+    REQUIRE(json.is_object());
+    CHECK(json.value("error", "") == c.reason);
+  }
+  // Still serving after all of that.
+  CHECK(get(client, bot, "/healthz").status == 200);
+  stop(bot);
+
+  store::Store db(store::Options{.path = dir.db()});
+  const auto counts = db.counts();
+  CHECK(counts.queued + counts.running + counts.done + counts.failed + counts.ignored == 0);
+  for (const char* id : {"r1", "r2", "r3", "r4", "r5", "r6", "r7", "r9"}) CHECK_FALSE(db.delivery(id).has_value());
+}
+
+TEST_CASE("the same delivery ID twice: the second is a duplicate and there is one row") {
+  TempDir dir;
+  Bot bot(dir.db());
+  REQUIRE(bot.wait_listening());
+  http::Client client;
+  auto first = client.send(webhook_request(bot, "ping", "dup-1", kPing));
+  CHECK(first.status == 202);
+  CHECK(first.body == accepted("dup-1", "queued"));
+  auto second = client.send(webhook_request(bot, "ping", "dup-1", kPing));
+  CHECK(second.status == 202);
+  CHECK(second.body == accepted("dup-1", "duplicate"));
+  stop(bot);
+
+  store::Store db(store::Options{.path = dir.db()});
+  CHECK(db.counts().queued == 1);
+  CHECK(db.delivery("dup-1").has_value());
+}
+
+TEST_CASE("healthz, readyz, metrics, unknown paths and wrong methods") {
+  TempDir dir;
+  Bot bot(dir.db());
+  REQUIRE(bot.wait_listening());
+  http::Client client;
+
+  REQUIRE(client.send(webhook_request(bot, "ping", "m-1", kPing)).status == 202);
+  REQUIRE(client.send(webhook_request(bot, "ping", "m-1", kPing)).status == 202);
+  REQUIRE(client.send(webhook_request(bot, "no_such_event", "m-2", kPing)).status == 202);
+  REQUIRE(client.send(webhook_request(bot, "ping", "m-3", kPing, "")).status == 401);
+
+  const auto health = get(client, bot, "/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.body == "{\"status\":\"ok\"}\n");
+  const auto ready = get(client, bot, "/readyz");
+  CHECK(ready.status == 200);
+  CHECK(ready.body == "{\"status\":\"ready\"}\n");
+  CHECK(get(client, bot, "/nope").status == 404);
+  const auto wrong_method = get(client, bot, "/webhook", "GET");
+  CHECK(wrong_method.status == 405);
+  CHECK(wrong_method.header("allow") == std::optional<std::string>("POST"));
+  CHECK(get(client, bot, "/metrics", "POST").status == 405);
+
+  const auto metrics = get(client, bot, "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.header("content-type").value_or("").rfind("text/plain; version=0.0.4", 0) == 0);
+  INFO(metrics.body);
+  for (const char* line : {
+           "deploy_bot_deliveries_total{event=\"ping\",outcome=\"queued\"} 1\n",
+           "deploy_bot_deliveries_total{event=\"ping\",outcome=\"duplicate\"} 1\n",
+           "deploy_bot_deliveries_total{event=\"other\",outcome=\"queued\"} 1\n",
+           "deploy_bot_deliveries_total{event=\"ping\",outcome=\"bad_signature\"} 1\n",
+           "deploy_bot_queue_depth 2\n",
+           "deploy_bot_http_requests_total{path=\"/webhook\",status=\"202\"} 3\n",
+           "deploy_bot_http_requests_total{path=\"/webhook\",status=\"401\"} 1\n",
+           "deploy_bot_http_requests_total{path=\"/webhook\",status=\"405\"} 1\n",
+           "deploy_bot_http_requests_total{path=\"/healthz\",status=\"200\"} 1\n",
+           "deploy_bot_http_requests_total{path=\"/readyz\",status=\"200\"} 1\n",
+           "deploy_bot_http_requests_total{path=\"/metrics\",status=\"405\"} 1\n",
+           "deploy_bot_http_requests_total{path=\"other\",status=\"404\"} 1\n",
+           "# TYPE deploy_bot_ingest_seconds histogram\n",
+           "deploy_bot_ingest_seconds_bucket{le=\"+Inf\"} 3\n",
+           "deploy_bot_ingest_seconds_count 3\n",
+       }) {
+    CAPTURE(line);
+    CHECK(metrics.body.find(line) != std::string::npos);
+  }
+  stop(bot);
+}
+
+TEST_CASE("SIGKILL while deliveries are being sent loses no acknowledged delivery") {
+  TempDir dir;
+  std::vector<std::string> acknowledged;
+  {
+    Bot bot(dir.db());
+    REQUIRE(bot.wait_listening());
+    std::mutex mutex;
+    std::condition_variable enough;
+    std::atomic<bool> done{false};
+    // Several senders, so kills land while commits from several connections are in flight.
+    std::vector<std::thread> senders;
+    for (int t = 0; t < 4; ++t) {
+      senders.emplace_back([&, t] {
+        http::Client client;
+        for (int i = 0;; ++i) {
+          const std::string id = "kill-" + std::to_string(t) + "-" + std::to_string(i);
+          try {
+            const auto response = client.send(webhook_request(bot, "issue_comment", id, kPing));
+            if (response.status != 202) break;
+          } catch (const http::TransportError&) {
+            break;  // the bot is gone; this delivery may or may not be stored, and was not acknowledged
+          }
+          std::lock_guard lock(mutex);
+          acknowledged.push_back(id);
+          if (acknowledged.size() >= 400) enough.notify_all();
+        }
+        done = true;
+        enough.notify_all();
+      });
+    }
+    {
+      std::unique_lock lock(mutex);
+      enough.wait_until(lock, std::chrono::steady_clock::now() + 60s, [&] { return acknowledged.size() >= 400 || done; });
+    }
+    bot.signal(SIGKILL);
+    for (auto& sender : senders) sender.join();
+    const auto result = bot.wait_exit();
+    CHECK(result.end == proc::Result::End::signalled);
+    CHECK(result.signal == SIGKILL);
+  }
+  REQUIRE(acknowledged.size() >= 400);
+
+  // The bot starts again on the crashed store and serves.
+  Bot again(dir.db());
+  REQUIRE(again.wait_listening());
+  http::Client client;
+  CHECK(get(client, again, "/readyz").status == 200);
+  stop(again);
+
+  store::Store db(store::Options{.path = dir.db()});
+  std::size_t missing = 0;
+  for (const auto& id : acknowledged) missing += db.delivery(id).has_value() ? 0 : 1;
+  CHECK(missing == 0);
+  CHECK(db.counts().queued >= static_cast<std::int64_t>(acknowledged.size()));
+}

@@ -1,0 +1,815 @@
+// core/store against real SQLite files in a temporary directory: the queue, group commit, effects,
+// approvals, deployments, audit, migrations, and crash recovery with real child processes.
+#include "core/store.hpp"
+
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/sqlite.hpp"
+
+using namespace std::chrono_literals;
+namespace store = deploy::store;
+using store::TimePoint;
+
+namespace {
+
+const TimePoint t0{std::chrono::seconds{1'700'000'000}};
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  std::filesystem::path db() const { return path_ / "bot.db"; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+store::Options options_for(const TempDir& dir, const deploy::Clock* clock = nullptr) {
+  store::Options options;
+  options.path = dir.db();
+  options.clock = clock;
+  options.lease = 60s;
+  return options;
+}
+
+// Owns the strings an IncomingDelivery points into.
+struct Incoming {
+  std::string id;
+  std::string event = "issue_comment";
+  std::string action = "created";
+  std::int64_t installation = 1;
+  std::string repository = "octo/repo";
+  TimePoint received_at = t0;
+  std::string body = R"({"action":"created"})";
+
+  store::IncomingDelivery view() const { return {id, event, action, installation, repository, received_at, body}; }
+};
+
+Incoming incoming(std::string id, TimePoint at = t0, std::int64_t installation = 1) {
+  Incoming in;
+  in.id = std::move(id);
+  in.received_at = at;
+  in.installation = installation;
+  return in;
+}
+
+store::IngestResult ingest(store::Store& s, const Incoming& in) { return s.ingest(in.view()); }
+
+// Polls a child's pipe until `wanted` lines arrived or the child ended; no sleeping.
+std::vector<std::string> read_lines(int fd, std::size_t wanted, std::string& partial) {
+  std::vector<std::string> lines;
+  char buffer[4096];
+  while (lines.size() < wanted) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    partial.append(buffer, static_cast<std::size_t>(n));
+    for (std::size_t newline; (newline = partial.find('\n')) != std::string::npos;) {
+      lines.push_back(partial.substr(0, newline));
+      partial.erase(0, newline + 1);
+    }
+  }
+  return lines;
+}
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  return status;
+}
+
+}  // namespace
+
+TEST_CASE("ingest stores the exact bytes once; the same X-GitHub-Delivery again is a duplicate") {
+  TempDir dir;
+  store::Store s(options_for(dir));
+  Incoming in = incoming("d-1");
+  static const char kBinary[] = "{\"x\":\"\0\xff\xfe binary\"}";
+  in.body = std::string(kBinary, sizeof kBinary - 1);  // exact bytes, NULs included
+  in.installation = 42;
+
+  CHECK(ingest(s, in) == store::IngestResult::inserted);
+  CHECK(ingest(s, in) == store::IngestResult::duplicate);
+  Incoming other_body = in;
+  other_body.body = "{}";
+  CHECK(ingest(s, other_body) == store::IngestResult::duplicate);
+
+  auto d = s.delivery("d-1");
+  REQUIRE(d);
+  CHECK(d->delivery_id == "d-1");
+  CHECK(d->event == "issue_comment");
+  CHECK(d->action == "created");
+  CHECK(d->installation_id == 42);
+  CHECK(d->repository == "octo/repo");
+  CHECK(d->received_at == t0);
+  CHECK(d->body == in.body);
+  CHECK(d->body.size() == 18);
+  CHECK(d->state == store::DeliveryState::queued);
+  CHECK(d->attempts == 0);
+  CHECK(d->next_attempt_at == t0);
+  CHECK_FALSE(d->last_error);
+  CHECK_FALSE(d->finished_at);
+  CHECK(d->redeliveries == 0);
+  CHECK_FALSE(s.delivery("d-2"));
+  CHECK(s.queue_depth() == 1);
+
+  CHECK_THROWS_AS(ingest(s, incoming("")), std::invalid_argument);
+}
+
+TEST_CASE("group commit: 8 threads x 1000 deliveries are each stored exactly once, with the right results") {
+  TempDir dir;
+  store::Store s(options_for(dir));
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 1000;
+
+  // Each thread ingests its own 1000 ids, then the ids of the thread after it: every id is
+  // ingested twice, by two threads, and exactly one of the two calls may say inserted.
+  std::vector<std::map<std::string, store::IngestResult>> results(kThreads);
+  std::vector<std::thread> threads;
+  std::atomic<int> errors{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto run = [&](int owner) {
+        for (int i = 0; i < kPerThread; ++i) {
+          Incoming in = incoming("t" + std::to_string(owner) + "-" + std::to_string(i), t0 + std::chrono::milliseconds(i));
+          in.body = "body of " + in.id;
+          try {
+            results[static_cast<std::size_t>(t)][in.id + (owner == t ? "" : "/again")] = ingest(s, in);
+          } catch (const std::exception&) {
+            errors.fetch_add(1);
+          }
+        }
+      };
+      run(t);
+      run((t + 1) % kThreads);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  REQUIRE(errors.load() == 0);
+
+  int inserted = 0;
+  int duplicates = 0;
+  for (int owner = 0; owner < kThreads; ++owner) {
+    int other = (owner + kThreads - 1) % kThreads;  // the thread that ingested owner's ids second
+    for (int i = 0; i < kPerThread; ++i) {
+      std::string id = "t" + std::to_string(owner) + "-" + std::to_string(i);
+      auto first = results[static_cast<std::size_t>(owner)].at(id);
+      auto second = results[static_cast<std::size_t>(other)].at(id + "/again");
+      CAPTURE(id);
+      CHECK(((first == store::IngestResult::inserted) != (second == store::IngestResult::inserted)));
+      CHECK((first == store::IngestResult::duplicate || second == store::IngestResult::duplicate));
+      inserted += (first == store::IngestResult::inserted) + (second == store::IngestResult::inserted);
+      duplicates += (first == store::IngestResult::duplicate) + (second == store::IngestResult::duplicate);
+    }
+  }
+  CHECK(inserted == kThreads * kPerThread);
+  CHECK(duplicates == kThreads * kPerThread);
+
+  store::Counts counts = s.counts();
+  CHECK(counts.queued == kThreads * kPerThread);
+  CHECK(s.queue_depth() == kThreads * kPerThread);
+  auto d = s.delivery("t5-999");
+  REQUIRE(d);
+  CHECK(d->body == "body of t5-999");
+
+  store::Stats stats = s.stats();
+  CHECK(stats.ingested == 2u * kThreads * kPerThread);
+  CHECK(stats.ingest_commits <= stats.ingested);
+  CHECK(stats.largest_batch >= 1u);
+  CHECK(stats.largest_batch <= static_cast<std::uint64_t>(kThreads));
+}
+
+TEST_CASE("the queue: claim oldest due first, complete, fail with retry, fail permanently, stale leases") {
+  TempDir dir;
+  deploy::ManualClock clock(t0 + 1h);
+  store::Store s(options_for(dir, &clock));
+  ingest(s, incoming("b", t0 + 2s));
+  ingest(s, incoming("a", t0 + 1s));
+  ingest(s, incoming("c", t0 + 3s));
+  ingest(s, incoming("future", t0 + 10min));
+
+  CHECK_FALSE(s.claim_next("w1", t0, 10));  // nothing is due before it was received
+
+  auto first = s.claim_next("w1", t0 + 5s, 10);
+  REQUIRE(first);
+  CHECK(first->delivery.delivery_id == "a");
+  CHECK(first->lease.delivery_id == "a");
+  CHECK(first->lease.attempt == 1);
+  CHECK(first->delivery.state == store::DeliveryState::running);
+  CHECK(first->delivery.attempts == 1);
+  CHECK(first->delivery.worker_id == "w1");
+  CHECK(first->delivery.lease_until == t0 + 5s + 60s);
+  CHECK(first->delivery.body == R"({"action":"created"})");
+
+  // Retry later: back to queued, not due until retry_at.
+  CHECK(s.fail(first->lease, "github 502", t0 + 5min));
+  auto a = s.delivery("a");
+  REQUIRE(a);
+  CHECK(a->state == store::DeliveryState::queued);
+  CHECK(a->next_attempt_at == t0 + 5min);
+  CHECK(a->last_error == "github 502");
+  CHECK_FALSE(a->lease_until);
+
+  auto second = s.claim_next("w2", t0 + 6s, 10);
+  REQUIRE(second);
+  CHECK(second->delivery.delivery_id == "b");
+  CHECK(s.complete(second->lease));
+  auto b = s.delivery("b");
+  REQUIRE(b);
+  CHECK(b->state == store::DeliveryState::done);
+  CHECK(b->finished_at == t0 + 1h);
+  CHECK_FALSE(s.complete(second->lease));  // already done: the lease no longer holds
+
+  auto third = s.claim_next("w1", t0 + 7s, 10);
+  REQUIRE(third);
+  CHECK(third->delivery.delivery_id == "c");
+  CHECK(s.ignore(third->lease));
+  CHECK(s.delivery("c")->state == store::DeliveryState::ignored);
+
+  CHECK_FALSE(s.claim_next("w1", t0 + 4min, 10));  // a waits for its retry time, "future" too
+
+  auto retried = s.claim_next("w1", t0 + 5min, 10);
+  REQUIRE(retried);
+  CHECK(retried->delivery.delivery_id == "a");
+  CHECK(retried->lease.attempt == 2);
+  CHECK_FALSE(s.complete(first->lease));  // the first attempt's lease is stale
+  CHECK(s.fail(retried->lease, "bad payload", std::nullopt));
+  a = s.delivery("a");
+  CHECK(a->state == store::DeliveryState::failed);
+  CHECK(a->last_error == "bad payload");
+  CHECK(a->finished_at == t0 + 1h);
+
+  store::Counts counts = s.counts();
+  CHECK(counts.queued == 1);  // "future"
+  CHECK(counts.running == 0);
+  CHECK(counts.done == 1);
+  CHECK(counts.failed == 1);
+  CHECK(counts.ignored == 1);
+  CHECK(s.queue_depth() == 1);
+
+  // An expired lease: the delivery goes back to the queue and the old holder cannot finish it.
+  auto late = s.claim_next("w3", t0 + 10min, 10);
+  REQUIRE(late);
+  CHECK(late->delivery.delivery_id == "future");
+  CHECK(s.release_expired_leases(t0 + 10min + 59s) == 0);
+  CHECK(s.release_expired_leases(t0 + 10min + 60s) == 1);
+  CHECK(s.delivery("future")->state == store::DeliveryState::queued);
+  auto again = s.claim_next("w4", t0 + 11min, 10);
+  REQUIRE(again);
+  CHECK(again->lease.attempt == 2);
+  CHECK_FALSE(s.complete(late->lease));
+  CHECK_FALSE(s.fail(late->lease, "x", std::nullopt));
+  CHECK(s.complete(again->lease));
+  CHECK_THROWS_AS(s.claim_next("w", t0, 0), std::invalid_argument);
+}
+
+TEST_CASE("a GitHub redelivery re-queues a permanently failed delivery, and only that") {
+  TempDir dir;
+  store::Store s(options_for(dir));
+  ingest(s, incoming("failed-one", t0));
+  ingest(s, incoming("done-one", t0 + 1s));
+  auto claim = s.claim_next("w", t0 + 2s, 10);
+  REQUIRE(claim);
+  s.fail(claim->lease, "permission denied", std::nullopt);
+  auto done = s.claim_next("w", t0 + 2s, 10);
+  REQUIRE(done);
+  s.complete(done->lease);
+
+  CHECK(ingest(s, incoming("failed-one", t0 + 1h)) == store::IngestResult::requeued);
+  CHECK(ingest(s, incoming("done-one", t0 + 1h)) == store::IngestResult::duplicate);
+  auto d = s.delivery("failed-one");
+  REQUIRE(d);
+  CHECK(d->state == store::DeliveryState::queued);
+  CHECK(d->redeliveries == 1);
+  CHECK(d->received_at == t0);             // the original arrival is kept
+  CHECK(d->next_attempt_at == t0 + 1h);    // due from the redelivery
+  CHECK_FALSE(d->last_error);
+  CHECK(d->attempts == 1);                 // attempts count over the whole life (the lease token)
+  auto again = s.claim_next("w", t0 + 1h, 10);
+  REQUIRE(again);
+  CHECK(again->delivery.delivery_id == "failed-one");
+  CHECK(again->lease.attempt == 2);
+  CHECK(ingest(s, incoming("failed-one", t0 + 2h)) == store::IngestResult::duplicate);  // running now
+}
+
+TEST_CASE("claim_next keeps at most `limit` deliveries running per installation") {
+  TempDir dir;
+  store::Store s(options_for(dir));
+  ingest(s, incoming("A1", t0 + 1s, 100));
+  ingest(s, incoming("A2", t0 + 2s, 100));
+  ingest(s, incoming("A3", t0 + 3s, 100));
+  ingest(s, incoming("B1", t0 + 4s, 200));
+  ingest(s, incoming("A4", t0 + 5s, 100));
+  TimePoint now = t0 + 1min;
+
+  std::vector<std::string> claimed;
+  std::map<std::string, store::Lease> leases;
+  while (auto c = s.claim_next("w", now, 2)) {
+    claimed.push_back(c->delivery.delivery_id);
+    leases[c->delivery.delivery_id] = c->lease;
+  }
+  CHECK(claimed == std::vector<std::string>{"A1", "A2", "B1"});
+  CHECK(s.counts().running == 3);
+
+  REQUIRE(s.complete(leases.at("A1")));
+  auto next = s.claim_next("w", now, 2);
+  REQUIRE(next);
+  CHECK(next->delivery.delivery_id == "A3");
+  CHECK_FALSE(s.claim_next("w", now, 2));
+  auto with_more_room = s.claim_next("w", now, 3);
+  REQUIRE(with_more_room);
+  CHECK(with_more_room->delivery.delivery_id == "A4");
+}
+
+TEST_CASE("after a crash (a child process that claimed and _exit()ed), reopening finds the delivery and re-queues it") {
+  TempDir dir;
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    int code = 1;
+    try {
+      // Never destroyed: _exit() below skips every destructor, as a crash would.
+      auto* s = new store::Store(options_for(dir));
+      Incoming in = incoming("crashed-while-running", t0);
+      bool ok = s->ingest(in.view()) == store::IngestResult::inserted;
+      auto claim = s->claim_next("doomed-worker", t0, 1);
+      ok = ok && claim && claim->delivery.delivery_id == "crashed-while-running";
+      auto effect = s->begin_effect("comment:octo/repo#1:delivery:crashed-while-running:reply");
+      ok = ok && effect.status == store::EffectStart::new_effect;
+      code = ok ? 0 : 2;
+    } catch (...) {
+      code = 3;
+    }
+    ::_exit(code);
+  }
+  int status = wait_for(child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+
+  store::Store s(options_for(dir));  // the dead child's lock is gone with it
+  auto d = s.delivery("crashed-while-running");
+  REQUIRE(d);
+  CHECK(d->state == store::DeliveryState::running);
+  CHECK(d->worker_id == "doomed-worker");
+  CHECK(s.requeue_running() == 1);
+  CHECK(s.delivery("crashed-while-running")->state == store::DeliveryState::queued);
+  auto claim = s.claim_next("new-worker", t0 + 1s, 1);
+  REQUIRE(claim);
+  CHECK(claim->delivery.delivery_id == "crashed-while-running");
+  CHECK(claim->lease.attempt == 2);
+  auto effect = s.begin_effect("comment:octo/repo#1:delivery:crashed-while-running:reply");
+  CHECK(effect.status == store::EffectStart::started_before_crash);
+  CHECK(effect.attempts == 2);
+}
+
+TEST_CASE("SIGKILL mid-stream loses no acknowledged delivery") {
+  TempDir dir;
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    try {
+      auto* s = new store::Store(options_for(dir));
+      std::vector<std::thread> threads;
+      for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([s, t, fd = fds[1]] {
+          for (int i = 0;; ++i) {
+            Incoming in = incoming("k" + std::to_string(t) + "-" + std::to_string(i), t0);
+            in.body.assign(4096, static_cast<char>('a' + t));
+            if (s->ingest(in.view()) != store::IngestResult::inserted) ::_exit(4);
+            // Acknowledged: report it. One write() of < PIPE_BUF bytes is atomic.
+            std::string line = in.id + "\n";
+            if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) ::_exit(5);
+          }
+        });
+      }
+      for (auto& thread : threads) thread.join();
+    } catch (...) {
+      ::_exit(3);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string partial;
+  std::vector<std::string> acknowledged = read_lines(fds[0], 400, partial);
+  REQUIRE(acknowledged.size() >= 400);  // the child is ingesting (it never exits on its own)
+  REQUIRE(::kill(child, SIGKILL) == 0);
+  int status = wait_for(child);
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
+  // Everything the child reported before it died is acknowledged too.
+  for (auto& line : read_lines(fds[0], SIZE_MAX, partial)) acknowledged.push_back(line);
+  ::close(fds[0]);
+
+  store::Store s(options_for(dir));
+  std::size_t missing = 0;
+  for (const auto& id : acknowledged) {
+    auto d = s.delivery(id);
+    if (!d) {
+      ++missing;
+      continue;
+    }
+    CHECK(d->body == std::string(4096, static_cast<char>('a' + (id[1] - '0'))));
+  }
+  CHECK(missing == 0);
+  CHECK(s.counts().queued >= static_cast<std::int64_t>(acknowledged.size()));
+  MESSAGE("acknowledged before SIGKILL: ", acknowledged.size(), ", stored: ", s.counts().queued);
+}
+
+TEST_CASE("effects: new, finished, begun again, started before a crash") {
+  TempDir dir;
+  const std::string key = "comment:octo/repo#12:delivery:abc:reply";
+  {
+    store::Store s(options_for(dir));
+    auto first = s.begin_effect(key);
+    CHECK(first.status == store::EffectStart::new_effect);
+    CHECK(first.attempts == 1);
+    s.finish_effect(key, R"({"comment_id":9001})");
+    auto again = s.begin_effect(key);
+    CHECK(again.status == store::EffectStart::already_done);
+    CHECK(again.result == R"({"comment_id":9001})");
+
+    auto other = s.begin_effect("status:octo/repo@abc:deploy/approvals");
+    CHECK(other.status == store::EffectStart::new_effect);
+    // The process "crashes" here: the effect is never finished.
+    CHECK_THROWS_AS(s.finish_effect("never-begun", "{}"), std::logic_error);
+    CHECK_THROWS_AS(s.begin_effect(""), std::invalid_argument);
+  }
+  store::Store reopened(options_for(dir));
+  auto resumed = reopened.begin_effect("status:octo/repo@abc:deploy/approvals");
+  CHECK(resumed.status == store::EffectStart::started_before_crash);
+  CHECK(resumed.attempts == 2);
+  reopened.finish_effect("status:octo/repo@abc:deploy/approvals", R"({"state":"success"})");
+  CHECK(reopened.begin_effect("status:octo/repo@abc:deploy/approvals").status == store::EffectStart::already_done);
+  CHECK(reopened.begin_effect(key).result == R"({"comment_id":9001})");
+}
+
+TEST_CASE("approvals: recorded once per event, queried per repository, subject and sha, in order") {
+  TempDir dir;
+  store::Store s(options_for(dir));
+  auto approval = [](std::string login, std::int64_t event_id, std::string sha, TimePoint at) {
+    store::ApprovalRecord a;
+    a.repository = "octo/repo";
+    a.subject = 12;
+    a.sha = std::move(sha);
+    a.login = std::move(login);
+    a.event_id = event_id;
+    a.permission = "write";
+    a.created_at = at;
+    return a;
+  };
+  CHECK(s.record_approval(approval("alice", 1001, "aaa", t0 + 2s)));
+  CHECK(s.record_approval(approval("bob", 1002, "aaa", t0 + 1s)));
+  auto cancel = approval("alice", 1003, "aaa", t0 + 3s);
+  cancel.cancel = true;
+  CHECK(s.record_approval(cancel));
+  CHECK(s.record_approval(approval("carol", 1004, "bbb", t0 + 4s)));  // another commit
+  auto bot = approval("deploy-bot[bot]", 1005, "aaa", t0 + 5s);
+  bot.is_bot = true;
+  CHECK(s.record_approval(bot));
+  auto review = approval("dave", 1001, "aaa", t0 + 6s);  // same id as a comment, but a review
+  review.source = store::ApprovalSource::review;
+  review.permission = "admin";
+  CHECK(s.record_approval(review));
+  auto other_subject = approval("erin", 1006, "aaa", t0 + 7s);
+  other_subject.subject = 13;
+  CHECK(s.record_approval(other_subject));
+  CHECK_FALSE(s.record_approval(approval("alice", 1001, "aaa", t0 + 9s)));  // webhook seen twice
+
+  CHECK(s.mark_approval_edited("octo/repo", store::ApprovalSource::comment, 1002));
+  CHECK_FALSE(s.mark_approval_edited("octo/repo", store::ApprovalSource::comment, 999));
+
+  auto events = s.approvals("octo/repo", 12, "aaa");
+  REQUIRE(events.size() == 5);
+  std::vector<std::string> logins;
+  for (const auto& e : events) logins.push_back(e.login);
+  CHECK(logins == std::vector<std::string>{"bob", "alice", "alice", "deploy-bot[bot]", "dave"});
+  CHECK(events[0].edited);
+  CHECK_FALSE(events[1].edited);
+  CHECK_FALSE(events[1].cancel);
+  CHECK(events[2].cancel);
+  CHECK(events[2].event_id == 1003);
+  CHECK(events[3].is_bot);
+  CHECK(events[4].source == store::ApprovalSource::review);
+  CHECK(events[4].permission == "admin");
+  CHECK(events[4].event_id == 1001);
+  CHECK(events[0].created_at == t0 + 1s);
+  CHECK(events[0].subject == 12);
+  CHECK(events[0].repository == "octo/repo");
+  CHECK(events[0].sha == "aaa");
+  CHECK(s.approvals("octo/repo", 12, "bbb").size() == 1);
+  CHECK(s.approvals("octo/repo", 13, "aaa").size() == 1);
+  CHECK(s.approvals("octo/other", 12, "aaa").empty());
+}
+
+TEST_CASE("deployments: upserted by id, stale updates ignored, last successful and history per environment") {
+  TempDir dir;
+  store::Store s(options_for(dir));
+  auto deployment = [](std::int64_t id, std::string env, std::string version, std::string state, TimePoint created) {
+    return store::DeploymentSeen{"octo/repo", std::move(env), std::move(version), "sha-" + std::to_string(id), id,
+                                 std::move(state), created, created};
+  };
+  s.record_deployment(deployment(1, "production", "v1.0.0", "success", t0 + 1min));
+  s.record_deployment(deployment(2, "production", "v1.1.0", "in_progress", t0 + 2min));
+  s.record_deployment(deployment(3, "staging", "v1.2.0", "success", t0 + 3min));
+  s.record_deployment(deployment(4, "production", "v1.2.0", "failure", t0 + 4min));
+
+  auto last = s.last_successful_deployment("octo/repo", "production");
+  REQUIRE(last);
+  CHECK(last->version == "v1.0.0");
+  CHECK(last->deployment_id == 1);
+  CHECK(last->sha == "sha-1");
+
+  // v1.1.0 succeeds; GitHub then marks v1.0.0 inactive.
+  auto success = deployment(2, "production", "v1.1.0", "success", t0 + 2min);
+  success.updated_at = t0 + 5min;
+  s.record_deployment(success);
+  auto inactive = deployment(1, "production", "v1.0.0", "inactive", t0 + 1min);
+  inactive.updated_at = t0 + 5min;
+  s.record_deployment(inactive);
+  // A late, older status event must not undo the newer one.
+  auto stale = deployment(2, "production", "v1.1.0", "in_progress", t0 + 2min);
+  stale.updated_at = t0 + 3min;
+  s.record_deployment(stale);
+
+  last = s.last_successful_deployment("octo/repo", "production");
+  REQUIRE(last);
+  CHECK(last->version == "v1.1.0");
+  CHECK(last->state == "success");
+  CHECK(last->updated_at == t0 + 5min);
+  CHECK(last->created_at == t0 + 2min);
+  CHECK_FALSE(s.last_successful_deployment("octo/repo", "qa"));
+
+  auto history = s.deployment_history("octo/repo", "production", 10);
+  REQUIRE(history.size() == 3);
+  CHECK(history[0].deployment_id == 4);
+  CHECK(history[1].deployment_id == 2);
+  CHECK(history[2].deployment_id == 1);
+  CHECK(history[2].state == "inactive");
+  CHECK(s.deployment_history("octo/repo", "production", 2).size() == 2);
+  CHECK(s.deployment_history("octo/repo", "staging", 10).size() == 1);
+}
+
+TEST_CASE("config cache: one entry per repository, replaced when fetched again") {
+  TempDir dir;
+  store::Store s(options_for(dir));
+  CHECK_FALSE(s.config("octo/repo"));
+  s.put_config({"octo/repo", "blob1", "environments: {}\n", t0});
+  s.put_config({"octo/other", "blob9", "x: 1\n", t0});
+  s.put_config({"octo/repo", "blob2", "environments:\n  production: {}\n", t0 + 1h});
+  auto cached = s.config("octo/repo");
+  REQUIRE(cached);
+  CHECK(cached->repository == "octo/repo");
+  CHECK(cached->blob_sha == "blob2");
+  CHECK(cached->text == "environments:\n  production: {}\n");
+  CHECK(cached->fetched_at == t0 + 1h);
+  CHECK(s.config("octo/other")->blob_sha == "blob9");
+}
+
+TEST_CASE("audit trail: append in order, read back, last record; atomic with the decision") {
+  TempDir dir;
+  deploy::ManualClock clock(t0);
+  store::Store s(options_for(dir, &clock));
+  CHECK_FALSE(s.last_audit());
+  CHECK(s.audit_records(0, 10).empty());
+
+  s.append_audit(0, R"({"seq":0})", "h0");
+  s.append_audit(1, R"({"seq":1})", "h1");
+  CHECK_THROWS_AS(s.append_audit(1, R"({"seq":1})", "again"), std::logic_error);  // not the next
+  CHECK_THROWS_AS(s.append_audit(5, R"({"seq":5})", "gap"), std::logic_error);
+  s.append_audit(2, R"({"seq":2})", "h2");
+
+  auto head = s.last_audit();
+  REQUIRE(head);
+  CHECK(head->seq == 2);
+  CHECK(head->hash == "h2");
+  auto records = s.audit_records(1, 10);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].seq == 1);
+  CHECK(records[0].record == R"({"seq":1})");
+  CHECK(records[0].hash == "h1");
+  CHECK(records[1].seq == 2);
+  CHECK(s.audit_records(0, 1).size() == 1);
+
+  // A worker's decision: read the head, append the sealed record, finish the delivery, together.
+  ingest(s, incoming("decided", t0));
+  auto claim = s.claim_next("w", t0, 1);
+  REQUIRE(claim);
+  {
+    auto tx = s.transaction();
+    auto last = s.last_audit();
+    REQUIRE(last);
+    s.append_audit(last->seq + 1, R"({"seq":3})", "h3");
+    CHECK(s.last_audit()->seq == 3);  // this thread sees its own uncommitted append
+    CHECK(s.complete(claim->lease));
+    CHECK_THROWS_AS(ingest(s, incoming("inside", t0)), std::logic_error);
+    CHECK_THROWS_AS(s.transaction(), std::logic_error);
+    // Destroyed without commit(): all of it is rolled back.
+  }
+  CHECK(s.last_audit()->seq == 2);
+  CHECK(s.delivery("decided")->state == store::DeliveryState::running);
+  {
+    auto tx = s.transaction();
+    s.append_audit(s.last_audit()->seq + 1, R"({"seq":3})", "h3");
+    CHECK(s.complete(claim->lease));
+    tx.commit();
+  }
+  CHECK(s.last_audit()->seq == 3);
+  CHECK(s.delivery("decided")->state == store::DeliveryState::done);
+
+  // While one thread holds a transaction, another thread's ingest waits for it and then lands.
+  std::atomic<bool> done{false};
+  std::thread other;
+  {
+    auto tx = s.transaction();
+    other = std::thread([&] {
+      ingest(s, incoming("from-another-thread", t0));
+      done = true;
+    });
+    s.append_audit(4, R"({"seq":4})", "h4");
+    tx.commit();
+  }
+  other.join();
+  CHECK(done.load());
+  CHECK(s.delivery("from-another-thread"));
+  CHECK(s.last_audit()->seq == 4);
+}
+
+TEST_CASE("migrations: an empty file gets the schema; reopening keeps the data; a newer schema is refused") {
+  TempDir dir;
+  { std::ofstream touch(dir.db()); }  // an existing, empty file
+  REQUIRE(std::filesystem::file_size(dir.db()) == 0);
+  {
+    store::Store s(options_for(dir));
+    ingest(s, incoming("kept", t0));
+    s.ping();
+  }
+  auto versions = [&] {
+    deploy::sqlite::Connection db(dir.db(), deploy::sqlite::OpenMode::read_only);
+    deploy::sqlite::Statement st(db, "SELECT version FROM schema_version ORDER BY version", "test: reading versions");
+    std::vector<std::int64_t> result;
+    while (st.step()) result.push_back(st.column_int64(0));
+    return result;
+  };
+  CHECK(versions() == std::vector<std::int64_t>{1});
+  CHECK(store::Store::schema_version() == 1);
+  {
+    store::Store s(options_for(dir));
+    CHECK(s.delivery("kept"));
+  }
+  CHECK(versions() == std::vector<std::int64_t>{1});  // nothing applied twice
+
+  {
+    deploy::sqlite::Connection db(dir.db(), deploy::sqlite::OpenMode::read_write_create);
+    db.exec("INSERT INTO schema_version (version, applied_at) VALUES (99, 0)", "test: a future version");
+  }
+  try {
+    store::Store s(options_for(dir));
+    FAIL("opened a database with a newer schema");
+  } catch (const std::runtime_error& error) {
+    std::string what = error.what();
+    CHECK(what.find("schema version 99") != std::string::npos);
+    CHECK(what.find(dir.db().string()) != std::string::npos);
+  }
+}
+
+TEST_CASE("errors name what was being done, SQLite's message and the path") {
+  TempDir dir;
+  {
+    std::ofstream garbage(dir.db());
+    garbage << std::string(8192, 'x');
+  }
+  try {
+    store::Store s(options_for(dir));
+    FAIL("opened a file that is not a database");
+  } catch (const deploy::sqlite::Error& error) {
+    std::string what = error.what();
+    CAPTURE(what);
+    CHECK(what.find("file is not a database") != std::string::npos);
+    CHECK(what.find(dir.db().string()) != std::string::npos);
+    CHECK(error.path() == dir.db().string());
+    CHECK_FALSE(error.purpose().empty());
+  }
+
+  TempDir other;
+  store::Options missing_dir = options_for(other);
+  missing_dir.path = other.path() / "no-such-dir" / "bot.db";
+  CHECK_THROWS_WITH_AS(store::Store{missing_dir}, doctest::Contains("no-such-dir"), std::runtime_error);
+}
+
+TEST_CASE("one process per store: a second open of the same file is refused while the first is open") {
+  TempDir dir;
+  std::optional<store::Store> first(std::in_place, options_for(dir));
+  CHECK_THROWS_WITH_AS(store::Store{options_for(dir)}, doctest::Contains("in use by another process"), std::runtime_error);
+  first.reset();
+  CHECK_NOTHROW(store::Store{options_for(dir)});
+}
+
+TEST_CASE("prune deletes finished deliveries and done effects older than the cutoff, nothing else") {
+  TempDir dir;
+  deploy::ManualClock clock(t0);
+  store::Store s(options_for(dir, &clock));
+  for (int i = 0; i < 1200; ++i) ingest(s, incoming("old-" + std::to_string(i), t0));
+  ingest(s, incoming("old-queued", t0 + 1s));
+  ingest(s, incoming("new", t0 + 2h));
+  while (auto c = s.claim_next("w", t0 + 1s, 100'000)) {
+    if (c->delivery.delivery_id == "old-queued") {
+      s.fail(c->lease, "later", t0 + 3h);
+    } else {
+      s.complete(c->lease);
+    }
+  }
+  auto fresh = s.claim_next("w", t0 + 2h, 1);
+  REQUIRE(fresh);
+  REQUIRE(fresh->delivery.delivery_id == "new");
+  s.complete(fresh->lease);
+  s.begin_effect("old-done");
+  s.finish_effect("old-done", "{}");
+  s.begin_effect("old-started");
+  clock.advance(2h + 1min);
+  s.begin_effect("new-done");
+  s.finish_effect("new-done", "{}");
+
+  CHECK(s.prune(t0 + 1h) == 1200);
+  CHECK_FALSE(s.delivery("old-0"));
+  CHECK(s.delivery("old-queued"));  // not finished: kept
+  CHECK(s.delivery("new"));
+  store::Counts counts = s.counts();
+  CHECK(counts.done == 1);  // "new"
+  CHECK(counts.queued == 1);
+  CHECK(s.begin_effect("old-done").status == store::EffectStart::new_effect);  // forgotten
+  CHECK(s.begin_effect("old-started").status == store::EffectStart::started_before_crash);
+  CHECK(s.begin_effect("new-done").status == store::EffectStart::already_done);
+}
+
+TEST_CASE("readers do not wait for the writer: reads succeed while a transaction is open on another thread") {
+  TempDir dir;
+  store::Store s(options_for(dir));
+  ingest(s, incoming("visible", t0));
+  auto tx = s.transaction();
+  s.append_audit(0, "{}", "h0");
+  std::optional<store::Delivery> seen;
+  std::optional<store::AuditHead> head;
+  std::thread reader([&] {
+    seen = s.delivery("visible");
+    head = s.last_audit();
+    s.ping();
+  });
+  reader.join();  // would deadlock if reads needed the writer
+  CHECK(seen);
+  CHECK_FALSE(head);  // the uncommitted append is not visible to other threads
+  tx.commit();
+  CHECK(s.last_audit());
+}
+
+TEST_CASE("ingest of several at once: one result each, in order, duplicates within the call included") {
+  TempDir dir;
+  store::Store s(options_for(dir));
+  ingest(s, incoming("failed-before", t0));
+  auto claim = s.claim_next("w", t0, 1);
+  REQUIRE(claim);
+  s.fail(claim->lease, "gone", std::nullopt);
+  ingest(s, incoming("seen-before", t0));
+
+  std::vector<Incoming> owned{incoming("n1", t0), incoming("seen-before", t0), incoming("n2", t0),
+                              incoming("n1", t0), incoming("failed-before", t0 + 1h)};
+  std::vector<store::IncomingDelivery> views;
+  for (const auto& in : owned) views.push_back(in.view());
+  auto results = s.ingest(std::span<const store::IncomingDelivery>(views));
+  CHECK(results == std::vector<store::IngestResult>{store::IngestResult::inserted, store::IngestResult::duplicate,
+                                                    store::IngestResult::inserted, store::IngestResult::duplicate,
+                                                    store::IngestResult::requeued});
+  CHECK(s.counts().queued == 4);  // seen-before, n1, n2, failed-before
+  CHECK(s.ingest(std::span<const store::IncomingDelivery>()).empty());
+  Incoming no_id = incoming("");
+  views.push_back(no_id.view());
+  CHECK_THROWS_AS(s.ingest(std::span<const store::IncomingDelivery>(views)), std::invalid_argument);
+}
