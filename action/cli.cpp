@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "action/plan_command.hpp"
+#include "action/verify_audit_command.hpp"
 #include "core/runner.hpp"
 
 #ifndef DEPLOY_ACTION_VERSION
@@ -21,6 +22,11 @@ Usage:
       Validate the config and print the gates and stages a deploy of NAME would run, in order,
       with their timeouts and traffic steps. Exits 1 and prints FILE:LINE:COL errors when the
       config is invalid.
+  deploy-action verify-audit [--key-env VAR] [--anchor HASH] FILE...
+      Check an audit chain offline: every record's hash, the links between records (a changed,
+      removed or reordered record is reported as FILE:LINE), and with --key-env the HMAC
+      signatures, using the key held in the environment variable VAR. --anchor is the hash the
+      first record must link to when the files do not start the chain.
   deploy-action --help | --version
 
 As a container action (no arguments), it reads its inputs from the runner (INPUT_*):
@@ -71,6 +77,22 @@ int plan_from_args(const std::vector<std::string>& args) {
   if (!parser.error.empty()) return usage_error("plan: " + parser.error);
   if (options.environment.empty()) return usage_error("plan: --environment NAME is required");
   return run_plan(options);
+}
+
+int verify_audit_from_args(const std::vector<std::string>& args) {
+  VerifyAuditOptions options;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--key-env" || arg == "--anchor") {
+      if (i + 1 >= args.size()) return usage_error("verify-audit: option " + arg + " needs a value");
+      (arg == "--key-env" ? options.key_env : options.anchor) = args[++i];
+    } else if (arg.rfind("--", 0) == 0) {
+      return usage_error("verify-audit: unknown option " + arg + " (known: --key-env, --anchor)");
+    } else {
+      options.files.push_back(arg);
+    }
+  }
+  return run_verify_audit(options);
 }
 
 // The ref the workflow run is for: GITHUB_REF (refs/tags/v1.2.0, refs/heads/main).
@@ -126,6 +148,7 @@ int run_cli(const std::vector<std::string>& args) {
     return 0;
   }
   if (command == "plan") return plan_from_args(args);
+  if (command == "verify-audit") return verify_audit_from_args(args);
   return usage_error("unknown command '" + command + "'");
 }
 
