@@ -12,6 +12,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -94,6 +97,12 @@ bool is_closed_error(const error_code& ec) {
          ec == asio::error::broken_pipe || ec == asio::error::not_connected || ec == asio::ssl::error::stream_truncated;
 }
 
+// Methods that RFC 9110 section 9.2.2 defines as idempotent: sending one twice has the effect of
+// sending it once, so a request lost on a dead keep-alive connection may be resent.
+bool is_idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
+}
+
 // One TCP connection, TLS on top for https, and the io_context that drives it. A Connection is
 // used by one call at a time (it is taken out of the idle pool while in use), so it needs no lock.
 // `ioc` is declared first so it outlives the streams that use it.
@@ -110,6 +119,15 @@ struct Connection {
   void run() {
     ioc.restart();
     ioc.run();
+  }
+
+  // Whether an idle connection can still carry a request. Any readable byte disqualifies it:
+  // 0 bytes is the peer's FIN, and data on an idle connection is a TLS close_notify or an
+  // unsolicited response. The peer can still close right after this check; callers must cope.
+  bool looks_alive() {
+    char byte = 0;
+    const ssize_t n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 };
 
@@ -195,6 +213,14 @@ struct Client::Impl {
     return url.scheme + "://" + url.authority_with_port() + (via ? " via " + via->authority_with_port() : "");
   }
 
+  // An idle connection that looks alive, discarding the ones that do not; nullptr if none.
+  std::unique_ptr<Connection> take_live_idle(const std::string& key) {
+    while (auto connection = take_idle(key)) {
+      if (connection->looks_alive()) return connection;
+    }
+    return nullptr;
+  }
+
   std::unique_ptr<Connection> take_idle(const std::string& key) {
     std::lock_guard lock(idle_mutex);
     auto it = idle.find(key);
@@ -247,13 +273,22 @@ Response Client::Impl::send(const Request& request) {
   const Url* via = proxy_for(url);
   const std::string key = pool_key(url, via);
   bool keep_alive = false;
-  if (auto connection = take_idle(key)) {
+  const bool idempotent = is_idempotent(request.method);
+  // A non-idempotent request is sent at most once, so it goes only on a connection that is still
+  // open as far as we can tell; an idempotent one may take any idle connection and be resent.
+  if (auto connection = idempotent ? take_idle(key) : take_live_idle(key)) {
     if (auto response = exchange(*connection, message, /*reused=*/true, what, keep_alive)) {
       if (keep_alive) put_idle(key, std::move(connection));
       return std::move(*response);
     }
-    // The server had closed the idle connection before reading our request: send it once more on
-    // a fresh connection. Nothing of a response arrived, so the server did not act on it.
+    // The reused connection closed before any byte of a response. The server may have dropped it
+    // while idle, or read the request, acted on it and then failed: only an idempotent request
+    // is safe to send again.
+    if (!idempotent) {
+      throw TransportError(Kind::closed,
+                           what + ": the server closed the reused connection before any response; not resent because " +
+                               request.method + " is not idempotent and the server may have acted on it");
+    }
   }
   auto connection = connect(url, via, what);
   auto response = exchange(*connection, message, /*reused=*/false, what, keep_alive);
@@ -382,11 +417,18 @@ void Client::Impl::connect_tunnel(Connection& c, const Url& url, const Url& via,
   c.run();
   if (ec) fail("reading the CONNECT answer from");
   const auto& answer = parser.get();
-  if (answer.result_int() != 200) {
-    throw TransportError(Kind::connect, what + ": " + proxy_name + " refused CONNECT " + url.authority_with_port() +
-                                            ": " + std::to_string(answer.result_int()) + " " +
-                                            std::string(answer.reason()) +
-                                            (answer.result_int() == 407 ? " (check the proxy credentials in HTTPS_PROXY)" : ""));
+  const int status = answer.result_int();
+  if (status < 200 || status > 299) {
+    const std::string refused = what + ": " + proxy_name + " refused CONNECT " + url.authority_with_port() + ": " +
+                                std::to_string(status) + " " + std::string(answer.reason());
+    // A 4xx (407 bad credentials, 403 destination not allowed) will be refused again: retrying
+    // cannot help. A 5xx may be the proxy's or the upstream's passing trouble.
+    if (status >= 400 && status <= 499) {
+      throw TransportError(Kind::refused_by_policy,
+                           refused + " (proxy status " + std::to_string(status) +
+                               "; check the proxy credentials and address in HTTPS_PROXY / ClientOptions::https_proxy)");
+    }
+    throw TransportError(Kind::connect, refused);
   }
   if (c.buffer.size() != 0) {
     throw TransportError(Kind::protocol, what + ": " + proxy_name + " sent data before the TLS handshake");
@@ -434,8 +476,8 @@ std::optional<Response> Client::Impl::exchange(Connection& c, const bhttp::reque
 }
 
 // Writes the request and reads the response. Returns nullopt only for a reused connection that
-// the server had closed before sending any byte of a response: the one case that is safe to
-// retry. Every other failure throws.
+// the server closed before sending any byte of a response (the caller decides whether to resend).
+// Every other failure throws.
 template <class Stream>
 std::optional<Response> Client::Impl::exchange_on(Connection& c, Stream& stream,
                                                   const bhttp::request<bhttp::string_body>& request, bool reused,

@@ -34,7 +34,8 @@ struct Response {
 
 // A request that got no HTTP response: could not connect, TLS refused, timed out, or the
 // connection closed mid-exchange. `kind` lets callers decide whether to retry. refused_by_policy
-// means nothing was sent: plain http:// to a non-loopback host, a malformed URL, method or header.
+// means nothing was sent and resending cannot help: plain http:// to a non-loopback host, a
+// malformed URL, method or header, or a proxy that refused the CONNECT with a 4xx status.
 // Messages name the method and the URL without its query; they never contain header values.
 class TransportError : public std::runtime_error {
  public:
@@ -69,9 +70,14 @@ struct ClientOptions {
   std::size_t max_response_body = 64 * 1024 * 1024;
 };
 
-// Thread-safe. Keeps idle keep-alive connections per (scheme, host, port, proxy) and reuses them;
-// a reused connection the server had closed before answering is retried once on a fresh one (the
-// only retry: a request that got part of a response is never sent again).
+// Thread-safe. Keeps idle keep-alive connections per (scheme, host, port, proxy) and reuses them.
+// If a reused connection closes before any byte of a response, an idempotent request (GET, HEAD,
+// PUT, DELETE, OPTIONS) is sent once more on a fresh connection (the only retry: a request that
+// got part of a response is never sent again). Any other method (POST, PATCH) is never resent: it
+// is sent only on an idle connection that still looks open (else a fresh one), and if that
+// connection closes anyway before any response byte, send throws Kind::closed, since the server
+// may have acted on it. A proxy answering CONNECT with 4xx (e.g. 407, bad credentials in
+// HTTPS_PROXY) is Kind::refused_by_policy, not worth retrying; 5xx is Kind::connect.
 // Plain http:// is refused (TransportError::Kind::refused_by_policy) unless the host is loopback
 // (127.0.0.0/8, ::1, localhost), and then only to addresses that resolve to loopback.
 // Timeouts: connect_timeout bounds resolve + TCP connect + proxy CONNECT + TLS handshake together.

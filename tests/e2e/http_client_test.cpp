@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <chrono>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -141,6 +142,8 @@ class TestServer {
     return std::string(tls_context_ ? "https://" : "http://") + host + ":" + std::to_string(port_) + path;
   }
   int connections() const { return connections_.load(); }
+  // Connections this server closed itself (Reply::close_after).
+  int closed() const { return closed_.load(); }
   std::vector<Seen> seen() const {
     std::lock_guard lock(mutex_);
     return seen_;
@@ -202,6 +205,7 @@ class TestServer {
       if (ec) co_return;
       if (reply.close_after) {
         beast::get_lowest_layer(stream).close();
+        ++closed_;
         co_return;
       }
     }
@@ -221,6 +225,7 @@ class TestServer {
   tcp::acceptor acceptor_{ioc_};
   std::uint16_t port_ = 0;
   std::atomic<int> connections_{0};
+  std::atomic<int> closed_{0};
   mutable std::mutex mutex_;
   std::vector<Seen> seen_;
   std::thread thread_;
@@ -483,6 +488,11 @@ TEST_CASE("keep-alive: an idle connection the server closed is replaced, the req
         tls ? std::optional<CertFiles>(pki.localhost) : std::nullopt);
     Client client(tls_options(pki));
     CHECK(client.send({"POST", server.url("localhost", "/first"), {}, "1"}).body == "POST /first 1");
+    // The client checks an idle connection before sending a POST on it; that check can only see
+    // a close that has happened, so wait for the server's close before the second request.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (server.closed() < 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    REQUIRE(server.closed() == 1);
     CHECK(client.send({"POST", server.url("localhost", "/second"), {}, "2"}).body == "POST /second 2");
     CHECK(server.connections() == 2);
     const auto seen = server.seen();
@@ -528,6 +538,53 @@ TEST_CASE("a response cut off after its first bytes is an error and the request 
   CHECK_FALSE(contains(error.what(), "s3cret"));
   CHECK(server.seen().size() == 2);
   CHECK(server.connections() == 1);
+}
+
+TEST_CASE("keep-alive: a reused connection closed after a full POST is an error; the POST is not resent") {
+  // The server reads the whole second POST (and may have acted on it), then drops the connection
+  // without a byte of response: resending would duplicate the POST.
+  std::atomic<int> calls{0};
+  TestServer server([&calls](const bhttp::request<bhttp::string_body>& request) {
+    if (++calls == 1) return echo(request);  // the first request leaves an idle connection
+    Reply reply;
+    reply.raw = "";
+    reply.close_after = true;
+    return reply;
+  });
+  Client client(no_proxy_options());
+  CHECK(client.send({"POST", server.url("127.0.0.1", "/one"), {}, "x"}).status == 200);
+  const auto error = expect_error(client, {"POST", server.url("127.0.0.1", "/two?token=s3cret"), {}, "y"});
+  CHECK(error.kind() == Kind::closed);
+  CHECK(contains(error.what(), "POST http://127.0.0.1:" + std::to_string(server.port()) +
+                                   "/two: the server closed the reused connection before any response; not resent"));
+  CHECK_FALSE(contains(error.what(), "s3cret"));
+  CHECK(server.connections() == 1);
+  const auto seen = server.seen();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[1].method == "POST");
+  CHECK(seen[1].target == "/two?token=s3cret");
+  CHECK(seen[1].body == "y");
+}
+
+TEST_CASE("keep-alive: a reused connection closed after a full GET: the GET is resent once on a fresh one") {
+  std::atomic<int> calls{0};
+  TestServer server([&calls](const bhttp::request<bhttp::string_body>& request) {
+    if (++calls != 2) return echo(request);
+    Reply reply;  // the second request: read, then dropped without an answer
+    reply.raw = "";
+    reply.close_after = true;
+    return reply;
+  });
+  Client client(no_proxy_options());
+  CHECK(client.send({"GET", server.url("127.0.0.1", "/one"), {}, ""}).status == 200);
+  CHECK(client.send({"GET", server.url("127.0.0.1", "/two"), {}, ""}).body == "GET /two ");
+  CHECK(server.connections() == 2);
+  const auto seen = server.seen();
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[1].target == "/two");
+  CHECK(seen[1].connection == 1);
+  CHECK(seen[2].target == "/two");
+  CHECK(seen[2].connection == 2);
 }
 
 TEST_CASE("a fresh connection closed before any response byte is an error, not retried") {
@@ -709,18 +766,33 @@ TEST_CASE("proxy: taken from HTTPS_PROXY; NO_PROXY and loopback go direct") {
   }
 }
 
-TEST_CASE("proxy: a refused CONNECT is a connect error naming the status") {
+TEST_CASE("proxy: a refused CONNECT names the status; 4xx is not retryable, 5xx is a connect error") {
+  struct Case {
+    unsigned status;
+    Kind kind;
+    bool mentions_credentials;
+  };
+  const std::vector<Case> cases = {
+      {407, Kind::refused_by_policy, true},
+      {403, Kind::refused_by_policy, true},
+      {502, Kind::connect, false},
+  };
   TempDir dir;
   const auto pki = deploy::test::make_test_pki(dir.path());
-  TestProxy proxy(407);
-  ClientOptions options = tls_options(pki);
-  options.https_proxy = proxy.url();
-  Client client(options);
-  const auto error = expect_error(client, {"GET", "https://api.deploy-test.invalid/x?token=s3cret", {}, ""});
-  CHECK(error.kind() == Kind::connect);
-  CHECK(contains(error.what(), "GET https://api.deploy-test.invalid/x: proxy 127.0.0.1:" +
-                                   std::to_string(proxy.port()) + " refused CONNECT api.deploy-test.invalid:443: 407"));
-  CHECK_FALSE(contains(error.what(), "s3cret"));
+  for (const auto& c : cases) {
+    CAPTURE(c.status);
+    TestProxy proxy(c.status);
+    ClientOptions options = tls_options(pki);
+    options.https_proxy = proxy.url();
+    Client client(options);
+    const auto error = expect_error(client, {"GET", "https://api.deploy-test.invalid/x?token=s3cret", {}, ""});
+    CHECK(error.kind() == c.kind);
+    CHECK(contains(error.what(), "GET https://api.deploy-test.invalid/x: proxy 127.0.0.1:" +
+                                     std::to_string(proxy.port()) + " refused CONNECT api.deploy-test.invalid:443: " +
+                                     std::to_string(c.status)));
+    CHECK(contains(error.what(), "check the proxy credentials and address in HTTPS_PROXY") == c.mentions_credentials);
+    CHECK_FALSE(contains(error.what(), "s3cret"));
+  }
 }
 
 TEST_CASE("a malformed proxy setting fails at construction") {
