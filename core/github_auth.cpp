@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/github_encoding.hpp"
+#include "core/github_error.hpp"
 
 namespace deploy::github {
 namespace {
@@ -51,6 +52,16 @@ std::string normalise_pem(std::string_view pem) {
     }
   }
   return out;
+}
+
+// The token exchange failed because the installation no longer exists (App uninstalled or
+// reinstalled under a new id, or suspended): 404, or 401/403 whose message names the installation.
+bool installation_gone(const GitHubError& e) {
+  if (e.status() == 404) return true;
+  if (e.status() != 401 && e.status() != 403) return false;
+  std::string lower = e.details().message;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return lower.find("installation") != std::string::npos;
 }
 
 }  // namespace
@@ -137,7 +148,19 @@ std::string AppAuth::installation_token(std::int64_t installation_id, AppApi& ap
   std::lock_guard lock(mutex_);
   auto it = tokens_.find(installation_id);
   if (it != tokens_.end() && token_fresh(it->second, clock_.now())) return it->second.token;
-  InstallationToken fresh = api.exchange_installation_token(installation_id, jwt());
+  InstallationToken fresh;
+  try {
+    fresh = api.exchange_installation_token(installation_id, jwt());
+  } catch (const GitHubError& e) {
+    // A repository's installation is cached for the life of this object; once the installation is
+    // gone, forget every repository that pointed at it so the next call looks it up again instead
+    // of failing forever with the dead id.
+    if (installation_gone(e)) {
+      tokens_.erase(installation_id);
+      std::erase_if(repo_installations_, [&](const auto& entry) { return entry.second == installation_id; });
+    }
+    throw;
+  }
   tokens_[installation_id] = fresh;
   return fresh.token;
 }

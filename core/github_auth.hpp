@@ -85,12 +85,15 @@ class AppAuth {
   std::string jwt() const;
 
   // The installation's token from the cache, or a new one when none is cached or it has less
-  // than kTokenRefreshMargin left. Exceptions of `api` propagate.
+  // than kTokenRefreshMargin left. Exceptions of `api` propagate; when the exchange fails with a
+  // GitHubError saying the installation is gone (404, or 401/403 naming the installation), the
+  // repositories cached by installation_for_repo as belonging to it are forgotten first.
   std::string installation_token(std::int64_t installation_id, AppApi& api);
   // Drops the cached token after GitHub refused it (401), unless it was already replaced.
   void invalidate(std::int64_t installation_id, std::string_view token);
 
-  // The installation that covers owner/repo (cached for the life of this object).
+  // The installation that covers owner/repo (cached until a token exchange for it reports the
+  // installation gone; see installation_token).
   std::int64_t installation_for_repo(const std::string& owner, const std::string& repo, AppApi& api);
 
  private:

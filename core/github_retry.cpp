@@ -12,6 +12,12 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+// Header values are clamped to this many seconds (about 100 years) before any chrono conversion:
+// a larger value overflows milliseconds or system_clock's nanosecond time_point (UB, and a negative
+// wait that retries at once). The clamp is far above any sane ceiling, so such values still fail
+// with the normal ceiling error.
+constexpr std::int64_t kMaxHeaderWaitSeconds = 100LL * 366 * 24 * 3600;
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -76,11 +82,13 @@ RetryDecision decide_retry(const AttemptFacts& facts, const RetryContext& contex
     auto reset = parse_int(facts.ratelimit_reset);
     bool exhausted = facts.ratelimit_remaining && trim(*facts.ratelimit_remaining) == "0";
     if (retry_after) {
-      wait = seconds{*retry_after};
+      wait = seconds{std::min(*retry_after, kMaxHeaderWaitSeconds)};
       reason = "retry_after";
       why = "GitHub asked to retry after " + std::to_string(*retry_after) + " s";
     } else if (exhausted && reset) {
-      auto until = std::chrono::system_clock::time_point{seconds{*reset} + seconds{1}};
+      auto now_s = std::chrono::floor<seconds>(context.now.time_since_epoch()).count();
+      std::int64_t reset_s = *reset - now_s > kMaxHeaderWaitSeconds ? now_s + kMaxHeaderWaitSeconds : *reset;
+      auto until = std::chrono::system_clock::time_point{seconds{reset_s} + seconds{1}};
       wait = std::max(milliseconds{0}, std::chrono::ceil<milliseconds>(until - context.now));
       reason = "rate_limit_reset";
       why = "GitHub rate limit exhausted until " + format_rfc3339(until - seconds{1});

@@ -412,6 +412,35 @@ TEST_CASE("injected faults: a 502 for the next matching request, then normal ser
   SUBCASE("a bad fault is refused") {
     CHECK(sim.admin("POST", "/_sim/faults", {{"status", 502}, {"drop", true}}).status == 400);
   }
+  SUBCASE("a malformed fault is refused when added, not when a request hits it") {
+    struct Case {
+      const char* name;
+      nlohmann::json fault;
+      std::string message;
+    };
+    const std::vector<Case> cases = {
+        {"retry_after a string", {{"rate_limit", {{"status", 429}, {"retry_after", "soon"}}}},
+         "rate_limit.retry_after must be a non-negative integer (seconds), got \"soon\""},
+        {"retry_after negative", {{"rate_limit", {{"status", 429}, {"retry_after", -1}}}},
+         "rate_limit.retry_after must be a non-negative integer (seconds), got -1"},
+        {"reset_in a float", {{"rate_limit", {{"remaining_zero", true}, {"reset_in", 1.5}}}},
+         "rate_limit.reset_in must be a non-negative integer (seconds), got 1.5"},
+        {"remaining_zero not true", {{"rate_limit", {{"remaining_zero", "yes"}}}},
+         "rate_limit.remaining_zero must be true"},
+        {"count too large", {{"status", 502}, {"count", 10000000000LL}},
+         "\"count\" must be a positive integer, got 10000000000"},
+        {"unknown field", {{"status", 502}, {"cuont", 2}},
+         "unknown field \"cuont\" in a fault; known fields: \"method\", \"path\", \"count\", \"status\", \"body\", "
+         "\"delay_ms\", \"drop\", \"rate_limit\""},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.name);
+      auto refused = sim.admin("POST", "/_sim/faults", c.fault);
+      CHECK(refused.status == 400);
+      CHECK(body_of(refused)["message"] == c.message);
+    }
+    CHECK(body_of(sim.admin("GET", "/_sim/faults", nullptr)).empty());
+  }
   CHECK(sim.api("GET", "/repos/acme/app", "tok-alice").status == 200);
 }
 

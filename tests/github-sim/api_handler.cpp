@@ -116,7 +116,16 @@ Response ApiHandler::handle(const Request& request) {
   if (fault && fault->kind == "drop") {
     response.drop = true;
   } else if (fault) {
-    response = fault_response(*fault, state_.now());
+    // Faults are validated when added, but a failure here must still answer (and log), never kill
+    // the connection silently.
+    try {
+      response = fault_response(*fault, state_.now());
+    } catch (const std::exception& error) {
+      std::cerr << "github-sim: internal error building fault " << fault->spec.dump() << " for " << request.method
+                << " " << request.path << ": " << error.what() << "\n";
+      response = Response::json(500, {{"message", std::string("github-sim internal error: ") + error.what()},
+                                      {"documentation_url", docs}});
+    }
   } else {
     std::lock_guard lock(state_.mutex());
     try {

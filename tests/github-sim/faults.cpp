@@ -1,11 +1,51 @@
 #include "faults.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <limits>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace deploy::sim {
 
+namespace {
+
+// Largest seconds value accepted for retry_after / reset_in: far beyond any ceiling a client has
+// (so huge waits can be tested), yet now + reset_in cannot overflow a long long.
+constexpr long long kMaxFaultSeconds = 1'000'000'000'000'000'000LL;
+
+// The integer at spec[key] if it is one in [low, high]; otherwise throws std::invalid_argument with
+// `what` so the admin answer says what was expected. Checks the JSON type first: a fault is read
+// again at request time, where a wrong type would throw instead of answering.
+long long integer_in(const nlohmann::json& spec, const char* key, long long low, long long high, const std::string& what) {
+  const auto& value = spec[key];
+  bool ok = false;
+  if (value.is_number_unsigned()) {
+    ok = value.get<unsigned long long>() <= static_cast<unsigned long long>(high) && low <= high;
+  } else if (value.is_number_integer()) {
+    long long v = value.get<long long>();
+    ok = v >= low && v <= high;
+  }
+  if (!ok) throw std::invalid_argument(what + ", got " + value.dump());
+  return value.get<long long>();
+}
+
+void refuse_unknown_keys(const nlohmann::json& object, const std::vector<std::string>& known, const std::string& where) {
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "\"" : ", \"") + k + "\"";
+      throw std::invalid_argument("unknown field \"" + key + "\" in " + where + "; known fields: " + list);
+    }
+  }
+}
+
+}  // namespace
+
 nlohmann::json Faults::add(const nlohmann::json& spec) {
   if (!spec.is_object()) throw std::invalid_argument("a fault is a JSON object");
+  refuse_unknown_keys(spec, {"method", "path", "count", "status", "body", "delay_ms", "drop", "rate_limit"}, "a fault");
   Fault fault;
   fault.spec = spec;
   if (spec.contains("method")) {
@@ -20,21 +60,24 @@ nlohmann::json Faults::add(const nlohmann::json& spec) {
     fault.path = spec["path"];
   }
   if (spec.contains("count")) {
-    if (!spec["count"].is_number_integer() || spec["count"].get<int>() < 1) throw std::invalid_argument("\"count\" must be a positive integer");
-    fault.remaining = spec["count"];
+    fault.remaining = static_cast<int>(
+        integer_in(spec, "count", 1, std::numeric_limits<int>::max(), "\"count\" must be a positive integer"));
   }
   int kinds = 0;
   if (spec.contains("status")) {
-    if (!spec["status"].is_number_integer() || spec["status"].get<int>() < 100 || spec["status"].get<int>() > 599) {
-      throw std::invalid_argument("\"status\" must be an HTTP status code");
-    }
+    integer_in(spec, "status", 100, 599, "\"status\" must be an HTTP status code");
     fault.kind = "status";
     ++kinds;
   }
-  if (spec.contains("delay_ms")) {
-    if (!spec["delay_ms"].is_number_integer() || spec["delay_ms"].get<int>() < 0 || spec["delay_ms"].get<int>() > 600'000) {
-      throw std::invalid_argument("\"delay_ms\" must be an integer from 0 to 600000");
+  if (spec.contains("body")) {
+    if (!spec.contains("status")) throw std::invalid_argument("\"body\" goes with \"status\"");
+    const auto& body = spec["body"];
+    if (!body.is_object() && !body.is_array() && !body.is_string()) {
+      throw std::invalid_argument("\"body\" must be a JSON object or array, or a string sent as text/html");
     }
+  }
+  if (spec.contains("delay_ms")) {
+    integer_in(spec, "delay_ms", 0, 600'000, "\"delay_ms\" must be an integer from 0 to 600000");
     fault.kind = "delay";
     ++kinds;
   }
@@ -44,14 +87,30 @@ nlohmann::json Faults::add(const nlohmann::json& spec) {
     ++kinds;
   }
   if (spec.contains("rate_limit")) {
+    const std::string shape =
+        "\"rate_limit\" must be {\"status\": 403|429, \"retry_after\": S} or {\"remaining_zero\": true, \"reset_in\": S}";
     const auto& rl = spec["rate_limit"];
-    bool primary = rl.is_object() && rl.value("remaining_zero", false);
-    bool secondary = rl.is_object() && rl.contains("status");
-    if (primary == secondary) {
-      throw std::invalid_argument(
-          "\"rate_limit\" must be {\"status\": 403|429, \"retry_after\": S} or {\"remaining_zero\": true, \"reset_in\": S}");
+    if (!rl.is_object()) throw std::invalid_argument(shape);
+    refuse_unknown_keys(rl, {"status", "retry_after", "remaining_zero", "reset_in"}, "\"rate_limit\"");
+    if (rl.contains("remaining_zero") && rl["remaining_zero"] != true) {
+      throw std::invalid_argument("rate_limit.remaining_zero must be true");
     }
-    if (secondary && rl["status"] != 403 && rl["status"] != 429) throw std::invalid_argument("rate_limit.status must be 403 or 429");
+    bool primary = rl.contains("remaining_zero");
+    bool secondary = rl.contains("status");
+    if (primary == secondary) throw std::invalid_argument(shape);
+    if (secondary) {
+      if (rl["status"] != 403 && rl["status"] != 429) throw std::invalid_argument("rate_limit.status must be 403 or 429");
+      if (rl.contains("reset_in")) throw std::invalid_argument("rate_limit.reset_in goes with remaining_zero; " + shape);
+      if (rl.contains("retry_after")) {
+        integer_in(rl, "retry_after", 0, kMaxFaultSeconds,
+                   "rate_limit.retry_after must be a non-negative integer (seconds)");
+      }
+    } else {
+      if (rl.contains("retry_after")) throw std::invalid_argument("rate_limit.retry_after goes with status; " + shape);
+      if (rl.contains("reset_in")) {
+        integer_in(rl, "reset_in", 0, kMaxFaultSeconds, "rate_limit.reset_in must be a non-negative integer (seconds)");
+      }
+    }
     fault.kind = "rate_limit";
     ++kinds;
   }

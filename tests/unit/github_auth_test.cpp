@@ -4,10 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/github_encoding.hpp"
+#include "core/github_error.hpp"
 #include "core/github_time.hpp"
 #include "tests/unit/github_test_keys.hpp"
 
@@ -51,17 +54,30 @@ struct FakeAppApi final : AppApi {
   std::vector<std::int64_t> exchanged;
   std::vector<std::string> jwts;
   int lookups = 0;
+  // Installation ids whose exchange fails, with the status and GitHub message to fail with.
+  std::map<std::int64_t, std::pair<int, std::string>> failing;
+  // Added to every id find_repo_installation_id returns: a reinstalled App has new ids.
+  std::int64_t generation = 0;
 
   explicit FakeAppApi(ManualClock& c) : clock(c) {}
 
   InstallationToken exchange_installation_token(std::int64_t id, const std::string& jwt) override {
     exchanged.push_back(id);
     jwts.push_back(jwt);
+    if (auto it = failing.find(id); it != failing.end()) {
+      ErrorDetails details;
+      details.code = "github_failure";
+      details.status = it->second.first;
+      details.method = "POST";
+      details.path = "/app/installations/" + std::to_string(id) + "/access_tokens";
+      details.message = it->second.second;
+      throw GitHubError(details);
+    }
     return {"ghs_" + std::to_string(id) + "_" + std::to_string(exchanged.size()), clock.now() + lifetime};
   }
   std::int64_t find_repo_installation_id(const std::string& owner, const std::string&, const std::string&) override {
     ++lookups;
-    return owner == "org-a" ? 11 : 22;
+    return (owner == "org-a" ? 11 : 22) + generation;
   }
 };
 
@@ -180,6 +196,50 @@ TEST_CASE("AppAuth caches the installation of a repository, case-insensitively")
   CHECK(auth.installation_for_repo("Org-A", "SVC", api) == 11);
   CHECK(auth.installation_for_repo("org-b", "svc", api) == 22);
   CHECK(api.lookups == 2);
+}
+
+TEST_CASE("AppAuth forgets a repository's installation once GitHub says the installation is gone") {
+  struct Case {
+    std::string name;
+    int status;
+    std::string message;
+    bool forgotten;
+  };
+  const std::vector<Case> cases = {
+      {"404 Not Found", 404, "Not Found", true},
+      {"403 suspended installation", 403, "This installation has been suspended", true},
+      {"401 naming the installation", 401, "Installation not found", true},
+      {"401 bad JWT keeps the cache", 401, "A JSON web token could not be decoded", false},
+      {"403 other keeps the cache", 403, "Resource not accessible by integration", false},
+      {"500 keeps the cache", 500, "Server Error", false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    ManualClock clock(kStart);
+    FakeAppApi api(clock);
+    AppAuth auth("777", AppKey::from_pem(test_rsa_key().pkcs1_pem).value(), clock);
+    REQUIRE(auth.installation_for_repo("org-a", "svc", api) == 11);
+    REQUIRE(auth.installation_for_repo("org-a", "web", api) == 11);
+    REQUIRE(auth.installation_for_repo("org-b", "svc", api) == 22);
+    REQUIRE(api.lookups == 3);
+
+    // The App is reinstalled: lookups now answer 11 + 100 and 22 + 100; 11 is dead.
+    api.generation = 100;
+    api.failing[11] = {c.status, c.message};
+    try {
+      auth.installation_token(11, api);
+      FAIL("the exchange should have thrown");
+    } catch (const GitHubError& e) {
+      CHECK(e.status() == c.status);
+    }
+
+    std::int64_t expected_a = c.forgotten ? 111 : 11;
+    CHECK(auth.installation_for_repo("org-a", "svc", api) == expected_a);
+    CHECK(auth.installation_for_repo("org-a", "Web", api) == expected_a);
+    CHECK(auth.installation_for_repo("org-b", "svc", api) == 22);  // another installation: kept
+    CHECK(api.lookups == (c.forgotten ? 5 : 3));
+    if (c.forgotten) CHECK(auth.installation_token(111, api) == "ghs_111_2");
+  }
 }
 
 TEST_CASE("token_fresh") {

@@ -117,6 +117,13 @@ TEST_CASE("decide_retry: table") {
        Action::fail, 3601000ms, "wait_above_ceiling"},
       {"retry-after above the ceiling", with(status(429), "901", std::nullopt, std::nullopt), 1, true, 0, Action::fail,
        901000ms, "wait_above_ceiling"},
+      // would overflow milliseconds / the time_point without the clamp to kMaxHeaderWaitSeconds (100 * 366 days)
+      {"huge retry-after: above the ceiling, no overflow",
+       with(status(429), "10000000000000000", std::nullopt, std::nullopt), 1, true, 0, Action::fail,
+       3162240000000ms, "wait_above_ceiling"},
+      {"huge reset: above the ceiling, no overflow",
+       with(status(403), std::nullopt, "0", "10000000000000000"), 1, true, 0, Action::fail, 3162240001000ms,
+       "wait_above_ceiling"},
       {"retry-after at the ceiling is fine", with(status(429), "900", std::nullopt, std::nullopt), 1, true, 0,
        Action::retry, 900000ms, "retry_after"},
   };
