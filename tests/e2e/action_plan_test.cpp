@@ -6,46 +6,13 @@
 #include <fstream>
 #include <string>
 
-#include "core/process.hpp"
 #include "core/runner.hpp"
+#include "tests/support/run_action.hpp"
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string output;
-};
-
-Run run_action(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-  deploy::process::Spec spec;
-  spec.argv = {DEPLOY_ACTION_BINARY};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  spec.env = std::move(env);
-  // Outside a runner unless the test says otherwise.
-  spec.unset_env = {"GITHUB_ACTIONS", "INPUT_MODE", "INPUT_ENVIRONMENT", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"};
-  spec.timeout = std::chrono::seconds{30};
-  Run run;
-  auto result = deploy::process::run(spec, [&](const std::string& line) { run.output += line + "\n"; });
-  REQUIRE(result.end == deploy::process::Result::End::exited);
-  run.exit_code = result.exit_code;
-  return run;
-}
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("action-plan-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    auto file = path / name;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file) << text;
-    return file.string();
-  }
-};
+using deploy::test::run_action;
+using TempDir = deploy::test::TempDir;
 
 const std::string kExample = std::string(DEPLOY_SOURCE_DIR) + "/examples/deploy.yml";
 
@@ -65,7 +32,7 @@ TEST_CASE("plan prints the production plan of the example config") {
 }
 
 TEST_CASE("a misspelt key is reported with file, line, column, key and the suggestion") {
-  TempDir dir;
+  TempDir dir("action-plan");
   const std::string path = dir.write("deploy.yml", R"(version: 1
 environments:
   production:
@@ -109,7 +76,7 @@ TEST_CASE("bad invocations name the problem") {
 }
 
 TEST_CASE("as a container action, mode plan reads INPUT_* and writes outputs the runner can parse") {
-  TempDir dir;
+  TempDir dir("action-plan");
   const std::string output_file = dir.write("output", "");
   const std::string summary_file = dir.write("summary", "");
   auto run = run_action({}, {{"GITHUB_ACTIONS", "true"},

@@ -8,37 +8,16 @@
 #include <vector>
 
 #include "core/audit.hpp"
-#include "core/process.hpp"
+#include "tests/support/run_action.hpp"
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string output;
-};
+using TempDir = deploy::test::TempDir;
 
-Run verify(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-  deploy::process::Spec spec;
-  spec.argv = {DEPLOY_ACTION_BINARY, "verify-audit"};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  spec.env = std::move(env);
-  spec.timeout = std::chrono::seconds{30};
-  Run run;
-  auto result = deploy::process::run(spec, [&](const std::string& line) { run.output += line + "\n"; });
-  REQUIRE(result.end == deploy::process::Result::End::exited);
-  run.exit_code = result.exit_code;
-  return run;
+deploy::test::ActionRun verify(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  args.insert(args.begin(), "verify-audit");
+  return deploy::test::run_action(args, std::move(env));
 }
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("verify-audit-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 nlohmann::json record(const std::string& version) {
   return {{"schema_version", 1},
@@ -80,7 +59,7 @@ const std::map<std::string, std::string> kKeyEnv = {{"DEPLOY_AUDIT_KEY", "s3cret
 }  // namespace
 
 TEST_CASE("an intact chain verifies, with and without the key") {
-  TempDir dir;
+  TempDir dir("verify-audit");
   auto files = write(dir, chain("s3cret-key"));
   auto args = files;
   args.insert(args.begin(), {"--key-env", "DEPLOY_AUDIT_KEY"});
@@ -93,7 +72,7 @@ TEST_CASE("an intact chain verifies, with and without the key") {
 }
 
 TEST_CASE("a tampered, removed or reordered record is caught and located") {
-  TempDir dir;
+  TempDir dir("verify-audit");
   auto records = chain("s3cret-key");
 
   SUBCASE("a changed field") {
@@ -131,7 +110,7 @@ TEST_CASE("a tampered, removed or reordered record is caught and located") {
 }
 
 TEST_CASE("verify-audit refuses bad usage with a clear message") {
-  TempDir dir;
+  TempDir dir("verify-audit");
   auto files = write(dir, chain("k"));
   CHECK(verify({}).exit_code == 2);
   auto unset = verify({"--key-env", "DEPLOY_AUDIT_KEY_NOT_SET", files[0]});
