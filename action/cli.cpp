@@ -4,6 +4,7 @@
 #include <iostream>
 #include <optional>
 
+#include "action/deploy_command.hpp"
 #include "action/plan_command.hpp"
 #include "action/verify_audit_command.hpp"
 #include "core/runner.hpp"
@@ -30,10 +31,18 @@ Usage:
   deploy-action --help | --version
 
 As a container action (no arguments), it reads its inputs from the runner (INPUT_*):
-  mode          plan (deploy and rollback are being built)
-  environment   the environment to deploy (required)
-  config        path of the config in the workspace (default .github/deploy.yml)
-  ref           the ref to release (default: the ref that triggered the workflow)
+  mode           deploy (default), rollback or plan
+  environment    the environment to deploy (required)
+  config         path of the config in the workspace (default .github/deploy.yml)
+  ref            the ref to release (default: the ref that triggered the workflow, GITHUB_REF)
+  version        rollback: the version to return to (default: the last good one before the current)
+  reason         rollback: why, for the record
+  github-token   token for the GitHub API (default: GITHUB_TOKEN)
+  on-unapproved  fail (default) or skip: the exit when a gate is not met
+It also reads GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_ACTOR,
+GITHUB_TRIGGERING_ACTOR, GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_WORKSPACE, RUNNER_TEMP,
+GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, as the runner sets them. Outputs: status, version,
+previous-version, deployment-id, audit-file, rolled-back, sha, tracking-issue.
 )";
 
 int usage_error(const std::string& message) {
@@ -116,13 +125,7 @@ int run_as_action(const runner::Environment& env) {
   if (options.ref.empty()) options.ref = env("GITHUB_REF").value_or("");
 
   if (mode == "plan") return run_plan_in_runner(options, env);
-  if (mode == "deploy" || mode == "rollback") {
-    std::cout << runner::annotation_command(
-                     runner::AnnotationLevel::error,
-                     "mode '" + mode + "' is not available in this version of deploy-action yet; use mode: plan")
-              << "\n";
-    return 1;
-  }
+  if (mode == "deploy" || mode == "rollback") return run_deploy_in_runner(env, mode);
   std::cout << runner::annotation_command(runner::AnnotationLevel::error,
                                           "input 'mode' is '" + mode + "'; expected deploy, rollback or plan")
             << "\n";

@@ -1,37 +1,17 @@
 #include "action/plan_command.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "action/config_file.hpp"
 #include "core/config.hpp"
 #include "core/plan.hpp"
 
 namespace deploy::action {
 namespace {
 
-struct Loaded {
-  std::optional<config::Config> config;
-  std::string errors;  // formatted, one per line
-};
-
-Loaded load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return {std::nullopt, path + ": error: cannot read the config file (" + std::strerror(errno) +
-                              "); pass its path with --config (default .github/deploy.yml)\n"};
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto result = config::load_config(text.str(), path);
-  if (!result.ok()) return {std::nullopt, result.format()};
-  return {std::move(result.config), {}};
-}
-
 Result<plan::Plan> make(const PlanOptions& options, std::string& errors) {
-  Loaded loaded = load(options.config_path);
+  LoadedConfig loaded = load_config_file(options.config_path);
   if (!loaded.config) {
     errors = loaded.errors;
     return Error{"invalid_config", loaded.errors};

@@ -23,12 +23,16 @@
 #include "core/http_client.hpp"
 #include "core/plan.hpp"
 #include "core/process.hpp"
+#include "tests/support/demo_service.hpp"
 
 using namespace std::chrono_literals;
 namespace engine = deploy::engine;
 namespace checks = deploy::checks;
 namespace config = deploy::config;
 namespace fs = std::filesystem;
+using deploy::test::DemoService;
+using deploy::test::eventually;
+using deploy::test::process_gone;
 
 namespace {
 
@@ -48,71 +52,6 @@ std::string read_file(const fs::path& path) {
 }
 
 void write_file(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
-
-template <class Predicate>
-bool eventually(Predicate predicate, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
-// A process is gone when kill(0) fails or it is a zombie waiting for a reaper that is not us.
-bool process_gone(pid_t pid) {
-  if (::kill(pid, 0) != 0) return true;
-  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  auto close = stat.rfind(')');
-  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
-}
-
-// demo-service as a real process, stopped (SIGTERM to its group) when the fixture ends.
-class DemoService {
- public:
-  explicit DemoService(const fs::path& state_dir) {
-    auto spec = deploy::process::Spec{};
-    spec.argv = {DEMO_SERVICE_BINARY, "--listen", "127.0.0.1:0", "--state-dir", state_dir.string()};
-    spec.kill_grace = 2s;
-    thread_ = std::thread([this, spec] {
-      deploy::process::run(spec, [this](const std::string& line) {
-        const std::string prefix = "demo-service listening on ";
-        if (line.rfind(prefix, 0) == 0) {
-          std::lock_guard lock(mutex_);
-          url_ = line.substr(prefix.size());
-        }
-      }, &stop_);
-    });
-    if (!eventually([this] { return !url().empty(); })) {
-      stop();
-      throw std::runtime_error("demo-service did not report its address");
-    }
-  }
-  ~DemoService() { stop(); }
-  DemoService(const DemoService&) = delete;
-  DemoService& operator=(const DemoService&) = delete;
-
-  std::string url() const {
-    std::lock_guard lock(mutex_);
-    return url_;
-  }
-  std::string get(const std::string& path) {
-    deploy::http::Request request;
-    request.url = url() + path;
-    return client_.send(request).body;
-  }
-
- private:
-  void stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  mutable std::mutex mutex_;
-  std::string url_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  deploy::http::Client client_;
-};
 
 // The deploy.yml every end-to-end case starts from. Stage commands are config text (trusted):
 // the test's own directory is written into them; versions reach them only as DEPLOY_* variables.

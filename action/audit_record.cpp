@@ -1,0 +1,164 @@
+#include "action/audit_record.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace deploy::action {
+namespace {
+
+std::optional<std::string> opt(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return text;
+}
+
+// Decimals are text in records (the canonical form has no floating point).
+std::string decimal(double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.6g", value);
+  return buffer;
+}
+
+std::string stage_outcome(const engine::StepReport& step) {
+  if (step.succeeded) return "success";
+  if (step.describe.rfind("timed out", 0) == 0) return "timed_out";
+  if (step.describe == "cancelled") return "cancelled";
+  return "failure";
+}
+
+audit::Stage to_stage(const engine::StepReport& step) {
+  audit::Stage stage;
+  stage.name = step.stage;
+  stage.started_at = audit::format_timestamp(step.started);
+  stage.finished_at = audit::format_timestamp(step.finished);
+  stage.duration_ms = step.duration.count();
+  if (step.exit_code >= 0) stage.exit_code = step.exit_code;
+  stage.attempts = step.attempts;
+  stage.outcome = stage_outcome(step);
+  if (step.traffic) stage.traffic_percent = *step.traffic;
+  return stage;
+}
+
+}  // namespace
+
+audit::Status audit_status(engine::Status status) {
+  switch (status) {
+    case engine::Status::succeeded: return audit::Status::success;
+    case engine::Status::rolled_back: return audit::Status::rolled_back;
+    case engine::Status::cancelled: return audit::Status::cancelled;
+    case engine::Status::failed:
+    case engine::Status::rollback_failed: return audit::Status::failure;
+  }
+  return audit::Status::failure;
+}
+
+audit::Record make_record(const RunFacts& facts, const policy::GateReport& gates,
+                          const std::optional<policy::ApprovalVerdict>& approvals, const engine::Report* report,
+                          audit::Status status, const std::string& reason, const std::string& message) {
+  audit::Record record;
+  record.kind = facts.kind;
+  record.repository = facts.repository;
+  record.environment = facts.environment;
+  record.actor = facts.actor;
+  record.trigger = facts.trigger.empty() ? "manual" : facts.trigger;
+  record.version = opt(facts.version);
+  record.commit_sha = opt(facts.sha);
+  record.previous_version = opt(facts.previous_version);
+  record.previous_sha = opt(facts.previous_sha);
+  if (!facts.run_id.empty()) {
+    try {
+      record.run_id = std::stoull(facts.run_id);
+    } catch (const std::exception&) {
+      record.extra["run_id_text"] = facts.run_id;  // not a number: keep it, as text
+    }
+  }
+  if (!facts.run_attempt.empty()) {
+    try {
+      record.run_attempt = std::stoll(facts.run_attempt);
+    } catch (const std::exception&) {
+      record.extra["run_attempt_text"] = facts.run_attempt;
+    }
+  }
+  record.run_url = opt(facts.run_url);
+  if (!facts.deployment_id.empty()) record.extra["deployment_id"] = facts.deployment_id;
+  if (!facts.reason.empty()) record.extra["reason"] = facts.reason;
+  record.started_at = audit::format_timestamp(facts.started);
+  record.recorded_at = audit::format_timestamp(facts.finished);
+
+  for (const auto& gate : gates.results) record.gates.push_back(audit::Gate::from(gate.gate, gate.outcome));
+  if (approvals) {
+    for (const auto& counted : approvals->counted) {
+      audit::Approval a;
+      a.approver = counted.user;
+      a.source = counted.source == policy::ApprovalSource::review ? "pull_request_review" : "comment";
+      a.permission = std::string(policy::to_string(counted.permission));
+      a.event_id = opt(counted.event_id);
+      a.counted = true;
+      a.reason = "counted";
+      record.approvals.push_back(std::move(a));
+    }
+    for (const auto& refused : approvals->not_counted) {
+      audit::Approval a;
+      a.approver = refused.event.user;
+      a.source = refused.event.source == policy::ApprovalSource::review ? "pull_request_review" : "comment";
+      a.permission = std::string(policy::to_string(refused.event.permission));
+      a.event_id = opt(refused.event.id);
+      a.counted = false;
+      a.reason = refused.reason;
+      record.approvals.push_back(std::move(a));
+    }
+  }
+  if (report) {
+    for (const auto& step : report->steps) record.stages.push_back(to_stage(step));
+    if (report->rollback) record.stages.push_back(to_stage(*report->rollback));
+    for (const auto& round : report->rounds) {
+      for (const auto& verdict : round.verdicts) {
+        audit::Analysis a;
+        a.name = verdict.check;
+        a.passed = verdict.outcome.allowed;
+        a.reason = verdict.outcome.reason;
+        a.message = verdict.outcome.message;
+        for (const auto& sample : round.samples) {
+          if (sample.check == verdict.check && sample.value) a.observed = decimal(*sample.value);
+        }
+        if (round.traffic) a.traffic_percent = *round.traffic;
+        record.analysis.push_back(std::move(a));
+      }
+    }
+  }
+  record.outcome.status = status;
+  record.outcome.reason = reason;
+  record.outcome.message = message;
+  return record;
+}
+
+Result<WrittenRecord> write_record(const audit::Record& record, const std::filesystem::path& dir,
+                                   const std::string& prev_hash, std::uint64_t seq,
+                                   std::optional<std::string_view> key) {
+  auto sealed = audit::seal(record, prev_hash, seq, key);
+  if (!sealed) return sealed.error();
+  auto line = audit::to_jsonl_line(*sealed);
+  if (!line) return line.error();
+
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  char name[64];
+  std::snprintf(name, sizeof name, "-%06llu.jsonl", static_cast<unsigned long long>(seq));
+  // Environment names may hold characters a file name should not.
+  std::string base = record.environment.value_or("environment");
+  for (char& c : base) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  }
+  std::filesystem::path file = dir / (base + name);
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << *line;
+  out.close();
+  if (error || !out) {
+    return Error{"write_failed", "cannot write the audit record to " + file.string() +
+                                     ": check that RUNNER_TEMP is a writable directory"};
+  }
+  return WrittenRecord{file, (*sealed)["hash"].get<std::string>(), seq};
+}
+
+}  // namespace deploy::action

@@ -1,0 +1,554 @@
+#include "action/deploy_command.hpp"
+
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "action/audit_record.hpp"
+#include "action/cancellation.hpp"
+#include "action/config_file.hpp"
+#include "action/deploy_inputs.hpp"
+#include "action/github_deployment.hpp"
+#include "action/release_gates.hpp"
+#include "action/run_report.hpp"
+#include "core/checks.hpp"
+#include "core/deploy_engine.hpp"
+#include "core/git.hpp"
+#include "core/github_client.hpp"
+#include "core/github_facts.hpp"
+#include "core/http_client.hpp"
+#include "core/notify.hpp"
+#include "core/plan.hpp"
+#include "core/policy_config.hpp"
+#include "core/semver.hpp"
+
+namespace deploy::action {
+namespace {
+
+// Stops the run early with a clear message; caught once, in run_deploy_in_runner.
+struct Stop {
+  std::string status;   // output `status`: "invalid_config", "refused", "error"
+  std::string message;  // for people: what is wrong and what to do
+};
+
+class DeployRun {
+ public:
+  DeployRun(DeployInputs inputs, const runner::Environment& env)
+      : in_(std::move(inputs)), env_(env), report_(env, random_) {}
+
+  int execute() {
+    for (const auto& line : masker_.add(in_.token)) print_raw(line);
+    load_config();
+    connect();
+    read_history();
+    resolve_release();
+    make_plan();
+    decide_rollback_gate();
+    open_tracking_issue();
+    evaluate_gates();
+    if (!gates_.report.allowed) return blocked();
+    if (cancel_.cancelled()) throw Stop{"cancelled", "the run was cancelled before anything was deployed"};
+    deploy();
+    return finish();
+  }
+
+  // Everything needed to report a Stop (called from the catch in run_deploy_in_runner).
+  int stopped(const Stop& stop) {
+    print(runner::annotation_command(runner::AnnotationLevel::error, stop.message));
+    if (deployment_ && !final_status_set_) {
+      // A deployment left in_progress would show as running forever.
+      try {
+        deployment_->status("error", stop.message.substr(0, 140));
+      } catch (const std::exception& error) {
+        print(runner::annotation_command(runner::AnnotationLevel::warning,
+                                         std::string("could not mark the deployment as failed: ") + error.what()));
+      }
+    }
+    report_.output("status", stop.status);
+    RunSummaryFacts facts = summary_facts(stop.status, stop.message);
+    report_.summary(facts, nullptr);
+    return 1;
+  }
+
+ private:
+  // ---- set-up ----
+
+  void load_config() {
+    auto loaded = load_config_file(in_.config_path);
+    if (!loaded.config) {
+      std::istringstream lines(loaded.errors);
+      for (std::string line; std::getline(lines, line);) {
+        if (!line.empty()) print(runner::annotation_command(runner::AnnotationLevel::error, line));
+      }
+      throw Stop{"invalid_config", "the config " + in_.config_path + " is invalid (see the errors above)"};
+    }
+    config_ = std::move(*loaded.config);
+    environment_ = config_.environment(in_.environment);
+    if (!environment_) {
+      std::string known;
+      for (const auto& e : config_.environments) known += (known.empty() ? "" : ", ") + e.name;
+      throw Stop{"invalid_input", "environment '" + in_.environment + "' is not in " + in_.config_path +
+                                      " (it has: " + known + "); set the 'environment' input to one of them"};
+    }
+    if (!config_.audit.signing_key_env.empty()) {
+      if (auto key = env_(config_.audit.signing_key_env); key && !key->empty()) {
+        audit_key_ = *key;
+        for (const auto& line : masker_.add(*key)) print_raw(line);
+      }
+    }
+    // Webhook URLs are credentials (Slack's carry a token in the path).
+    for (const auto& url : notify::urls_to_mask(config_.notifications, [this](const std::string& name) { return env_(name); })) {
+      for (const auto& line : masker_.add(url)) print_raw(line);
+    }
+  }
+
+  void connect() {
+    transport_ = std::make_unique<http::Client>();
+    github::ClientOptions options;
+    options.base_url = in_.api_url;
+    options.on_wait = [this](const std::string& text) { print("deploy-action: GitHub: " + text); };
+    github_ = std::make_unique<github::Client>(*transport_, clock_, random_, github::TokenCredentials{in_.token},
+                                               options);
+    repo_ = facts::Repo{in_.owner, in_.repo};
+    if (in_.default_branch.empty()) in_.default_branch = github_->get_repository(in_.owner, in_.repo).default_branch;
+  }
+
+  void read_history() {
+    history_ = facts::deployment_history(*github_, repo_, in_.environment);
+    for (const auto& seen : history_) {
+      if (!current_ && seen.record.state == policy::DeploymentState::success) current_ = seen;
+      if (!chain_head_ && seen.audit_hash) chain_head_ = facts::AuditLink{*seen.audit_seq, *seen.audit_hash};
+    }
+  }
+
+  // The version deployed now, as release rules compare it: semver text, else nothing.
+  std::optional<std::string> deployed_version() const {
+    if (!current_) return std::nullopt;
+    if (!semver::parse_tag(current_->record.version) && !semver::parse(current_->record.version)) return std::nullopt;
+    return current_->record.version;
+  }
+
+  std::string rollback_ref() {
+    std::string version = in_.version;
+    if (version.empty()) {
+      // The last good version before the current one, as core/policy chooses it.
+      policy::RollbackRequest request = rollback_request(std::nullopt);
+      auto decision = policy::decide_rollback(request);
+      if (!decision.target) throw Stop{"refused", decision.outcome.message};
+      for (const auto& seen : history_) {
+        if (seen.record.id == decision.target->deployment_id) version = seen.record.version;
+      }
+    }
+    auto repository = open_repository();
+    if (auto tag = repository.resolve("refs/tags/" + version); tag && *tag) return "refs/tags/" + version;
+    if (version.front() != 'v') return "refs/tags/v" + version;
+    return "refs/tags/" + version;
+  }
+
+  git::Repository open_repository() const {
+    auto repository = git::Repository::open(in_.workspace);
+    if (!repository) {
+      throw Stop{"error", repository.error().message + " (GITHUB_WORKSPACE is " + in_.workspace +
+                              "; add actions/checkout with fetch-depth: 0 before this step)"};
+    }
+    return std::move(repository).value();
+  }
+
+  void resolve_release() {
+    if (in_.mode == "rollback") in_.ref = rollback_ref();
+    if (in_.ref.empty()) throw Stop{"invalid_input", "no ref to deploy: set the 'ref' input (GITHUB_REF is empty)"};
+    auto repository = open_repository();
+    release::Request request;
+    request.ref = in_.ref;
+    request.environment = in_.environment;
+    request.default_branch = in_.default_branch;
+    request.deployed = deployed_version();
+    request.mode = in_.mode == "rollback" ? release::Mode::rollback : release::Mode::deploy;
+    request.rules.pattern = config_.release.tag_pattern;
+    request.rules.require_annotated = config_.release.require_annotated;
+    request.rules.require_signed = config_.release.require_signed;
+    request.rules.allow_prereleases = config_.release.allow_prereleases;
+    auto decision = git::resolve_release(repository, request);
+    if (!decision) throw Stop{"refused", decision.error().message};
+    if (!decision->outcome.allowed) {
+      refusal_reason_ = decision->outcome.reason;
+      throw Stop{"refused", decision->outcome.message};
+    }
+    release_ = std::move(*decision->release);
+  }
+
+  void make_plan() {
+    auto plan = plan::make_plan(config_, in_.environment, in_.ref);
+    if (!plan) throw Stop{"invalid_input", plan.error().message};
+    plan_ = std::move(*plan);
+  }
+
+  policy::RollbackRequest rollback_request(const std::optional<semver::Version>& version) {
+    facts::People people(*github_, repo_, policy_config::to_policy(environment_->rollback.allowed));
+    policy::RollbackRequest request;
+    request.user = people.actor(in_.actor, policy::is_bot(in_.actor, false));
+    // A bot the config names by login (the deploy-bot that verified a /rollback) is trusted as
+    // named: the config is the authority on who may roll back.
+    if (request.user.is_bot) {
+      for (const auto& principal : environment_->rollback.allowed) {
+        if (principal.kind == config::Principal::Kind::user && principal.name == in_.actor) request.user.is_bot = false;
+      }
+    }
+    request.environment = in_.environment;
+    request.version = version;
+    for (const auto& seen : history_) request.history.push_back(seen.record);
+    request.now = clock_.now();
+    request.policy = policy_config::to_policy(environment_->rollback);
+    return request;
+  }
+
+  // A rollback needs no approvals when the rollback policy admits the actor within the window;
+  // otherwise it passes the approvals gate like a deploy. A target that never went live, or that
+  // runs now, is refused outright.
+  void decide_rollback_gate() {
+    if (in_.mode != "rollback") return;
+    auto version = semver::parse_tag(release_->tag);
+    auto decision = policy::decide_rollback(rollback_request(version ? std::optional(*version) : std::nullopt));
+    const auto& reason = decision.outcome.reason;
+    if (decision.outcome.allowed) {
+      skip_approvals_ = true;
+      rollback_gate_ = decision.outcome;
+    } else if (reason == "no_permission" || reason == "outside_rollback_window" || reason == "bot_cannot_rollback") {
+      rollback_gate_ = Outcome::allow("rollback_needs_approvals", decision.outcome.message +
+                                                                       "; the rollback needs the environment's approvals instead");
+    } else {
+      rollback_gate_ = decision.outcome;
+    }
+  }
+
+  void open_tracking_issue() {
+    const bool needs_approvals = environment_->approvals.required > 0 && !skip_approvals_;
+    if (!needs_approvals || release_->kind != release::RefKind::tag) return;
+    tracking::IssueText text;
+    text.marker = {release_->tag, release_->sha};
+    text.environment = in_.environment;
+    if (release_->previous) text.previous_version = release_->previous->tag;
+    for (const auto& commit : release_->commits) text.changes.push_back(change_line(commit));
+    try {
+      tracking_ = facts::find_or_open_tracking_issue(*github_, repo_, text);
+      if (tracking_->opened) print("deploy-action: opened the release tracking issue " + tracking_->html_url);
+    } catch (const std::exception& error) {
+      // Approvals can still come from commit comments and reviews; say why the issue is missing.
+      print(runner::annotation_command(runner::AnnotationLevel::warning,
+                                       std::string("could not open the release tracking issue: ") + error.what()));
+    }
+  }
+
+  static std::string change_line(const release::Commit& commit) {
+    std::string line = commit.summary;
+    for (char& c : line) {
+      if (c == '<' || c == '>' || c == '@' || c == '`') c = ' ';
+    }
+    return "`" + commit.sha.substr(0, 7) + "` " + line;
+  }
+
+  void evaluate_gates() {
+    GateContext context{*environment_, *release_, *plan_, in_.actor, in_.mode == "rollback", skip_approvals_,
+                        tracking_ ? std::optional(tracking_->number) : std::nullopt};
+    gates_ = evaluate_release_gates(*github_, repo_, context);
+    if (rollback_gate_) {
+      gates_.report.results.insert(gates_.report.results.begin(), policy::GateResult{"rollback", *rollback_gate_});
+      gates_.report.allowed = gates_.report.allowed && rollback_gate_->allowed;
+    }
+    for (const auto& gate : gates_.report.results) {
+      print(std::string(gate.outcome.allowed ? "  pass  " : "  FAIL  ") + gate.gate + ": " + gate.outcome.message);
+    }
+    if (gates_.approvals) {
+      for (const auto& refused : gates_.approvals->not_counted) {
+        print("        not counted: " + refused.event.user + ": " + refused.message);
+      }
+    }
+  }
+
+  // ---- gates not met ----
+
+  int blocked() {
+    std::string missing;
+    for (const auto& gate : gates_.report.results) {
+      if (!gate.outcome.allowed) missing += "- **" + gate.gate + "**: " + gate.outcome.message + "\n";
+    }
+    if (!gates_.needed.empty()) missing += "\nStill needed: " + gates_.needed + "\n";
+    if (gates_.approvals && !gates_.approvals->not_counted.empty()) {
+      missing += "\nNot counted:\n";
+      for (const auto& refused : gates_.approvals->not_counted) missing += "- " + refused.message + "\n";
+    }
+    const std::string message = "not deployed: " + first_refusal().message;
+    if (tracking_) {
+      try {
+        facts::post_keyed_comment(*github_, repo_, tracking_->number, "gates/" + in_.environment + "/" + release_->sha,
+                                  "**" + release_->tag + "** is waiting to deploy to **" + in_.environment +
+                                      "**:\n\n" + missing + "\nComment `/approve` here to approve this commit.");
+      } catch (const std::exception& error) {
+        print(runner::annotation_command(runner::AnnotationLevel::warning,
+                                         std::string("could not comment on the tracking issue: ") + error.what()));
+      }
+    }
+    const bool skip = in_.on_unapproved == OnUnapproved::skip;
+    const std::string status = skip ? "skipped" : "blocked";
+    print(runner::annotation_command(skip ? runner::AnnotationLevel::notice : runner::AnnotationLevel::error, message));
+    write_refused_record(message);
+    report_.output("status", status);
+    report_.common_outputs(output_facts());
+    report_.summary(summary_facts(status, message), nullptr);
+    return skip ? 0 : 1;
+  }
+
+  Outcome first_refusal() const {
+    for (const auto& gate : gates_.report.results) {
+      if (!gate.outcome.allowed) return gate.outcome;
+    }
+    return Outcome::deny("refused", "refused");
+  }
+
+  // A refused run is recorded too, anchored to the environment's chain head but outside the chain
+  // of deployments (nothing on GitHub links to it): verify it alone with --anchor.
+  void write_refused_record(const std::string& message) {
+    auto record = make_record(run_facts(), gates_.report, gates_.approvals, nullptr, audit::Status::refused,
+                              first_refusal().reason, message);
+    auto written = write_record(record, audit_dir() / "refused", chain_prev_hash(), chain_next_seq(), key());
+    if (written) {
+      audit_file_ = output_path(written->file);
+    } else {
+      print(runner::annotation_command(runner::AnnotationLevel::warning, written.error().message));
+    }
+  }
+
+  // ---- deploying ----
+
+  void deploy() {
+    DeploymentRequest request;
+    request.ref = release_->kind == release::RefKind::tag ? release_->tag : release_->sha;
+    request.sha = release_->sha;
+    request.environment = in_.environment;
+    request.version = version_text();
+    request.previous_version = previous_version();
+    request.mode = in_.mode;
+    request.run_url = in_.run_url();
+    request.environment_url = environment_->url;
+    request.audit_seq = chain_next_seq();
+    request.audit_prev_hash = chain_prev_hash();
+    deployment_ = std::make_unique<GithubDeployment>(*github_, repo_, request);
+    deployment_->create();
+    print("deploy-action: GitHub deployment " + std::to_string(deployment_->id()) + " for " + request.version +
+          " to " + in_.environment);
+    report_.notify(config_, notification(config::Event::started, "started", "deploying"));
+
+    engine::ReleaseFacts facts;
+    facts.environment = in_.environment;
+    facts.version = version_text();
+    facts.sha = release_->sha;
+    facts.previous_version = previous_version();
+    facts.deployment_id = std::to_string(deployment_->id());
+    facts.run_url = in_.run_url();
+    engine::Inputs inputs{plan_->steps, *environment_, config_.rollback, facts, clock_,
+                          [this](const std::string& line) { print_raw(line); }};
+    inputs.cancel = cancel_.flag();
+    inputs.masker = &masker_;
+    inputs.random = random_;
+    inputs.working_directory = in_.workspace;
+    checks::Probes probes{*transport_, clock_,
+                          {{"DEPLOY_ENVIRONMENT", in_.environment}, {"DEPLOY_VERSION", version_text()},
+                           {"DEPLOY_SHA", release_->sha}},
+                          cancel_.flag()};
+    engine_report_ = engine::run_deploy(inputs, [&](const config::Check& check) { return checks::run_check(check, probes); });
+  }
+
+  int finish() {
+    const auto& report = *engine_report_;
+    const bool ok = report.status == engine::Status::succeeded;
+    const std::string status(engine::to_string(report.status));
+    const std::string message = ok ? "deployed " + version_text() + " to " + in_.environment : report.message;
+
+    auto record = make_record(run_facts(), gates_.report, gates_.approvals, &report, audit_status(report.status),
+                              report.reason, message);
+    auto written = write_record(record, audit_dir(), chain_prev_hash(), chain_next_seq(), key());
+    std::string description = message;
+    if (written) {
+      audit_file_ = output_path(written->file);
+      description = facts::audit_status_description(message, written->seq, written->hash);
+      print("deploy-action: audit record " + audit_file_ + " (hash " + written->hash + ")");
+    } else {
+      print(runner::annotation_command(runner::AnnotationLevel::error,
+                                       "the audit record was not written: " + written.error().message));
+    }
+    // success: live; rolled_back and failures: this deployment is not live; cancelled: error.
+    const std::string state = ok ? "success" : report.status == engine::Status::cancelled ? "error" : "failure";
+    deployment_->status(state, description);
+    final_status_set_ = true;
+    if (ok && current_ && current_->record.id != deployment_->id()) {
+      deployment_->mark_inactive(current_->record.id, "replaced by " + version_text());
+    }
+
+    report_.output("status", status);
+    report_.output("rolled-back", report.rolled_back ? "true" : "false");
+    report_.common_outputs(output_facts());
+    report_.summary(summary_facts(status, message), &report);
+    config::Event event = ok                        ? config::Event::succeeded
+                          : report.rolled_back ? config::Event::rolled_back
+                                               : config::Event::failed;
+    report_.notify(config_, notification(event, status, message));
+    if (!ok) print(runner::annotation_command(runner::AnnotationLevel::error, message));
+    return ok ? 0 : 1;
+  }
+
+  // ---- small facts ----
+
+  std::string version_text() const {
+    if (!release_) return in_.version;
+    return release_->kind == release::RefKind::tag ? release_->tag : release_->version;
+  }
+
+  // What a failed deploy returns to: the version live now (for a tag release without a deployment
+  // history, the previous release tag).
+  std::string previous_version() const {
+    if (current_) return current_->record.version;
+    if (release_ && release_->previous && in_.mode != "rollback") return release_->previous->tag;
+    return {};
+  }
+
+  std::uint64_t chain_next_seq() const { return chain_head_ ? chain_head_->seq + 1 : 0; }
+  std::string chain_prev_hash() const { return chain_head_ ? chain_head_->hash : std::string(audit::kGenesisHash); }
+  std::optional<std::string_view> key() const {
+    if (audit_key_.empty()) return std::nullopt;
+    return std::string_view(audit_key_);
+  }
+  // $RUNNER_TEMP/deploy-audit when RUNNER_TEMP is there. A container action does not see it (the
+  // runner mounts only the workspace and a few subfolders of its temp), so there the record goes to
+  // the workspace, which the job's later steps (upload-artifact) see.
+  std::filesystem::path audit_dir() const {
+    std::error_code error;
+    if (!in_.runner_temp.empty() && std::filesystem::is_directory(in_.runner_temp, error)) {
+      return std::filesystem::path(in_.runner_temp) / "deploy-audit";
+    }
+    return std::filesystem::path(in_.workspace) / ".deploy-audit";
+  }
+
+  // The `audit-file` output: relative to the workspace when inside it, as later steps resolve it.
+  std::string output_path(const std::filesystem::path& file) const {
+    auto relative = file.lexically_relative(in_.workspace);
+    if (!relative.empty() && *relative.begin() != "..") return relative.string();
+    return file.string();
+  }
+
+  RunFacts run_facts() const {
+    RunFacts facts;
+    facts.kind = in_.mode == "rollback" ? audit::Kind::rollback : audit::Kind::deploy;
+    facts.repository = in_.owner + "/" + in_.repo;
+    facts.environment = in_.environment;
+    facts.actor = in_.actor;
+    facts.trigger = in_.event_name;
+    facts.version = version_text();
+    facts.sha = release_ ? release_->sha : "";
+    facts.previous_version = previous_version();
+    if (current_) facts.previous_sha = current_->record.sha;
+    facts.run_id = in_.run_id;
+    facts.run_attempt = in_.run_attempt;
+    facts.run_url = in_.run_url();
+    if (deployment_) facts.deployment_id = std::to_string(deployment_->id());
+    facts.reason = in_.reason;
+    facts.started = started_;
+    facts.finished = clock_.now();
+    return facts;
+  }
+
+  OutputFacts output_facts() const {
+    return {version_text(), previous_version(), deployment_ ? std::to_string(deployment_->id()) : "", audit_file_,
+            release_ ? release_->sha : "", tracking_ ? tracking_->html_url : ""};
+  }
+
+  RunSummaryFacts summary_facts(const std::string& status, const std::string& message) const {
+    RunSummaryFacts facts;
+    facts.environment = in_.environment;
+    facts.mode = in_.mode;
+    facts.version = version_text();
+    facts.sha = release_ ? release_->sha : "";
+    facts.previous_version = previous_version();
+    facts.status = status;
+    facts.message = message;
+    facts.run_url = in_.run_url();
+    facts.environment_url = environment_ ? environment_->url : "";
+    facts.tracking_issue_url = tracking_ ? tracking_->html_url : "";
+    facts.gates = gates_.report;
+    facts.approvals = gates_.approvals;
+    facts.needed = gates_.needed;
+    if (release_) facts.changelog = summary::changes_from(*release_);
+    facts.started = started_;
+    facts.finished = clock_.now();
+    return facts;
+  }
+
+  NotificationFacts notification(config::Event event, const std::string& status, const std::string& message) const {
+    NotificationFacts facts;
+    facts.event = event;
+    facts.environment = in_.environment;
+    facts.version = version_text();
+    facts.sha = release_ ? release_->sha : "";
+    facts.previous_version = previous_version();
+    facts.status = status;
+    facts.message = message;
+    facts.run_url = in_.run_url();
+    facts.actor = in_.actor;
+    facts.repository = in_.owner + "/" + in_.repo;
+    return facts;
+  }
+
+  void print(const std::string& line) { std::cout << masker_.mask(line) << std::endl; }
+  void print_raw(const std::string& line) { std::cout << line << std::endl; }
+
+  DeployInputs in_;
+  const runner::Environment& env_;
+  SystemClock clock_;
+  RandomSource random_ = system_random();
+  runner::Masker masker_;
+  CancellationGuard cancel_;
+  RunReport report_;
+  std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
+
+  config::Config config_;
+  const config::Environment* environment_ = nullptr;
+  std::string audit_key_;
+  std::unique_ptr<http::Client> transport_;
+  std::unique_ptr<github::Client> github_;
+  facts::Repo repo_;
+  std::vector<facts::DeploymentSeen> history_;
+  std::optional<facts::DeploymentSeen> current_;
+  std::optional<facts::AuditLink> chain_head_;
+  std::optional<release::Release> release_;
+  std::string refusal_reason_;
+  std::optional<plan::Plan> plan_;
+  bool skip_approvals_ = false;
+  std::optional<Outcome> rollback_gate_;
+  std::optional<facts::TrackingIssue> tracking_;
+  GateResults gates_;
+  std::unique_ptr<GithubDeployment> deployment_;
+  std::optional<engine::Report> engine_report_;
+  std::string audit_file_;
+  bool final_status_set_ = false;
+};
+
+}  // namespace
+
+int run_deploy_in_runner(const runner::Environment& env, const std::string& mode) {
+  auto inputs = read_deploy_inputs(env, mode);
+  if (!inputs) {
+    std::cout << runner::annotation_command(runner::AnnotationLevel::error, inputs.error().message) << std::endl;
+    return 1;
+  }
+  DeployRun run(std::move(*inputs), env);
+  try {
+    return run.execute();
+  } catch (const Stop& stop) {
+    return run.stopped(stop);
+  } catch (const std::exception& error) {
+    // GitHub or the disk failed in a way the run cannot go on from: say what, and stop.
+    return run.stopped(Stop{"error", std::string("deploy-action failed: ") + error.what()});
+  }
+}
+
+}  // namespace deploy::action

@@ -1,0 +1,44 @@
+// What a deploy or rollback run is asked to do, read once from the runner's environment: the
+// action's inputs (INPUT_*) and the GITHUB_* / RUNNER_* variables the runner sets. Nothing else in
+// the action reads the environment.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/result.hpp"
+#include "core/runner.hpp"
+
+namespace deploy::action {
+
+enum class OnUnapproved { fail, skip };
+
+struct DeployInputs {
+  std::string mode;             // "deploy" or "rollback"
+  std::string environment;      // input environment
+  std::string config_path;      // input config, resolved against the workspace
+  std::string ref;              // input ref, else GITHUB_REF ("refs/tags/v1.2.0", "refs/heads/main")
+  std::string version;          // input version: what a rollback returns to ("v1.1.0"); empty = last good
+  std::string reason;           // input reason (rollback), cleaned
+  std::string token;            // input github-token, else GITHUB_TOKEN; never printed
+  OnUnapproved on_unapproved = OnUnapproved::fail;
+
+  std::string owner, repo;      // GITHUB_REPOSITORY
+  std::string api_url;          // GITHUB_API_URL (default https://api.github.com)
+  std::string server_url;       // GITHUB_SERVER_URL (default https://github.com)
+  std::string run_id, run_attempt;
+  std::string actor;            // GITHUB_TRIGGERING_ACTOR, else GITHUB_ACTOR
+  std::string event_name;       // GITHUB_EVENT_NAME
+  std::string workspace;        // GITHUB_WORKSPACE, else the working directory
+  std::string runner_temp;      // RUNNER_TEMP, else the system's temporary directory
+  std::string default_branch;   // from the event payload (GITHUB_EVENT_PATH); empty = ask GitHub
+  std::string audit_key;        // the value of the variable config.audit.signing_key_env names (read later)
+
+  std::string run_url() const;  // SERVER/OWNER/REPO/actions/runs/RUN_ID, empty without a run id
+};
+
+// Error codes: "missing_input" (environment, token, repository), "invalid_input" (mode,
+// on-unapproved, repository), each message naming the input and how to set it.
+Result<DeployInputs> read_deploy_inputs(const runner::Environment& env, const std::string& mode);
+
+}  // namespace deploy::action

@@ -1,0 +1,41 @@
+// The gates a release passes before any stage runs, each a small function over facts read from
+// GitHub (core/github_facts), composed as a list and evaluated by core/policy:
+//   trigger           the ref is one the environment's `on:` allows
+//   approvals         N distinct authorised approvals bound to the release commit
+//   reviewed_changes  every pull request merged since the previous release was reviewed
+//   required_checks   the commit's required statuses are green
+// A gate that does not apply (no approvals required, no checks listed) is left out of the list.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/github_client.hpp"
+#include "core/github_facts.hpp"
+#include "core/plan.hpp"
+#include "core/policy.hpp"
+#include "core/release.hpp"
+
+namespace deploy::action {
+
+struct GateContext {
+  const config::Environment& environment;
+  const release::Release& release;
+  const plan::Plan& plan;
+  std::string actor;          // who triggered the run: never counts as an approver
+  bool rollback = false;      // reviewed changes were checked when the version first shipped
+  bool skip_approvals = false;  // a rollback the rollback policy allows without approvals
+  std::optional<int> tracking_issue;  // where /approve comments for a tag release are read
+};
+
+struct GateResults {
+  policy::GateReport report;
+  std::optional<policy::ApprovalVerdict> approvals;  // when the approvals gate ran
+  std::string needed;  // who could still approve, for people; empty when nothing is missing
+};
+
+GateResults evaluate_release_gates(github::Client& client, const facts::Repo& repo, const GateContext& context);
+
+}  // namespace deploy::action

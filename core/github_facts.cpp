@@ -1,0 +1,348 @@
+#include "core/github_facts.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include "core/command.hpp"
+#include "core/github_time.hpp"
+
+namespace deploy::facts {
+namespace {
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+bool is_bot_user(const github::User& user) { return user.type == "Bot" || policy::is_bot(user.login, false); }
+
+// role_name is the fine-grained role (maintain, triage); permission the legacy one. Custom roles
+// fall back to the legacy permission.
+policy::Permission permission_of(const github::CollaboratorPermission& answer) {
+  if (auto role = policy::parse_permission(answer.role_name)) return *role;
+  if (auto legacy = policy::parse_permission(answer.permission)) return *legacy;
+  return policy::Permission::none;
+}
+
+// Events of one comment: its /approve and /approve cancel lines, bound to `sha`.
+void add_comment_events(std::vector<policy::ApprovalEvent>& out, const std::string& body, const github::User& user,
+                        const std::string& created_at, const std::string& updated_at, const std::string& id,
+                        const std::string& sha, People& people) {
+  auto parsed = command::parse_comment(body);
+  if (parsed.type != command::ParseResult::Type::commands) return;
+  for (const auto& cmd : parsed.commands) {
+    if (cmd.kind != command::Kind::approve && cmd.kind != command::Kind::approve_cancel) continue;
+    const bool bot = is_bot_user(user);
+    policy::Actor actor = people.actor(user.login, bot);
+    policy::ApprovalEvent event;
+    event.user = user.login;
+    event.source = policy::ApprovalSource::comment;
+    event.sha = sha;
+    event.permission = actor.permission;
+    event.teams = actor.teams;
+    event.is_bot = bot;
+    // GitHub sets updated_at on edits only; a reaction or a label does not touch the comment.
+    event.edited = !updated_at.empty() && updated_at != created_at;
+    event.cancel = cmd.kind == command::Kind::approve_cancel;
+    event.id = id;
+    out.push_back(std::move(event));
+  }
+}
+
+struct Timed {
+  std::string at;
+  policy::ApprovalEvent event;
+};
+
+}  // namespace
+
+People::People(github::Client& client, Repo repo, std::vector<policy::Principal> lists_of_interest)
+    : client_(client), repo_(std::move(repo)) {
+  for (const auto& principal : lists_of_interest) {
+    if (principal.kind == policy::Principal::Kind::team) teams_.push_back(principal.name);
+  }
+}
+
+policy::Actor People::actor(const std::string& login, bool is_bot_account) {
+  const std::string key = lower(login);
+  if (auto found = cache_.find(key); found != cache_.end()) return found->second;
+  policy::Actor actor;
+  actor.login = login;
+  actor.is_bot = is_bot_account;
+  if (auto answer = client_.get_collaborator_permission(repo_.owner, repo_.name, login)) {
+    actor.permission = permission_of(*answer);
+  }
+  for (const auto& team : teams_) {
+    auto slash = team.find('/');
+    if (slash == std::string::npos) continue;
+    auto membership = client_.get_team_membership(team.substr(0, slash), team.substr(slash + 1), login);
+    if (membership && membership->state == "active") actor.teams.push_back(team);
+  }
+  cache_.emplace(key, actor);
+  return actor;
+}
+
+std::vector<policy::ApprovalEvent> approval_events(github::Client& client, const Repo& repo,
+                                                   const ApprovalSources& sources, People& people) {
+  std::vector<Timed> timed;
+  auto add = [&](const std::string& at, std::vector<policy::ApprovalEvent> events) {
+    for (auto& event : events) timed.push_back({at, std::move(event)});
+  };
+
+  if (sources.tracking_issue) {
+    for (const auto& comment : client.list_issue_comments(repo.owner, repo.name, *sources.tracking_issue)) {
+      std::vector<policy::ApprovalEvent> events;
+      add_comment_events(events, comment.body, comment.user, comment.created_at, comment.updated_at,
+                         comment.html_url.empty() ? std::to_string(comment.id) : comment.html_url, sources.sha, people);
+      add(comment.created_at, std::move(events));
+    }
+  }
+  std::optional<github::PullRequest> pull;
+  if (sources.pull_request) {
+    pull = client.get_pull_request(repo.owner, repo.name, *sources.pull_request);
+    // Comments carry no commit: they approve the head the PR has now. When the head moved past
+    // `sha` they approve something else, and the events get the head so policy calls them stale.
+    const std::string head = lower(pull->head_sha);
+    for (const auto& comment : client.list_issue_comments(repo.owner, repo.name, *sources.pull_request)) {
+      std::vector<policy::ApprovalEvent> events;
+      add_comment_events(events, comment.body, comment.user, comment.created_at, comment.updated_at,
+                         comment.html_url.empty() ? std::to_string(comment.id) : comment.html_url, head, people);
+      add(comment.created_at, std::move(events));
+    }
+  }
+  if (sources.commit_comments) {
+    for (const auto& comment : client.list_commit_comments(repo.owner, repo.name, sources.sha)) {
+      if (!comment.path.empty()) continue;  // a line comment is about code, not the release
+      std::vector<policy::ApprovalEvent> events;
+      add_comment_events(events, comment.body, comment.user, comment.created_at, comment.updated_at,
+                         comment.html_url.empty() ? std::to_string(comment.id) : comment.html_url,
+                         lower(comment.commit_id.empty() ? sources.sha : comment.commit_id), people);
+      add(comment.created_at, std::move(events));
+    }
+  }
+  if (sources.count_reviews) {
+    std::vector<github::PullRequest> pulls;
+    if (pull) pulls.push_back(*pull);
+    else pulls = client.list_pull_requests_for_commit(repo.owner, repo.name, sources.sha);
+    for (const auto& pr : pulls) {
+      for (const auto& review : client.list_reviews(repo.owner, repo.name, pr.number)) {
+        if (review.state != "APPROVED" && review.state != "DISMISSED") continue;
+        const bool bot = is_bot_user(review.user);
+        policy::Actor actor = people.actor(review.user.login, bot);
+        policy::ApprovalEvent event;
+        event.user = review.user.login;
+        event.source = policy::ApprovalSource::review;
+        event.sha = lower(review.commit_id);
+        event.permission = actor.permission;
+        event.teams = actor.teams;
+        event.is_bot = bot;
+        // A dismissed review withdraws that reviewer's approval of its commit.
+        event.cancel = review.state == "DISMISSED";
+        event.id = "review:" + std::to_string(review.id);
+        timed.push_back({review.submitted_at, std::move(event)});
+      }
+    }
+  }
+  // ISO 8601 UTC timestamps sort as text; stable, so one comment's lines keep their order.
+  std::stable_sort(timed.begin(), timed.end(), [](const Timed& a, const Timed& b) { return a.at < b.at; });
+  std::vector<policy::ApprovalEvent> events;
+  events.reserve(timed.size());
+  for (auto& t : timed) events.push_back(std::move(t.event));
+  return events;
+}
+
+policy::ReleaseChanges release_changes(github::Client& client, const Repo& repo, const std::vector<std::string>& shas) {
+  if (shas.size() > kMaxReleaseCommits) {
+    throw std::runtime_error("the release has " + std::to_string(shas.size()) + " commits; deploy-action checks the reviews of at most " +
+                             std::to_string(kMaxReleaseCommits) + " per release: release more often, or set reviewed_changes.required_reviews to 0 for this environment");
+  }
+  policy::ReleaseChanges changes;
+  std::map<int, policy::PullRequest> pulls;
+  for (const auto& sha : shas) {
+    bool in_pull = false;
+    for (const auto& pr : client.list_pull_requests_for_commit(repo.owner, repo.name, sha)) {
+      if (pr.merged_at.empty() && !pr.merged) continue;  // an open PR containing the commit proves nothing
+      in_pull = true;
+      if (pulls.count(pr.number)) continue;
+      policy::PullRequest entry;
+      entry.number = pr.number;
+      entry.author = pr.user.login;
+      entry.head_sha = lower(pr.head_sha);
+      for (const auto& review : client.list_reviews(repo.owner, repo.name, pr.number)) {
+        policy::Review r;
+        r.user = review.user.login;
+        r.commit_id = lower(review.commit_id);
+        r.is_bot = is_bot_user(review.user);
+        if (review.state == "APPROVED") r.state = policy::ReviewState::approved;
+        else if (review.state == "CHANGES_REQUESTED") r.state = policy::ReviewState::changes_requested;
+        else if (review.state == "DISMISSED") r.state = policy::ReviewState::dismissed;
+        else r.state = policy::ReviewState::commented;
+        entry.reviews.push_back(std::move(r));
+      }
+      pulls.emplace(pr.number, std::move(entry));
+    }
+    if (!in_pull) changes.direct_commits.push_back(sha);
+  }
+  for (auto& [number, pr] : pulls) changes.pulls.push_back(std::move(pr));
+  return changes;
+}
+
+std::vector<policy::CheckObservation> check_observations(github::Client& client, const Repo& repo,
+                                                         const std::string& sha) {
+  auto combined = client.get_combined_status(repo.owner, repo.name, sha);
+  // GitHub lists the newest status first; policy wants the current one last.
+  std::vector<policy::CheckObservation> observed;
+  for (auto it = combined.statuses.rbegin(); it != combined.statuses.rend(); ++it) {
+    policy::CheckObservation o;
+    o.name = it->context;
+    if (it->state == "success") o.state = policy::CheckState::success;
+    else if (it->state == "failure") o.state = policy::CheckState::failure;
+    else if (it->state == "error") o.state = policy::CheckState::error;
+    else o.state = policy::CheckState::pending;
+    observed.push_back(std::move(o));
+  }
+  return observed;
+}
+
+std::string audit_status_description(const std::string& message, std::uint64_t seq, const std::string& hash) {
+  std::string tail = " \u00b7 audit#" + std::to_string(seq) + " " + hash;
+  std::string head = message;
+  const std::size_t room = 140 - tail.size();  // bytes: GitHub counts characters, so this is safe
+  if (head.size() > room) {
+    head.resize(room - 3);
+    // Do not cut a UTF-8 sequence in half.
+    while (!head.empty() && (static_cast<unsigned char>(head.back()) & 0xC0) == 0x80) head.pop_back();
+    if (!head.empty() && (static_cast<unsigned char>(head.back()) & 0x80)) head.pop_back();
+    head += "...";
+  }
+  return head + tail;
+}
+
+std::optional<AuditLink> parse_audit_status(const std::string& description) {
+  const std::string key = "audit#";
+  auto at = description.rfind(key);
+  if (at == std::string::npos) return std::nullopt;
+  std::size_t i = at + key.size();
+  std::size_t digits = i;
+  while (digits < description.size() && std::isdigit(static_cast<unsigned char>(description[digits]))) ++digits;
+  if (digits == i || digits - i > 18 || digits >= description.size() || description[digits] != ' ') return std::nullopt;
+  std::string hash = description.substr(digits + 1);
+  if (hash.size() != 64 || !std::all_of(hash.begin(), hash.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      })) {
+    return std::nullopt;
+  }
+  return AuditLink{std::stoull(description.substr(i, digits - i)), hash};
+}
+
+std::vector<DeploymentSeen> deployment_history(github::Client& client, const Repo& repo, const std::string& environment,
+                                               std::size_t limit) {
+  github::DeploymentFilter filter;
+  filter.environment = environment;
+  std::vector<DeploymentSeen> history;
+  for (const auto& deployment : client.list_deployments(repo.owner, repo.name, filter, limit)) {
+    DeploymentSeen seen;
+    seen.record.id = deployment.id;
+    seen.record.sha = lower(deployment.sha);
+    seen.record.version = deployment.ref;
+    const auto& payload = deployment.payload;
+    if (payload.is_object() && payload.contains("deploy_action") && payload["deploy_action"].is_object()) {
+      const auto& ours = payload["deploy_action"];
+      if (ours.contains("version") && ours["version"].is_string()) seen.record.version = ours["version"].get<std::string>();
+    }
+    if (auto created = github::parse_rfc3339(deployment.created_at)) seen.record.created_at = *created;
+    if (deployment.creator) seen.creator = deployment.creator->login;
+    // A later `inactive` (GitHub's auto_inactive) hides the status that carries the audit link.
+    auto statuses = client.list_deployment_statuses(repo.owner, repo.name, deployment.id, 10);
+    seen.record.state = policy::DeploymentState::in_progress;
+    if (!statuses.empty()) {
+      const auto& latest = statuses.front();  // GitHub lists the newest first
+      if (latest.state == "success") seen.record.state = policy::DeploymentState::success;
+      else if (latest.state == "inactive") seen.record.state = policy::DeploymentState::inactive;
+      else if (latest.state == "failure") seen.record.state = policy::DeploymentState::failure;
+      else if (latest.state == "error") seen.record.state = policy::DeploymentState::error;
+      for (const auto& status : statuses) {
+        if (auto link = parse_audit_status(status.description)) {
+          seen.audit_seq = link->seq;
+          seen.audit_hash = link->hash;
+          break;
+        }
+      }
+    }
+    history.push_back(std::move(seen));
+  }
+  return history;
+}
+
+TrackingIssue find_or_open_tracking_issue(github::Client& client, const Repo& repo, const tracking::IssueText& text) {
+  const auto& tag = text.marker.tag;
+  auto linked_issue = [&](const std::optional<github::Release>& release) -> std::optional<github::Issue> {
+    if (!release) return std::nullopt;
+    auto number = tracking::find_release_link(release->body);
+    if (!number) return std::nullopt;
+    auto issue = client.get_issue(repo.owner, repo.name, *number);
+    auto marker = tracking::find_marker(issue.body);
+    if (!marker || !(*marker == text.marker)) return std::nullopt;
+    return issue;
+  };
+
+  auto release = client.get_release_by_tag(repo.owner, repo.name, tag);
+  if (auto issue = linked_issue(release)) return {issue->number, issue->html_url, false};
+
+  github::NewIssue fresh;
+  fresh.title = tracking::issue_title(tag);
+  fresh.body = tracking::issue_body(text);
+  auto opened = client.create_issue(repo.owner, repo.name, fresh);
+
+  // Someone else (the bot, another run) may have linked theirs meanwhile: theirs wins, ours closes.
+  release = client.get_release_by_tag(repo.owner, repo.name, tag);
+  if (auto theirs = linked_issue(release)) {
+    github::IssueUpdate close;
+    close.state = "closed";
+    close.state_reason = "not_planned";
+    close.body = "Duplicate of #" + std::to_string(theirs->number) + ": approve this release there.\n";
+    client.update_issue(repo.owner, repo.name, opened.number, close);
+    return {theirs->number, theirs->html_url, false};
+  }
+  if (release) {
+    github::ReleaseUpdate update;
+    update.body = tracking::with_release_link(release->body, opened.number);
+    client.update_release(repo.owner, repo.name, release->id, update);
+  } else {
+    github::NewRelease create;
+    create.tag_name = tag;
+    create.name = tag;
+    create.body = tracking::with_release_link("", opened.number);
+    try {
+      client.create_release(repo.owner, repo.name, create);
+    } catch (const github::GitHubError& error) {
+      // 422 already_exists: a release appeared since we looked; link ours into it.
+      if (error.status() != 422) throw;
+      auto now = client.get_release_by_tag(repo.owner, repo.name, tag);
+      if (!now) throw;
+      github::ReleaseUpdate update;
+      update.body = tracking::with_release_link(now->body, opened.number);
+      client.update_release(repo.owner, repo.name, now->id, update);
+    }
+  }
+  return {opened.number, opened.html_url, true};
+}
+
+std::int64_t post_keyed_comment(github::Client& client, const Repo& repo, int issue_number, const std::string& key,
+                                const std::string& body, const std::string& own_login) {
+  const std::string full = body + "\n\n" + tracking::comment_key_line(key) + "\n";
+  for (const auto& comment : client.list_issue_comments(repo.owner, repo.name, issue_number)) {
+    // Only our own comment: anyone can paste a key line into theirs.
+    const bool ours = own_login.empty() ? is_bot_user(comment.user) : lower(comment.user.login) == lower(own_login);
+    if (ours && tracking::find_comment_key(comment.body) == key) {
+      if (comment.body != full) client.update_issue_comment(repo.owner, repo.name, comment.id, full);
+      return comment.id;
+    }
+  }
+  return client.create_issue_comment(repo.owner, repo.name, issue_number, full).id;
+}
+
+}  // namespace deploy::facts

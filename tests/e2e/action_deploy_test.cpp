@@ -1,0 +1,720 @@
+// `deploy-action` in modes deploy and rollback, end to end: a real git repository made with the
+// git CLI (v1.0.0, v1.1.0, v1.2.0 merged through pull requests, a tag off the default branch, a
+// non-semver tag), github-sim seeded with the same commits, and tests/demo-service as the deployed
+// service. The action runs as the runner runs it (INPUT_* and GITHUB_* variables); what it did is
+// read back from github-sim, from the service over HTTP, and from its outputs and audit files.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/audit.hpp"
+#include "core/process.hpp"
+#include "core/runner.hpp"
+#include "tests/support/demo_service.hpp"
+#include "tests/support/github_sim.hpp"
+#include "tests/support/run_action.hpp"
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using deploy::test::DemoService;
+using deploy::test::eventually;
+using deploy::test::TempDir;
+
+namespace {
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+// Runs git in `dir` with a fixed identity and clock, so the repository is the same every time.
+std::string git(const fs::path& dir, std::vector<std::string> args, const std::string& who = "alice") {
+  deploy::process::Spec spec;
+  spec.argv = {"git"};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.working_directory = dir.string();
+  spec.env = {{"GIT_AUTHOR_NAME", who},          {"GIT_AUTHOR_EMAIL", who + "@example.com"},
+              {"GIT_COMMITTER_NAME", who},       {"GIT_COMMITTER_EMAIL", who + "@example.com"},
+              {"GIT_AUTHOR_DATE", "1700000000 +0000"}, {"GIT_COMMITTER_DATE", "1700000000 +0000"},
+              {"GIT_CONFIG_NOSYSTEM", "1"},      {"HOME", dir.string()}};
+  spec.timeout = 30s;
+  std::string out;
+  auto result = deploy::process::run(spec, [&](const std::string& line) { out += line + "\n"; });
+  INFO("git " << args[0] << ": " << out);
+  REQUIRE(result.succeeded());
+  return trim(out);
+}
+
+// The repository every test deploys from:
+//   v1.0.0  Initial                                      (alice)
+//   v1.1.0  Merge pull request #1 (feature-a, by bob)
+//   v1.2.0  Merge pull request #2 (feature-b, by carol)
+//   v1.3.0  on branch `side`, never merged               (off the default branch)
+//   v2-beta a tag that matches v* but is not semver
+struct Repository {
+  fs::path dir;
+  std::map<std::string, std::string> sha;  // tag or name -> commit
+  json seed_commits = json::array();
+
+  explicit Repository(const fs::path& where) : dir(where) {
+    fs::create_directories(dir);
+    git(dir, {"init", "-q", "-b", "main"});
+    commit("alice", "README.md", "# app\n", "Initial");
+    tag("v1.0.0");
+    sha["v1.0.0"] = head();
+
+    git(dir, {"checkout", "-q", "-b", "feature-a"});
+    commit("bob", "a.txt", "a\n", "Add feature A");
+    sha["feature-a"] = head();
+    git(dir, {"checkout", "-q", "main"});
+    git(dir, {"merge", "-q", "--no-ff", "-m", "Merge pull request #1 from acme/feature-a", "feature-a"}, "bob");
+    tag("v1.1.0");
+    sha["v1.1.0"] = head();
+
+    git(dir, {"checkout", "-q", "-b", "feature-b"});
+    commit("carol", "b.txt", "b\n", "Add feature B");
+    sha["feature-b"] = head();
+    git(dir, {"checkout", "-q", "main"});
+    git(dir, {"merge", "-q", "--no-ff", "-m", "Merge pull request #2 from acme/feature-b", "feature-b"}, "carol");
+    tag("v1.2.0");
+    sha["v1.2.0"] = head();
+
+    git(dir, {"checkout", "-q", "-b", "side"});
+    commit("bob", "side.txt", "side\n", "Side work");
+    tag("v1.3.0");
+    sha["v1.3.0"] = head();
+    git(dir, {"checkout", "-q", "main"});
+    tag("v2-beta");
+  }
+
+  void commit(const std::string& who, const std::string& file, const std::string& text, const std::string& message) {
+    std::ofstream(dir / file) << text;
+    git(dir, {"add", file}, who);
+    git(dir, {"commit", "-q", "-m", message}, who);
+  }
+  void tag(const std::string& name) { git(dir, {"tag", "-a", "-m", "Release " + name, name}); }
+  std::string head() { return git(dir, {"rev-parse", "HEAD"}); }
+
+  // The same commits for github-sim, with their real SHAs, authors and parents.
+  json commits_for_sim() {
+    json commits = json::array();
+    std::istringstream log(git(dir, {"log", "--all", "--topo-order", "--reverse", "--format=%H|%P|%an|%s"}));
+    for (std::string line; std::getline(log, line);) {
+      std::vector<std::string> parts;
+      std::stringstream fields(line);
+      for (std::string part; std::getline(fields, part, '|');) parts.push_back(part);
+      json parents = json::array();
+      std::stringstream ps(parts[1]);
+      for (std::string p; ps >> p;) parents.push_back(p);
+      commits.push_back({{"sha", parts[0]}, {"parents", parents}, {"author", parts[2]}, {"message", parts[3]}});
+    }
+    return commits;
+  }
+};
+
+Repository& shared_repository() {
+  static TempDir dir("deploy-action-shared");
+  static Repository repo(dir.path / "repo");
+  return repo;
+}
+
+// What each test starts from; a test adds approvals, reviews and deployments to its own copy.
+json base_seed(Repository& repo) {
+  json seed = {
+      {"users", json::array({"alice", "bob", "carol", "dave", "erin", "frank", "mallory"})},
+      {"organizations",
+       json::array({{{"login", "acme"},
+                     {"members", {{"alice", "admin"}}},
+                     {"teams", json::array({{{"slug", "release-managers"},
+                                             {"members", {{"erin", "member"}}},
+                                             {"repositories", {{"acme/app", "write"}}}}})}}})},
+      {"tokens",
+       {{"ghs_runner", {{"installation_id", 42}}},
+        {"tok-alice", "alice"},
+        {"tok-bob", "bob"},
+        {"tok-carol", "carol"},
+        {"tok-dave", "dave"},
+        {"tok-erin", "erin"},
+        {"tok-frank", "frank"}}},
+      // GITHUB_TOKEN is an installation token of the github-actions App, with the permissions the
+      // docs tell a deploy job to grant.
+      {"installations",
+       json::array({{{"id", 42},
+                     {"account", "acme"},
+                     {"permissions",
+                      {{"contents", "write"}, {"deployments", "write"}, {"issues", "write"}, {"metadata", "read"},
+                       {"pull_requests", "read"}, {"statuses", "read"}, {"members", "read"}}}}})},
+      {"repositories",
+       json::array({{{"owner", "acme"},
+                     {"name", "app"},
+                     {"private", true},
+                     {"default_branch", "main"},
+                     {"collaborators", {{"bob", "write"}, {"carol", "write"}, {"dave", "read"}, {"frank", "maintain"}}},
+                     {"commits", repo.commits_for_sim()},
+                     {"branches", {{"main", repo.sha["v1.2.0"]}, {"side", repo.sha["v1.3.0"]}}},
+                     {"tags",
+                      {{"v1.0.0", repo.sha["v1.0.0"]},
+                       {"v1.1.0", repo.sha["v1.1.0"]},
+                       {"v1.2.0", repo.sha["v1.2.0"]},
+                       {"v1.3.0", repo.sha["v1.3.0"]}}},
+                     {"pulls",
+                      json::array({{{"title", "Add feature A"},
+                                    {"user", "bob"},
+                                    {"head", {{"ref", "feature-a"}, {"sha", repo.sha["feature-a"]}}},
+                                    {"base", {{"ref", "main"}, {"sha", repo.sha["v1.0.0"]}}},
+                                    {"merged", true},
+                                    {"merge_commit_sha", repo.sha["v1.1.0"]},
+                                    {"reviews", json::array({{{"user", "carol"}, {"state", "APPROVED"}}})}},
+                                   {{"title", "Add feature B"},
+                                    {"user", "carol"},
+                                    {"head", {{"ref", "feature-b"}, {"sha", repo.sha["feature-b"]}}},
+                                    {"base", {{"ref", "main"}, {"sha", repo.sha["v1.1.0"]}}},
+                                    {"merged", true},
+                                    {"merge_commit_sha", repo.sha["v1.2.0"]},
+                                    {"reviews", json::array({{{"user", "bob"}, {"state", "APPROVED"}}})}}})},
+                     {"statuses",
+                      json::array({{{"sha", repo.sha["v1.1.0"]}, {"context", "build"}, {"state", "success"}},
+                                   {{"sha", repo.sha["v1.2.0"]}, {"context", "build"}, {"state", "success"}}})},
+                     {"environments", json::array({"staging", "production"})}}})}};
+  return seed;
+}
+
+json& repo_of(json& seed) { return seed["repositories"][0]; }
+
+// A release tracking issue that already exists for `tag` (as the bot would have opened it), with
+// these comments, and the release that links to it.
+void add_tracking_issue(json& seed, Repository& repo, const std::string& tag, json comments, int number = 10) {
+  json& r = repo_of(seed);
+  r["issues"].push_back({{"number", number},
+                         {"title", "Release " + tag},
+                         {"user", "alice"},
+                         {"body", "Tracking " + tag + "\n\n<!-- deploy-action:release tag=" + tag +
+                                      " sha=" + repo.sha[tag] + " -->\n"},
+                         {"comments", comments}});
+  r["releases"].push_back({{"tag_name", tag}, {"author", "alice"}, {"body", "<!-- deploy-action:tracking-issue=" + std::to_string(number) + " -->"}});
+}
+
+// A deployment of `tag` that deploy-action made earlier and that is live now.
+void add_live_deployment(json& seed, Repository& repo, const std::string& tag) {
+  repo_of(seed)["deployments"].push_back({{"ref", tag},
+                                          {"sha", repo.sha[tag]},
+                                          {"environment", "production"},
+                                          {"creator", "alice"},
+                                          {"payload", {{"deploy_action", {{"version", tag}}}}},
+                                          {"statuses", json::array({{{"state", "success"}}})}});
+}
+
+// The config: canary 10 -> 50 -> 100 with a health check on the demo service, two approvals.
+std::string deploy_yml(const fs::path& state, const std::string& service_url, const std::string& stage_timeout = "1m",
+                       const std::string& pause = "1s") {
+  const std::string dir = "'" + state.string() + "'";
+  return R"Y(version: 1
+release:
+  tag_pattern: "v*"
+  require_annotated: true
+environments:
+  staging:
+    on: { branches: [main] }
+  production:
+    on: { tags: ["v*"] }
+    url: )Y" + service_url + R"Y(
+    approvals:
+      required: 2
+      from: ["@acme/release-managers", write]
+      count_reviews: true
+    reviewed_changes: { required_reviews: 1 }
+    required_checks: [build]
+    rollback:
+      window: 24h
+      allowed: [maintain]
+    strategy:
+      type: canary
+      steps:
+        - { traffic: 10, pause: )Y" + pause + R"Y( }
+        - { traffic: 50, pause: )Y" + pause + R"Y( }
+        - { traffic: 100 }
+    analysis:
+      interval: 1s
+      failure_limit: 1
+      checks:
+        - name: health
+          http: { url: ")Y" + service_url + R"Y(/healthz", expect_status: 200 }
+stages:
+  - name: deploy
+    traffic: true
+    timeout: )Y" + stage_timeout + R"Y(
+    run: |
+      echo "$DEPLOY_VERSION $DEPLOY_TRAFFIC" >> )Y" + dir + R"Y(/steps
+      printf '%s' "$DEPLOY_VERSION" > )Y" + dir + R"Y(/version
+      printf '%s' "$DEPLOY_TRAFFIC" > )Y" + dir + R"Y(/traffic
+      if [ -f )Y" + dir + R"Y(/hang ]; then sleep 300 & echo $! > )Y" + dir + R"Y(/hang.pid; wait; fi
+rollback:
+  run: |
+    echo "rollback $DEPLOY_VERSION from $DEPLOY_ROLLBACK_FROM" >> )Y" + dir + R"Y(/steps
+    printf '%s' "$DEPLOY_VERSION" > )Y" + dir + R"Y(/version
+)Y";
+}
+
+// One test's world: the simulator, the service, a workspace, and the runner's variables.
+struct World {
+  TempDir temp{"deploy-action-e2e"};
+  Repository& repo = shared_repository();
+  fs::path state = temp.path / "service";
+  std::unique_ptr<deploy::test::GithubSim> sim;
+  std::unique_ptr<DemoService> service;
+  fs::path workspace = repo.dir;
+  fs::path config;
+  int runs = 0;
+
+  explicit World(const json& seed, const std::string& stage_timeout = "1m", const std::string& pause = "1s") {
+    fs::create_directories(state);
+    fs::create_directories(temp.path / "runner-temp");
+    std::ofstream(state / "version") << "v1.0.0";
+    service = std::make_unique<DemoService>(state);
+    sim = std::make_unique<deploy::test::GithubSim>(seed);
+    config = temp.write("deploy.yml", deploy_yml(state, service->url(), stage_timeout, pause));
+  }
+
+  std::map<std::string, std::string> env(const std::string& ref, const std::string& actor = "alice",
+                                         const std::string& mode = "deploy") {
+    ++runs;
+    fs::path run_dir = temp.path / ("run-" + std::to_string(runs));
+    fs::create_directories(run_dir);
+    std::ofstream(run_dir / "output");
+    std::ofstream(run_dir / "summary");
+    std::ofstream(run_dir / "event.json") << R"({"repository":{"default_branch":"main"}})";
+    return {{"GITHUB_ACTIONS", "true"},
+            {"INPUT_MODE", mode},
+            {"INPUT_ENVIRONMENT", "production"},
+            {"INPUT_CONFIG", config.string()},
+            {"INPUT_REF", ""},
+            {"INPUT_VERSION", ""},
+            {"INPUT_REASON", ""},
+            {"INPUT_ON-UNAPPROVED", "fail"},
+            {"INPUT_GITHUB-TOKEN", "ghs_runner"},
+            {"GITHUB_REF", ref},
+            {"GITHUB_REPOSITORY", "acme/app"},
+            {"GITHUB_API_URL", sim->base_url()},
+            {"GITHUB_SERVER_URL", "https://github.example"},
+            {"GITHUB_RUN_ID", std::to_string(7000 + runs)},
+            {"GITHUB_RUN_ATTEMPT", "1"},
+            {"GITHUB_ACTOR", actor},
+            {"GITHUB_TRIGGERING_ACTOR", actor},
+            {"GITHUB_EVENT_NAME", "push"},
+            {"GITHUB_EVENT_PATH", (run_dir / "event.json").string()},
+            {"GITHUB_WORKSPACE", workspace.string()},
+            {"RUNNER_TEMP", (temp.path / "runner-temp").string()},
+            {"GITHUB_OUTPUT", (run_dir / "output").string()},
+            {"GITHUB_STEP_SUMMARY", (run_dir / "summary").string()}};
+  }
+
+  fs::path run_dir() const { return temp.path / ("run-" + std::to_string(runs)); }
+
+  // The step outputs of the last run, parsed as the runner parses them.
+  std::map<std::string, std::string> outputs() const {
+    std::map<std::string, std::string> values;
+    auto parsed = deploy::runner::parse_file_commands(read_file(run_dir() / "output"));
+    REQUIRE_MESSAGE(parsed, parsed.error().message);
+    for (const auto& entry : *parsed) values[entry.name] = entry.value;
+    return values;
+  }
+  std::string summary() const { return read_file(run_dir() / "summary"); }
+
+  json repo_state() const { return sim->state()["repositories"][0]; }
+};
+
+struct Run {
+  int exit_code = -1;
+  std::string output;
+};
+
+Run run_action(const std::map<std::string, std::string>& env, const std::atomic<bool>* cancel = nullptr) {
+  deploy::process::Spec spec;
+  spec.argv = {DEPLOY_ACTION_BINARY};
+  spec.env = env;
+  spec.timeout = 120s;
+  spec.kill_grace = 60s;  // a cancelled action must have time to roll back and write its record
+  Run run;
+  auto result = deploy::process::run(spec, [&](const std::string& line) { run.output += line + "\n"; }, cancel);
+  run.exit_code = result.end == deploy::process::Result::End::exited ? result.exit_code : -100 - result.signal;
+  return run;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+json approvals(std::initializer_list<const char*> users) {
+  json comments = json::array();
+  for (const char* user : users) comments.push_back({{"user", user}, {"body", "/approve"}});
+  return comments;
+}
+
+json audit_record(const std::string& file) {
+  auto parsed = deploy::audit::parse_jsonl(read_file(file));
+  REQUIRE(parsed);
+  REQUIRE(parsed->records.size() == 1);
+  return parsed->records[0];
+}
+
+}  // namespace
+
+TEST_CASE("a healthy release goes through the canary steps in order, and every report says so") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}));
+  World world(seed);
+
+  auto run = run_action(world.env("refs/tags/v1.1.0"));
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+
+  // The service went 10 -> 50 -> 100 on the new version, seen over HTTP at the end.
+  CHECK(read_file(world.state / "steps") == "v1.1.0 10\nv1.1.0 50\nv1.1.0 100\n");
+  CHECK(world.service->get("/version") == "v1.1.0");
+
+  auto outputs = world.outputs();
+  CHECK(outputs["status"] == "succeeded");
+  CHECK(outputs["version"] == "v1.1.0");
+  CHECK(outputs["rolled-back"] == "false");
+  CHECK(outputs["sha"] == repo.sha["v1.1.0"]);
+  REQUIRE(!outputs["deployment-id"].empty());
+  REQUIRE(!outputs["audit-file"].empty());
+
+  // GitHub: one deployment for the commit, in_progress then success, with the audit link.
+  auto state = world.repo_state();
+  REQUIRE(state["deployments"].size() == 1);
+  const auto& deployment = state["deployments"][0];
+  CHECK(deployment["sha"] == repo.sha["v1.1.0"]);
+  CHECK(deployment["environment"] == "production");
+  CHECK(std::to_string(deployment["id"].get<long long>()) == outputs["deployment-id"]);
+  CHECK(deployment["payload"]["deploy_action"]["version"] == "v1.1.0");
+  std::vector<std::string> states;
+  for (const auto& status : deployment["statuses"]) states.push_back(status["state"]);
+  CHECK(states == std::vector<std::string>{"in_progress", "success"});
+  CHECK(contains(deployment["statuses"][1]["description"].get<std::string>(), "audit#0 "));
+  CHECK(deployment["statuses"][1]["log_url"] == "https://github.example/acme/app/actions/runs/7001");
+
+  // The audit record: the gates with both approvers, the stages, the outcome; it verifies.
+  json record = audit_record(outputs["audit-file"]);
+  CHECK(record["outcome"]["status"] == "success");
+  CHECK(record["version"] == "v1.1.0");
+  CHECK(record["seq"] == 0);
+  int counted = 0;
+  for (const auto& approval : record["approvals"]) counted += approval["counted"].get<bool>() ? 1 : 0;
+  CHECK(counted == 2);
+  CHECK(record["stages"].size() == 3);
+  auto verify = deploy::test::run_action({"verify-audit", outputs["audit-file"]});
+  CHECK_MESSAGE(verify.exit_code == 0, verify.output);
+
+  // The step summary names the gates, the stages and the timeline.
+  std::string summary = world.summary();
+  CHECK(contains(summary, "approvals"));
+  CHECK(contains(summary, "```mermaid"));
+  CHECK(contains(summary, "v1.1.0"));
+}
+
+TEST_CASE("too few approvals: nothing runs, the tracking issue is opened and says who is needed") {
+  auto& repo = shared_repository();
+  World world(base_seed(repo));
+
+  auto run = run_action(world.env("refs/tags/v1.1.0"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.output, "FAIL  approvals"));
+  CHECK_FALSE(fs::exists(world.state / "steps"));
+  CHECK(world.outputs()["status"] == "blocked");
+  CHECK(world.repo_state()["deployments"].empty());
+
+  // The action opened the tracking issue, linked it from the release, and said what is missing.
+  auto state = world.repo_state();
+  json issue;
+  for (const auto& it : state["issues"]) {
+    if (contains(it.value("body", json("")).is_string() ? it["body"].get<std::string>() : "",
+                 "deploy-action:release tag=v1.1.0 sha=" + repo.sha["v1.1.0"])) {
+      issue = it;
+    }
+  }
+  REQUIRE(issue.is_object());
+  bool linked = false;
+  for (const auto& release : state["releases"]) {
+    if (release["tag_name"] == "v1.1.0") {
+      linked = contains(release["body"].get<std::string>(),
+                        "deploy-action:tracking-issue=" + std::to_string(issue["number"].get<int>()));
+    }
+  }
+  CHECK(linked);
+  std::string comments;
+  for (const auto& c : state["issue_comments"]) {
+    if (c["issue_number"] == issue["number"]) comments += c["body"].get<std::string>();
+  }
+  CHECK(contains(comments, "needs 2 more approval"));
+
+  // A second run finds the same issue and edits its comment instead of posting another.
+  auto again = run_action(world.env("refs/tags/v1.1.0"));
+  CHECK(again.exit_code == 1);
+  auto after = world.repo_state();
+  int tracking = 0, gate_comments = 0;
+  for (const auto& it : after["issues"]) {
+    if (it["body"].is_string() && contains(it["body"].get<std::string>(), "deploy-action:release tag=v1.1.0")) ++tracking;
+  }
+  for (const auto& c : after["issue_comments"]) {
+    if (contains(c["body"].get<std::string>(), "deploy-action:comment=gates/production/")) ++gate_comments;
+  }
+  CHECK(tracking == 1);
+  CHECK(gate_comments == 1);
+}
+
+TEST_CASE("on-unapproved: skip exits 0 with status skipped and runs nothing") {
+  auto& repo = shared_repository();
+  World world(base_seed(repo));
+  auto env = world.env("refs/tags/v1.1.0");
+  env["INPUT_ON-UNAPPROVED"] = "skip";
+  // As in a container action, where the runner's temp directory is not mounted: the record goes to
+  // the workspace and the output names it relative to the workspace, as upload-artifact reads it.
+  env["RUNNER_TEMP"] = (world.temp.path / "not-mounted").string();
+  auto run = run_action(env);
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  auto outputs = world.outputs();
+  CHECK(outputs["status"] == "skipped");
+  CHECK_FALSE(fs::exists(world.state / "steps"));
+  CHECK(outputs["audit-file"] == ".deploy-audit/refused/production-000000.jsonl");
+  CHECK(audit_record((world.workspace / outputs["audit-file"]).string())["outcome"]["status"] == "refused");
+  fs::remove_all(world.workspace / ".deploy-audit");
+}
+
+TEST_CASE("approvals that do not count are refused with their reason") {
+  auto& repo = shared_repository();
+  struct Case {
+    const char* name;
+    json comments;
+    std::string actor;
+    std::string expected;  // in the approvals gate's message
+  };
+  std::vector<Case> cases = {
+      // alice pushed the tag: the person who triggers a deploy cannot approve it.
+      {"self-approval", approvals({"alice", "erin"}), "alice", "not counted: alice: "},
+      // bob merged v1.1.0 (the release commit's author).
+      {"the author", approvals({"bob", "erin"}), "frank", "not counted: bob: "},
+      // dave can only read; mallory is no collaborator.
+      {"read-only", approvals({"dave", "erin"}), "alice", "not counted: dave: "},
+      {"no access", approvals({"mallory", "erin"}), "alice", "not counted: mallory: "},
+      {"duplicate", approvals({"erin", "erin"}), "alice", "not counted: erin: "},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    json seed = base_seed(repo);
+    add_tracking_issue(seed, repo, "v1.1.0", c.comments);
+    World world(seed);
+    auto run = run_action(world.env("refs/tags/v1.1.0", c.actor));
+    INFO(run.output);
+    CHECK(run.exit_code == 1);
+    CHECK(contains(run.output, "FAIL  approvals"));
+    CHECK(contains(run.output, "needs 1 more approval"));
+    CHECK(contains(run.output, c.expected));
+    CHECK_FALSE(fs::exists(world.state / "steps"));
+  }
+}
+
+TEST_CASE("an approving review of an older commit does not approve the release commit") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  // carol's review of PR #1 approved its head (feature-a), not the merge commit tagged v1.1.0.
+  add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin"}));
+  World world(seed);
+  auto run = run_action(world.env("refs/tags/v1.1.0"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  json record = audit_record(world.outputs()["audit-file"]);
+  bool stale = false;
+  for (const auto& approval : record["approvals"]) {
+    if (approval["approver"] == "carol" && approval["reason"] == "stale_sha") stale = true;
+  }
+  CHECK(stale);
+  CHECK(record["outcome"]["status"] == "refused");
+}
+
+TEST_CASE("a release with an unreviewed pull request is refused") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  repo_of(seed)["pulls"][1]["reviews"] = json::array();  // PR #2 (in v1.2.0) was never reviewed
+  add_tracking_issue(seed, repo, "v1.2.0", approvals({"erin", "frank"}));
+  World world(seed);
+  auto run = run_action(world.env("refs/tags/v1.2.0"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.output, "FAIL  reviewed_changes"));
+  CHECK(contains(run.output, "pull requests without enough approving reviews"));
+  CHECK_FALSE(fs::exists(world.state / "steps"));
+}
+
+TEST_CASE("release refusals from the repository: each with its message") {
+  auto& repo = shared_repository();
+  struct Case {
+    const char* name;
+    std::string ref;
+    bool live_v1_2_0;
+    std::string expected;
+  };
+  std::vector<Case> cases = {
+      {"tag off the default branch", "refs/tags/v1.3.0", false, "default branch"},
+      {"non-semver tag", "refs/tags/v2-beta", false, "semantic version"},
+      {"older than what runs", "refs/tags/v1.1.0", true, "is not newer than v1.2.0"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    json seed = base_seed(repo);
+    if (c.live_v1_2_0) add_live_deployment(seed, repo, "v1.2.0");
+    add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}));
+    World world(seed);
+    auto run = run_action(world.env(c.ref));
+    INFO(run.output);
+    CHECK(run.exit_code == 1);
+    CHECK(contains(run.output, c.expected));
+    CHECK(world.outputs()["status"] == "refused");
+    CHECK_FALSE(fs::exists(world.state / "steps"));
+  }
+}
+
+TEST_CASE("a shallow clone is refused with the fetch-depth fix") {
+  auto& repo = shared_repository();
+  World world(base_seed(repo));
+  fs::path shallow = world.temp.path / "shallow";
+  git(world.temp.path, {"clone", "-q", "--depth", "1", "--branch", "v1.1.0", "file://" + repo.dir.string(), shallow.string()});
+  world.workspace = shallow;
+  auto run = run_action(world.env("refs/tags/v1.1.0"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.output, "fetch-depth: 0"));
+}
+
+TEST_CASE("a version that fails health is rolled back, and the service answers with the previous version") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_live_deployment(seed, repo, "v1.1.0");
+  add_tracking_issue(seed, repo, "v1.2.0", approvals({"erin", "frank"}));
+  World world(seed);
+  std::ofstream(world.state / "version") << "v1.1.0";
+  std::ofstream(world.state / "broken") << "v1.2.0\n";
+
+  auto run = run_action(world.env("refs/tags/v1.2.0"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(world.service->get("/version") == "v1.1.0");
+  CHECK(contains(read_file(world.state / "steps"), "rollback v1.1.0 from v1.2.0"));
+  auto outputs = world.outputs();
+  CHECK(outputs["status"] == "rolled_back");
+  CHECK(outputs["rolled-back"] == "true");
+  CHECK(outputs["previous-version"] == "v1.1.0");
+
+  // The new deployment failed; the one it would have replaced is still live.
+  auto state = world.repo_state();
+  REQUIRE(state["deployments"].size() == 2);
+  CHECK(state["deployments"][1]["statuses"].back()["state"] == "failure");
+  CHECK(state["deployments"][0]["statuses"].back()["state"] == "success");
+  CHECK(audit_record(outputs["audit-file"])["outcome"]["status"] == "rolled_back");
+}
+
+TEST_CASE("SIGTERM mid-deploy stops the stage, rolls back and records cancelled") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_live_deployment(seed, repo, "v1.1.0");
+  add_tracking_issue(seed, repo, "v1.2.0", approvals({"erin", "frank"}));
+  World world(seed, "1m", "30s");  // long pauses: the cancel arrives during the first one
+  std::ofstream(world.state / "version") << "v1.1.0";
+
+  std::atomic<bool> cancel{false};
+  auto env = world.env("refs/tags/v1.2.0");
+  std::thread canceller([&] {
+    if (eventually([&] { return fs::exists(world.state / "traffic"); }, 60s)) cancel = true;
+  });
+  auto run = run_action(env, &cancel);
+  canceller.join();
+  INFO(run.output);
+  CHECK(cancel.load());
+  CHECK(run.exit_code != 0);
+  CHECK(contains(run.output, "rolled back to v1.1.0"));
+  CHECK(world.service->get("/version") == "v1.1.0");
+  auto outputs = world.outputs();
+  CHECK(outputs["status"] == "cancelled");
+  json record = audit_record(outputs["audit-file"]);
+  CHECK(record["outcome"]["status"] == "cancelled");
+  auto state = world.repo_state();
+  CHECK(state["deployments"].back()["statuses"].back()["state"] == "error");
+}
+
+TEST_CASE("a stage past its timeout leaves no process behind") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}));
+  World world(seed, "1s");
+  std::ofstream(world.state / "hang") << "";
+  auto run = run_action(world.env("refs/tags/v1.1.0"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.output, "timed out"));
+  REQUIRE(fs::exists(world.state / "hang.pid"));
+  pid_t pid = std::stoi(read_file(world.state / "hang.pid"));
+  CHECK(eventually([&] { return deploy::test::process_gone(pid); }));
+}
+
+TEST_CASE("consecutive runs chain their audit records through the GitHub deployment; a rollback needs no approvals") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}), 10);
+  add_tracking_issue(seed, repo, "v1.2.0", approvals({"erin", "frank"}), 11);
+  World world(seed, "1m", "0s");
+  std::vector<std::string> files;
+  for (const char* tag : {"v1.1.0", "v1.2.0"}) {
+    auto run = run_action(world.env(std::string("refs/tags/") + tag));
+    REQUIRE_MESSAGE(run.exit_code == 0, run.output);
+    files.push_back(world.outputs()["audit-file"]);
+  }
+  CHECK(audit_record(files[1])["prev_hash"] == audit_record(files[0])["hash"]);
+  CHECK(audit_record(files[1])["seq"] == 1);
+
+  // frank (maintain) may roll back within the window: no approvals asked for v1.1.0 again.
+  auto env = world.env("refs/tags/v1.2.0", "frank", "rollback");
+  env["INPUT_VERSION"] = "v1.1.0";
+  env["INPUT_REASON"] = "errors after v1.2.0";
+  auto rollback = run_action(env);
+  INFO(rollback.output);
+  REQUIRE(rollback.exit_code == 0);
+  CHECK(world.service->get("/version") == "v1.1.0");
+  files.push_back(world.outputs()["audit-file"]);
+  json record = audit_record(files[2]);
+  CHECK(record["kind"] == "rollback");
+  CHECK(record["reason"] == "errors after v1.2.0");
+  CHECK(record["seq"] == 2);
+
+  std::vector<std::string> args = {"verify-audit"};
+  args.insert(args.end(), files.begin(), files.end());
+  auto verify = deploy::test::run_action(args);
+  CHECK_MESSAGE(verify.exit_code == 0, verify.output);
+
+  // A rollback to a version that never went live is refused before anything runs.
+  auto never = world.env("refs/tags/v1.2.0", "frank", "rollback");
+  never["INPUT_VERSION"] = "v1.0.0";
+  auto refused = run_action(never);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output, "v1.0.0"));
+}
