@@ -22,6 +22,7 @@
 #include "core/plan.hpp"
 #include "core/policy_config.hpp"
 #include "core/semver.hpp"
+#include "core/text.hpp"
 
 namespace deploy::action {
 namespace {
@@ -59,13 +60,15 @@ class DeployRun {
     if (deployment_ && !final_status_set_) {
       // A deployment left in_progress would show as running forever.
       try {
-        deployment_->status("error", stop.message.substr(0, 140));
+        deployment_->status("error", facts::short_description(stop.message));
       } catch (const std::exception& error) {
         print(runner::annotation_command(runner::AnnotationLevel::warning,
                                          std::string("could not mark the deployment as failed: ") + error.what()));
       }
     }
+    if (stop.status == "refused" || stop.status == "cancelled") write_refused_record(stop.message, stop.status);
     report_.output("status", stop.status);
+    report_.common_outputs(output_facts());
     RunSummaryFacts facts = summary_facts(stop.status, stop.message);
     report_.summary(facts, nullptr);
     return 1;
@@ -176,6 +179,17 @@ class DeployRun {
       throw Stop{"refused", decision->outcome.message};
     }
     release_ = std::move(*decision->release);
+    // The stages run the checkout's files: they must be the release's, or the gates judged one
+    // commit and the stages deploy another. A rollback runs from the default branch on purpose.
+    if (in_.mode == "deploy") {
+      auto head = repository.head_commit();
+      if (!head || *head != release_->sha) {
+        throw Stop{"refused", "the checkout is at " + (head ? head->substr(0, 7) : std::string("no commit")) +
+                                  " but " + in_.ref + " is " + release_->sha.substr(0, 7) +
+                                  ": the stages would run other files than the release's; check out the ref you "
+                                  "deploy (actions/checkout with `ref: " + in_.ref + "`, fetch-depth: 0)"};
+      }
+    }
   }
 
   void make_plan() {
@@ -210,15 +224,23 @@ class DeployRun {
     if (in_.mode != "rollback") return;
     auto version = semver::parse_tag(release_->tag);
     auto decision = policy::decide_rollback(rollback_request(version ? std::optional(*version) : std::nullopt));
-    const auto& reason = decision.outcome.reason;
     if (decision.outcome.allowed) {
       skip_approvals_ = true;
       rollback_gate_ = decision.outcome;
-    } else if (reason == "no_permission" || reason == "outside_rollback_window" || reason == "bot_cannot_rollback") {
-      rollback_gate_ = Outcome::allow("rollback_needs_approvals", decision.outcome.message +
-                                                                       "; the rollback needs the environment's approvals instead");
+    } else if (decision.needs_approval && environment_->approvals.required > 0) {
+      // outside_window: require_approval: the environment's approvals decide instead.
+      rollback_gate_ = Outcome::allow("rollback_needs_approvals",
+                                      "outside the rollback window: this rollback needs the environment's approvals");
     } else {
       rollback_gate_ = decision.outcome;
+    }
+    // The version is bound by commit, not by name: a tag moved since it went live is refused.
+    if (decision.target && !decision.target->sha.empty() && !text::iequals(decision.target->sha, release_->sha)) {
+      rollback_gate_ = Outcome::deny(
+          "tag_moved", release_->tag + " points at " + release_->sha.substr(0, 7) + " but " +
+                           release_->tag + " went live here as " + decision.target->sha.substr(0, 7) +
+                           "; a moved tag is not a rollback: deploy it as a new release, or restore the tag");
+      skip_approvals_ = false;
     }
   }
 
@@ -249,8 +271,11 @@ class DeployRun {
   }
 
   void evaluate_gates() {
-    GateContext context{*environment_, *release_, *plan_, in_.actor, in_.mode == "rollback", skip_approvals_,
+    GateContext context{*environment_, *release_, *plan_, in_.actor, {}, in_.mode == "rollback", skip_approvals_,
                         tracking_ ? std::optional(tracking_->number) : std::nullopt};
+    if (!in_.workflow_actor.empty() && !text::iequals(in_.workflow_actor, in_.actor)) {
+      context.also_triggered_by.push_back(in_.workflow_actor);
+    }
     gates_ = evaluate_release_gates(*github_, repo_, context);
     if (rollback_gate_) {
       gates_.report.results.insert(gates_.report.results.begin(), policy::GateResult{"rollback", *rollback_gate_});
@@ -289,8 +314,9 @@ class DeployRun {
                                          std::string("could not comment on the tracking issue: ") + error.what()));
       }
     }
-    const bool skip = in_.on_unapproved == OnUnapproved::skip;
-    const std::string status = skip ? "skipped" : "blocked";
+    // A gate GitHub could not answer is an error, never a refusal to skip quietly.
+    const bool skip = in_.on_unapproved == OnUnapproved::skip && !gates_.gate_error;
+    const std::string status = gates_.gate_error ? "error" : skip ? "skipped" : "blocked";
     print(runner::annotation_command(skip ? runner::AnnotationLevel::notice : runner::AnnotationLevel::error, message));
     write_refused_record(message);
     report_.output("status", status);
@@ -308,9 +334,12 @@ class DeployRun {
 
   // A refused run is recorded too, anchored to the environment's chain head but outside the chain
   // of deployments (nothing on GitHub links to it): verify it alone with --anchor.
-  void write_refused_record(const std::string& message) {
-    auto record = make_record(run_facts(), gates_.report, gates_.approvals, nullptr, audit::Status::refused,
-                              first_refusal().reason, message);
+  void write_refused_record(const std::string& message, const std::string& status = "refused") {
+    auto record = make_record(run_facts(), gates_.report, gates_.approvals, nullptr,
+                              status == "cancelled" ? audit::Status::cancelled : audit::Status::refused,
+                              gates_.report.results.empty() ? refusal_reason_.empty() ? status : refusal_reason_
+                                                            : first_refusal().reason,
+                              message);
     auto written = write_record(record, audit_dir() / "refused", chain_prev_hash(), chain_next_seq(), key());
     if (written) {
       audit_file_ = output_path(written->file);
@@ -368,7 +397,7 @@ class DeployRun {
     auto record = make_record(run_facts(), gates_.report, gates_.approvals, &report, audit_status(report.status),
                               report.reason, message);
     auto written = write_record(record, audit_dir(), chain_prev_hash(), chain_next_seq(), key());
-    std::string description = message;
+    std::string description = facts::short_description(message);
     if (written) {
       audit_file_ = output_path(written->file);
       description = facts::audit_status_description(message, written->seq, written->hash);
@@ -379,10 +408,23 @@ class DeployRun {
     }
     // success: live; rolled_back and failures: this deployment is not live; cancelled: error.
     const std::string state = ok ? "success" : report.status == engine::Status::cancelled ? "error" : "failure";
-    deployment_->status(state, description);
-    final_status_set_ = true;
+    // The deploy happened whatever GitHub answers now: a failed status update is reported, and the
+    // outputs, summary and notifications still follow.
+    try {
+      deployment_->status(state, description);
+      final_status_set_ = true;
+    } catch (const std::exception& error) {
+      print(runner::annotation_command(runner::AnnotationLevel::error,
+                                       std::string("could not set the deployment's final status (") + state +
+                                           "); the next run cannot link its audit record to this one: " + error.what()));
+    }
     if (ok && current_ && current_->record.id != deployment_->id()) {
-      deployment_->mark_inactive(current_->record.id, "replaced by " + version_text());
+      try {
+        deployment_->mark_inactive(current_->record.id, "replaced by " + version_text());
+      } catch (const std::exception& error) {
+        print(runner::annotation_command(runner::AnnotationLevel::warning,
+                                         std::string("could not mark the replaced deployment inactive: ") + error.what()));
+      }
     }
 
     report_.output("status", status);

@@ -87,6 +87,7 @@ Result<DeployInputs> read_deploy_inputs(const runner::Environment& env, const st
   in.run_id = var(env, "GITHUB_RUN_ID");
   in.run_attempt = var(env, "GITHUB_RUN_ATTEMPT");
   in.actor = var(env, "GITHUB_TRIGGERING_ACTOR", var(env, "GITHUB_ACTOR"));
+  in.workflow_actor = var(env, "GITHUB_ACTOR");
   in.event_name = var(env, "GITHUB_EVENT_NAME");
   in.runner_temp = var(env, "RUNNER_TEMP", std::filesystem::temp_directory_path().string());
   in.default_branch = default_branch_from_event(var(env, "GITHUB_EVENT_PATH"));

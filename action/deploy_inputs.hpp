@@ -27,7 +27,8 @@ struct DeployInputs {
   std::string api_url;          // GITHUB_API_URL (default https://api.github.com)
   std::string server_url;       // GITHUB_SERVER_URL (default https://github.com)
   std::string run_id, run_attempt;
-  std::string actor;            // GITHUB_TRIGGERING_ACTOR, else GITHUB_ACTOR
+  std::string actor;            // GITHUB_TRIGGERING_ACTOR (who started this attempt), else GITHUB_ACTOR
+  std::string workflow_actor;   // GITHUB_ACTOR: who started the workflow (differs on a re-run)
   std::string event_name;       // GITHUB_EVENT_NAME
   std::string workspace;        // GITHUB_WORKSPACE, else the working directory
   std::string runner_temp;      // RUNNER_TEMP, else the system's temporary directory

@@ -13,15 +13,41 @@ Outcome trigger_gate(const GateContext& context) {
                                               context.environment.name + ".on in the config, or deploy a ref it lists");
 }
 
+// The pull requests and direct commits of a release, read once for the gates that need them.
+class ReleaseChanges {
+ public:
+  ReleaseChanges(github::Client& client, const facts::Repo& repo, const release::Release& release)
+      : client_(client), repo_(repo), release_(release) {}
+  const policy::ReleaseChanges& get() {
+    if (!changes_) {
+      std::vector<std::string> shas;
+      for (const auto& commit : release_.commits) shas.push_back(commit.sha);
+      changes_ = facts::release_changes(client_, repo_, shas);
+    }
+    return *changes_;
+  }
+
+ private:
+  github::Client& client_;
+  const facts::Repo& repo_;
+  const release::Release& release_;
+  std::optional<policy::ReleaseChanges> changes_;
+};
+
 policy::ApprovalVerdict count(github::Client& client, const facts::Repo& repo, const GateContext& context,
-                              std::string& needed) {
+                              ReleaseChanges& changes, std::string& needed) {
   const auto& approvals = context.environment.approvals;
   policy::ApprovalRequest request = policy_config::approval_request(approvals);
   request.sha = context.release.sha;
   request.triggered_by = context.actor;
-  // The release commit's author wrote (or merged) the change being released.
+  request.also_triggered_by = context.also_triggered_by;
+  // Whoever wrote part of the release may not approve it (unless allow_author): the release
+  // commit's author, and the authors of the pull requests merged since the previous release.
   auto commit = client.get_commit(repo.owner, repo.name, context.release.sha);
   if (commit.author) request.author = commit.author->login;
+  if (!approvals.allow_author && context.release.previous) {
+    for (const auto& pr : changes.get().pulls) request.committers.push_back(pr.author);
+  }
 
   facts::People people(client, repo, request.approvers);
   facts::ApprovalSources sources;
@@ -34,15 +60,11 @@ policy::ApprovalVerdict count(github::Client& client, const facts::Repo& repo, c
   return verdict;
 }
 
-Outcome reviewed_changes_gate(github::Client& client, const facts::Repo& repo, const GateContext& context) {
-  const auto& release = context.release;
-  if (!release.previous) {
+Outcome reviewed_changes_gate(const GateContext& context, ReleaseChanges& changes) {
+  if (!context.release.previous) {
     return Outcome::allow("changes_reviewed", "first release: there is no previous release to compare with");
   }
-  std::vector<std::string> shas;
-  for (const auto& commit : release.commits) shas.push_back(commit.sha);
-  auto changes = facts::release_changes(client, repo, shas);
-  return policy::check_reviewed_changes(changes, context.environment.reviewed_changes.required_reviews).outcome;
+  return policy::check_reviewed_changes(changes.get(), context.environment.reviewed_changes.required_reviews).outcome;
 }
 
 Outcome required_checks_gate(github::Client& client, const facts::Repo& repo, const GateContext& context) {
@@ -54,21 +76,25 @@ Outcome required_checks_gate(github::Client& client, const facts::Repo& repo, co
 
 GateResults evaluate_release_gates(github::Client& client, const facts::Repo& repo, const GateContext& context) {
   GateResults results;
+  ReleaseChanges changes(client, repo, context.release);
   std::vector<policy::Gate> gates;
   gates.push_back({"trigger", [&] { return trigger_gate(context); }});
   if (context.environment.approvals.required > 0 && !context.skip_approvals) {
     gates.push_back({"approvals", [&] {
-                       results.approvals = count(client, repo, context, results.needed);
+                       results.approvals = count(client, repo, context, changes, results.needed);
                        return results.approvals->outcome;
                      }});
   }
   if (context.environment.reviewed_changes.required_reviews > 0 && !context.rollback) {
-    gates.push_back({"reviewed_changes", [&] { return reviewed_changes_gate(client, repo, context); }});
+    gates.push_back({"reviewed_changes", [&] { return reviewed_changes_gate(context, changes); }});
   }
   if (!context.environment.required_checks.empty()) {
     gates.push_back({"required_checks", [&] { return required_checks_gate(client, repo, context); }});
   }
   results.report = policy::evaluate_gates(gates);
+  for (const auto& result : results.report.results) {
+    if (result.outcome.reason == "gate_error") results.gate_error = true;
+  }
   return results;
 }
 

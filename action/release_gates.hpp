@@ -25,6 +25,7 @@ struct GateContext {
   const release::Release& release;
   const plan::Plan& plan;
   std::string actor;          // who triggered the run: never counts as an approver
+  std::vector<std::string> also_triggered_by;  // who else set it going (a re-run's original actor)
   bool rollback = false;      // reviewed changes were checked when the version first shipped
   bool skip_approvals = false;  // a rollback the rollback policy allows without approvals
   std::optional<int> tracking_issue;  // where /approve comments for a tag release are read
@@ -32,6 +33,7 @@ struct GateContext {
 
 struct GateResults {
   policy::GateReport report;
+  bool gate_error = false;  // a gate could not be evaluated (GitHub failed): not a refusal to skip
   std::optional<policy::ApprovalVerdict> approvals;  // when the approvals gate ran
   std::string needed;  // who could still approve, for people; empty when nothing is missing
 };

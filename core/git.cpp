@@ -185,6 +185,14 @@ bool Repository::is_shallow() const {
   return rc == 1;
 }
 
+std::optional<std::string> Repository::head_commit() const {
+  git_oid oid;
+  const int rc = git_reference_name_to_id(&oid, repo_.get(), "HEAD");
+  if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) return std::nullopt;
+  if (rc < 0) fail("reading HEAD", path_);
+  return to_hex(&oid);
+}
+
 Result<std::optional<release::Ref>> Repository::resolve(std::string_view text) const {
   const std::string ref_text(text);
   auto invalid = [&] {

@@ -53,6 +53,8 @@ class Repository {
 
   const std::string& path() const { return path_; }
   bool is_shallow() const;
+  // The commit checked out (HEAD, attached or detached); nullopt in a repository without commits.
+  std::optional<std::string> head_commit() const;
 
   // The ref as the action gets it: "refs/tags/v1.2.0", "refs/heads/main" (the local branch, else
   // refs/remotes/origin/main), or a bare name: a tag, a branch, or a commit SHA (7 to 40 hex

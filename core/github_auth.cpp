@@ -145,9 +145,23 @@ AppAuth::AppAuth(std::string app_id, AppKey key, Clock& clock)
 std::string AppAuth::jwt() const { return build_app_jwt(key_, app_id_, clock_.now()); }
 
 std::string AppAuth::installation_token(std::int64_t installation_id, AppApi& api) {
-  std::lock_guard lock(mutex_);
-  auto it = tokens_.find(installation_id);
-  if (it != tokens_.end() && token_fresh(it->second, clock_.now())) return it->second.token;
+  std::shared_ptr<std::mutex> refresh;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = tokens_.find(installation_id);
+    if (it != tokens_.end() && token_fresh(it->second, clock_.now())) return it->second.token;
+    auto& slot = refreshing_[installation_id];
+    if (!slot) slot = std::make_shared<std::mutex>();
+    refresh = slot;
+  }
+  // One exchange per installation at a time, outside the cache lock: callers for other
+  // installations (and for cached tokens) never wait behind a slow GitHub.
+  std::lock_guard one_at_a_time(*refresh);
+  {
+    std::lock_guard lock(mutex_);
+    auto it = tokens_.find(installation_id);
+    if (it != tokens_.end() && token_fresh(it->second, clock_.now())) return it->second.token;
+  }
   InstallationToken fresh;
   try {
     fresh = api.exchange_installation_token(installation_id, jwt());
@@ -156,11 +170,13 @@ std::string AppAuth::installation_token(std::int64_t installation_id, AppApi& ap
     // gone, forget every repository that pointed at it so the next call looks it up again instead
     // of failing forever with the dead id.
     if (installation_gone(e)) {
+      std::lock_guard lock(mutex_);
       tokens_.erase(installation_id);
       std::erase_if(repo_installations_, [&](const auto& entry) { return entry.second == installation_id; });
     }
     throw;
   }
+  std::lock_guard lock(mutex_);
   tokens_[installation_id] = fresh;
   return fresh.token;
 }
@@ -178,11 +194,15 @@ std::int64_t AppAuth::installation_for_repo(const std::string& owner, const std:
     return s;
   };
   auto key = std::make_pair(lower(owner), lower(repo));
-  std::lock_guard lock(mutex_);
-  auto it = repo_installations_.find(key);
-  if (it != repo_installations_.end()) return it->second;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = repo_installations_.find(key);
+    if (it != repo_installations_.end()) return it->second;
+  }
+  // Looked up outside the lock: two threads may both ask (a harmless GET), none waits on the other.
   std::int64_t id = api.find_repo_installation_id(owner, repo, jwt());
-  repo_installations_.emplace(std::move(key), id);
+  std::lock_guard lock(mutex_);
+  repo_installations_.insert_or_assign(std::move(key), id);
   return id;
 }
 

@@ -74,8 +74,10 @@ class AppApi {
   ~AppApi() = default;
 };
 
-// One per App, shared by every client acting as it (std::shared_ptr). Thread-safe: a refresh
-// holds the lock, so concurrent callers wait for one exchange instead of each making their own.
+// One per App, shared by every client acting as it (std::shared_ptr). Thread-safe: the caches are
+// read and written under one short lock; a token exchange happens outside it, one at a time per
+// installation, so concurrent callers for that installation wait for one exchange instead of each
+// making their own, and callers for other installations do not wait at all.
 class AppAuth {
  public:
   AppAuth(std::string app_id, AppKey key, Clock& clock);
@@ -102,6 +104,7 @@ class AppAuth {
   Clock& clock_;
   std::mutex mutex_;
   std::map<std::int64_t, InstallationToken> tokens_;
+  std::map<std::int64_t, std::shared_ptr<std::mutex>> refreshing_;  // per-installation exchange lock
   std::map<std::pair<std::string, std::string>, std::int64_t> repo_installations_;
 };
 

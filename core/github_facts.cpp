@@ -207,18 +207,23 @@ std::vector<policy::CheckObservation> check_observations(github::Client& client,
   return observed;
 }
 
-std::string audit_status_description(const std::string& message, std::uint64_t seq, const std::string& hash) {
-  std::string tail = " \u00b7 audit#" + std::to_string(seq) + " " + hash;
-  std::string head = message;
-  const std::size_t room = 140 - tail.size();  // bytes: GitHub counts characters, so this is safe
-  if (head.size() > room) {
-    head.resize(room - 3);
-    // Do not cut a UTF-8 sequence in half.
-    while (!head.empty() && (static_cast<unsigned char>(head.back()) & 0xC0) == 0x80) head.pop_back();
-    if (!head.empty() && (static_cast<unsigned char>(head.back()) & 0x80)) head.pop_back();
-    head += "...";
+std::string short_description(const std::string& text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::string head = text.substr(0, max_bytes >= 3 ? max_bytes - 3 : 0);
+  // Drop a trailing partial UTF-8 sequence: continuation bytes, then the lead byte they belong to.
+  std::size_t end = head.size();
+  while (end > 0 && (static_cast<unsigned char>(head[end - 1]) & 0xC0) == 0x80) --end;
+  if (end > 0 && (static_cast<unsigned char>(head[end - 1]) & 0x80)) {
+    const unsigned char lead = static_cast<unsigned char>(head[end - 1]);
+    const std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (head.size() - (end - 1) < length) head.resize(end - 1);
   }
-  return head + tail;
+  return head + "...";
+}
+
+std::string audit_status_description(const std::string& message, std::uint64_t seq, const std::string& hash) {
+  const std::string tail = " \u00b7 audit#" + std::to_string(seq) + " " + hash;
+  return short_description(message, 140 - tail.size()) + tail;
 }
 
 std::optional<AuditLink> parse_audit_status(const std::string& description) {
@@ -283,7 +288,17 @@ TrackingIssue find_or_open_tracking_issue(github::Client& client, const Repo& re
     if (!release) return std::nullopt;
     auto number = tracking::find_release_link(release->body);
     if (!number) return std::nullopt;
-    auto issue = client.get_issue(repo.owner, repo.name, *number);
+    github::Issue issue;
+    try {
+      issue = client.get_issue(repo.owner, repo.name, *number);
+    } catch (const github::GitHubError& error) {
+      // Deleted (404, 410) or transferred (301): the link is dead, open a new issue.
+      if (error.status() == 404 || error.status() == 410 || error.status() == 301) return std::nullopt;
+      throw;
+    }
+    // Only an issue the automation opened tracks a release: a person's issue (or a pull request)
+    // carrying a copied marker must not gather approvals for it.
+    if (issue.is_pull_request || !is_bot_user(issue.user)) return std::nullopt;
     auto marker = tracking::find_marker(issue.body);
     if (!marker || !(*marker == text.marker)) return std::nullopt;
     return issue;
@@ -316,6 +331,9 @@ TrackingIssue find_or_open_tracking_issue(github::Client& client, const Repo& re
     create.tag_name = tag;
     create.name = tag;
     create.body = tracking::with_release_link("", opened.number);
+    // Not approved yet: it must not become the repository's "Latest" release by being created.
+    create.make_latest = "false";
+    create.prerelease = tag.find('-') != std::string::npos;
     try {
       client.create_release(repo.owner, repo.name, create);
     } catch (const github::GitHubError& error) {

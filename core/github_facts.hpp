@@ -81,6 +81,9 @@ std::vector<DeploymentSeen> deployment_history(github::Client& client, const Rep
 // the environment can link to it: "MESSAGE · audit#SEQ HASH" (MESSAGE shortened to fit GitHub's
 // 140 characters).
 std::string audit_status_description(const std::string& message, std::uint64_t seq, const std::string& hash);
+// `text` cut to at most `max_bytes` on a UTF-8 boundary, "..." marking a cut (GitHub refuses
+// descriptions over 140 characters, and a cut sequence would not even serialise).
+std::string short_description(const std::string& text, std::size_t max_bytes = 140);
 struct AuditLink {
   std::uint64_t seq = 0;
   std::string hash;

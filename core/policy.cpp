@@ -167,7 +167,8 @@ std::optional<Classified> own_reason(const ApprovalRequest& r, const ApprovalEve
     return Classified{"committer_cannot_approve", u + " committed to the change; committers cannot approve it, "
                                                       "like its author (allow_author: false)"};
   }
-  if (same_login(u, r.triggered_by)) {
+  if (same_login(u, r.triggered_by) || std::any_of(r.also_triggered_by.begin(), r.also_triggered_by.end(),
+                                                    [&](const std::string& t) { return same_login(u, t); })) {
     return Classified{"triggerer_cannot_approve",
                       u + " triggered this deploy; the person who triggers a deploy cannot approve it"};
   }
@@ -306,6 +307,7 @@ std::string describe_needed(const ApprovalRequest& request, const ApprovalVerdic
     for (const auto& c : request.committers) exclude(c, "committer");
   }
   exclude(request.triggered_by, "triggered the deploy");
+  for (const auto& t : request.also_triggered_by) exclude(t, "triggered the deploy");
   for (const auto& c : verdict.counted) exclude(c.user, "already approved");
 
   std::string out = needs + " from " + describe(people);

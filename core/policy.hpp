@@ -93,6 +93,9 @@ struct ApprovalRequest {
   std::string author;                  // the change's author
   std::vector<std::string> committers; // logins of the change's committers
   std::string triggered_by;            // who triggered the deploy; may be empty
+  // Others who set this deploy going, excluded like triggered_by: the workflow's actor when
+  // someone else re-ran it (GITHUB_ACTOR vs GITHUB_TRIGGERING_ACTOR), who asked the bot for it.
+  std::vector<std::string> also_triggered_by;
   std::string sha;                     // the commit under decision (full SHA)
   std::vector<ApprovalEvent> events;   // chronological
 };

@@ -141,7 +141,8 @@ Repository& shared_repository() {
 // What each test starts from; a test adds approvals, reviews and deployments to its own copy.
 json base_seed(Repository& repo) {
   json seed = {
-      {"users", json::array({"alice", "bob", "carol", "dave", "erin", "frank", "mallory"})},
+      {"users", json::array({"alice", "bob", "carol", "dave", "erin", "frank", "mallory",
+                             {{"login", "github-actions[bot]"}, {"type", "Bot"}}})},
       {"organizations",
        json::array({{{"login", "acme"},
                      {"members", {{"alice", "admin"}}},
@@ -207,7 +208,7 @@ void add_tracking_issue(json& seed, Repository& repo, const std::string& tag, js
   json& r = repo_of(seed);
   r["issues"].push_back({{"number", number},
                          {"title", "Release " + tag},
-                         {"user", "alice"},
+                         {"user", "github-actions[bot]"},
                          {"body", "Tracking " + tag + "\n\n<!-- deploy-action:release tag=" + tag +
                                       " sha=" + repo.sha[tag] + " -->\n"},
                          {"comments", comments}});
@@ -297,6 +298,9 @@ struct World {
 
   std::map<std::string, std::string> env(const std::string& ref, const std::string& actor = "alice",
                                          const std::string& mode = "deploy") {
+    // As actions/checkout leaves it: the deployed ref checked out; a rollback runs from main.
+    std::string checkout = mode == "rollback" ? "main" : ref.substr(ref.rfind('/') + 1);
+    git(workspace, {"checkout", "-q", "--detach", checkout});
     ++runs;
     fs::path run_dir = temp.path / ("run-" + std::to_string(runs));
     fs::create_directories(run_dir);
@@ -509,6 +513,7 @@ TEST_CASE("approvals that do not count are refused with their reason") {
     json comments;
     std::string actor;
     std::string expected;  // in the approvals gate's message
+    std::string workflow_actor = {};  // GITHUB_ACTOR when a re-run makes it differ
   };
   std::vector<Case> cases = {
       // alice pushed the tag: the person who triggers a deploy cannot approve it.
@@ -519,13 +524,17 @@ TEST_CASE("approvals that do not count are refused with their reason") {
       {"read-only", approvals({"dave", "erin"}), "alice", "not counted: dave: "},
       {"no access", approvals({"mallory", "erin"}), "alice", "not counted: mallory: "},
       {"duplicate", approvals({"erin", "erin"}), "alice", "not counted: erin: "},
+      // frank re-ran the job carol started: carol still set this deploy going.
+      {"the original actor of a re-run", approvals({"carol", "erin"}), "frank", "not counted: carol: ", "carol"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
     json seed = base_seed(repo);
     add_tracking_issue(seed, repo, "v1.1.0", c.comments);
     World world(seed);
-    auto run = run_action(world.env("refs/tags/v1.1.0", c.actor));
+    auto env = world.env("refs/tags/v1.1.0", c.actor);
+    if (!c.workflow_actor.empty()) env["GITHUB_ACTOR"] = c.workflow_actor;
+    auto run = run_action(env);
     INFO(run.output);
     CHECK(run.exit_code == 1);
     CHECK(contains(run.output, "FAIL  approvals"));
@@ -590,9 +599,27 @@ TEST_CASE("release refusals from the repository: each with its message") {
     INFO(run.output);
     CHECK(run.exit_code == 1);
     CHECK(contains(run.output, c.expected));
-    CHECK(world.outputs()["status"] == "refused");
+    auto outputs = world.outputs();
+    CHECK(outputs["status"] == "refused");
     CHECK_FALSE(fs::exists(world.state / "steps"));
+    // Refused releases are on the record too.
+    CHECK(audit_record(outputs["audit-file"])["outcome"]["status"] == "refused");
   }
+}
+
+TEST_CASE("a checkout of another commit than the release is refused: the stages would run other files") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}));
+  World world(seed);
+  auto env = world.env("refs/tags/v1.1.0");
+  git(world.workspace, {"checkout", "-q", "--detach", "main"});
+  auto run = run_action(env);
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(contains(run.output, "the checkout is at " + repo.sha["v1.2.0"].substr(0, 7)));
+  CHECK(world.outputs()["status"] == "refused");
+  CHECK_FALSE(fs::exists(world.state / "steps"));
 }
 
 TEST_CASE("a shallow clone is refused with the fetch-depth fix") {

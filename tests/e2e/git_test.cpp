@@ -219,6 +219,8 @@ TEST_CASE("resolve: tags, branches and SHAs as the action gets them") {
   Fixture f;
   const auto repo = f.open();
   CHECK_FALSE(repo.is_shallow());
+  // The checkout is main's last commit, as the action compares it with the release.
+  CHECK(repo.head_commit() == f.c4);
 
   auto resolved = [&](const std::string& ref) {
     auto r = repo.resolve(ref);

@@ -3,9 +3,13 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -248,4 +252,53 @@ TEST_CASE("token_fresh") {
   CHECK(token_fresh(t, kStart + 4min + 59s));
   CHECK_FALSE(token_fresh(t, kStart + 5min));
   CHECK_FALSE(token_fresh(InstallationToken{"", kStart + 1h}, kStart));
+}
+
+// An AppApi whose exchange for installation 1 blocks until released, to show who waits for whom.
+struct BlockingAppApi final : AppApi {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool release_slow = false;
+  int slow_started = 0;
+  std::atomic<int> exchanges{0};
+
+  InstallationToken exchange_installation_token(std::int64_t id, const std::string&) override {
+    ++exchanges;
+    if (id == 1) {
+      std::unique_lock lock(mutex);
+      ++slow_started;
+      changed.notify_all();
+      changed.wait(lock, [&] { return release_slow; });
+    }
+    return {"ghs_" + std::to_string(id), kStart + std::chrono::hours{1}};
+  }
+  std::int64_t find_repo_installation_id(const std::string&, const std::string&, const std::string&) override {
+    return 1;
+  }
+};
+
+TEST_CASE("AppAuth: a slow exchange for one installation does not hold up another, and is made once") {
+  ManualClock clock(kStart);
+  BlockingAppApi api;
+  AppAuth auth("777", AppKey::from_pem(test_rsa_key().pkcs8_pem).value(), clock);
+
+  std::string first, second;
+  std::thread slow_a([&] { first = auth.installation_token(1, api); });
+  {
+    std::unique_lock lock(api.mutex);
+    api.changed.wait(lock, [&] { return api.slow_started == 1; });
+  }
+  std::thread slow_b([&] { second = auth.installation_token(1, api); });  // waits for the same exchange
+  // Installation 2 is served while installation 1's exchange is still in flight.
+  CHECK(auth.installation_token(2, api) == "ghs_2");
+  {
+    std::lock_guard lock(api.mutex);
+    api.release_slow = true;
+  }
+  api.changed.notify_all();
+  slow_a.join();
+  slow_b.join();
+  CHECK(first == "ghs_1");
+  CHECK(second == "ghs_1");
+  CHECK(api.exchanges.load() == 2);  // one for 1 (shared by both callers), one for 2
 }

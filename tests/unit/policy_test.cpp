@@ -229,6 +229,16 @@ TEST_CASE("count_approvals: one reason per table row") {
   }
 }
 
+TEST_CASE("count_approvals: everyone who set the deploy going is a triggerer, even with allow_author") {
+  ApprovalRequest r = base_request();
+  r.also_triggered_by = {"paula"};  // pushed the tag; trent re-ran the job
+  r.allow_author = true;
+  r.events = {approve("Paula", Permission::admin, "e1"), approve("bob", Permission::write, "e2")};
+  const auto v = count_approvals(r);
+  CHECK(counted_ids(v) == std::vector<std::string>{"e2"});
+  CHECK(rejected(v) == std::vector<std::string>{"e1:triggerer_cannot_approve"});
+}
+
 TEST_CASE("count_approvals: precedence when several reasons apply") {
   struct Case { const char* name; ApprovalEvent event; std::string author; std::string trigger;
                 std::vector<std::string> committers; bool allow_author; std::string expected; };
@@ -394,9 +404,18 @@ TEST_CASE("describe_needed: who could still approve") {
   ApprovalRequest r = base_request();
   r.committers = {};
   r.triggered_by = "";
+  r.also_triggered_by = {};
   r.approvers = {Principal::team("acme/release-managers"), Principal::at_least(Permission::write)};
   CHECK(describe_needed(r, v) ==
         "needs 1 more approval from @acme/release-managers or anyone with write permission, other than alice (author)");
+
+  SUBCASE("everyone who set the deploy going is excluded") {
+    r.triggered_by = "trent";
+    r.also_triggered_by = {"paula"};
+    CHECK(describe_needed(r, v) ==
+          "needs 1 more approval from @acme/release-managers or anyone with write permission, other than alice "
+          "(author), trent (triggered the deploy) and paula (triggered the deploy)");
+  }
 
   SUBCASE("one person in several roles is named once") {
     r.committers = {"Alice", "carl"};
