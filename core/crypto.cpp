@@ -84,4 +84,15 @@ std::vector<unsigned char> random_bytes(std::size_t count) {
   return out;
 }
 
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  if (bytes.empty()) return out;
+  // EVP_EncodeBlock takes an int length; callers encode secrets and small payloads.
+  if (bytes.size() > static_cast<std::size_t>(INT_MAX / 2)) throw std::length_error("base64_encode: input too large");
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(written));
+  return out;
+}
+
 }  // namespace deploy::crypto

@@ -22,6 +22,9 @@ std::string to_hex(std::string_view bytes);
 // Lowercase hex SHA-256 of `data` (64 characters).
 std::string sha256_hex(std::string_view data);
 
+// Standard base64 (RFC 4648, with '=' padding).
+std::string base64_encode(std::string_view bytes);
+
 // HMAC-SHA256 of `data` keyed with `key`; an empty key or empty data is allowed.
 Sha256 hmac_sha256(std::string_view key, std::string_view data);
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);

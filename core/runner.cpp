@@ -1,12 +1,16 @@
 #include "core/runner.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+
+#include "core/crypto.hpp"
 
 namespace deploy::runner {
 
@@ -436,9 +440,64 @@ bool Masker::register_value(std::string_view value) {
   return true;
 }
 
+namespace {
+
+// A secret as it appears once its carrier encodes it: inside a JSON string, a URL, or base64 at
+// any of the three byte alignments (the runner's SecretMasker has the same encoders). The ends of
+// a base64 form that depend on neighbouring bytes are left out, so the form is found wherever the
+// secret is encoded; forms under 8 characters would mask ordinary text and are skipped.
+std::vector<std::string> encoded_forms(std::string_view secret) {
+  std::vector<std::string> forms;
+  std::string json;
+  for (unsigned char c : secret) {
+    switch (c) {
+      case '"': json += "\\\""; break;
+      case '\\': json += "\\\\"; break;
+      case '\n': json += "\\n"; break;
+      case '\r': json += "\\r"; break;
+      case '\t': json += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+          json += buffer;
+        } else {
+          json += static_cast<char>(c);
+        }
+    }
+  }
+  forms.push_back(json);
+  std::string uri;
+  for (unsigned char c : secret) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      char buffer[4];
+      std::snprintf(buffer, sizeof buffer, "%%%02X", c);
+      uri += buffer;
+    }
+  }
+  forms.push_back(uri);
+  for (std::size_t shift = 0; shift < 3; ++shift) {
+    std::string encoded = crypto::base64_encode(std::string(shift, '\0') + std::string(secret));
+    while (!encoded.empty() && encoded.back() == '=') encoded.pop_back();
+    const std::size_t lead = shift == 0 ? 0 : shift == 1 ? 2 : 3;  // characters carrying prefix bits
+    const std::size_t tail = (shift + secret.size()) % 3 == 0 ? 0 : 1;  // bits shared with what follows
+    if (encoded.size() > lead + tail) forms.push_back(encoded.substr(lead, encoded.size() - lead - tail));
+  }
+  std::erase_if(forms, [&](const std::string& form) { return form.size() < 8 || form == secret; });
+  return forms;
+}
+
+}  // namespace
+
 std::vector<std::string> Masker::add(std::string_view secret) {
   std::vector<std::string> commands;
   if (register_value(secret)) commands.push_back(add_mask_command(secret));
+  // Masked here only: the runner derives the same forms from the add-mask value itself.
+  for (auto& form : encoded_forms(secret)) {
+    if (std::find(forms_.begin(), forms_.end(), form) == forms_.end()) forms_.push_back(std::move(form));
+  }
 
   if (secret.find_first_of("\r\n") != std::string_view::npos) {
     std::size_t start = 0;
@@ -459,10 +518,12 @@ std::string Masker::mask(std::string_view text) const {
     std::size_t end;
   };
   std::vector<Range> ranges;
-  for (const std::string& secret : secrets_) {
-    // Step by one so overlapping occurrences of the same secret ("aba" in "ababa") all count.
-    for (std::size_t pos = text.find(secret); pos != std::string_view::npos; pos = text.find(secret, pos + 1)) {
-      ranges.push_back({pos, pos + secret.size()});
+  for (const auto* values : {&secrets_, &forms_}) {
+    for (const std::string& secret : *values) {
+      // Step by one so overlapping occurrences of the same secret ("aba" in "ababa") all count.
+      for (std::size_t pos = text.find(secret); pos != std::string_view::npos; pos = text.find(secret, pos + 1)) {
+        ranges.push_back({pos, pos + secret.size()});
+      }
     }
   }
   if (ranges.empty()) return std::string(text);

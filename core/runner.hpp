@@ -227,6 +227,7 @@ class Masker {
  private:
   bool register_value(std::string_view value);
   std::vector<std::string> secrets_;
+  std::vector<std::string> forms_;  // the secrets as JSON, URLs and base64 carry them
 };
 
 }  // namespace deploy::runner

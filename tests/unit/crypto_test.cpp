@@ -96,3 +96,14 @@ TEST_CASE("random_bytes: the size asked for, and not the same twice") {
   }
   CHECK(seen.size() == 8);
 }
+
+TEST_CASE("base64_encode: RFC 4648 test vectors") {
+  struct Case {
+    std::string in, out;
+  };
+  for (const Case& c : std::vector<Case>{{"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="},
+                                         {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}}) {
+    CAPTURE(c.in);
+    CHECK(deploy::crypto::base64_encode(c.in) == c.out);
+  }
+}

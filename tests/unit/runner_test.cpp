@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "core/crypto.hpp"
+
 namespace runner = deploy::runner;
 using runner::FileCommandEntry;
 
@@ -573,4 +575,32 @@ TEST_CASE("masker handles a long line with many matches in one pass") {
   for (int i = 0; i < 20000; ++i) expected += "***-";
   expected += "***";
   CHECK(masker.mask(line) == expected);
+}
+
+TEST_CASE("masker also masks a secret as JSON, a URL and base64 carry it") {
+  runner::Masker masker;
+  const std::string secret = "p@ss\"word/with\\odd+chars";
+  masker.add(secret);
+  struct Case {
+    const char* name;
+    std::string text;
+  };
+  const std::vector<Case> cases = {
+      {"json string", R"({"token":"p@ss\"word/with\\odd+chars"})"},
+      {"url", "https://hooks.example/x?t=p%40ss%22word%2Fwith%5Codd%2Bchars&y=1"},
+      {"base64", "Authorization: Basic " + deploy::crypto::base64_encode(secret)},
+      {"base64 after one byte", "Basic " + deploy::crypto::base64_encode("u" + secret)},
+      {"base64 after two bytes", "Basic " + deploy::crypto::base64_encode("us" + secret + "!")},
+      {"base64 after three bytes", "Basic " + deploy::crypto::base64_encode("usr:" + secret)},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const std::string masked = masker.mask(c.text);
+    CHECK(masked.find("***") != std::string::npos);
+    // No run of 8 characters of an encoded secret is left in clear.
+    CHECK(masked.find("word") == std::string::npos);
+    CHECK(masked.find(deploy::crypto::base64_encode(secret).substr(4, 8)) == std::string::npos);
+  }
+  // The runner derives the encoded forms itself: only the value is sent with add-mask.
+  CHECK(masker.size() == 1);
 }
