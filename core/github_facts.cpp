@@ -282,7 +282,8 @@ std::vector<DeploymentSeen> deployment_history(github::Client& client, const Rep
   return history;
 }
 
-TrackingIssue find_or_open_tracking_issue(github::Client& client, const Repo& repo, const tracking::IssueText& text) {
+TrackingIssue find_or_open_tracking_issue(github::Client& client, const Repo& repo, const tracking::IssueText& text,
+                                          const std::vector<std::string>& trusted_authors) {
   const auto& tag = text.marker.tag;
   auto linked_issue = [&](const std::optional<github::Release>& release) -> std::optional<github::Issue> {
     if (!release) return std::nullopt;
@@ -298,7 +299,10 @@ TrackingIssue find_or_open_tracking_issue(github::Client& client, const Repo& re
     }
     // Only an issue the automation opened tracks a release: a person's issue (or a pull request)
     // carrying a copied marker must not gather approvals for it.
-    if (issue.is_pull_request || !is_bot_user(issue.user)) return std::nullopt;
+    const bool trusted = is_bot_user(issue.user) ||
+                         std::any_of(trusted_authors.begin(), trusted_authors.end(),
+                                     [&](const std::string& login) { return lower(login) == lower(issue.user.login); });
+    if (issue.is_pull_request || !trusted) return std::nullopt;
     auto marker = tracking::find_marker(issue.body);
     if (!marker || !(*marker == text.marker)) return std::nullopt;
     return issue;

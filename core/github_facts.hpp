@@ -99,7 +99,10 @@ struct TrackingIssue {
   std::string html_url;
   bool opened = false;  // this call opened it
 };
-TrackingIssue find_or_open_tracking_issue(github::Client& client, const Repo& repo, const tracking::IssueText& text);
+// Only an issue a bot account opened (GITHUB_TOKEN and App tokens act as bots), or one of
+// `trusted_authors` (the account a token-run deploy-bot acts as), is taken as a tracking issue.
+TrackingIssue find_or_open_tracking_issue(github::Client& client, const Repo& repo, const tracking::IssueText& text,
+                                          const std::vector<std::string>& trusted_authors = {});
 
 // Posts `body` on the issue unless our comment carrying the same key is already there (after a
 // crash or a retry, or a second run), in which case that comment is updated in place. "Ours" is a
