@@ -8,6 +8,7 @@
 #include "action/plan_command.hpp"
 #include "action/verify_audit_command.hpp"
 #include "core/runner.hpp"
+#include "core/runner_files.hpp"
 
 #ifndef DEPLOY_ACTION_VERSION
 #define DEPLOY_ACTION_VERSION "0.0.0-dev"

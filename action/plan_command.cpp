@@ -6,6 +6,7 @@
 #include "action/config_file.hpp"
 #include "core/config.hpp"
 #include "core/plan.hpp"
+#include "core/runner_files.hpp"
 
 namespace deploy::action {
 namespace {

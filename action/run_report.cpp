@@ -4,6 +4,7 @@
 
 #include "core/deploy_summary.hpp"
 #include "core/notify.hpp"
+#include "core/runner_files.hpp"
 
 namespace deploy::action {
 

@@ -7,7 +7,7 @@
 // and what @actions/core writes (getInput, getBooleanInput, prepareKeyValueMessage, command.ts).
 // Where we deliberately differ, the declaration says so.
 //
-// Pure except for two marked edges: process_environment() (getenv) and FileCommandWriter (append).
+// Pure: reading the process environment and writing the files is in core/runner_files.hpp.
 #pragma once
 
 #include <cstddef>
@@ -35,8 +35,6 @@ using Environment = std::function<std::optional<std::string>(std::string_view na
 
 // For tests and for code that builds an environment (a copy of the map is captured).
 Environment environment_from_map(std::map<std::string, std::string, std::less<>> variables);
-// EDGE: the real process environment (getenv), for production.
-Environment process_environment();
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -97,37 +95,6 @@ inline constexpr int kDelimiterAttempts = 8;
 Result<std::string> format_file_command(std::string_view name, std::string_view value,
                                         const RandomSource& random);
 
-// EDGE: appends text to one file command file. Opens in append mode for every call, as the
-// toolkit does, so nothing is buffered across a crash. Throws std::runtime_error naming the path
-// and the OS error when the file cannot be opened or written.
-class FileCommandWriter {
- public:
-  explicit FileCommandWriter(std::filesystem::path path) : path_(std::move(path)) {}
-  void append(std::string_view text) const;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-// The writer for a file command, or nullopt when its variable is unset or empty (running outside
-// Actions: the caller prints a notice; we never fall back to the deprecated ::set-output).
-std::optional<FileCommandWriter> file_command_writer(const Environment& env, FileCommand command);
-
-enum class WriteStatus {
-  written,  // appended to the file
-  no_file,  // the variable is unset: nothing written, caller decides what to tell the user
-};
-
-// Formats and appends name/value to the GITHUB_OUTPUT / GITHUB_ENV / GITHUB_STATE file.
-// Errors as format_file_command (a step_summary command is "invalid_file_command"); I/O failures
-// throw as FileCommandWriter::append.
-Result<WriteStatus> write_file_command(const Environment& env, FileCommand command,
-                                       std::string_view name, std::string_view value,
-                                       const RandomSource& random);
-
-// Appends markdown to GITHUB_STEP_SUMMARY, adding a final newline when missing.
-WriteStatus append_step_summary(const Environment& env, std::string_view markdown);
 
 // ---------------------------------------------------------------------------------------------
 // Parsing file commands as the runner does (EnvFileKeyValuePairs), for tests and e2e checks
