@@ -16,7 +16,14 @@
 #include <thread>
 #include <vector>
 
+#include "bot/admin_commands.hpp"
+#include "bot/counting_transport.hpp"
+#include "bot/handlers/registry.hpp"
 #include "bot/metrics.hpp"
+#include "bot/worker.hpp"
+#include "core/audit.hpp"
+#include "core/command.hpp"
+#include "core/github_client.hpp"
 #include "bot/routes.hpp"
 #include "bot/server.hpp"
 #include "bot/settings.hpp"
@@ -38,6 +45,13 @@ void print_help(std::ostream& out) {
          "  deploy-bot serve [--listen HOST:PORT] [--store PATH]\n"
          "      Receive GitHub webhooks on POST /webhook, store them durably, answer 202.\n"
          "      Also serves GET /healthz, GET /readyz and GET /metrics (Prometheus).\n"
+         "  deploy-bot audit export [--store PATH]\n"
+         "      Print the store's audit trail (every approval, rollback and dispatch decision), one\n"
+         "      sealed JSON record per line.\n"
+         "  deploy-bot audit verify [--store PATH]\n"
+         "      Check the audit trail's hash chain; exit 1 naming the first broken record.\n"
+         "  deploy-bot deliveries list [--store PATH] [--state queued|running|done|failed|ignored]\n"
+         "      The stored webhook deliveries, one JSON object per line (without bodies).\n"
          "  deploy-bot --help     this text\n"
          "  deploy-bot --version  the version\n\n"
          "Flags (serve):\n"
@@ -47,8 +61,19 @@ void print_help(std::ostream& out) {
   for (const auto& var : deploy::bot::environment_help()) {
     out << "  " << var.name << std::string(var.name.size() < 30 ? 30 - var.name.size() : 1, ' ') << var.help << "\n";
   }
+  out << "\nEvents handled (others are acknowledged with 202 and ignored):\n";
+  for (const auto& entry : deploy::bot::handlers::registry()) {
+    std::string name(entry.event);
+    if (!entry.actions.empty()) {
+      name += ".";
+      for (std::size_t i = 0; i < entry.actions.size(); ++i) name += (i ? "/" : "") + std::string(entry.actions[i]);
+    }
+    out << "  " << name << std::string(name.size() < 40 ? 40 - name.size() : 1, ' ') << entry.help << "\n";
+  }
+  out << "\nComment commands (on pull requests, release tracking issues and commits):\n" << deploy::command::help_text();
   out << "\nOn start it prints \"deploy-bot listening on http://ADDR:PORT\" to stdout; logs go to stderr.\n"
-         "SIGTERM or SIGINT: stop accepting, finish in-flight requests (up to 10 s), exit 0.\n";
+         "SIGTERM or SIGINT: stop accepting, finish in-flight requests (up to 10 s) and the deliveries\n"
+         "being handled (queued ones wait for the next start), exit 0.\n";
 }
 
 int usage_error(const std::string& message) {
@@ -73,6 +98,40 @@ std::optional<std::string> check_app_key(const deploy::bot::Settings& settings) 
   auto key = deploy::github::AppKey::from_pem(pem.str());
   if (!key) return "GITHUB_APP_PRIVATE_KEY_PATH=" + settings.github_app_private_key_path + ": " + key.error().message;
   return std::nullopt;
+}
+
+// `audit export|verify` and `deliveries list`: [--store PATH] [--state STATE].
+int offline_command(const std::string& command, const std::vector<std::string>& args) {
+  std::string store = getenv_lookup("DEPLOY_BOT_STORE").value_or("");
+  if (store.empty()) store = "./deploy-bot.sqlite3";
+  std::optional<std::string> state;
+  std::string sub;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](const char* name) -> std::optional<std::string> {
+      const std::string prefix = std::string(name) + "=";
+      if (arg.rfind(prefix, 0) == 0) return arg.substr(prefix.size());
+      if (arg == name && i + 1 < args.size()) return args[++i];
+      return std::nullopt;
+    };
+    if (arg.rfind("--store", 0) == 0) {
+      auto v = value("--store");
+      if (!v) return usage_error("--store needs a path");
+      store = *v;
+    } else if (command == "deliveries" && arg.rfind("--state", 0) == 0) {
+      state = value("--state");
+      if (!state) return usage_error("--state needs a value");
+    } else if (sub.empty() && arg.rfind("--", 0) != 0) {
+      sub = arg;
+    } else {
+      return usage_error("unknown argument to " + command + ": " + arg);
+    }
+  }
+  if (command == "audit" && sub == "export") return deploy::bot::audit_export(store, std::cout, std::cerr);
+  if (command == "audit" && sub == "verify") return deploy::bot::audit_verify(store, std::cout, std::cerr);
+  if (command == "deliveries" && sub == "list") return deploy::bot::deliveries_list(store, state, std::cout, std::cerr);
+  return usage_error(command == "audit" ? "use `deploy-bot audit export` or `deploy-bot audit verify`"
+                                        : "use `deploy-bot deliveries list`");
 }
 
 int serve(const std::vector<std::string>& args) {
@@ -112,6 +171,44 @@ int serve(const std::vector<std::string>& args) {
   deploy::bot::Metrics metrics;
   deploy::bot::Routes routes(store, metrics, settings->webhook_secret);
 
+  // GitHub: one client for every worker (it keeps no per-call state; App tokens are cached and
+  // locked inside AppAuth). Few retries inside a call: the worker retries the whole delivery later
+  // instead of holding a thread, and every write is keyed so a retry does not repeat it.
+  deploy::SystemClock clock;
+  deploy::http::ClientOptions http_options;
+  http_options.user_agent = "deploy-bot/" DEPLOY_BOT_VERSION;
+  deploy::http::Client http_client(http_options);
+  deploy::bot::CountingTransport transport(http_client, metrics);
+  deploy::github::Credentials credentials = deploy::github::TokenCredentials{settings->github_token};
+  const bool app = !settings->github_app_id.empty();
+  if (app) {
+    std::ifstream in(settings->github_app_private_key_path, std::ios::binary);
+    std::ostringstream pem;
+    pem << in.rdbuf();
+    auto key = deploy::github::AppKey::from_pem(pem.str());
+    if (!key) throw std::runtime_error("GITHUB_APP_PRIVATE_KEY_PATH: " + key.error().message);
+    credentials = deploy::github::AppCredentials{
+        std::make_shared<deploy::github::AppAuth>(settings->github_app_id, std::move(key).value(), clock), std::nullopt};
+  }
+  deploy::github::ClientOptions github_options;
+  github_options.base_url = settings->github_api_url;
+  github_options.user_agent = "deploy-bot/" DEPLOY_BOT_VERSION;
+  github_options.retry.max_attempts = 3;
+  github_options.retry.base_backoff = std::chrono::milliseconds(250);
+  github_options.retry.max_backoff = std::chrono::milliseconds(4'000);
+  github_options.retry.max_wait = std::chrono::milliseconds(20'000);
+  github_options.retry.wait_budget = std::chrono::milliseconds(40'000);
+  github_options.retry.raise_hint = "the delivery is retried later by the worker";
+  deploy::github::Client github(transport, clock, deploy::system_random(), credentials, github_options);
+
+  deploy::bot::handlers::Services services{store, github, app, clock, settings->bot_login};
+  deploy::bot::handlers::Dispatcher dispatcher(services);
+  deploy::bot::WorkerOptions worker_options;
+  worker_options.threads = settings->workers;
+  worker_options.installation_limit = settings->installation_concurrency;
+  deploy::bot::Worker worker(store, dispatcher, metrics, clock, worker_options);
+  routes.on_queued([&worker] { worker.notify(); });
+
   deploy::bot::ServerOptions server_options;
   server_options.listen = settings->listen;
   server_options.threads = settings->threads;
@@ -124,7 +221,12 @@ int serve(const std::vector<std::string>& args) {
                ::getpid(), address, endpoint.port(), nlohmann::json(settings->store_path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), settings->threads, DEPLOY_BOT_VERSION);
   std::cout << "deploy-bot listening on http://" << address << ":" << endpoint.port() << std::endl;
 
+  // DEPLOY_BOT_WORKERS=0: receive and store only; deliveries wait for a start with workers.
+  if (settings->workers > 0) worker.start();
   server.run();
+  // The server stopped accepting: let each worker finish the delivery in hand; queued ones wait
+  // for the next start.
+  worker.stop();
   spdlog::info(R"({"event":"stopped"})");
   return 0;
 }
@@ -147,6 +249,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (args[0] == "serve") return serve(std::vector<std::string>(args.begin() + 1, args.end()));
+    if (args[0] == "audit" || args[0] == "deliveries") {
+      return offline_command(args[0], std::vector<std::string>(args.begin() + 1, args.end()));
+    }
     return usage_error("unknown command: " + args[0]);
   } catch (const std::exception& e) {
     std::cerr << "deploy-bot: " << e.what() << "\n";

@@ -30,6 +30,13 @@ constexpr std::array<double, 14> kBucketBounds = {0.00005, 0.0001, 0.00025, 0.00
 constexpr std::array<std::string_view, 7> kOutcomeNames = {"queued",    "duplicate",   "requeued",   "bad_signature",
                                                            "too_large", "bad_request", "store_error"};
 
+constexpr std::array<std::string_view, 4> kJobResultNames = {"done", "ignored", "retry", "failed"};
+constexpr std::array<double, 12> kJobBucketBounds = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                     0.25,  0.5,   1.0,  2.5,   5.0,  10.0};
+// 0 = no response; the last slot is "other".
+constexpr std::array<unsigned, 19> kGithubStatusCodes = {200, 201, 202, 204, 301, 304, 400, 401, 403, 404,
+                                                         409, 422, 429, 500, 502, 503, 504, 0,   1};
+
 std::string format_double(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%g", value);
@@ -38,11 +45,15 @@ std::string format_double(double value) {
 
 }  // namespace
 
+std::string_view to_string(JobResult result) { return kJobResultNames.at(static_cast<std::size_t>(result)); }
+
 std::string_view to_string(DeliveryOutcome outcome) { return kOutcomeNames.at(static_cast<std::size_t>(outcome)); }
 
 Metrics::Metrics() : deliveries_(new std::atomic<std::uint64_t>[kEventSlots * kOutcomes]) {
   static_assert(kStatusCodes.size() == kStatuses && kPathNames.size() == kPaths &&
                 kBucketBounds.size() == kBuckets && kOutcomeNames.size() == kOutcomes);
+  static_assert(kJobResultNames.size() == kJobResults && kJobBucketBounds.size() == kJobBuckets &&
+                kGithubStatusCodes.size() == kGithubStatuses);
   for (std::size_t i = 0; i < kEventSlots * kOutcomes; ++i) deliveries_[i].store(0, std::memory_order_relaxed);
 }
 
@@ -71,6 +82,22 @@ void Metrics::ingest_latency(std::chrono::nanoseconds duration) {
   }
   ingest_count_.fetch_add(1, std::memory_order_relaxed);
   ingest_sum_ns_.fetch_add(static_cast<std::uint64_t>(duration.count()), std::memory_order_relaxed);
+}
+
+void Metrics::job(JobResult result, std::chrono::nanoseconds duration) {
+  jobs_[static_cast<std::size_t>(result)].fetch_add(1, std::memory_order_relaxed);
+  const double seconds = std::chrono::duration<double>(duration).count();
+  const auto it = std::lower_bound(kJobBucketBounds.begin(), kJobBucketBounds.end(), seconds);
+  if (it != kJobBucketBounds.end()) {
+    job_buckets_[static_cast<std::size_t>(it - kJobBucketBounds.begin())].fetch_add(1, std::memory_order_relaxed);
+  }
+  job_count_.fetch_add(1, std::memory_order_relaxed);
+  job_sum_ns_.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, duration.count())), std::memory_order_relaxed);
+}
+
+void Metrics::github_call(unsigned status) {
+  const auto it = std::find(kGithubStatusCodes.begin(), kGithubStatusCodes.end() - 1, status);
+  github_calls_[static_cast<std::size_t>(it - kGithubStatusCodes.begin())].fetch_add(1, std::memory_order_relaxed);
 }
 
 std::string Metrics::render(std::int64_t queue_depth) const {
@@ -118,6 +145,36 @@ std::string Metrics::render(std::int64_t queue_depth) const {
   out += "deploy_bot_ingest_seconds_sum " +
          format_double(static_cast<double>(ingest_sum_ns_.load(std::memory_order_relaxed)) / 1e9) + "\n";
   out += "deploy_bot_ingest_seconds_count " + std::to_string(count) + "\n";
+
+  out += "# HELP deploy_bot_jobs_total Deliveries handled by the worker, by result.\n";
+  out += "# TYPE deploy_bot_jobs_total counter\n";
+  for (std::size_t r = 0; r < kJobResults; ++r) {
+    out += "deploy_bot_jobs_total{result=\"";
+    out += kJobResultNames[r];
+    out += "\"} " + std::to_string(jobs_[r].load(std::memory_order_relaxed)) + "\n";
+  }
+  out += "# HELP deploy_bot_handle_seconds Time to handle one delivery, GitHub calls included.\n";
+  out += "# TYPE deploy_bot_handle_seconds histogram\n";
+  cumulative = 0;
+  for (std::size_t b = 0; b < kJobBuckets; ++b) {
+    cumulative += job_buckets_[b].load(std::memory_order_relaxed);
+    out += "deploy_bot_handle_seconds_bucket{le=\"" + format_double(kJobBucketBounds[b]) + "\"} " +
+           std::to_string(cumulative) + "\n";
+  }
+  const auto jobs = job_count_.load(std::memory_order_relaxed);
+  out += "deploy_bot_handle_seconds_bucket{le=\"+Inf\"} " + std::to_string(jobs) + "\n";
+  out += "deploy_bot_handle_seconds_sum " +
+         format_double(static_cast<double>(job_sum_ns_.load(std::memory_order_relaxed)) / 1e9) + "\n";
+  out += "deploy_bot_handle_seconds_count " + std::to_string(jobs) + "\n";
+  out += "# HELP deploy_bot_github_calls_total HTTP exchanges with GitHub, by status (0 = no response).\n";
+  out += "# TYPE deploy_bot_github_calls_total counter\n";
+  for (std::size_t s = 0; s < kGithubStatuses; ++s) {
+    const auto n = github_calls_[s].load(std::memory_order_relaxed);
+    if (n == 0) continue;
+    out += "deploy_bot_github_calls_total{status=\"";
+    out += s + 1 < kGithubStatuses ? std::to_string(kGithubStatusCodes[s]) : std::string("other");
+    out += "\"} " + std::to_string(n) + "\n";
+  }
   return out;
 }
 

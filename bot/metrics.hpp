@@ -25,6 +25,10 @@ enum class DeliveryOutcome {
 };
 std::string_view to_string(DeliveryOutcome outcome);
 
+// What the worker did with one claimed delivery.
+enum class JobResult { done, ignored, retry, failed, count_ };
+std::string_view to_string(JobResult result);
+
 class Metrics {
  public:
   Metrics();
@@ -34,6 +38,10 @@ class Metrics {
   // `path` is the request target without the query.
   void http_request(std::string_view path, unsigned status);
   void ingest_latency(std::chrono::nanoseconds duration);
+  // The worker: one claimed delivery handled (latency includes every GitHub call it made).
+  void job(JobResult result, std::chrono::nanoseconds duration);
+  // One HTTP exchange with GitHub (each retry counts); status 0 = no response (network error).
+  void github_call(unsigned status);
 
   // The Prometheus text exposition (format 0.0.4) of every series, plus the queue depth gauge.
   std::string render(std::int64_t queue_depth) const;
@@ -51,6 +59,15 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, kBuckets> buckets_{};
   std::atomic<std::uint64_t> ingest_count_{0};
   std::atomic<std::uint64_t> ingest_sum_ns_{0};
+
+  static constexpr std::size_t kJobResults = static_cast<std::size_t>(JobResult::count_);
+  static constexpr std::size_t kJobBuckets = 12;     // see kJobBucketBounds in metrics.cpp
+  static constexpr std::size_t kGithubStatuses = 19; // see kGithubStatusCodes in metrics.cpp; last = other
+  std::array<std::atomic<std::uint64_t>, kJobResults> jobs_{};
+  std::array<std::atomic<std::uint64_t>, kJobBuckets> job_buckets_{};
+  std::atomic<std::uint64_t> job_count_{0};
+  std::atomic<std::uint64_t> job_sum_ns_{0};
+  std::array<std::atomic<std::uint64_t>, kGithubStatuses> github_calls_{};
 };
 
 }  // namespace deploy::bot

@@ -150,6 +150,7 @@ Response Routes::webhook(const Request& request) {
   metrics_.ingest_latency(std::chrono::steady_clock::now() - started);
 
   const bool duplicate = result == store::IngestResult::duplicate;
+  if (!duplicate && on_queued_) on_queued_();
   metrics_.delivery(event, duplicate ? DeliveryOutcome::duplicate
                                      : result == store::IngestResult::requeued ? DeliveryOutcome::requeued
                                                                                : DeliveryOutcome::queued);

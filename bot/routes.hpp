@@ -4,6 +4,7 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <functional>
 #include <string>
 
 #include "bot/metrics.hpp"
@@ -22,6 +23,10 @@ class Routes {
   // Both must outlive the Routes. `secret` must not be empty (settings refuse to start without).
   Routes(store::Store& store, Metrics& metrics, std::string secret);
 
+  // Called after a delivery was stored as new work (inserted or requeued), e.g. to wake the
+  // worker. Set before the server starts; must be cheap and must not throw.
+  void on_queued(std::function<void()> callback) { on_queued_ = std::move(callback); }
+
   // Thread-safe: called concurrently by every server thread. The answer keeps the request's
   // HTTP version and keep-alive.
   Response handle(const Request& request);
@@ -39,6 +44,7 @@ class Routes {
   store::Store& store_;
   Metrics& metrics_;
   std::string secret_;
+  std::function<void()> on_queued_;
 };
 
 }  // namespace deploy::bot

@@ -10,6 +10,20 @@ Error listen_error(std::string_view text, std::string_view why) {
                                              "; expected HOST:PORT, e.g. 0.0.0.0:8080 or [::1]:8080"};
 }
 
+// A whole decimal number in [min, max] from `name`, or `fallback` when unset or empty.
+Result<unsigned> bounded_number(const EnvLookup& env, std::string_view name, unsigned fallback, unsigned min,
+                                unsigned max, std::string_view code) {
+  auto text = env(name);
+  if (!text || text->empty()) return fallback;
+  unsigned n = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc() || end != text->data() + text->size() || n < min || n > max) {
+    return Error{std::string(code), std::string(name) + "=\"" + *text + "\" is not a number from " + std::to_string(min) +
+                                        " to " + std::to_string(max)};
+  }
+  return n;
+}
+
 std::string value_or_empty(const EnvLookup& env, std::string_view name) {
   auto value = env(name);
   return value ? *value : std::string();
@@ -68,6 +82,15 @@ Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigne
     s.threads = n;
   }
 
+  auto workers = bounded_number(env, "DEPLOY_BOT_WORKERS", 2, 0, 256, "invalid_workers");
+  if (!workers) return workers.error();
+  s.workers = *workers;
+  auto per_installation =
+      bounded_number(env, "DEPLOY_BOT_INSTALLATION_CONCURRENCY", 4, 1, 1024, "invalid_installation_concurrency");
+  if (!per_installation) return per_installation.error();
+  s.installation_concurrency = static_cast<int>(*per_installation);
+  s.bot_login = value_or_empty(env, "DEPLOY_BOT_LOGIN");
+
   if (auto url = env("GITHUB_API_URL"); url && !url->empty()) {
     if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0) {
       return Error{"invalid_github_api_url",
@@ -95,6 +118,9 @@ const std::vector<EnvVarHelp>& environment_help() {
       {"DEPLOY_BOT_LISTEN", "HOST:PORT to listen on (default 0.0.0.0:8080; --listen overrides)"},
       {"DEPLOY_BOT_STORE", "SQLite store file (default ./deploy-bot.sqlite3; --store overrides)"},
       {"DEPLOY_BOT_THREADS", "server threads (default: the number of CPUs)"},
+      {"DEPLOY_BOT_WORKERS", "worker threads handling deliveries (default 2; 0 = only receive and store)"},
+      {"DEPLOY_BOT_INSTALLATION_CONCURRENCY", "deliveries handled at once per installation (default 4)"},
+      {"DEPLOY_BOT_LOGIN", "the bot's own login when run with a user token (its comments are ignored)"},
       {"GITHUB_API_URL", "GitHub REST API base (default https://api.github.com)"},
       {"GITHUB_TOKEN", "a token to call GitHub with (or use the App variables)"},
       {"GITHUB_APP_ID", "the GitHub App's id (with GITHUB_APP_PRIVATE_KEY_PATH)"},

@@ -30,6 +30,9 @@ struct Settings {
   std::string github_app_id;              // with github_app_private_key_path
   std::string github_app_private_key_path;
   unsigned threads = 1;
+  unsigned workers = 2;                   // DEPLOY_BOT_WORKERS: threads processing deliveries; 0 = none
+  int installation_concurrency = 4;       // DEPLOY_BOT_INSTALLATION_CONCURRENCY: running per installation
+  std::string bot_login;                  // DEPLOY_BOT_LOGIN: the bot's own login (token mode), may be empty
 };
 
 struct Flags {
@@ -42,6 +45,7 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 
 // Error codes: "webhook_secret_missing", "invalid_listen_address", "invalid_threads",
 // "github_credentials_conflict" (GITHUB_TOKEN and GITHUB_APP_ID both set),
+// "invalid_workers", "invalid_installation_concurrency",
 // "github_app_incomplete" (one of GITHUB_APP_ID / GITHUB_APP_PRIVATE_KEY_PATH without the other),
 // "invalid_github_api_url". The key file itself is read and checked by the caller (I/O).
 Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigned hardware_threads);

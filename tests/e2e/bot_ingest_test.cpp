@@ -80,6 +80,7 @@ class Bot {
                        "GITHUB_APP_PRIVATE_KEY_PATH"};
     spec_.env = std::move(env);
     spec_.env.emplace("DEPLOY_BOT_THREADS", "2");
+    spec_.env.emplace("DEPLOY_BOT_WORKERS", "0");  // the ingest side alone: deliveries stay queued
     spec_.timeout = 120s;  // a hung bot fails the test instead of hanging it
     thread_ = std::thread([this] {
       auto result = proc::run(spec_, [this](const std::string& line) {

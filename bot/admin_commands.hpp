@@ -1,0 +1,23 @@
+// deploy-bot's offline commands over a store file: `audit export`, `audit verify` and
+// `deliveries list`. They open the SQLite file read-only (WAL readers never block the writer), so
+// they also work while `deploy-bot serve` runs on the same store.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace deploy::bot {
+
+// Every sealed audit record, one JSON object per line, oldest first. Returns the exit code.
+int audit_export(const std::filesystem::path& store, std::ostream& out, std::ostream& err);
+// Verifies the hash chain (core/audit verify_chain); prints "ok: N records" or the first broken
+// link. Exit 0 when intact, 1 when broken.
+int audit_verify(const std::filesystem::path& store, std::ostream& out, std::ostream& err);
+// One JSON object per delivery (no body), oldest first; `state` filters (queued, running, done,
+// failed, ignored).
+int deliveries_list(const std::filesystem::path& store, const std::optional<std::string>& state, std::ostream& out,
+                    std::ostream& err);
+
+}  // namespace deploy::bot

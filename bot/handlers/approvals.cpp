@@ -1,0 +1,194 @@
+#include "bot/handlers/approvals.hpp"
+
+#include <algorithm>
+
+#include "bot/status_report.hpp"
+#include "core/github_time.hpp"
+#include "core/policy_config.hpp"
+#include "core/text.hpp"
+
+namespace deploy::bot::handlers {
+
+Count count_approvals(Context& context, const Subject& subject, const config::Environment& environment) {
+  auto records = context.store().approvals(context.repo.full_name(), subject.number, subject.sha);
+  if (subject.number != 0) {
+    auto on_commit = context.store().approvals(context.repo.full_name(), 0, subject.sha);
+    records.insert(records.end(), on_commit.begin(), on_commit.end());
+    std::stable_sort(records.begin(), records.end(),
+                     [](const store::ApprovalRecord& a, const store::ApprovalRecord& b) { return a.created_at < b.created_at; });
+  }
+  Count count;
+  count.request = policy_config::approval_request(environment.approvals);
+  count.request.author = subject.author;
+  count.request.sha = subject.sha;
+  // A release (tracking issue, commit comment) has no pull request author: the release commit's
+  // author wrote it, as the action decides too.
+  if (count.request.author.empty()) {
+    auto commit = context.gh().get_commit(context.repo.owner, context.repo.name, subject.sha);
+    if (commit.author) count.request.author = commit.author->login;
+  }
+  facts::People people(context.gh(), context.repo, count.request.approvers);
+  for (const auto& record : records) {
+    // Permission and teams now, not when the comment was made: a revoked person no longer counts.
+    const auto actor = people.actor(record.login, record.is_bot);
+    policy::ApprovalEvent event;
+    event.user = record.login;
+    event.source = record.source == store::ApprovalSource::review ? policy::ApprovalSource::review
+                                                                  : policy::ApprovalSource::comment;
+    event.sha = record.sha;
+    event.permission = actor.permission;
+    event.teams = actor.teams;
+    event.is_bot = record.is_bot;
+    event.edited = record.edited;
+    event.cancel = record.cancel;
+    event.id = std::to_string(record.event_id);
+    count.request.events.push_back(std::move(event));
+  }
+  count.verdict = policy::count_approvals(count.request);
+  return count;
+}
+
+void set_approvals_status(Context& context, const Subject& subject, const Count& count) {
+  const auto status = approvals_status(static_cast<int>(count.verdict.counted.size()), count.verdict.required);
+  context.once(context.key("status:" + context.delivery.delivery_id + ":" + subject.sha), Repeat::safe, [&] {
+    github::NewCommitStatus body;
+    body.state = status.state;
+    body.context = std::string(kApprovalsContext);
+    body.description = status.description;
+    context.gh().create_commit_status(context.repo.owner, context.repo.name, subject.sha, body);
+    return nlohmann::json{{"state", status.state}, {"description", status.description}}.dump();
+  });
+}
+
+namespace {
+std::string gate_key(Context& context, const std::string& sha, const std::string& environment) {
+  return "waiting-gate:" + context.repo.full_name() + ":" + text::to_lower(sha) + ":" + environment;
+}
+}  // namespace
+
+// Kept in the store's key-value config cache under a key no repository name can have.
+void remember_gate(Context& context, const WaitingGate& gate) {
+  store::CachedConfig row;
+  row.repository = gate_key(context, gate.sha, gate.environment);
+  row.blob_sha = std::to_string(gate.run_id);
+  row.text = nlohmann::json{{"run_id", gate.run_id}, {"environment", gate.environment}, {"sha", gate.sha}}.dump();
+  row.fetched_at = context.services.clock.now();
+  context.store().put_config(row);
+}
+
+std::optional<WaitingGate> waiting_gate(Context& context, const std::string& sha, const std::string& environment) {
+  auto row = context.store().config(gate_key(context, sha, environment));
+  if (!row) return std::nullopt;
+  auto json = nlohmann::json::parse(row->text, nullptr, false);
+  if (!json.is_object()) return std::nullopt;
+  return WaitingGate{json.value("run_id", std::int64_t{0}), json.value("environment", ""), json.value("sha", "")};
+}
+
+void remember_run(Context& context, std::int64_t run_id, const DispatchedRun& run) {
+  if (run_id == 0) return;
+  store::CachedConfig row;
+  row.repository = "dispatched-run:" + context.repo.full_name() + ":" + std::to_string(run_id);
+  row.blob_sha = std::to_string(run_id);
+  row.text = nlohmann::json{{"issue", run.issue}, {"version", run.version}, {"environment", run.environment}, {"mode", run.mode}}.dump();
+  row.fetched_at = context.services.clock.now();
+  context.store().put_config(row);
+}
+
+std::optional<DispatchedRun> dispatched_run(Context& context, std::int64_t run_id) {
+  auto row = context.store().config("dispatched-run:" + context.repo.full_name() + ":" + std::to_string(run_id));
+  if (!row) return std::nullopt;
+  auto json = nlohmann::json::parse(row->text, nullptr, false);
+  if (!json.is_object()) return std::nullopt;
+  return DispatchedRun{json.value("issue", 0), json.value("version", ""), json.value("environment", ""), json.value("mode", "")};
+}
+
+void approve_gate(Context& context, const WaitingGate& gate, const Count& count) {
+  context.once(context.key("gate-review:" + std::to_string(gate.run_id) + ":" + gate.environment), Repeat::safe, [&] {
+    github::ProtectionRuleReview review;
+    review.environment_name = gate.environment;
+    review.state = "approved";
+    std::string who;
+    for (const auto& c : count.verdict.counted) who += (who.empty() ? "" : ", ") + c.user;
+    review.comment = std::to_string(count.verdict.counted.size()) + "/" + std::to_string(count.verdict.required) +
+                     " approvals for " + gate.sha.substr(0, 7) + " (" + who + ")";
+    try {
+      context.gh().review_custom_gate(context.repo.owner, context.repo.name, gate.run_id, review);
+    } catch (const github::GitHubError& error) {
+      // 422: the gate was already reviewed (our earlier attempt landed before a crash), or the run
+      // is gone. Either way nothing is left waiting on us.
+      if (error.status() != 422) throw;
+      return nlohmann::json{{"run_id", gate.run_id}, {"already", error.details().message}}.dump();
+    }
+    return nlohmann::json{{"run_id", gate.run_id}, {"state", "approved"}}.dump();
+  });
+}
+
+std::string start_release_deploy(Context& context, const Subject& subject, const config::Config& config,
+                                 const config::Environment& environment, const Count& count, const std::string& actor) {
+  if (!count.verdict.met) return "";
+  if (auto gate = waiting_gate(context, subject.sha, environment.name)) {
+    approve_gate(context, *gate, count);
+    return "The waiting deploy of `" + subject.tag + "` to `" + environment.name + "` was approved.";
+  }
+  const std::string ref = config.bot.ref.empty() ? context.default_branch : config.bot.ref;
+  std::string run_url;
+  auto result = context.once(context.key("deploy:" + subject.sha + ":" + environment.name), Repeat::at_most_once, [&] {
+    const std::map<std::string, std::string> inputs = {
+        {"environment", environment.name}, {"version", subject.tag}, {"mode", "deploy"}};
+    auto dispatched = context.gh().create_workflow_dispatch(context.repo.owner, context.repo.name, config.bot.workflow, ref,
+                                                            inputs, true);
+    remember_run(context, dispatched.workflow_run_id.value_or(0),
+                 {static_cast<int>(subject.number), subject.tag, environment.name, "deploy"});
+    return nlohmann::json{{"run_url", dispatched.html_url}, {"run_id", dispatched.workflow_run_id.value_or(0)}}.dump();
+  });
+  if (!result) return "";
+  const auto recorded = nlohmann::json::parse(*result, nullptr, false);
+  if (recorded.is_object()) run_url = recorded.value("run_url", "");
+  audit::Record record;
+  record.kind = audit::Kind::deploy;
+  record.environment = environment.name;
+  record.actor = actor;
+  record.version = subject.tag;
+  record.commit_sha = subject.sha;
+  record.outcome = {audit::Status::success, "deploy_dispatched",
+                    "workflow " + config.bot.workflow + " dispatched on " + ref + " (mode deploy)"};
+  if (!run_url.empty()) record.run_url = run_url;
+  context.audit("deploy:" + subject.sha + ":" + environment.name, record);
+  return "Approvals are complete: the deploy of `" + subject.tag + "` to `" + environment.name + "` has started" +
+         (run_url.empty() ? std::string(".") : ": " + run_url);
+}
+
+audit::Record approval_record(const Subject& subject, const config::Environment& environment, const Count& count,
+                              const std::string& actor) {
+  audit::Record record;
+  record.kind = audit::Kind::approval_decision;
+  record.environment = environment.name;
+  record.actor = actor;
+  record.commit_sha = subject.sha;
+  if (!subject.tag.empty()) record.version = subject.tag;
+  for (const auto& counted : count.verdict.counted) {
+    audit::Approval a;
+    a.approver = counted.user;
+    a.source = counted.source == policy::ApprovalSource::review ? "pull_request_review" : "comment";
+    a.permission = std::string(policy::to_string(counted.permission));
+    a.event_id = counted.event_id;
+    a.counted = true;
+    a.reason = "counted";
+    record.approvals.push_back(std::move(a));
+  }
+  for (const auto& rejected : count.verdict.not_counted) {
+    audit::Approval a;
+    a.approver = rejected.event.user;
+    a.source = rejected.event.source == policy::ApprovalSource::review ? "pull_request_review" : "comment";
+    a.permission = std::string(policy::to_string(rejected.event.permission));
+    a.event_id = rejected.event.id;
+    a.counted = false;
+    a.reason = rejected.reason;
+    record.approvals.push_back(std::move(a));
+  }
+  record.outcome = {count.verdict.met ? audit::Status::success : audit::Status::refused, count.verdict.outcome.reason,
+                    count.verdict.outcome.message};
+  return record;
+}
+
+}  // namespace deploy::bot::handlers

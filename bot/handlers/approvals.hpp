@@ -1,0 +1,68 @@
+// Approvals of one commit, as the bot keeps them: events recorded in the store per thread
+// (pull request, tracking issue, or 0 for commit comments), counted by core/policy with every
+// person's permission and teams resolved again now (decision time). Then the effects of a count:
+// the `deploy/approvals` commit status, and on a release the deploy it unlocks (approving the
+// waiting protection rule, or dispatching the deploy workflow), each exactly once.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bot/handlers/context.hpp"
+#include "core/policy.hpp"
+
+namespace deploy::bot::handlers {
+
+// Who and what the count is about.
+struct Subject {
+  std::int64_t number = 0;   // pull request or tracking issue; 0 = commit comments only
+  bool tracking_issue = false;
+  std::string sha;           // full, lowercase
+  std::string tag;           // tracking issues: the release tag
+  std::string author;        // the change's author (pull requests), may be empty
+};
+
+struct Count {
+  policy::ApprovalRequest request;
+  policy::ApprovalVerdict verdict;
+};
+
+Count count_approvals(Context& context, const Subject& subject, const config::Environment& environment);
+
+// Sets `deploy/approvals` on subject.sha from the count (once per delivery and state).
+void set_approvals_status(Context& context, const Subject& subject, const Count& count);
+
+// A custom protection rule waiting for this commit and environment (recorded when GitHub asked).
+struct WaitingGate {
+  std::int64_t run_id = 0;
+  std::string environment;
+  std::string sha;
+};
+void remember_gate(Context& context, const WaitingGate& gate);
+std::optional<WaitingGate> waiting_gate(Context& context, const std::string& sha, const std::string& environment);
+
+// A workflow run the bot dispatched from a tracking issue (remembered for workflow_run.completed).
+struct DispatchedRun {
+  int issue = 0;
+  std::string version;
+  std::string environment;
+  std::string mode;  // "deploy" or "rollback"
+};
+void remember_run(Context& context, std::int64_t run_id, const DispatchedRun& run);
+std::optional<DispatchedRun> dispatched_run(Context& context, std::int64_t run_id);
+
+// Approves the waiting run (at the count). A run GitHub already settled counts as approved.
+void approve_gate(Context& context, const WaitingGate& gate, const Count& count);
+
+// On a release whose count is met: approves the waiting protection rule, or dispatches the deploy
+// workflow (mode deploy, version = tag), exactly once per commit and environment. Returns the
+// sentence to tell people ("" when nothing was done now).
+std::string start_release_deploy(Context& context, const Subject& subject, const config::Config& config,
+                                 const config::Environment& environment, const Count& count, const std::string& actor);
+
+// Audit record of a count: every event with its verdict.
+audit::Record approval_record(const Subject& subject, const config::Environment& environment, const Count& count,
+                              const std::string& actor);
+
+}  // namespace deploy::bot::handlers

@@ -1,0 +1,380 @@
+// issue_comment.created on pull requests and release tracking issues, commit_comment.created:
+// the comment commands (/approve, /approve cancel, /rollback, /status, /help). Edits and
+// deletions never count: an edit marks the recorded approval edited (policy then refuses it).
+//
+// Which commit an approval is for: a pull request's head at the time the bot handles the comment;
+// a tracking issue's marker commit; a commit comment's commit. Which environment's rules apply:
+// bot/thread_target.hpp (commit comments: the first environment that requires approvals).
+#include <spdlog/spdlog.h>
+
+#include "bot/handlers/approvals.hpp"
+#include "bot/handlers/deployments.hpp"
+#include "bot/handlers/registry.hpp"
+#include "bot/status_report.hpp"
+#include "bot/thread_target.hpp"
+#include "core/command.hpp"
+#include "core/github_time.hpp"
+#include "core/policy_config.hpp"
+#include "core/policy.hpp"
+#include "core/text.hpp"
+#include "core/tracking_issue.hpp"
+
+namespace deploy::bot::handlers {
+namespace {
+
+enum class ThreadKind { pull_request, tracking_issue, commit };
+
+struct Thread {
+  ThreadKind kind = ThreadKind::pull_request;
+  int number = 0;  // issue or PR; 0 for a commit
+  Subject subject;
+  std::string base_ref;  // pull requests
+  bool fork = false;
+};
+
+struct Comment {
+  std::int64_t id = 0;
+  std::string login;
+  std::string body;
+  std::string html_url;
+  store::TimePoint created_at;
+};
+
+bool is_bot_login(const Context& context, const nlohmann::json& user) {
+  const std::string login = user.value("login", "");
+  return user.value("type", "") == "Bot" || policy::is_bot(login, false) ||
+         (!context.services.own_login.empty() && text::iequals(login, context.services.own_login));
+}
+
+std::string string_or_empty(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// A tracking issue is one the automation opened (a bot account, or the bot's own login when it
+// runs with a user token), and it tracks its release only while the tag still points at the
+// commit in its marker: a person's copy of a marker, or a moved tag, gathers no approvals.
+bool tracks_release(Context& context, const nlohmann::json& issue, const tracking::Marker& marker) {
+  const auto& user = issue.contains("user") && issue["user"].is_object() ? issue["user"] : nlohmann::json::object();
+  const std::string login = string_or_empty(user, "login");
+  const bool automation = string_or_empty(user, "type") == "Bot" || policy::is_bot(login, false) ||
+                          (!context.services.own_login.empty() && text::iequals(login, context.services.own_login));
+  if (!automation) return false;
+  const auto commit = context.gh().get_commit(context.repo.owner, context.repo.name, marker.tag);
+  return text::iequals(commit.sha, marker.sha);
+}
+
+class CommentHandler {
+ public:
+  explicit CommentHandler(Context& context) : context_(context) {}
+
+  HandleResult run() {
+    const bool on_commit = context_.delivery.event == "commit_comment";
+    const auto& c = context_.payload.at("comment");
+    if (is_bot_login(context_, c.at("user"))) return HandleResult::ignored;
+    comment_.id = c.at("id").get<std::int64_t>();
+    comment_.login = c.at("user").at("login").get<std::string>();
+    comment_.body = string_or_empty(c, "body");
+    comment_.html_url = string_or_empty(c, "html_url");
+    auto created = github::parse_rfc3339(string_or_empty(c, "created_at"));
+    comment_.created_at = created ? *created : context_.services.clock.now();
+
+    const auto parsed = command::parse_comment(comment_.body);
+    if (parsed.type == command::ParseResult::Type::ignore) return HandleResult::ignored;
+
+    if (on_commit) {
+      thread_.kind = ThreadKind::commit;
+      thread_.subject.sha = text::to_lower(c.at("commit_id").get<std::string>());
+      if (!string_or_empty(c, "path").empty()) return HandleResult::ignored;  // a line comment is about code
+    } else {
+      const auto& issue = context_.payload.at("issue");
+      thread_.number = issue.at("number").get<int>();
+      thread_.subject.number = thread_.number;
+      if (issue.contains("pull_request") && !issue["pull_request"].is_null()) {
+        thread_.kind = ThreadKind::pull_request;
+        const auto pull = context_.gh().get_pull_request(context_.repo.owner, context_.repo.name, thread_.number);
+        thread_.subject.sha = text::to_lower(pull.head_sha);
+        thread_.subject.author = pull.user.login;
+        thread_.base_ref = pull.base_ref;
+        thread_.fork = !pull.head_repo_full_name.empty() && !text::iequals(pull.head_repo_full_name, context_.repo.full_name());
+      } else {
+        auto marker = tracking::find_marker(string_or_empty(issue, "body"));
+        if (!marker) return HandleResult::ignored;  // an ordinary issue: not ours
+        if (!tracks_release(context_, issue, *marker)) return HandleResult::ignored;
+        thread_.kind = ThreadKind::tracking_issue;
+        thread_.subject.tracking_issue = true;
+        thread_.subject.sha = marker->sha;
+        thread_.subject.tag = marker->tag;
+      }
+    }
+
+    auto loaded = context_.config();
+    if (!loaded.config) {
+      reply("config", "deploy-bot cannot act on this comment: the configuration on the default branch is not usable.\n\n```\n" +
+                          loaded.problem + "\n```");
+      return HandleResult::done;
+    }
+    config_ = std::move(*loaded.config);
+    if (thread_.fork && !config_.bot.allow_fork_pull_requests) return HandleResult::ignored;
+
+    if (parsed.type == command::ParseResult::Type::reply) {
+      reply("reply", parsed.reply);
+      return HandleResult::done;
+    }
+
+    react_eyes();
+    bool recount = false;
+    for (const auto& cmd : parsed.commands) {
+      switch (cmd.kind) {
+        case command::Kind::approve:
+        case command::Kind::approve_cancel:
+          record_approval(cmd);
+          recount = true;
+          break;
+        case command::Kind::rollback:
+          rollback(cmd);
+          break;
+        case command::Kind::status:
+          status(cmd);
+          break;
+        case command::Kind::help:
+          reply("help", command::help_text());
+          break;
+      }
+    }
+    if (recount) approvals();
+    return HandleResult::done;
+  }
+
+ private:
+  // Replies where the comment was made, once per comment and purpose.
+  void reply(const std::string& purpose, const std::string& body) {
+    const std::string key = "c" + std::to_string(comment_.id) + ":" + purpose;
+    const std::string text = "@" + comment_.login + " " + body;
+    if (thread_.kind == ThreadKind::commit) context_.commit_comment(thread_.subject.sha, key, text);
+    else context_.comment(thread_.number, key, text);
+  }
+
+  void react_eyes() {
+    context_.once(context_.key("eyes:" + context_.delivery.event + ":" + std::to_string(comment_.id)), Repeat::safe, [&] {
+      if (thread_.kind == ThreadKind::commit) {
+        context_.gh().create_commit_comment_reaction(context_.repo.owner, context_.repo.name, comment_.id, "eyes");
+      } else {
+        context_.gh().create_issue_comment_reaction(context_.repo.owner, context_.repo.name, comment_.id, "eyes");
+      }
+      return std::string("{}");
+    });
+  }
+
+  const config::Environment* environment() const {
+    switch (thread_.kind) {
+      case ThreadKind::tracking_issue:
+        return environment_for_tag(config_, thread_.subject.tag);
+      case ThreadKind::pull_request:
+        return environment_for_pull_request(config_, thread_.base_ref);
+      case ThreadKind::commit:
+        return environment_for_pull_request(config_, "");
+    }
+    return nullptr;
+  }
+
+  void record_approval(const command::Command& cmd) {
+    store::ApprovalRecord record;
+    record.repository = context_.repo.full_name();
+    record.subject = thread_.subject.number;
+    record.sha = thread_.subject.sha;
+    record.login = comment_.login;
+    record.source = store::ApprovalSource::comment;
+    record.event_id = comment_.id;
+    record.is_bot = false;  // bots were ignored above
+    record.cancel = cmd.kind == command::Kind::approve_cancel;
+    record.created_at = comment_.created_at;
+    context_.store().record_approval(record);
+  }
+
+  void approvals() {
+    const auto* env = environment();
+    if (env == nullptr || env->approvals.required <= 0) {
+      reply("no-approvals", "no environment in `.github/deploy.yml` requires approvals for this, so there is nothing to approve.");
+      return;
+    }
+    const auto count = count_approvals(context_, thread_.subject, *env);
+    set_approvals_status(context_, thread_.subject, count);
+    context_.audit("c" + std::to_string(comment_.id) + ":approval", approval_record(thread_.subject, *env, count, comment_.login));
+
+    std::string refusals;
+    for (const auto& rejected : count.verdict.not_counted) {
+      if (rejected.event.id != std::to_string(comment_.id) || rejected.reason == "cancel" || rejected.reason == "cancelled") continue;
+      refusals += "- " + rejected.message + " (`" + rejected.reason + "`)\n";
+    }
+    if (!refusals.empty()) {
+      reply("refused", "your approval does not count for commit `" + thread_.subject.sha.substr(0, 7) + "`:\n\n" + refusals +
+                           "\n" + approvals_status(static_cast<int>(count.verdict.counted.size()), count.verdict.required).description + ".");
+    }
+    if (thread_.kind == ThreadKind::tracking_issue && count.verdict.met) {
+      const std::string said = start_release_deploy(context_, thread_.subject, config_, *env, count, comment_.login);
+      if (!said.empty()) {
+        context_.comment(thread_.number, "deploy:" + thread_.subject.sha + ":" + env->name, said);
+      }
+    }
+  }
+
+  void rollback(const command::Command& cmd) {
+    const config::Environment* env = thread_.kind == ThreadKind::tracking_issue ? environment_for_tag(config_, thread_.subject.tag)
+                                                                                : environment();
+    const std::string purpose = "rollback:" + std::to_string(cmd.line);
+    if (env == nullptr) {
+      reply(purpose, "no environment in `.github/deploy.yml` matches this thread, so there is nothing to roll back.");
+      return;
+    }
+    const auto history = deployment_history(context_, env->name);
+    policy::RollbackRequest request;
+    facts::People people(context_.gh(), context_.repo, policy_config::to_policy(env->rollback.allowed));
+    request.user = people.actor(comment_.login, false);
+    request.environment = env->name;
+    request.version = cmd.version;
+    for (const auto& entry : history) request.history.push_back(entry.record);
+    request.now = context_.services.clock.now();
+    request.policy = policy_config::to_policy(env->rollback);
+    const auto decision = policy::decide_rollback(request);
+
+    audit::Record record;
+    record.kind = audit::Kind::rollback_decision;
+    record.environment = env->name;
+    record.actor = comment_.login;
+    if (decision.current) {
+      record.previous_version = decision.current->version;
+      record.previous_sha = decision.current->sha;
+    }
+    std::string target_version;
+    if (decision.target) {
+      for (const auto& entry : history) {
+        if (entry.record.id == decision.target->deployment_id) target_version = entry.record.version;
+      }
+      record.version = target_version;
+      record.commit_sha = decision.target->sha;
+    }
+    record.gates.push_back(audit::Gate::from("rollback:" + std::string(policy::to_string(request.user.permission)), decision.outcome));
+
+    if (!decision.outcome.allowed) {
+      record.outcome = {audit::Status::refused, decision.outcome.reason, decision.outcome.message};
+      context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
+      reply(purpose, "rollback refused: " + decision.outcome.message + " (`" + decision.outcome.reason + "`)");
+      return;
+    }
+    const std::string ref = config_.bot.ref.empty() ? context_.default_branch : config_.bot.ref;
+    auto dispatched = context_.once(context_.key("rollback:c" + std::to_string(comment_.id) + ":" + std::to_string(cmd.line)),
+                                    Repeat::at_most_once, [&] {
+      std::map<std::string, std::string> inputs = {
+          {"environment", env->name}, {"mode", "rollback"}, {"version", target_version}};
+      if (!cmd.reason.empty()) inputs["reason"] = cmd.reason;
+      auto result = context_.gh().create_workflow_dispatch(context_.repo.owner, context_.repo.name, config_.bot.workflow, ref,
+                                                           inputs, true);
+      if (thread_.number != 0) {
+        remember_run(context_, result.workflow_run_id.value_or(0), {thread_.number, target_version, env->name, "rollback"});
+      }
+      return nlohmann::json{{"run_url", result.html_url}, {"run_id", result.workflow_run_id.value_or(0)}}.dump();
+    });
+    std::string run_url;
+    if (dispatched) {
+      auto json = nlohmann::json::parse(*dispatched, nullptr, false);
+      if (json.is_object()) run_url = json.value("run_url", "");
+    }
+    record.outcome = {audit::Status::success, decision.outcome.reason, decision.outcome.message};
+    if (!run_url.empty()) record.run_url = run_url;
+    context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
+    if (!dispatched) {
+      reply(purpose, "a rollback for this comment was started before the bot restarted; check the Actions tab before asking again.");
+      return;
+    }
+    reply(purpose, "rolling back `" + env->name + "` from `" + (decision.current ? decision.current->version : std::string("?")) +
+                       "` to `" + target_version + "`" + (run_url.empty() ? std::string(".") : ": " + run_url));
+  }
+
+  void status(const command::Command& cmd) {
+    StatusReport report;
+    report.now = context_.services.clock.now();
+    report.subject_sha = thread_.subject.sha;
+    const auto* approvals_env = environment();
+    for (const auto& env : config_.environments) {
+      EnvironmentStatus row;
+      row.name = env.name;
+      const auto history = deployment_history(context_, env.name, 10);
+      for (const auto& entry : history) {
+        row.recent.push_back(entry.row);
+        if (!row.current && entry.row.state == "success") row.current = entry.row;
+      }
+      row.required = env.approvals.required;
+      if (&env == approvals_env && env.approvals.required > 0 && !thread_.subject.sha.empty()) {
+        const auto count = count_approvals(context_, thread_.subject, env);
+        for (const auto& counted : count.verdict.counted) row.approvers.push_back(counted.user);
+        row.needed = policy::describe_needed(count.request, count.verdict);
+      } else if (env.approvals.required > 0) {
+        row.needed = "approve on the release's tracking issue";
+      }
+      row.rollback_open = row.current && report.now - row.current->created_at <= env.rollback.window;
+      report.environments.push_back(std::move(row));
+    }
+    // One sticky status comment per thread, edited in place by every /status.
+    if (thread_.kind == ThreadKind::commit) {
+      reply("status:" + std::to_string(cmd.line), render_status(report));
+    } else {
+      context_.sticky_comment(thread_.number, "status:" + std::to_string(thread_.number),
+                              render_status(report) + "\n_Last asked by `@" + comment_.login + "`._");
+    }
+  }
+
+  Context& context_;
+  Comment comment_;
+  Thread thread_;
+  config::Config config_;
+};
+
+HandleResult on_comment(Context& context) { return CommentHandler(context).run(); }
+
+// An edited comment: a recorded approval becomes `edited` (it never counts again); the new text
+// is not read as commands (edits never count).
+HandleResult on_comment_edited(Context& context) {
+  const auto& c = context.payload.at("comment");
+  const bool marked = context.store().mark_approval_edited(context.repo.full_name(), store::ApprovalSource::comment,
+                                                           c.at("id").get<std::int64_t>());
+  if (!marked) return HandleResult::ignored;
+  // The count may have dropped: set the status of the thread's commit again.
+  const auto& issue = context.payload.at("issue");
+  auto loaded = context.config();
+  if (!loaded.config) return HandleResult::done;
+  Subject subject;
+  subject.number = issue.at("number").get<int>();
+  const config::Environment* env = nullptr;
+  if (issue.contains("pull_request") && !issue["pull_request"].is_null()) {
+    const auto pull = context.gh().get_pull_request(context.repo.owner, context.repo.name, static_cast<int>(subject.number));
+    subject.sha = text::to_lower(pull.head_sha);
+    subject.author = pull.user.login;
+    env = environment_for_pull_request(*loaded.config, pull.base_ref);
+  } else if (auto marker = tracking::find_marker(string_or_empty(issue, "body"));
+             marker && tracks_release(context, issue, *marker)) {
+    subject.tracking_issue = true;
+    subject.sha = marker->sha;
+    subject.tag = marker->tag;
+    env = environment_for_tag(*loaded.config, marker->tag);
+  }
+  if (env == nullptr || env->approvals.required <= 0 || subject.sha.empty()) return HandleResult::done;
+  set_approvals_status(context, subject, count_approvals(context, subject, *env));
+  return HandleResult::done;
+}
+
+// A deleted comment withdraws what it said: mark it like an edit so it stops counting.
+HandleResult on_comment_deleted(Context& context) { return on_comment_edited(context); }
+
+}  // namespace
+
+std::vector<Entry> comment_entries() {
+  return {
+      {"issue_comment", {"created"}, "comment commands on pull requests and release tracking issues", on_comment},
+      {"issue_comment", {"edited"}, "an edited /approve stops counting", on_comment_edited},
+      {"issue_comment", {"deleted"}, "a deleted /approve stops counting", on_comment_deleted},
+      {"commit_comment", {"created"}, "comment commands on a commit (/approve binds to that commit)", on_comment},
+  };
+}
+
+}  // namespace deploy::bot::handlers

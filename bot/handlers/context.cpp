@@ -1,0 +1,117 @@
+#include "bot/handlers/context.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/tracking_issue.hpp"
+
+namespace deploy::bot::handlers {
+namespace {
+
+github::Client client_for(Services& services, const store::Delivery& delivery) {
+  if (services.app_credentials && delivery.installation_id != 0) {
+    return services.github.for_installation(delivery.installation_id);
+  }
+  return services.github;
+}
+
+LoadedConfig parse(const std::string& text, const std::string& blob_sha) {
+  LoadedConfig loaded;
+  loaded.blob_sha = blob_sha;
+  auto result = config::load_config(text, kConfigPath);
+  if (result.ok()) loaded.config = std::move(*result.config);
+  else loaded.problem = result.format();
+  return loaded;
+}
+
+}  // namespace
+
+Context::Context(Services& services_in, const store::Delivery& delivery_in, nlohmann::json payload_in)
+    : services(services_in), delivery(delivery_in), payload(std::move(payload_in)), client_(client_for(services_in, delivery_in)) {
+  const auto& repository = payload.at("repository");
+  repo.owner = repository.at("owner").at("login").get<std::string>();
+  repo.name = repository.at("name").get<std::string>();
+  if (auto it = repository.find("default_branch"); it != repository.end() && it->is_string()) {
+    default_branch = it->get<std::string>();
+  }
+}
+
+LoadedConfig Context::config(bool refresh) {
+  const auto now = services.clock.now();
+  if (!refresh) {
+    if (auto cached = services.store.config(repo.full_name()); cached && now - cached->fetched_at < kConfigMaxAge) {
+      return parse(cached->text, cached->blob_sha);
+    }
+  }
+  // No ref: the contents API reads the default branch, the only trusted one.
+  auto content = client_.get_content(repo.owner, repo.name, kConfigPath);
+  if (!content) {
+    LoadedConfig missing;
+    missing.problem = std::string(kConfigPath) + " does not exist on the default branch; deploy-bot reads its rules from there";
+    return missing;
+  }
+  services.store.put_config({repo.full_name(), content->sha, content->text, now});
+  return parse(content->text, content->sha);
+}
+
+std::optional<std::string> Context::once(const std::string& key, Repeat repeat, const std::function<std::string()>& effect) {
+  const auto begun = services.store.begin_effect(key);
+  if (begun.status == store::EffectStart::already_done) return begun.result;
+  if (begun.status == store::EffectStart::started_before_crash && repeat == Repeat::at_most_once) {
+    spdlog::warn(R"({{"event":"effect_skipped","key":{},"why":"began before a crash; it may have happened"}})",
+                 nlohmann::json(key).dump());
+    services.store.finish_effect(key, R"({"skipped":"started_before_crash"})");
+    return std::nullopt;
+  }
+  std::string result = effect();
+  services.store.finish_effect(key, result);
+  return result;
+}
+
+std::int64_t Context::comment(int number, const std::string& key, const std::string& body) {
+  auto result = once("comment:" + repo.full_name() + ":" + key, Repeat::safe, [&] {
+    const auto id = facts::post_keyed_comment(client_, repo, number, key, body, services.own_login);
+    return nlohmann::json{{"comment_id", id}}.dump();
+  });
+  return result ? nlohmann::json::parse(*result).value("comment_id", std::int64_t{0}) : 0;
+}
+
+std::int64_t Context::sticky_comment(int number, const std::string& key, const std::string& body) {
+  // No effect key: finding the keyed comment and setting its body is idempotent by itself.
+  return facts::post_keyed_comment(client_, repo, number, key, body, services.own_login);
+}
+
+std::int64_t Context::commit_comment(const std::string& sha, const std::string& key, const std::string& body) {
+  auto result = once("commit-comment:" + repo.full_name() + ":" + key, Repeat::safe, [&] {
+    const std::string full = body + "\n\n" + tracking::comment_key_line(key) + "\n";
+    for (const auto& existing : client_.list_commit_comments(repo.owner, repo.name, sha)) {
+      const bool ours = services.own_login.empty() ? (existing.user.is_bot() || policy::is_bot(existing.user.login, false))
+                                                   : existing.user.login == services.own_login;
+      if (ours && tracking::find_comment_key(existing.body) == key) {
+        return nlohmann::json{{"comment_id", existing.id}}.dump();
+      }
+    }
+    const auto created = client_.create_commit_comment(repo.owner, repo.name, sha, full);
+    return nlohmann::json{{"comment_id", created.id}}.dump();
+  });
+  return result ? nlohmann::json::parse(*result).value("comment_id", std::int64_t{0}) : 0;
+}
+
+void Context::audit(const std::string& key, audit::Record record) {
+  record.repository = repo.full_name();
+  record.delivery_id = delivery.delivery_id;
+  if (record.trigger.empty()) record.trigger = delivery.event;
+  record.recorded_at = audit::format_timestamp(services.clock.now());
+  auto transaction = services.store.transaction();
+  const std::string effect_key = "audit:" + repo.full_name() + ":" + key;
+  if (services.store.begin_effect(effect_key).status == store::EffectStart::already_done) return;
+  const auto last = services.store.last_audit();
+  const std::string prev = last ? last->hash : std::string(audit::kGenesisHash);
+  const std::int64_t seq = last ? last->seq + 1 : 0;
+  auto sealed = audit::seal(record, prev, static_cast<std::uint64_t>(seq));
+  if (!sealed) throw std::runtime_error("audit record could not be sealed: " + sealed.error().message);
+  services.store.append_audit(seq, sealed->dump(), sealed->at("hash").get<std::string>());
+  services.store.finish_effect(effect_key, "{}");
+  transaction.commit();
+}
+
+}  // namespace deploy::bot::handlers

@@ -1,0 +1,86 @@
+// What every handler gets: the delivery and its parsed payload, a GitHub client acting as the
+// delivery's installation, the repository's trusted config, and the exactly-once helpers (keyed
+// effects, keyed comments, the audit trail).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/audit.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/github_client.hpp"
+#include "core/github_facts.hpp"
+#include "core/store.hpp"
+
+namespace deploy::bot::handlers {
+
+// Long-lived things shared by every delivery. Must outlive the handlers.
+struct Services {
+  store::Store& store;
+  github::Client& github;  // the base client (token, or App without an installation)
+  bool app_credentials = false;  // true: act as each delivery's installation
+  const Clock& clock;
+  std::string own_login;  // the bot's login when known (token mode); its comments are ignored
+};
+
+inline constexpr const char* kConfigPath = ".github/deploy.yml";
+
+struct LoadedConfig {
+  std::optional<config::Config> config;  // set when the file exists and is valid
+  std::string problem;                   // otherwise: what is wrong, for people (file:line:col: key: ...)
+  std::string blob_sha;
+};
+
+// How an effect may be repeated when it began before a crash and never finished.
+enum class Repeat {
+  safe,         // GitHub de-duplicates it or we find it again (statuses, keyed comments, gate reviews)
+  at_most_once  // it might have happened and cannot be found again (a workflow dispatch): skip it
+};
+
+class Context {
+ public:
+  Context(Services& services, const store::Delivery& delivery, nlohmann::json payload);
+
+  Services& services;
+  const store::Delivery& delivery;
+  const nlohmann::json payload;
+  facts::Repo repo;
+  std::string default_branch;  // from the payload's repository; fetched when absent
+
+  github::Client& gh() { return client_; }
+  store::Store& store() { return services.store; }
+
+  // .github/deploy.yml of the default branch: from the store's cache (by blob SHA, refreshed when
+  // older than kConfigMaxAge or when `refresh`), else via the contents API. Never a PR branch.
+  LoadedConfig config(bool refresh = false);
+
+  // Runs `effect` unless `key` was done before; returns what it returned (or the recorded result).
+  // Returns nullopt when skipped under Repeat::at_most_once after a crash mid-effect.
+  std::optional<std::string> once(const std::string& key, Repeat repeat, const std::function<std::string()>& effect);
+
+  // A comment on issue/PR `number`, once per key (found again by its hidden key after a crash).
+  std::int64_t comment(int number, const std::string& key, const std::string& body);
+  // The thread's one sticky comment for `key`: posted the first time, edited in place after.
+  std::int64_t sticky_comment(int number, const std::string& key, const std::string& body);
+  // A comment on commit `sha`, once per key.
+  std::int64_t commit_comment(const std::string& sha, const std::string& key, const std::string& body);
+
+  // Appends to the store's hash-chained audit trail (kind, who, what, verdict); the delivery id and
+  // repository are filled in. Once per key: a retried delivery does not record the decision twice.
+  void audit(const std::string& key, audit::Record record);
+
+  std::string key(const std::string& suffix) const { return repo.full_name() + ":" + suffix; }
+
+ private:
+  github::Client client_;
+};
+
+inline constexpr std::chrono::minutes kConfigMaxAge{10};
+
+}  // namespace deploy::bot::handlers

@@ -1,0 +1,45 @@
+#include "bot/handlers/registry.hpp"
+
+#include <algorithm>
+
+#include "bot/job_retry.hpp"
+
+namespace deploy::bot::handlers {
+
+const std::vector<Entry>& registry() {
+  static const std::vector<Entry> entries = [] {
+    std::vector<Entry> all;
+    for (auto part : {comment_entries(), pull_request_entries(), pull_request_review_entries(), release_entries(), workflow_run_entries(), protection_rule_entries(),
+                      repository_entries()}) {
+      all.insert(all.end(), part.begin(), part.end());
+    }
+    return all;
+  }();
+  return entries;
+}
+
+const Entry* find_entry(std::string_view event, std::string_view action) {
+  for (const auto& entry : registry()) {
+    if (entry.event != event) continue;
+    if (entry.actions.empty() || std::find(entry.actions.begin(), entry.actions.end(), action) != entry.actions.end()) {
+      return &entry;
+    }
+  }
+  return nullptr;
+}
+
+HandleResult Dispatcher::handle(const store::Delivery& delivery) {
+  const Entry* entry = find_entry(delivery.event, delivery.action);
+  if (entry == nullptr) return HandleResult::ignored;
+  // Acknowledged and recorded (the delivery row is the record); nothing to do on GitHub.
+  if (entry->event == "ping" || entry->event.starts_with("installation")) return HandleResult::done;
+  auto payload = nlohmann::json::parse(delivery.body, nullptr, false);
+  if (payload.is_discarded() || !payload.is_object()) throw PermanentError("the stored payload is not a JSON object");
+  if (!payload.contains("repository") || !payload["repository"].is_object()) {
+    throw PermanentError("the payload has no repository object");
+  }
+  Context context(services_, delivery, std::move(payload));
+  return entry->handle(context);
+}
+
+}  // namespace deploy::bot::handlers

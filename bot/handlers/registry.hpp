@@ -1,0 +1,42 @@
+// The handler registry: one entry per (event, actions) with its help line, each declared next to
+// its handler in bot/handlers/*.cpp (Prow's plugin shape). The Dispatcher routes a stored delivery
+// to the entry for its event and action; a delivery no entry wants is `ignored`.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "bot/handlers/context.hpp"
+#include "bot/worker.hpp"
+
+namespace deploy::bot::handlers {
+
+struct Entry {
+  std::string_view event;
+  std::vector<std::string_view> actions;  // empty = every action (and none)
+  std::string_view help;                  // one line for `deploy-bot --help`
+  HandleResult (*handle)(Context& context);
+};
+
+// Declared by each handler file.
+std::vector<Entry> comment_entries();           // comment_commands.cpp
+std::vector<Entry> pull_request_entries();      // pull_request.cpp
+std::vector<Entry> pull_request_review_entries();  // pull_request_review.cpp
+std::vector<Entry> release_entries();           // release.cpp
+std::vector<Entry> workflow_run_entries();      // workflow_run.cpp
+std::vector<Entry> protection_rule_entries();   // protection_rule.cpp
+std::vector<Entry> repository_entries();        // repository_events.cpp: push, ping, installation
+
+const std::vector<Entry>& registry();
+const Entry* find_entry(std::string_view event, std::string_view action);
+
+class Dispatcher final : public Handler {
+ public:
+  explicit Dispatcher(Services& services) : services_(services) {}
+  HandleResult handle(const store::Delivery& delivery) override;
+
+ private:
+  Services& services_;
+};
+
+}  // namespace deploy::bot::handlers

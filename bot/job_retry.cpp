@@ -1,0 +1,25 @@
+#include "bot/job_retry.hpp"
+
+#include <algorithm>
+
+namespace deploy::bot {
+
+bool github_error_is_transient(std::string_view code, int status) {
+  if (code == "github_rate_limited" || code == "github_server_error" || code == "github_network_error" ||
+      code == "github_wait_ceiling") {
+    return true;
+  }
+  if (status == 0 || status >= 500 || status == 429 || status == 408) return true;
+  // An installation token refused twice in a row, or GitHub replying with something unparseable,
+  // is usually GitHub having a moment; a 401 that persists ends in max_attempts anyway.
+  return code == "github_unauthorized" || code == "github_bad_response";
+}
+
+std::optional<std::chrono::milliseconds> retry_delay(std::int64_t attempts, const RetrySchedule& schedule) {
+  if (attempts >= schedule.max_attempts) return std::nullopt;
+  std::chrono::milliseconds wait = schedule.base;
+  for (std::int64_t i = 1; i < attempts && wait < schedule.max; ++i) wait *= 2;
+  return std::min(wait, schedule.max);
+}
+
+}  // namespace deploy::bot

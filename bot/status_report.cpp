@@ -1,0 +1,106 @@
+#include "bot/status_report.hpp"
+
+#include <ctime>
+
+namespace deploy::bot {
+
+ApprovalsStatus approvals_status(int counted, int required) {
+  if (required <= 0) return {"success", "no approvals required"};
+  const bool met = counted >= required;
+  return {met ? "success" : "pending",
+          std::to_string(counted) + "/" + std::to_string(required) + (required == 1 ? " approval" : " approvals")};
+}
+
+std::string format_utc(std::chrono::system_clock::time_point time) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(time);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M UTC", &tm);
+  return buffer;
+}
+
+std::string format_age(std::chrono::system_clock::time_point time, std::chrono::system_clock::time_point now) {
+  using namespace std::chrono;
+  const auto age = duration_cast<seconds>(now - time).count();
+  if (age < 60) return "just now";
+  if (age < 3600) return std::to_string(age / 60) + " min ago";
+  if (age < 86400) return std::to_string(age / 3600) + " h ago";
+  return std::to_string(age / 86400) + " d ago";
+}
+
+std::string code_span(std::string_view text, std::size_t max_bytes) {
+  std::string out = "`";
+  std::size_t kept = 0;
+  for (char c : text) {
+    if (kept >= max_bytes) {
+      out += "...";
+      break;
+    }
+    if (c == '`') c = '\'';
+    else if (c == '|') c = '/';
+    else if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    out += c;
+    ++kept;
+  }
+  return out + "`";
+}
+
+namespace {
+
+std::string short_sha(std::string_view sha) { return code_span(sha.substr(0, 7)); }
+
+std::string login(std::string_view name) { return name.empty() ? "-" : code_span("@" + std::string(name), 60); }
+
+// describe_needed's text names people and teams; shown without notifying anyone.
+std::string cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else if (c == '@') out += "@\u200b";  // a zero-width space after @: shown, never a mention
+    else out += c;
+  }
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+std::string render_status(const StatusReport& report) {
+  std::string out = "### Deploy status\n\n";
+  if (!report.subject_sha.empty()) out += "Approvals below are for commit " + short_sha(report.subject_sha) + ".\n\n";
+  if (report.environments.empty()) return out + "No environments are configured in `.github/deploy.yml`.\n";
+  out += "| Environment | Deployed now | SHA | Since | By | Approvals | Still needed | Rollback |\n";
+  out += "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& env : report.environments) {
+    out += "| " + code_span(env.name, 60) + " | ";
+    if (env.current) {
+      out += code_span(env.current->version) + " | " + short_sha(env.current->sha) + " | " +
+             format_utc(env.current->created_at) + " (" + format_age(env.current->created_at, report.now) + ") | " +
+             login(env.current->creator) + " | ";
+    } else {
+      out += "nothing yet | - | - | - | ";
+    }
+    if (env.required <= 0) {
+      out += "not required | - | ";
+    } else {
+      std::string who;
+      for (const auto& approver : env.approvers) who += (who.empty() ? " " : ", ") + login(approver);
+      out += std::to_string(env.approvers.size()) + "/" + std::to_string(env.required) + who + " | " + cell(env.needed) + " | ";
+    }
+    out += std::string(env.rollback_open ? "open" : "closed") + " |\n";
+  }
+  for (const auto& env : report.environments) {
+    if (env.recent.empty()) continue;
+    out += "\n**Recent deployments to " + code_span(env.name, 60) + "**\n\n";
+    std::size_t shown = 0;
+    for (const auto& row : env.recent) {
+      if (shown++ == report.recent_limit) break;
+      out += "- " + code_span(row.version) + " (" + short_sha(row.sha) + ") " + code_span(row.state, 20) + ", " +
+             format_utc(row.created_at) + ", by " + login(row.creator) + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace deploy::bot

@@ -1,0 +1,59 @@
+// The texts the bot shows: the `deploy/approvals` commit status and the `/status` reply. Pure:
+// the facts (deployments, approvals, the time) are gathered by the handler and passed in.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace deploy::bot {
+
+inline constexpr std::string_view kApprovalsContext = "deploy/approvals";
+
+struct ApprovalsStatus {
+  std::string state;        // "success" or "pending"
+  std::string description;  // "1/2 approvals", "2/2 approvals"; "no approvals required" when required is 0
+};
+ApprovalsStatus approvals_status(int counted, int required);
+
+struct DeploymentRow {
+  std::string version;  // as recorded (a tag, or a ref)
+  std::string sha;
+  std::string state;    // GitHub's latest status: success, failure, inactive, in_progress...
+  std::string creator;  // login
+  std::chrono::system_clock::time_point created_at;
+};
+
+struct EnvironmentStatus {
+  std::string name;
+  std::optional<DeploymentRow> current;  // the deployment live now (latest success), if any
+  std::vector<DeploymentRow> recent;     // newest first
+  int required = 0;                      // approvals the environment requires
+  std::vector<std::string> approvers;    // counted approvals for the thread's commit (logins)
+  std::string needed;                    // policy::describe_needed text; empty when none missing
+  bool rollback_open = false;            // a plain /rollback would be inside the window now
+};
+
+struct StatusReport {
+  std::string subject_sha;  // the commit the thread's approvals are for; may be empty
+  std::vector<EnvironmentStatus> environments;
+  std::chrono::system_clock::time_point now;
+  std::size_t recent_limit = 5;  // rows of recent deployments per environment
+};
+
+// One Markdown reply: a table (Environment | Deployed now | SHA | Since | By | Approvals |
+// Still needed | Rollback) and then the recent deployments per environment. Logins are shown as
+// `@login` inside code spans so nobody is notified; versions and SHAs in code spans too.
+std::string render_status(const StatusReport& report);
+
+// "2026-11-23 16:04 UTC".
+std::string format_utc(std::chrono::system_clock::time_point time);
+// "3 h ago", "12 min ago", "2 d ago", "just now".
+std::string format_age(std::chrono::system_clock::time_point time, std::chrono::system_clock::time_point now);
+// Text safe inside a Markdown code span and a table cell: backticks, pipes and line breaks
+// replaced, at most max_bytes.
+std::string code_span(std::string_view text, std::size_t max_bytes = 80);
+
+}  // namespace deploy::bot

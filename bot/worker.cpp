@@ -1,0 +1,164 @@
+#include "bot/worker.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/github_error.hpp"
+#include "core/sqlite.hpp"
+
+namespace deploy::bot {
+namespace {
+
+std::string json_text(std::string_view text) {
+  return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+struct Failure {
+  bool transient = false;
+  std::string message;
+};
+
+// Must be called from inside a catch block.
+Failure classify_current_exception() {
+  try {
+    throw;
+  } catch (const github::GitHubError& e) {
+    return {github_error_is_transient(e.code(), e.status()), e.what()};
+  } catch (const PermanentError& e) {
+    return {false, e.what()};
+  } catch (const TransientError& e) {
+    return {true, e.what()};
+  } catch (const nlohmann::json::exception& e) {
+    return {false, std::string("the payload is not what this event should carry: ") + e.what()};
+  } catch (const sqlite::Error& e) {
+    return {true, std::string("store: ") + e.what()};
+  } catch (const std::exception& e) {
+    return {true, e.what()};
+  }
+}
+
+}  // namespace
+
+Worker::Worker(store::Store& store, Handler& handler, Metrics& metrics, const Clock& clock, WorkerOptions options)
+    : store_(store), handler_(handler), metrics_(metrics), clock_(clock), options_(std::move(options)) {}
+
+Worker::~Worker() { stop(); }
+
+void Worker::start() {
+  const auto requeued = store_.requeue_running();
+  if (requeued > 0) spdlog::info(R"({{"event":"requeued_running","count":{}}})", requeued);
+  next_sweep_ = std::chrono::steady_clock::now() + options_.lease_sweep_interval;
+  const unsigned n = options_.threads == 0 ? 1 : options_.threads;
+  for (unsigned i = 0; i < n; ++i) {
+    std::string id = options_.id_prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(i);
+    threads_.emplace_back([this, id] { run(id); });
+  }
+}
+
+void Worker::notify() {
+  {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+  }
+  wake_.notify_all();
+}
+
+void Worker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+}
+
+// Waits until notified after `seen_generation`, the poll interval passes, or stop. False on stop.
+bool Worker::wait_for_work(std::uint64_t seen_generation) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, options_.poll_interval, [&] { return stopping_ || generation_ != seen_generation; });
+  return !stopping_;
+}
+
+void Worker::run(const std::string& worker_id) {
+  for (;;) {
+    std::uint64_t generation = 0;
+    bool sweep = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      generation = generation_;
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_sweep_) {
+        next_sweep_ = now + options_.lease_sweep_interval;
+        sweep = true;
+      }
+    }
+    std::optional<store::Claim> claim;
+    try {
+      if (sweep) {
+        const auto released = store_.release_expired_leases(clock_.now());
+        if (released > 0) spdlog::warn(R"({{"event":"leases_expired","count":{}}})", released);
+      }
+      claim = store_.claim_next(worker_id, clock_.now(), options_.installation_limit);
+    } catch (const std::exception& e) {
+      spdlog::error(R"({{"event":"claim_failed","worker":{},"error":{}}})", json_text(worker_id), json_text(e.what()));
+    }
+    if (!claim) {
+      if (!wait_for_work(generation)) return;
+      continue;
+    }
+    process(*claim);
+    notify();  // a slot of this installation is free again, and there may be more queued
+  }
+}
+
+void Worker::process(const store::Claim& claim) {
+  const auto& d = claim.delivery;
+  const auto started = std::chrono::steady_clock::now();
+  JobResult result = JobResult::done;
+  std::string error;
+  try {
+    const HandleResult handled = handler_.handle(d);
+    result = handled == HandleResult::done ? JobResult::done : JobResult::ignored;
+  } catch (...) {
+    const Failure failure = classify_current_exception();
+    error = failure.message;
+    result = failure.transient && retry_delay(claim.lease.attempt, options_.retry) ? JobResult::retry : JobResult::failed;
+  }
+  try {
+    switch (result) {
+      case JobResult::done:
+        store_.complete(claim.lease);
+        break;
+      case JobResult::ignored:
+        store_.ignore(claim.lease);
+        break;
+      case JobResult::retry: {
+        const auto delay = *retry_delay(claim.lease.attempt, options_.retry);
+        store_.fail(claim.lease, error, clock_.now() + delay);
+        spdlog::warn(R"({{"event":"delivery_retry","delivery":{},"github_event":{},"attempt":{},"retry_in_ms":{},"error":{}}})",
+                     json_text(d.delivery_id), json_text(d.event), claim.lease.attempt, delay.count(), json_text(error));
+        break;
+      }
+      case JobResult::failed:
+      case JobResult::count_:
+        store_.fail(claim.lease, error, std::nullopt);
+        spdlog::error(R"({{"event":"delivery_failed","delivery":{},"github_event":{},"attempt":{},"error":{}}})",
+                      json_text(d.delivery_id), json_text(d.event), claim.lease.attempt, json_text(error));
+        break;
+    }
+  } catch (const std::exception& e) {
+    // The lease expires and the delivery runs again: effects are keyed, so that is safe.
+    spdlog::error(R"({{"event":"record_result_failed","delivery":{},"error":{}}})", json_text(d.delivery_id), json_text(e.what()));
+  }
+  metrics_.job(result, std::chrono::steady_clock::now() - started);
+  spdlog::info(R"({{"event":"delivery_handled","delivery":{},"github_event":{},"action":{},"result":"{}"}})",
+               json_text(d.delivery_id), json_text(d.event), json_text(d.action), to_string(result));
+}
+
+}  // namespace deploy::bot

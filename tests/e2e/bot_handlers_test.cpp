@@ -1,0 +1,680 @@
+// deploy-bot's handlers end to end: github-sim delivers real signed webhooks to a running
+// deploy-bot (a child process on a loopback port), and every effect is read back from github-sim
+// (its state and request log). Waits poll with a deadline: a delivery is "handled" once the bot
+// logs delivery_handled for its id.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/process.hpp"
+#include "core/audit.hpp"
+#include "core/tracking_issue.hpp"
+#include "tests/support/github_sim.hpp"
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+namespace fs = std::filesystem;
+namespace proc = deploy::process;
+
+namespace {
+
+const std::string kSecret = "handlers-e2e-secret";
+const std::string kBotToken = "ghs_bot_installation_token_0000000000";
+const std::string kAliceToken = "tok-alice";
+const std::string kRepo = "acme/app";
+const std::string kShaMain = "1111111111111111111111111111111111111111";
+const std::string kShaV11 = "2222222222222222222222222222222222222222";
+const std::string kShaV12 = "3333333333333333333333333333333333333333";
+const std::string kShaFeature = "4444444444444444444444444444444444444444";
+
+const char* kDeployYml = R"(version: 1
+environments:
+  staging:
+    on: {branches: [main]}
+  production:
+    on: {tags: ["v*"]}
+    approvals: {required: 2, count_reviews: true}
+    rollback: {window: 24h}
+stages:
+  - name: deploy
+    run: ./deploy.sh
+rollback:
+  run: ./rollback.sh
+bot:
+  workflow: deploy.yml
+)";
+
+// Any RSA public key: the bot runs with an installation token, never a JWT.
+const char* kAppPublicKey = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA2etbE5wCtwsATlF6iPxw\nIy1hhF/gVJ4pK2ErgQVacIxMSXbpQHDsStrAPHB5Mi/uEcqX7HvVywnF4TSwgQAQ\nvt8ec6NnnV/FG7Wjrjr3Pxnajc9/fVF044ZPNeVZaUZ901TF9mETToSVUc8t2q9+\nKNKedM2FwIi1aRQdTu9s85kM1X5BT2GMvEKt7aLVisRiAiCjq5d79510qr6o13KX\nmDIORIOhL/byAKvO9TYFQsktxAcsvO0TARvHYXLupGiug7dIHjYfgcRs1FC74LqV\n/30MGbMMJ8m4F1IMtqolW9cbdo0rMwAxdooV4n8+pIFFVfYhkXKMD1VKt0zfaiMw\n3wIDAQAB\n-----END PUBLIC KEY-----\n";
+
+constexpr int kTrackingIssue = 1;
+constexpr int kPull = 2;
+
+// acme/app: alice (org owner: admin), bob (team deployers: write), carol (write, the PR's author),
+// dave (read), erin (no access), renovate[bot]. Production ran v1.0.0, v1.1.0, then v1.2.0.
+json seed(bool link_release = false) {
+  const std::string marker = deploy::tracking::marker_line({"v1.2.0", kShaV12});
+  json release = {{"tag_name", "v1.2.0"}, {"author", "alice"}, {"draft", false}};
+  if (link_release) release["body"] = "Release notes\n\n" + deploy::tracking::release_link_line(kTrackingIssue) + "\n";
+  return {
+      {"users", {"alice", "bob", "carol", "dave", "erin", {{"login", "renovate[bot]"}, {"type", "Bot"}}}},
+      {"organizations",
+       {{{"login", "acme"},
+         {"members", {{"alice", "admin"}, {"bob", "member"}}},
+         {"teams", {{{"slug", "deployers"}, {"members", {{"bob", "member"}}}, {"repositories", {{"acme/app", "write"}}}}}}}}},
+      {"tokens", {{kAliceToken, "alice"}, {kBotToken, {{"installation_id", 42}}}}},
+      // contents: write links the tracking issue into the release body and posts commit comments.
+      {"app", {{"id", 1234}, {"slug", "deploy-bot"}, {"owner", "acme"}, {"public_key_pem", kAppPublicKey},
+               {"permissions", {{"actions", "write"}, {"checks", "write"}, {"contents", "write"}, {"deployments", "write"},
+                                {"issues", "write"}, {"metadata", "read"}, {"pull_requests", "write"}, {"statuses", "write"}}}}},
+      {"installations", {{{"id", 42}, {"account", "acme"}, {"repositories", {"acme/app"}}}}},
+      {"repositories",
+       {{{"owner", "acme"},
+         {"name", "app"},
+         {"private", true},
+         {"default_branch", "main"},
+         {"collaborators", {{"carol", "write"}, {"dave", "read"}}},
+         {"commits",
+          {{{"sha", kShaMain}, {"message", "Initial"}, {"author", "alice"}, {"files", {{".github/deploy.yml", kDeployYml}}}},
+           {{"sha", kShaV11}, {"message", "v1.1"}, {"author", "zed"}, {"files", {{"a.txt", "1\n"}}}},
+           {{"sha", kShaV12}, {"message", "v1.2"}, {"author", "zed"}, {"files", {{"a.txt", "2\n"}}}},
+           {{"sha", kShaFeature}, {"message", "feature"}, {"author", "carol"}, {"files", {{"b.txt", "x\n"}}}}}},
+         {"branches", {{"main", kShaV12}, {"feature", kShaFeature}}},
+         {"tags", {{"v1.0.0", kShaMain}, {"v1.1.0", kShaV11}, {"v1.2.0", kShaV12}}},
+         {"issues",
+          {{{"number", kTrackingIssue}, {"title", "Release v1.2.0"}, {"user", "deploy-bot[bot]"},
+            {"body", "Approve with /approve\n\n" + marker + "\n"}}}},
+         {"pulls", {{{"title", "Feature"}, {"user", "carol"}, {"head", {{"ref", "feature"}}}, {"base", {{"ref", "main"}}}}}},
+         {"releases", {release}},
+         {"deployments",
+          {{{"ref", "v1.0.0"}, {"sha", kShaMain}, {"environment", "production"}, {"creator", "alice"}, {"statuses", {{{"state", "inactive"}}}}},
+           {{"ref", "v1.1.0"}, {"sha", kShaV11}, {"environment", "production"}, {"creator", "alice"}, {"statuses", {{{"state", "inactive"}}}}},
+           {{"ref", "v1.2.0"}, {"sha", kShaV12}, {"environment", "production"}, {"creator", "bob"}, {"statuses", {{{"state", "success"}}}}}}},
+         {"workflows", {{{"id", 501}, {"name", "Deploy"}, {"file", "deploy.yml"}}}},
+         {"environments", {"staging", "production"}}}}}};
+}
+
+std::optional<int> number_after(const std::string& line, const std::string& marker) {
+  const auto at = line.find(marker);
+  if (at == std::string::npos) return std::nullopt;
+  int value = 0;
+  bool any = false;
+  for (std::size_t i = at + marker.size(); i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i, any = true) {
+    value = value * 10 + (line[i] - '0');
+  }
+  return any ? std::optional<int>(value) : std::nullopt;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() / ("bot-handlers-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  fs::path db() const { return path_ / "bot.sqlite3"; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+// deploy-bot as a child process against the simulator; its output collected line by line.
+class Bot {
+ public:
+  Bot(const fs::path& store, const std::string& github_url, std::map<std::string, std::string> extra = {}) {
+    spec_.argv = {DEPLOY_BOT_BINARY, "serve", "--listen", "127.0.0.1:0", "--store", store.string()};
+    spec_.unset_env = {"DEPLOY_BOT_LISTEN", "DEPLOY_BOT_STORE", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_PATH", "DEPLOY_BOT_LOGIN"};
+    spec_.env = {{"WEBHOOK_SECRET", kSecret}, {"GITHUB_TOKEN", kBotToken}, {"GITHUB_API_URL", github_url},
+                 {"DEPLOY_BOT_THREADS", "2"}, {"DEPLOY_BOT_WORKERS", "2"}};
+    for (auto& [k, v] : extra) spec_.env[k] = v;
+    spec_.timeout = 120s;
+    thread_ = std::thread([this] {
+      auto result = proc::run(spec_, [this](const std::string& line) {
+        std::lock_guard lock(mutex_);
+        lines_.push_back(line);
+        changed_.notify_all();
+      });
+      std::lock_guard lock(mutex_);
+      result_ = result;
+      changed_.notify_all();
+    });
+    std::unique_lock lock(mutex_);
+    changed_.wait_until(lock, std::chrono::steady_clock::now() + 30s, [&] {
+      if (result_) return true;
+      for (const auto& line : lines_) {
+        if (auto port = number_after(line, "deploy-bot listening on http://127.0.0.1:")) port_ = *port;
+        if (auto pid = number_after(line, "\"pid\":")) pid_ = *pid;
+      }
+      return port_ != 0 && pid_ != 0;
+    });
+    if (port_ == 0 || pid_ == 0) {
+      std::string all;
+      for (const auto& line : lines_) all += line + "\n";
+      throw std::runtime_error("deploy-bot did not start:\n" + all);
+    }
+  }
+  ~Bot() {
+    if (pid_ > 0 && !finished()) ::kill(pid_, SIGKILL);
+    if (thread_.joinable()) thread_.join();
+  }
+  bool finished() {
+    std::lock_guard lock(mutex_);
+    return result_.has_value();
+  }
+  proc::Result kill(int sig) {
+    ::kill(pid_, sig);
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard lock(mutex_);
+    return result_.value();
+  }
+  std::string webhook_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/webhook"; }
+  std::string output() {
+    std::lock_guard lock(mutex_);
+    std::string all;
+    for (const auto& line : lines_) all += line + "\n";
+    return all;
+  }
+  // Waits until the bot logged that it handled `delivery` (done, ignored or failed; not a retry).
+  // Returns the result, "" on timeout.
+  std::string wait_handled(const std::string& delivery, std::chrono::seconds timeout = 20s) {
+    std::unique_lock lock(mutex_);
+    std::string found;
+    changed_.wait_until(lock, std::chrono::steady_clock::now() + timeout, [&] {
+      for (const auto& line : lines_) {
+        if (line.find("\"delivery_handled\"") == std::string::npos || line.find(delivery) == std::string::npos) continue;
+        for (const char* result : {"done", "ignored", "failed"}) {
+          if (line.find(std::string("\"result\":\"") + result + "\"") != std::string::npos) found = result;
+        }
+      }
+      return !found.empty() || result_.has_value();
+    });
+    return found;
+  }
+
+ private:
+  proc::Spec spec_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> lines_;
+  std::optional<proc::Result> result_;
+  int port_ = 0;
+  pid_t pid_ = 0;
+};
+
+bool eventually(const std::function<bool()>& condition, std::chrono::seconds timeout = 20s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return condition();
+}
+
+// One simulator and one bot wired to each other.
+struct World {
+  explicit World(bool link_release = false) : sim(seed(link_release)) { start(); }
+  void start() {
+    bot.emplace(dir.db(), sim.base_url());
+    sim.set_webhook(bot->webhook_url(), kSecret);
+  }
+
+  // Acts as GitHub and waits until the bot handled the delivery; returns the delivery id.
+  std::string send(const std::string& kind, const json& body) {
+    const auto answer = sim.event(kind, body);
+    const std::string id = answer.at("delivery").at("id").get<std::string>();
+    INFO(answer.dump());
+    CHECK(answer.at("delivery").at("status").get<int>() == 202);
+    const std::string result = bot->wait_handled(id);
+    INFO(bot->output());
+    CHECK(result != "");
+    CHECK(result != "failed");
+    return id;
+  }
+  std::string comment(int issue, const std::string& user, const std::string& body) {
+    return send("issue_comment", {{"repo", kRepo}, {"issue", issue}, {"user", user}, {"body", body}});
+  }
+
+  json get(const std::string& path) const {
+    auto response = sim.api("GET", path, kAliceToken);
+    INFO(response.body);
+    REQUIRE(response.status == 200);
+    return json::parse(response.body);
+  }
+  // The latest deploy/approvals status of `sha` ({} when none).
+  json approvals_status(const std::string& sha) const {
+    const json combined = get("/repos/acme/app/commits/" + sha + "/status");
+    for (const auto& s : combined.at("statuses")) {
+      if (s.at("context") == "deploy/approvals") return s;  // the latest per context
+    }
+    return json::object();
+  }
+  json bot_comments(int issue) const {
+    json out = json::array();
+    for (const auto& c : get("/repos/acme/app/issues/" + std::to_string(issue) + "/comments?per_page=100")) {
+      if (c.at("user").at("login") == "deploy-bot[bot]") out.push_back(c);
+    }
+    return out;
+  }
+  json dispatches() const {
+    const json state = sim.state();
+    for (const auto& repo : state.at("repositories")) {
+      if (repo.at("owner") == "acme" && repo.at("name") == "app") return repo.value("workflow_dispatches", json::array());
+    }
+    return json::array();
+  }
+  int requests(const std::string& method, const std::string& path_part) const {
+    int n = 0;
+    for (const auto& r : sim.requests()) {
+      if (r.at("method") == method && r.at("path").get<std::string>().find(path_part) != std::string::npos &&
+          r.at("status").is_number() && r.at("status").get<int>() < 300) {
+        ++n;
+      }
+    }
+    return n;
+  }
+
+  TempDir dir;
+  deploy::test::GithubSim sim;
+  std::optional<Bot> bot;
+};
+
+bool any_body_contains(const json& comments, const std::string& text) {
+  for (const auto& c : comments) {
+    if (c.at("body").get<std::string>().find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("PR approvals: two distinct approvals turn deploy/approvals green; the others do not count") {
+  World w;
+  w.comment(kPull, "alice", "/approve");
+  CHECK(w.approvals_status(kShaFeature).value("state", "") == "pending");
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
+
+  struct Refused {
+    std::string user, body, reason;
+  };
+  for (const auto& r : std::vector<Refused>{{"carol", "/approve", "author_cannot_approve"},
+                                            {"dave", "/approve", "no_permission"},
+                                            {"erin", "/approve", "no_permission"},
+                                            {"alice", "/approve", "duplicate"}}) {
+    CAPTURE(r.user);
+    w.comment(kPull, r.user, r.body);
+    CHECK(any_body_contains(w.bot_comments(kPull), "`" + r.reason + "`"));
+    CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
+  }
+  const auto replies = w.bot_comments(kPull).size();
+  // Not commands at all: quoted, in a code block, by a bot. No reply, no count.
+  w.comment(kPull, "bob", "> /approve");
+  w.comment(kPull, "bob", "```\n/approve\n```");
+  w.comment(kPull, "renovate[bot]", "/approve");
+  CHECK(w.bot_comments(kPull).size() == replies);
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
+
+  w.comment(kPull, "bob", "/approve");
+  CHECK(w.approvals_status(kShaFeature).value("state", "") == "success");
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "2/2 approvals");
+  // Accepted commands got 👀.
+  CHECK(w.requests("POST", "/reactions") >= 2);
+
+  SUBCASE("a push makes the approvals stale, said once") {
+    const auto id = w.send("pull_request", {{"repo", kRepo}, {"user", "carol"}, {"action", "synchronize"}, {"number", kPull}});
+    const auto pr = w.get("/repos/acme/app/pulls/2");
+    const std::string head = pr.at("head").at("sha");
+    CHECK(head != kShaFeature);
+    CHECK(w.approvals_status(head).value("description", "") == "0/2 approvals");
+    CHECK(w.approvals_status(head).value("state", "") == "pending");
+    CHECK(any_body_contains(w.bot_comments(kPull), "no longer count"));
+    const auto before = w.bot_comments(kPull).size();
+    w.sim.redeliver(id);
+    CHECK(w.bot->wait_handled(id) != "");
+    CHECK(w.bot_comments(kPull).size() == before);
+  }
+}
+
+TEST_CASE("a person's issue with a copied tracking marker gathers no approvals") {
+  World w;
+  const auto created = w.sim.api("POST", "/repos/acme/app/issues", kAliceToken,
+                                 {{"title", "Release v1.2.0 (copy)"},
+                                  {"body", deploy::tracking::marker_line({"v1.2.0", kShaV12}) + "\n"}});
+  REQUIRE(created.status == 201);
+  const int copy = json::parse(created.body).at("number").get<int>();
+  w.comment(copy, "alice", "/approve");
+  w.comment(copy, "bob", "/approve");
+  CHECK(w.bot_comments(copy).empty());
+  CHECK(w.approvals_status(kShaV12).empty());
+  CHECK(w.dispatches().empty());
+}
+
+TEST_CASE("tracking issue: the approval that completes the count dispatches the deploy once") {
+  World w;
+  // zed wrote the release commit: a release's author cannot approve it, as the action decides.
+  w.comment(kTrackingIssue, "zed", "/approve");
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "`author_cannot_approve`"));
+  w.comment(kTrackingIssue, "alice", "/approve");
+  CHECK(w.dispatches().empty());
+  CHECK(w.approvals_status(kShaV12).value("description", "") == "1/2 approvals");
+  const auto completing = w.comment(kTrackingIssue, "bob", "/approve");
+  INFO(w.bot->output());
+  REQUIRE(w.dispatches().size() == 1);
+  // The same delivery again (GitHub's "redeliver") has no second effect.
+  w.sim.redeliver(completing);
+  w.comment(kTrackingIssue, "dave", "/help");  // handled after the redelivery
+  CHECK(w.dispatches().size() == 1);
+  const auto d = w.dispatches()[0];
+  INFO(d.dump());
+  CHECK(d.at("inputs") == json({{"environment", "production"}, {"version", "v1.2.0"}, {"mode", "deploy"}}));
+  CHECK(w.approvals_status(kShaV12).value("state", "") == "success");
+  // A third approval and a redelivery change nothing.
+  w.comment(kTrackingIssue, "carol", "/approve");
+  CHECK(w.dispatches().size() == 1);
+
+  // When the dispatched run completes, the tracking issue says how it ended, once.
+  const json payload = {{"action", "completed"},
+                        {"workflow_run", {{"id", d.at("run_id")}, {"path", ".github/workflows/deploy.yml"}, {"conclusion", "success"},
+                                          {"head_branch", "main"}, {"html_url", "https://example.test/run"}}},
+                        {"repository", w.get("/repos/acme/app")},
+                        {"installation", {{"id", 42}}}};
+  for (int i = 0; i < 2; ++i) {
+    auto answer = w.sim.admin_json("POST", "/_sim/deliveries", {{"event", "workflow_run"}, {"payload", payload}});
+    if (answer.contains("delivery")) answer = answer["delivery"];
+    CHECK(w.bot->wait_handled(answer.at("id")) == "done");
+  }
+  int finished = 0;
+  for (const auto& c : w.bot_comments(kTrackingIssue)) {
+    if (c.at("body").get<std::string>().find("The deploy run for `v1.2.0` on `production` finished: **success**") != std::string::npos) ++finished;
+  }
+  CHECK(finished == 1);
+}
+
+TEST_CASE("/rollback: allowed dispatches with the right inputs; read-only and unknown versions are refused") {
+  World w;
+  w.comment(kTrackingIssue, "alice", "/rollback v1.1.0 bad latency");
+  REQUIRE(w.dispatches().size() == 1);
+  CHECK(w.dispatches()[0].at("inputs") ==
+        json({{"environment", "production"}, {"mode", "rollback"}, {"version", "v1.1.0"}, {"reason", "bad latency"}}));
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "rolling back `production` from `v1.2.0` to `v1.1.0`"));
+
+  w.comment(kTrackingIssue, "dave", "/rollback");
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "`no_permission`"));
+  w.comment(kTrackingIssue, "alice", "/rollback v9.9.9");
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "`version_never_deployed`"));
+  CHECK(w.dispatches().size() == 1);
+}
+
+TEST_CASE("/status answers with the table; /help and unknown words with the help") {
+  World w;
+  w.comment(kTrackingIssue, "bob", "/approve");
+  w.comment(kTrackingIssue, "dave", "/status");
+  const auto comments = w.bot_comments(kTrackingIssue);
+  CHECK(any_body_contains(comments, "| Environment | Deployed now | SHA | Since | By | Approvals | Still needed | Rollback |"));
+  CHECK(any_body_contains(comments, "| `production` | `v1.2.0` | `3333333` |"));
+  CHECK(any_body_contains(comments, "1/2 `@bob`"));
+  // A second /status edits the same sticky comment in place.
+  const auto before = w.bot_comments(kTrackingIssue).size();
+  w.comment(kTrackingIssue, "alice", "/status");
+  CHECK(w.bot_comments(kTrackingIssue).size() == before);
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "_Last asked by `@alice`._"));
+  w.comment(kTrackingIssue, "dave", "/frobnicate");
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "/rollback"));
+}
+
+TEST_CASE("protection rule: approved only when the count is met") {
+  World w(true);
+  auto answer = w.sim.event("deployment_protection_rule",
+                            {{"repo", kRepo}, {"environment", "production"}, {"user", "alice"}, {"ref", "v1.2.0"}});
+  const std::string delivery = answer.at("delivery").at("id");
+  const auto run_id = answer.at("workflow_run").at("id").get<std::int64_t>();
+  CHECK(w.bot->wait_handled(delivery) == "done");
+  auto gate_state = [&] {
+    const json state = w.sim.state();
+    for (const auto& repo : state.at("repositories")) {
+      for (const auto& run : repo.value("workflow_runs", json::array())) {
+        if (run.at("id") == run_id) return run.at("protection_rules").at(0).at("state").get<std::string>();
+      }
+    }
+    return std::string("missing");
+  };
+  CHECK(gate_state() == "pending");
+  w.comment(kTrackingIssue, "alice", "/approve");
+  CHECK(gate_state() == "pending");
+  CHECK(w.bot_comments(kTrackingIssue).empty());
+  w.comment(kTrackingIssue, "bob", "/approve");
+  CHECK(eventually([&] { return gate_state() == "approved"; }));
+  CHECK(w.dispatches().empty());  // the waiting run was approved instead of a second deploy
+}
+
+TEST_CASE("a 502 on a write is retried and the comment lands once") {
+  World w;
+  w.sim.add_fault({{"method", "POST"}, {"path", "/repos/acme/app/issues/1/comments"}, {"count", 1}, {"status", 502}});
+  const auto answer = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", "alice"}, {"body", "/help"}});
+  const std::string id = answer.at("delivery").at("id");
+  CHECK(w.bot->wait_handled(id, 30s) == "done");
+  CHECK(w.bot_comments(kTrackingIssue).size() == 1);
+  int failed_posts = 0;
+  for (const auto& r : w.sim.requests()) {
+    if (r.at("method") == "POST" && r.at("path") == "/repos/acme/app/issues/1/comments" && r.at("status") == 502) ++failed_posts;
+  }
+  CHECK(failed_posts == 1);
+  CHECK(w.requests("POST", "/repos/acme/app/issues/1/comments") == 1);
+  INFO(w.bot->output());
+  CHECK(w.bot->output().find("\"delivery_retry\"") != std::string::npos);
+}
+
+TEST_CASE("a secondary rate limit on a write is waited out and the effect happens once") {
+  World w;
+  w.sim.add_fault({{"method", "POST"}, {"path", "/repos/acme/app/statuses"}, {"count", 1},
+                   {"rate_limit", {{"status", 403}, {"retry_after", 1}}}});
+  w.comment(kPull, "alice", "/approve");
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
+  CHECK(w.requests("POST", "/repos/acme/app/statuses/") == 1);
+}
+
+TEST_CASE("SIGKILL with deliveries in flight, then a restart: nothing lost, nothing doubled") {
+  World w;
+  // The first delivery's config fetch hangs, so the bot dies with deliveries in flight.
+  w.sim.add_fault({{"method", "GET"}, {"path", "/repos/acme/app/contents"}, {"count", 1}, {"delay_ms", 3000}});
+  std::vector<std::string> ids;
+  for (const auto& user : {"alice", "bob", "carol"}) {
+    auto answer = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", user}, {"body", "/frobnicate"}});
+    ids.push_back(answer.at("delivery").at("id"));
+  }
+  // The fault is used up once the bot's request is being answered (slowly).
+  CHECK(eventually([&] { return w.sim.admin_json("GET", "/_sim/faults").dump().find("delay_ms") == std::string::npos; }));
+  w.bot->kill(SIGKILL);
+  // What the first bot finished before it died; the rest is the restarted bot's to do.
+  const std::string before = w.bot->output();
+  w.start();
+  INFO(w.bot->output());
+  int restarted_handled = 0;
+  for (const auto& id : ids) {
+    CAPTURE(id);
+    const bool done_before = before.find("\"delivery_handled\",\"delivery\":\"" + id) != std::string::npos;
+    if (done_before) continue;
+    CHECK(w.bot->wait_handled(id, 30s) == "done");
+    ++restarted_handled;
+  }
+  CHECK(restarted_handled >= 1);  // at least the one in flight when it was killed
+  // One help reply per comment, and redelivering them all changes nothing.
+  CHECK(eventually([&] { return w.bot_comments(kPull).size() == 3; }));
+  for (const auto& id : ids) w.sim.redeliver(id);
+  w.comment(kPull, "alice", "/approve");  // a marker that the queue got past the redeliveries
+  CHECK(w.bot_comments(kPull).size() == 3);
+}
+
+TEST_CASE("every webhook example is acknowledged and the worker survives them") {
+  World w;
+  for (const auto& entry : fs::directory_iterator(DEPLOY_WEBHOOK_EXAMPLES_DIR)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() != ".json") continue;
+    CAPTURE(name);
+    const std::string event = name.substr(0, name.find('.'));
+    std::ifstream in(entry.path());
+    json payload = json::parse(in);
+    auto answer = w.sim.admin_json("POST", "/_sim/deliveries", {{"event", event}, {"payload", payload}});
+    if (answer.contains("delivery")) answer = answer["delivery"];
+    INFO(answer.dump());
+    const auto status = answer.at("status").get<int>();
+    CHECK(status >= 200);
+    CHECK(status < 300);
+    const std::string id = answer.at("id");
+    CHECK(w.bot->wait_handled(id, 30s) != "");
+  }
+  CHECK_FALSE(w.bot->finished());
+  w.comment(kPull, "alice", "/approve");
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
+}
+
+// Runs `deploy-bot ARGS...` to completion; returns the result and its output.
+std::pair<proc::Result, std::string> run_bot_command(const std::vector<std::string>& args) {
+  proc::Spec spec;
+  spec.argv = {DEPLOY_BOT_BINARY};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.unset_env = {"DEPLOY_BOT_STORE"};
+  spec.timeout = 30s;
+  std::string output;
+  auto result = proc::run(spec, [&](const std::string& line) { output += line + "\n"; });
+  return {result, output};
+}
+
+TEST_CASE("release.published opens the tracking issue once; the audit trail and deliveries are readable offline") {
+  World w;
+  const auto release_delivery =
+      w.send("release", {{"repo", kRepo}, {"tag_name", "v1.3.0"}, {"user", "alice"}, {"target_commitish", "main"}});
+  // Found the way the action finds it: the release's link line names the issue.
+  const auto release = w.get("/repos/acme/app/releases/tags/v1.3.0");
+  const auto linked = deploy::tracking::find_release_link(release.at("body").get<std::string>());
+  REQUIRE(linked.has_value());
+  const auto issue = w.get("/repos/acme/app/issues/" + std::to_string(*linked));
+  CHECK(issue.at("title") == "Release v1.3.0");
+  auto tracking_issues = [&] { return w.requests("POST", "/repos/acme/app/issues") - w.requests("POST", "/comments"); };
+  CHECK(tracking_issues() == 1);
+  const auto marker = deploy::tracking::find_marker(issue.at("body").get<std::string>());
+  REQUIRE(marker.has_value());
+  CHECK(marker->tag == "v1.3.0");
+  CHECK(marker->sha == kShaV12);
+  w.sim.redeliver(release_delivery);
+  CHECK(w.bot->wait_handled(release_delivery) != "");
+  CHECK(tracking_issues() == 1);
+
+  const auto approve = w.comment(kTrackingIssue, "alice", "/approve");
+  w.comment(kTrackingIssue, "dave", "/rollback");
+
+  const auto stopped = w.bot->kill(SIGTERM);
+  CHECK(stopped.end == proc::Result::End::exited);
+  CHECK(stopped.exit_code == 0);
+
+  const std::string store = w.dir.db().string();
+  auto [verify, verify_out] = run_bot_command({"audit", "verify", "--store", store});
+  INFO(verify_out);
+  CHECK(verify.exit_code == 0);
+  CHECK(verify_out == "ok: 2 records, hash chain intact\n");
+
+  auto [exported, export_out] = run_bot_command({"audit", "export", "--store", store});
+  CHECK(exported.exit_code == 0);
+  auto lines = deploy::audit::parse_jsonl(export_out);
+  REQUIRE(lines);
+  REQUIRE(lines->records.size() == 2);
+  CHECK(lines->records[0].at("kind") == "approval_decision");
+  CHECK(lines->records[0].at("actor") == "alice");
+  CHECK(lines->records[0].at("approvals").at(0).at("permission") == "admin");
+  CHECK(lines->records[0].at("outcome").at("reason") == "approvals_missing");
+  CHECK(lines->records[1].at("kind") == "rollback_decision");
+  CHECK(lines->records[1].at("actor") == "dave");
+  CHECK(lines->records[1].at("outcome").at("status") == "refused");
+  CHECK(lines->records[1].at("outcome").at("reason") == "no_permission");
+  CHECK(deploy::audit::verify_chain(lines->records).ok);
+
+  auto [listed, list_out] = run_bot_command({"deliveries", "list", "--store", store, "--state", "done"});
+  CHECK(listed.exit_code == 0);
+  CHECK(list_out.find("\"delivery_id\":\"" + approve + "\"") != std::string::npos);
+  CHECK(list_out.find("\"state\":\"done\"") != std::string::npos);
+  auto [bad, bad_out] = run_bot_command({"deliveries", "list", "--store", store, "--state", "bogus"});
+  CHECK(bad.exit_code == 2);
+}
+
+TEST_CASE("approving reviews count when count_reviews is set, and a dismissal withdraws one") {
+  World w;
+  w.send("pull_request_review", {{"repo", kRepo}, {"pull", kPull}, {"user", "alice"}, {"state", "approved"}});
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
+  w.send("pull_request_review", {{"repo", kRepo}, {"pull", kPull}, {"user", "dave"}, {"state", "commented"}});
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
+  const auto answer = w.sim.event("pull_request_review", {{"repo", kRepo}, {"pull", kPull}, {"user", "bob"}, {"state", "approved"}});
+  INFO(answer.dump());
+  CHECK(w.bot->wait_handled(answer.at("delivery").at("id")) == "done");
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "2/2 approvals");
+  CHECK(w.approvals_status(kShaFeature).value("state", "") == "success");
+  w.send("pull_request_review", {{"repo", kRepo}, {"pull", kPull}, {"user", "bob"}, {"action", "dismissed"},
+                                 {"review_id", answer.at("review").at("id")}});
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
+}
+
+TEST_CASE("commit comments: /approve binds to the commit; a refusal is answered on the commit") {
+  World w;
+  w.send("commit_comment", {{"repo", kRepo}, {"sha", kShaV12}, {"user", "dave"}, {"body", "/approve"}});
+  const auto comments = w.get("/repos/acme/app/commits/" + kShaV12 + "/comments");
+  REQUIRE(comments.size() == 2);
+  CHECK(comments[1].at("user").at("login") == "deploy-bot[bot]");
+  CHECK(comments[1].at("body").get<std::string>().find("`no_permission`") != std::string::npos);
+  w.send("commit_comment", {{"repo", kRepo}, {"sha", kShaV12}, {"user", "alice"}, {"body", "/approve"}});
+  CHECK(w.approvals_status(kShaV12).value("description", "") == "1/2 approvals");
+  // The tracking issue of that commit sees the commit's approval too.
+  w.comment(kTrackingIssue, "bob", "/approve");
+  CHECK(w.approvals_status(kShaV12).value("description", "") == "2/2 approvals");
+  CHECK(w.dispatches().size() == 1);
+}
+
+TEST_CASE("an edited /approve stops counting and the status drops") {
+  World w;
+  w.comment(kPull, "alice", "/approve");
+  const auto bob = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", "bob"}, {"body", "/approve"}});
+  CHECK(w.bot->wait_handled(bob.at("delivery").at("id")) == "done");
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "2/2 approvals");
+  INFO(bob.dump());
+  const auto comment_id = bob.contains("comment") ? bob.at("comment").at("id") : bob.at("issue_comment").at("id");
+  w.send("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", "bob"}, {"action", "edited"},
+                           {"comment_id", comment_id}, {"body", "/approve (edited)"}});
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
+  CHECK(w.approvals_status(kShaFeature).value("state", "") == "pending");
+  // /approve cancel withdraws alice's approval.
+  w.comment(kPull, "alice", "/approve cancel");
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "0/2 approvals");
+}
+
+TEST_CASE("a push that breaks deploy.yml on the default branch: commands get a reply naming file, line and key") {
+  World w;
+  w.comment(kTrackingIssue, "alice", "/approve");  // caches the good config
+  CHECK(w.approvals_status(kShaV12).value("description", "") == "1/2 approvals");
+  std::string broken = kDeployYml;
+  const std::string good = "approvals: {required: 2, count_reviews: true}";
+  broken.replace(broken.find(good), good.size(), "approvals: {requierd: 2}");
+  const auto push = w.send("push", {{"repo", kRepo}, {"ref", "main"}, {"user", "alice"},
+                                    {"commits", {{{"message", "typo"}, {"files", {{".github/deploy.yml", broken}}}}}}});
+  CHECK(w.bot->wait_handled(push) == "done");  // the cached config was refreshed
+  w.comment(kTrackingIssue, "bob", "/approve");
+  const auto comments = w.bot_comments(kTrackingIssue);
+  CHECK(any_body_contains(comments, ".github/deploy.yml:"));
+  CHECK(any_body_contains(comments, "requierd"));
+  CHECK(w.dispatches().empty());  // nothing acts on a broken config
+}

@@ -1,0 +1,184 @@
+// The worker over a real store (a temporary SQLite file) with a scripted handler: what each kind of
+// outcome does to the delivery (done, ignored, retried later, failed for good with the error), and
+// that notify() wakes it without waiting for the poll interval.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "bot/metrics.hpp"
+#include "bot/worker.hpp"
+#include "core/github_error.hpp"
+#include "core/store.hpp"
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+namespace store = deploy::store;
+namespace bot = deploy::bot;
+
+namespace {
+
+class TempStore {
+ public:
+  TempStore() {
+    dir_ = fs::temp_directory_path() / ("bot-worker-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store::Options options;
+    options.path = dir_ / "bot.sqlite3";
+    store_ = std::make_unique<store::Store>(options);
+  }
+  ~TempStore() {
+    store_.reset();
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+  store::Store& operator*() { return *store_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+// Runs the behaviour registered for the delivery's event; counts calls per delivery.
+class ScriptedHandler final : public bot::Handler {
+ public:
+  std::map<std::string, std::function<bot::HandleResult(int call)>> by_event;
+  bot::HandleResult handle(const store::Delivery& delivery) override {
+    int call = 0;
+    {
+      std::lock_guard lock(mutex_);
+      call = ++calls_[delivery.delivery_id];
+    }
+    return by_event.at(delivery.event)(call);
+  }
+  int calls(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    return calls_[id];
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, int> calls_;
+};
+
+void ingest(store::Store& db, const std::string& id, const std::string& event) {
+  store::IncomingDelivery d;
+  d.delivery_id = id;
+  d.event = event;
+  d.installation_id = 42;
+  d.repository = "acme/app";
+  d.received_at = std::chrono::system_clock::now();
+  d.body = "{}";
+  db.ingest(d);
+}
+
+bool wait_state(store::Store& db, const std::string& id, store::DeliveryState state, std::chrono::seconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto d = db.delivery(id);
+    if (d && d->state == state) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+deploy::github::GitHubError github_error(int status, const std::string& code) {
+  deploy::github::ErrorDetails details;
+  details.status = status;
+  details.code = code;
+  details.message = "scripted";
+  return deploy::github::GitHubError(details);
+}
+
+}  // namespace
+
+TEST_CASE("the worker records done, ignored, retries transient failures and fails permanent ones") {
+  TempStore db;
+  ScriptedHandler handler;
+  handler.by_event["ok"] = [](int) { return bot::HandleResult::done; };
+  handler.by_event["nothing"] = [](int) { return bot::HandleResult::ignored; };
+  handler.by_event["flaky"] = [](int call) {
+    if (call < 3) throw github_error(502, "github_server_error");
+    return bot::HandleResult::done;
+  };
+  handler.by_event["bad"] = [](int) -> bot::HandleResult { throw bot::PermanentError("no repository object"); };
+  handler.by_event["refused"] = [](int) -> bot::HandleResult { throw github_error(422, "github_validation_failed"); };
+  handler.by_event["hopeless"] = [](int) -> bot::HandleResult { throw bot::TransientError("callback refused"); };
+
+  bot::Metrics metrics;
+  deploy::SystemClock clock;
+  bot::WorkerOptions options;
+  options.threads = 2;
+  options.poll_interval = 20ms;
+  options.retry.base = 10ms;
+  options.retry.max = 40ms;
+  options.retry.max_attempts = 4;
+  bot::Worker worker(*db, handler, metrics, clock, options);
+  worker.start();
+  for (const char* event : {"ok", "nothing", "flaky", "bad", "refused", "hopeless"}) ingest(*db, std::string("d-") + event, event);
+  worker.notify();
+
+  CHECK(wait_state(*db, "d-ok", store::DeliveryState::done));
+  CHECK(wait_state(*db, "d-nothing", store::DeliveryState::ignored));
+  CHECK(wait_state(*db, "d-flaky", store::DeliveryState::done));
+  CHECK(handler.calls("d-flaky") == 3);
+  CHECK(wait_state(*db, "d-bad", store::DeliveryState::failed));
+  CHECK((*db).delivery("d-bad")->last_error == "no repository object");
+  CHECK(handler.calls("d-bad") == 1);
+  CHECK(wait_state(*db, "d-refused", store::DeliveryState::failed));
+  CHECK(handler.calls("d-refused") == 1);
+  CHECK(wait_state(*db, "d-hopeless", store::DeliveryState::failed));
+  CHECK(handler.calls("d-hopeless") == 4);  // max_attempts, then it gives up
+  CHECK((*db).delivery("d-hopeless")->last_error == "callback refused");
+  worker.stop();
+
+  const std::string text = metrics.render(0);
+  CHECK(text.find("deploy_bot_jobs_total{result=\"done\"} 2\n") != std::string::npos);
+  CHECK(text.find("deploy_bot_jobs_total{result=\"ignored\"} 1\n") != std::string::npos);
+  CHECK(text.find("deploy_bot_jobs_total{result=\"retry\"} 5\n") != std::string::npos);
+  CHECK(text.find("deploy_bot_jobs_total{result=\"failed\"} 3\n") != std::string::npos);
+  CHECK(text.find("deploy_bot_handle_seconds_count 11\n") != std::string::npos);
+}
+
+TEST_CASE("notify wakes an idle worker long before the poll interval; stop leaves queued work queued") {
+  TempStore db;
+  ScriptedHandler handler;
+  handler.by_event["ok"] = [](int) { return bot::HandleResult::done; };
+  bot::Metrics metrics;
+  deploy::SystemClock clock;
+  bot::WorkerOptions options;
+  options.threads = 1;
+  options.poll_interval = 60s;  // a missed wake-up would time the check out
+  bot::Worker worker(*db, handler, metrics, clock, options);
+  worker.start();
+  ingest(*db, "d-1", "ok");
+  worker.notify();
+  CHECK(wait_state(*db, "d-1", store::DeliveryState::done, 10s));
+  worker.stop();
+  ingest(*db, "d-2", "ok");
+  CHECK((*db).delivery("d-2")->state == store::DeliveryState::queued);
+  CHECK(handler.calls("d-2") == 0);
+}
+
+TEST_CASE("a delivery left running by a dead process is run again at start") {
+  TempStore db;
+  ingest(*db, "d-crashed", "ok");
+  REQUIRE((*db).claim_next("dead-worker", std::chrono::system_clock::now(), 4).has_value());
+  ScriptedHandler handler;
+  handler.by_event["ok"] = [](int) { return bot::HandleResult::done; };
+  bot::Metrics metrics;
+  deploy::SystemClock clock;
+  bot::Worker worker(*db, handler, metrics, clock, bot::WorkerOptions{});
+  worker.start();
+  CHECK(wait_state(*db, "d-crashed", store::DeliveryState::done));
+  CHECK(handler.calls("d-crashed") == 1);
+}
