@@ -110,6 +110,15 @@ CREATE TABLE audit (
   appended_at INTEGER NOT NULL
 );
 )sql"},
+    {2, "adding the bot's state table", R"sql(
+-- What handlers remember between deliveries, by key: a deploy waiting on the protection rule, a
+-- workflow run the bot dispatched. Values are JSON text.
+CREATE TABLE bot_state (
+  key        TEXT PRIMARY KEY NOT NULL CHECK (key <> ''),
+  value      TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -267,6 +276,12 @@ ORDER BY created_at DESC, deployment_id DESC LIMIT 1)sql";
 const std::string kDeploymentHistory = std::string("SELECT ") + kDeploymentColumns + R"sql(
 FROM deployments WHERE repository = ?1 AND environment = ?2
 ORDER BY created_at DESC, deployment_id DESC LIMIT ?3)sql";
+
+constexpr const char* kPutState = R"sql(
+INSERT INTO bot_state (key, value, updated_at) VALUES (?1, ?2, ?3)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at)sql";
+
+constexpr const char* kGetState = "SELECT value FROM bot_state WHERE key = ?1";
 
 constexpr const char* kPutConfig = R"sql(
 INSERT INTO config_cache (repository, blob_sha, text, fetched_at) VALUES (?1, ?2, ?3, ?4)
@@ -1022,6 +1037,28 @@ std::optional<CachedConfig> Store::config(std::string_view repository) {
     st.bind(1, repository);
     if (!st.step()) return std::nullopt;
     return CachedConfig{st.column_string(0), st.column_string(1), st.column_string(2), from_ms(st.column_int64(3))};
+  });
+}
+
+// --- bot state -----------------------------------------------------------------------------------
+
+void Store::put_state(std::string_view key, std::string_view value_json) {
+  if (key.empty()) throw std::logic_error("store: put_state needs a key");
+  impl_->write([&](sqlite::Connection& db) {
+    sqlite::Statement& st = db.cached(kPutState, "remembering bot state");
+    sqlite::Reset reset(st);
+    st.bind(1, key).bind(2, value_json).bind(3, to_ms(impl_->clock.now()));
+    st.run();
+  });
+}
+
+std::optional<std::string> Store::state(std::string_view key) {
+  return impl_->read([&](sqlite::Connection& db) -> std::optional<std::string> {
+    sqlite::Statement& st = db.cached(kGetState, "reading bot state");
+    sqlite::Reset reset(st);
+    st.bind(1, key);
+    if (!st.step()) return std::nullopt;
+    return st.column_string(0);
   });
 }
 

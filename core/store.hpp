@@ -285,6 +285,10 @@ class Store {
   void put_config(const CachedConfig& config);
   std::optional<CachedConfig> config(std::string_view repository);
 
+  // --- what handlers remember between deliveries (JSON text by key; put replaces) ---
+  void put_state(std::string_view key, std::string_view value_json);
+  std::optional<std::string> state(std::string_view key);
+
   // --- audit trail -------------------------------------------------------------------------------
   // `seq` must be the next one (0 on an empty trail, else last_audit()->seq + 1), or it throws
   // std::logic_error. Read last_audit(), seal, append inside one transaction().

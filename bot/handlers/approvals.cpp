@@ -66,38 +66,30 @@ std::string gate_key(Context& context, const std::string& sha, const std::string
 }
 }  // namespace
 
-// Kept in the store's key-value config cache under a key no repository name can have.
 void remember_gate(Context& context, const WaitingGate& gate) {
-  store::CachedConfig row;
-  row.repository = gate_key(context, gate.sha, gate.environment);
-  row.blob_sha = std::to_string(gate.run_id);
-  row.text = nlohmann::json{{"run_id", gate.run_id}, {"environment", gate.environment}, {"sha", gate.sha}}.dump();
-  row.fetched_at = context.services.clock.now();
-  context.store().put_config(row);
+  context.store().put_state(gate_key(context, gate.sha, gate.environment),
+                            nlohmann::json{{"run_id", gate.run_id}, {"environment", gate.environment}, {"sha", gate.sha}}.dump());
 }
 
 std::optional<WaitingGate> waiting_gate(Context& context, const std::string& sha, const std::string& environment) {
-  auto row = context.store().config(gate_key(context, sha, environment));
+  auto row = context.store().state(gate_key(context, sha, environment));
   if (!row) return std::nullopt;
-  auto json = nlohmann::json::parse(row->text, nullptr, false);
+  auto json = nlohmann::json::parse(*row, nullptr, false);
   if (!json.is_object()) return std::nullopt;
   return WaitingGate{json.value("run_id", std::int64_t{0}), json.value("environment", ""), json.value("sha", "")};
 }
 
 void remember_run(Context& context, std::int64_t run_id, const DispatchedRun& run) {
   if (run_id == 0) return;
-  store::CachedConfig row;
-  row.repository = "dispatched-run:" + context.repo.full_name() + ":" + std::to_string(run_id);
-  row.blob_sha = std::to_string(run_id);
-  row.text = nlohmann::json{{"issue", run.issue}, {"version", run.version}, {"environment", run.environment}, {"mode", run.mode}}.dump();
-  row.fetched_at = context.services.clock.now();
-  context.store().put_config(row);
+  context.store().put_state(
+      "dispatched-run:" + context.repo.full_name() + ":" + std::to_string(run_id),
+      nlohmann::json{{"issue", run.issue}, {"version", run.version}, {"environment", run.environment}, {"mode", run.mode}}.dump());
 }
 
 std::optional<DispatchedRun> dispatched_run(Context& context, std::int64_t run_id) {
-  auto row = context.store().config("dispatched-run:" + context.repo.full_name() + ":" + std::to_string(run_id));
+  auto row = context.store().state("dispatched-run:" + context.repo.full_name() + ":" + std::to_string(run_id));
   if (!row) return std::nullopt;
-  auto json = nlohmann::json::parse(row->text, nullptr, false);
+  auto json = nlohmann::json::parse(*row, nullptr, false);
   if (!json.is_object()) return std::nullopt;
   return DispatchedRun{json.value("issue", 0), json.value("version", ""), json.value("environment", ""), json.value("mode", "")};
 }

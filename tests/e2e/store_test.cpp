@@ -594,6 +594,23 @@ TEST_CASE("config cache: one entry per repository, replaced when fetched again")
   CHECK(s.config("octo/other")->blob_sha == "blob9");
 }
 
+TEST_CASE("bot state: JSON text by key, replaced by a later put, kept across a reopen") {
+  TempDir dir;
+  {
+    store::Store s(options_for(dir));
+    CHECK_FALSE(s.state("waiting-gate:octo/repo:abc:production"));
+    s.put_state("waiting-gate:octo/repo:abc:production", R"({"run_id":1})");
+    s.put_state("dispatched-run:octo/repo:7", R"({"issue":3})");
+    s.put_state("waiting-gate:octo/repo:abc:production", R"({"run_id":2})");
+    CHECK(s.state("waiting-gate:octo/repo:abc:production") == std::optional<std::string>(R"({"run_id":2})"));
+    CHECK_THROWS_AS(s.put_state("", "{}"), std::logic_error);
+  }
+  store::Store reopened(options_for(dir));
+  CHECK(reopened.state("dispatched-run:octo/repo:7") == std::optional<std::string>(R"({"issue":3})"));
+  // Not in the config cache: that table is for configs only.
+  CHECK_FALSE(reopened.config("dispatched-run:octo/repo:7"));
+}
+
 TEST_CASE("audit trail: append in order, read back, last record; atomic with the decision") {
   TempDir dir;
   deploy::ManualClock clock(t0);
@@ -679,13 +696,26 @@ TEST_CASE("migrations: an empty file gets the schema; reopening keeps the data; 
     while (st.step()) result.push_back(st.column_int64(0));
     return result;
   };
-  CHECK(versions() == std::vector<std::int64_t>{1});
-  CHECK(store::Store::schema_version() == 1);
+  CHECK(versions() == std::vector<std::int64_t>{1, 2});
+  CHECK(store::Store::schema_version() == 2);
   {
     store::Store s(options_for(dir));
     CHECK(s.delivery("kept"));
   }
-  CHECK(versions() == std::vector<std::int64_t>{1});  // nothing applied twice
+  CHECK(versions() == std::vector<std::int64_t>{1, 2});  // nothing applied twice
+
+  // A store written by a version-1 build is migrated forward on open, its data kept.
+  {
+    deploy::sqlite::Connection db(dir.db(), deploy::sqlite::OpenMode::read_write_create);
+    db.exec("DROP TABLE bot_state; DELETE FROM schema_version WHERE version = 2", "test: back to version 1");
+  }
+  CHECK(versions() == std::vector<std::int64_t>{1});
+  {
+    store::Store s(options_for(dir));
+    CHECK(s.delivery("kept"));
+    s.put_state("k", "{}");
+  }
+  CHECK(versions() == std::vector<std::int64_t>{1, 2});
 
   {
     deploy::sqlite::Connection db(dir.db(), deploy::sqlite::OpenMode::read_write_create);
