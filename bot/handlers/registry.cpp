@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bot/job_retry.hpp"
+#include "core/text.hpp"
 
 namespace deploy::bot::handlers {
 
@@ -39,7 +40,16 @@ HandleResult Dispatcher::handle(const store::Delivery& delivery) {
     throw PermanentError("the payload has no repository object");
   }
   Context context(services_, delivery, std::move(payload));
+  auto lock = repository_lock(context.repo.full_name());
+  std::lock_guard one_at_a_time(*lock);
   return entry->handle(context);
+}
+
+std::shared_ptr<std::mutex> Dispatcher::repository_lock(const std::string& repository) {
+  std::lock_guard guard(locks_mutex_);
+  auto& slot = locks_[text::to_lower(repository)];
+  if (!slot) slot = std::make_shared<std::mutex>();
+  return slot;
 }
 
 }  // namespace deploy::bot::handlers

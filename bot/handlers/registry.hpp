@@ -3,6 +3,10 @@
 // to the entry for its event and action; a delivery no entry wants is `ignored`.
 #pragma once
 
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,13 +34,20 @@ std::vector<Entry> repository_entries();        // repository_events.cpp: push, 
 const std::vector<Entry>& registry();
 const Entry* find_entry(std::string_view event, std::string_view action);
 
+// Handles one repository's deliveries one at a time (other repositories in parallel): a decision
+// reads state that the previous delivery of the same repository writes (approvals, the commit
+// status), and two at once could let an older count's status land after a newer one.
 class Dispatcher final : public Handler {
  public:
   explicit Dispatcher(Services& services) : services_(services) {}
   HandleResult handle(const store::Delivery& delivery) override;
 
  private:
+  std::shared_ptr<std::mutex> repository_lock(const std::string& repository);
+
   Services& services_;
+  std::mutex locks_mutex_;
+  std::map<std::string, std::shared_ptr<std::mutex>> locks_;  // by lowercased owner/name
 };
 
 }  // namespace deploy::bot::handlers

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -489,6 +490,52 @@ TEST_CASE("a secondary rate limit on a write is waited out and the effect happen
   w.comment(kPull, "alice", "/approve");
   CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
   CHECK(w.requests("POST", "/repos/acme/app/statuses/") == 1);
+}
+
+TEST_CASE("with 5xx, dropped connections and rate limits on a share of calls, every effect lands once") {
+  World w;
+  // A share of the calls fail, of every kind the bot makes: reads, comments, statuses, reactions.
+  const json faults = json::array({
+      {{"method", "GET"}, {"path", "/repos/acme/app/collaborators"}, {"count", 2}, {"status", 503}},
+      {{"method", "GET"}, {"path", "/repos/acme/app/pulls"}, {"count", 1}, {"drop", true}},
+      {{"method", "POST"}, {"path", "/repos/acme/app/issues/2/comments"}, {"count", 2}, {"status", 502}},
+      {{"method", "POST"}, {"path", "/repos/acme/app/issues/comments"}, {"count", 1}, {"drop", true}},
+      {{"method", "POST"}, {"path", "/repos/acme/app/statuses"}, {"count", 1},
+       {"rate_limit", {{"status", 429}, {"retry_after", 1}}}},
+      {{"method", "POST"}, {"path", "/repos/acme/app/statuses"}, {"count", 1}, {"status", 500}},
+  });
+  for (const auto& fault : faults) w.sim.add_fault(fault);
+
+  std::vector<std::string> ids;
+  for (const auto& [user, body] : std::vector<std::pair<std::string, std::string>>{
+           {"alice", "/approve"}, {"dave", "/approve"}, {"bob", "/approve"}, {"alice", "/status"}, {"carol", "/help"}}) {
+    ids.push_back(w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", user}, {"body", body}})
+                      .at("delivery")
+                      .at("id"));
+  }
+  for (const auto& id : ids) {
+    CAPTURE(id);
+    CHECK(w.bot->wait_handled(id, 60s) == "done");
+  }
+  INFO(w.bot->output());
+  // Every fault was met, and yet: two approvals counted, dave refused once, one /status table and
+  // one help reply; no comment twice.
+  CHECK(w.sim.admin_json("GET", "/_sim/faults").size() == 0);
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "2/2 approvals");
+  CHECK(w.approvals_status(kShaFeature).value("state", "") == "success");
+  const auto comments = w.bot_comments(kPull);
+  int refusals = 0, tables = 0, helps = 0;
+  std::set<std::string> bodies;
+  for (const auto& c : comments) {
+    const std::string body = c.at("body");
+    CHECK(bodies.insert(body).second);  // never the same comment twice
+    if (body.find("`no_permission`") != std::string::npos) ++refusals;
+    if (body.find("| Environment |") != std::string::npos) ++tables;
+    if (body.find("/rollback") != std::string::npos && body.find("| Environment |") == std::string::npos) ++helps;
+  }
+  CHECK(refusals == 1);
+  CHECK(tables == 1);
+  CHECK(helps >= 1);
 }
 
 TEST_CASE("SIGKILL with deliveries in flight, then a restart: nothing lost, nothing doubled") {
