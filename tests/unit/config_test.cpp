@@ -100,6 +100,15 @@ TEST_CASE("the example file is valid and matches docs/CONFIGURATION.md byte for 
   CHECK(doc.substr(start, end - start) == example);
 }
 
+TEST_CASE("the project's own .github/deploy.yml (its release gates) is valid") {
+  const std::string text = read_source_file(".github/deploy.yml");
+  const cfg::LoadResult result = cfg::load_config(text, ".github/deploy.yml");
+  INFO(result.format());
+  REQUIRE(result.ok());
+  REQUIRE(result.config->environment("release") != nullptr);
+  CHECK(result.config->environment("release")->approvals.required == 1);
+}
+
 TEST_CASE("the example file loads into the expected values") {
   const cfg::LoadResult result =
       cfg::load_config(read_source_file("examples/deploy.yml"), "examples/deploy.yml");
