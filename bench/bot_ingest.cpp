@@ -170,7 +170,10 @@ int run(const Options& options) {
 
   deploy::process::Spec spec;
   spec.argv = {options.bot, "serve", "--listen", "127.0.0.1:0", "--store", (dir / "bot.sqlite3").string()};
-  spec.env = {{"WEBHOOK_SECRET", kSecret}, {"DEPLOY_BOT_THREADS", std::to_string(options.bot_threads)}};
+  // The ingest path alone: no worker handling the deliveries (it would call GitHub, which is not
+  // there); bench_bot_event_to_effect measures the handling.
+  spec.env = {{"WEBHOOK_SECRET", kSecret}, {"DEPLOY_BOT_THREADS", std::to_string(options.bot_threads)},
+              {"DEPLOY_BOT_WORKERS", "0"}};
   std::mutex mutex;
   std::condition_variable changed;
   int port = 0;
