@@ -201,14 +201,9 @@ class DeployRun {
   policy::RollbackRequest rollback_request(const std::optional<semver::Version>& version) {
     facts::People people(*github_, repo_, policy_config::to_policy(environment_->rollback.allowed));
     policy::RollbackRequest request;
+    // A bot the config names by login in rollback.allowed (the deploy-bot that checked a /rollback)
+    // is admitted by core/policy; any other bot is refused there.
     request.user = people.actor(in_.actor, policy::is_bot(in_.actor, false));
-    // A bot the config names by login (the deploy-bot that verified a /rollback) is trusted as
-    // named: the config is the authority on who may roll back.
-    if (request.user.is_bot) {
-      for (const auto& principal : environment_->rollback.allowed) {
-        if (principal.kind == config::Principal::Kind::user && principal.name == in_.actor) request.user.is_bot = false;
-      }
-    }
     request.environment = in_.environment;
     request.version = version;
     for (const auto& seen : history_) request.history.push_back(seen.record);

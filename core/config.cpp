@@ -172,7 +172,11 @@ class Loader {
     if (starts_with(s, "@")) {
       const std::string_view rest = std::string_view(s).substr(1);
       const auto slash = rest.find('/');
-      if (slash == std::string_view::npos && is_login(rest)) {
+      // A GitHub App's account is "<slug>[bot]" (deploy-bot[bot]); naming it lets a rollback the
+      // bot dispatched (after checking who asked) run without approvals. Bots never approve.
+      const bool app_account = rest.size() > 5 && rest.substr(rest.size() - 5) == "[bot]" &&
+                               is_login(rest.substr(0, rest.size() - 5));
+      if (slash == std::string_view::npos && (is_login(rest) || app_account)) {
         return Principal{Principal::Kind::user, std::string(rest)};
       }
       if (slash != std::string_view::npos && is_login(rest.substr(0, slash)) &&

@@ -363,8 +363,14 @@ RollbackDecision decide_rollback(const RollbackRequest& request) {
   const std::string& env = request.environment;
   RollbackDecision d;
 
-  if (is_bot(user.login, user.is_bot)) {
-    d.outcome = Outcome::deny("bot_cannot_rollback", user.login + " is a bot; bots cannot roll back " + env);
+  // A bot the policy names by login (deploy-bot, which checked the person who asked) is the one
+  // exception: the config trusts it by name. Any other bot is refused.
+  const bool named_bot = std::any_of(policy.allowed.begin(), policy.allowed.end(), [&](const Principal& p) {
+    return p.kind == Principal::Kind::user && same_login(p.name, user.login);
+  });
+  if (is_bot(user.login, user.is_bot) && !named_bot) {
+    d.outcome = Outcome::deny("bot_cannot_rollback", user.login + " is a bot; bots cannot roll back " + env +
+                                                         " unless rollback.allowed names it by login");
     return d;
   }
   if (!admits(policy.allowed, user)) {

@@ -203,7 +203,8 @@ struct RollbackTarget {
 // late.
 //
 // Reason codes, checked in this order:
-//   bot_cannot_rollback      the user is a bot
+//   bot_cannot_rollback      the user is a bot, unless `allowed` names that bot by login (the
+//                            deploy-bot that dispatched a /rollback after checking who asked)
 //   no_permission            not admitted by policy.allowed
 //   nothing_deployed         no deployment in state success: nothing to roll back from
 //   version_never_deployed   the requested version never went live here (no success/inactive

@@ -247,7 +247,7 @@ environments:
     required_checks: [build]
     rollback:
       window: 24h
-      allowed: [maintain]
+      allowed: [maintain, "@deploy-bot[bot]"]
     strategy:
       type: canary
       steps:
@@ -737,6 +737,19 @@ TEST_CASE("consecutive runs chain their audit records through the GitHub deploym
   args.insert(args.end(), files.begin(), files.end());
   auto verify = deploy::test::run_action(args);
   CHECK_MESSAGE(verify.exit_code == 0, verify.output);
+
+  // deploy-bot, named in rollback.allowed, dispatched this one after checking who asked: no
+  // approvals; someone the policy does not admit is refused.
+  auto by_bot = world.env("refs/heads/main", "deploy-bot[bot]", "rollback");
+  by_bot["INPUT_VERSION"] = "v1.2.0";
+  auto bot_run = run_action(by_bot);
+  CHECK_MESSAGE(bot_run.exit_code == 0, bot_run.output);
+  CHECK(world.service->get("/version") == "v1.2.0");
+  auto by_mallory = world.env("refs/heads/main", "mallory", "rollback");
+  by_mallory["INPUT_VERSION"] = "v1.1.0";
+  auto refused_mallory = run_action(by_mallory);
+  CHECK(refused_mallory.exit_code == 1);
+  CHECK(contains(refused_mallory.output, "FAIL  rollback"));
 
   // A rollback to a version that never went live is refused before anything runs.
   auto never = world.env("refs/tags/v1.2.0", "frank", "rollback");

@@ -468,6 +468,15 @@ TEST_CASE("errors in environments") {
         "@org/team, write, maintain or admin, found '@acme/'",
         "deploy.yml:6:49: error: environments.production.approvals.from[4]: expected @user, "
         "@org/team, write, maintain or admin, found '@-x'"}},
+      {"an App account is a login; a bare or glued [bot] is not",
+       kHead +
+           "    rollback:\n"
+           "      allowed: [\"@deploy-bot[bot]\", \"@[bot]\", \"@x[bot]y\"]\n" +
+           kTail,
+       {"deploy.yml:6:37: error: environments.production.rollback.allowed[1]: expected @user, "
+        "@org/team, write, maintain or admin, found '@[bot]'",
+        "deploy.yml:6:47: error: environments.production.rollback.allowed[2]: expected @user, "
+        "@org/team, write, maintain or admin, found '@x[bot]y'"}},
       {"a boolean written yes",
        kHead + "    approvals: { count_reviews: yes }\n" + kTail,
        {"deploy.yml:5:33: error: environments.production.approvals.count_reviews: expected true "

@@ -507,7 +507,12 @@ TEST_CASE("decide_rollback: reason table") {
       {"bot flag", [](auto& r) { r.user.is_bot = true; r.user.permission = Permission::admin; }, "bot_cannot_rollback", 0},
       {"bot login", [](auto& r) { r.user.login = "deployer[bot]"; r.user.permission = Permission::admin; },
        "bot_cannot_rollback", 0},
-      {"bot even when listed", [](auto& r) { r.user.login = "deployer[bot]"; r.policy.allowed = {Principal::user("deployer[bot]")}; },
+      // The one exception: a bot the config names by login (deploy-bot, which checked who asked).
+      {"bot named by login", [](auto& r) { r.user.login = "Deployer[bot]"; r.policy.allowed = {Principal::user("deployer[bot]")}; },
+       "rollback_allowed", 3},
+      {"bot admitted only by name, not by permission", [](auto& r) {
+         r.user.login = "deployer[bot]"; r.user.permission = Permission::admin;
+         r.policy.allowed = {Principal::at_least(Permission::maintain), Principal::user("other[bot]")}; },
        "bot_cannot_rollback", 0},
       {"read permission", [](auto& r) { r.user.permission = Permission::read; }, "no_permission", 0},
       {"keyword maintain refuses write", [](auto& r) { r.policy.allowed = {Principal::at_least(Permission::maintain)}; },
