@@ -13,7 +13,16 @@ policy::DeploymentState state_of(const std::string& state) {
   return policy::DeploymentState::in_progress;
 }
 
+// What deploy-action recorded as the version (payload.deploy_action.version: "v1.2.0",
+// "main-1a2b3c4"), else the ref: the action deploys branches by SHA.
 std::string version_of(const github::Deployment& deployment) {
+  const auto& payload = deployment.payload;
+  if (payload.is_object() && payload.contains("deploy_action") && payload["deploy_action"].is_object()) {
+    const auto& ours = payload["deploy_action"];
+    if (ours.contains("version") && ours["version"].is_string() && !ours["version"].get<std::string>().empty()) {
+      return ours["version"].get<std::string>();
+    }
+  }
   std::string ref = deployment.ref;
   for (std::string_view prefix : {"refs/tags/", "refs/heads/"}) {
     if (ref.starts_with(prefix)) ref = ref.substr(prefix.size());
