@@ -100,6 +100,20 @@ std::optional<std::string> check_app_key(const deploy::bot::Settings& settings) 
   return std::nullopt;
 }
 
+// The value of option `name` at args[i], written `--name=VALUE` or `--name VALUE` (then i moves
+// past the value); nullopt when args[i] is another option or the value is missing.
+std::optional<std::string> option_value(const std::vector<std::string>& args, std::size_t& i, const char* name) {
+  const std::string& arg = args[i];
+  const std::string prefix = std::string(name) + "=";
+  if (arg.rfind(prefix, 0) == 0) return arg.substr(prefix.size());
+  if (arg == name && i + 1 < args.size()) return args[++i];
+  return std::nullopt;
+}
+
+bool is_option(const std::string& arg, const char* name) {
+  return arg == name || arg.rfind(std::string(name) + "=", 0) == 0;
+}
+
 // `audit export|verify` and `deliveries list`: [--store PATH] [--state STATE].
 int offline_command(const std::string& command, const std::vector<std::string>& args) {
   std::string store = getenv_lookup("DEPLOY_BOT_STORE").value_or("");
@@ -107,19 +121,13 @@ int offline_command(const std::string& command, const std::vector<std::string>& 
   std::optional<std::string> state;
   std::string sub;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value = [&](const char* name) -> std::optional<std::string> {
-      const std::string prefix = std::string(name) + "=";
-      if (arg.rfind(prefix, 0) == 0) return arg.substr(prefix.size());
-      if (arg == name && i + 1 < args.size()) return args[++i];
-      return std::nullopt;
-    };
-    if (arg.rfind("--store", 0) == 0) {
-      auto v = value("--store");
+    const std::string arg = args[i];
+    if (is_option(arg, "--store")) {
+      auto v = option_value(args, i, "--store");
       if (!v) return usage_error("--store needs a path");
       store = *v;
-    } else if (command == "deliveries" && arg.rfind("--state", 0) == 0) {
-      state = value("--state");
+    } else if (command == "deliveries" && is_option(arg, "--state")) {
+      state = option_value(args, i, "--state");
       if (!state) return usage_error("--state needs a value");
     } else if (sub.empty() && arg.rfind("--", 0) != 0) {
       sub = arg;
@@ -137,18 +145,12 @@ int offline_command(const std::string& command, const std::vector<std::string>& 
 int serve(const std::vector<std::string>& args) {
   deploy::bot::Flags flags;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value = [&](const char* name) -> std::optional<std::string> {
-      const std::string prefix = std::string(name) + "=";
-      if (arg.rfind(prefix, 0) == 0) return arg.substr(prefix.size());
-      if (arg == name && i + 1 < args.size()) return args[++i];
-      return std::nullopt;
-    };
-    if (arg.rfind("--listen", 0) == 0) {
-      flags.listen = value("--listen");
+    const std::string arg = args[i];
+    if (is_option(arg, "--listen")) {
+      flags.listen = option_value(args, i, "--listen");
       if (!flags.listen) return usage_error("--listen needs a value HOST:PORT");
-    } else if (arg.rfind("--store", 0) == 0) {
-      flags.store = value("--store");
+    } else if (is_option(arg, "--store")) {
+      flags.store = option_value(args, i, "--store");
       if (!flags.store) return usage_error("--store needs a path");
     } else {
       return usage_error("unknown argument to serve: " + arg);
