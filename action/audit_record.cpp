@@ -111,7 +111,7 @@ audit::Record make_record(const RunFacts& facts, const policy::GateReport& gates
   }
   if (report) {
     for (const auto& step : report->steps) record.stages.push_back(to_stage(step));
-    if (report->rollback) record.stages.push_back(to_stage(*report->rollback));
+    for (const auto& step : report->rollback_steps) record.stages.push_back(to_stage(step));
     for (const auto& round : report->rounds) {
       for (const auto& verdict : round.verdicts) {
         audit::Analysis a;

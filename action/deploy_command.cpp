@@ -193,7 +193,9 @@ class DeployRun {
   }
 
   void make_plan() {
-    auto plan = plan::make_plan(config_, in_.environment, in_.ref);
+    // A rollback goes straight to its target: its own short plan, not the deploy's stages and pauses.
+    auto plan = in_.mode == "rollback" ? plan::make_rollback_plan(config_, in_.environment)
+                                       : plan::make_plan(config_, in_.environment, in_.ref);
     if (!plan) throw Stop{"invalid_input", plan.error().message};
     plan_ = std::move(*plan);
   }
@@ -357,21 +359,16 @@ class DeployRun {
     request.environment_url = environment_->url;
     request.audit_seq = chain_next_seq();
     request.audit_prev_hash = chain_prev_hash();
+    request.color = blue_green() ? engine::idle_color_of(engine_facts()) : "";
     deployment_ = std::make_unique<GithubDeployment>(*github_, repo_, request);
     deployment_->create();
     print("deploy-action: GitHub deployment " + std::to_string(deployment_->id()) + " for " + request.version +
           " to " + in_.environment);
     report_.notify(config_, notification(config::Event::started, "started", "deploying"));
 
-    engine::ReleaseFacts facts;
-    facts.environment = in_.environment;
-    facts.version = version_text();
-    facts.sha = release_->sha;
-    facts.previous_version = previous_version();
+    engine::ReleaseFacts facts = engine_facts();
     facts.deployment_id = std::to_string(deployment_->id());
-    facts.run_url = in_.run_url();
-    engine::Inputs inputs{plan_->steps, *environment_, config_.rollback, facts, clock_,
-                          [this](const std::string& line) { print_raw(line); }};
+    engine::Inputs inputs{*plan_, *environment_, facts, clock_, [this](const std::string& line) { print_raw(line); }};
     inputs.cancel = cancel_.flag();
     inputs.masker = &masker_;
     inputs.random = random_;
@@ -435,6 +432,19 @@ class DeployRun {
   }
 
   // ---- small facts ----
+
+  bool blue_green() const { return environment_->strategy.type == config::Strategy::Type::blue_green; }
+
+  engine::ReleaseFacts engine_facts() const {
+    engine::ReleaseFacts facts;
+    facts.environment = in_.environment;
+    facts.version = version_text();
+    facts.sha = release_->sha;
+    facts.previous_version = previous_version();
+    facts.run_url = in_.run_url();
+    if (current_) facts.live_color = current_->color;
+    return facts;
+  }
 
   std::string version_text() const {
     if (!release_) return in_.version;

@@ -25,6 +25,7 @@ std::int64_t GithubDeployment::create() {
         {"previous_version", request_.previous_version},
         {"mode", request_.mode},
         {"run_url", request_.run_url},
+        {"color", request_.color},
         {"audit", {{"seq", request_.audit_seq}, {"prev_hash", request_.audit_prev_hash}}}}}};
   id_ = client_.create_deployment(repo_.owner, repo_.name, deployment).id;
   status("in_progress", deployment.description.value_or(""));

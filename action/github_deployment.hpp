@@ -19,6 +19,7 @@ struct DeploymentRequest {
   std::string environment;
   std::string version;      // what DEPLOY_VERSION says: "v1.2.0", "main-1a2b3c4"
   std::string previous_version;
+  std::string color;  // blue-green: the colour this version goes to; empty otherwise
   std::string mode;         // "deploy" or "rollback"
   std::string run_url;
   std::string environment_url;

@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
   deploy::SystemClock clock;
   for (int run = 0; run < runs; ++run) {
     {
-      deploy::engine::Inputs inputs{plan->steps, *config.environment("bench"), config.rollback,
-                                    deploy::engine::ReleaseFacts{"bench", "v1.0.0", std::string(40, 'a'), "", "", ""},
+      deploy::engine::Inputs inputs{*plan, *config.environment("bench"),
+                                    deploy::engine::ReleaseFacts{"bench", "v1.0.0", std::string(40, 'a'), "", "", "", ""},
                                     clock, [](const std::string&) {}};
       const auto start = Clock::now();
       auto report = deploy::engine::run_deploy(inputs, [](const deploy::config::Check&) {

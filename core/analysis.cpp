@@ -63,10 +63,10 @@ RoundVerdict evaluate_round(const std::vector<config::Check>& checks, const std:
     if (sample == samples.end()) {
       verdict.outcome = Outcome::deny("missing_sample", "check '" + check.name + "' was not measured");
     } else if (!sample->ok) {
-      verdict.outcome = Outcome::deny("check_failed", sample->message);
+      verdict.outcome = Outcome::deny(sample->error ? "check_error" : "check_failed", sample->message);
     } else if (const auto* t = thresholds_of(check); t != nullptr && !t->empty()) {
       if (!sample->value) {
-        verdict.outcome = Outcome::deny("check_failed", "check '" + check.name + "' produced no number");
+        verdict.outcome = Outcome::deny("check_error", "check '" + check.name + "' produced no number");
       } else {
         std::optional<double> baseline;
         if (auto b = baselines.find(check.name); b != baselines.end()) baseline = b->second;
@@ -78,28 +78,93 @@ RoundVerdict evaluate_round(const std::vector<config::Check>& checks, const std:
     if (!verdict.outcome.allowed) round.passed = false;
     round.checks.push_back(std::move(verdict));
   }
+  // The worst kind of any check decides the round: failed, then error, then inconclusive.
+  auto any = [&](std::initializer_list<std::string_view> reasons) {
+    return std::any_of(round.checks.begin(), round.checks.end(), [&](const CheckVerdict& c) {
+      return std::find(reasons.begin(), reasons.end(), c.outcome.reason) != reasons.end();
+    });
+  };
+  if (any({"check_failed", "threshold_exceeded"})) round.measurement = Measurement::failed;
+  else if (any({"check_error", "missing_sample"})) round.measurement = Measurement::error;
+  else if (any({"baseline_unavailable"})) round.measurement = Measurement::inconclusive;
+  else round.measurement = Measurement::successful;
   return round;
 }
 
-int trailing_failures(const std::vector<bool>& rounds_passed) {
-  int count = 0;
-  for (auto it = rounds_passed.rbegin(); it != rounds_passed.rend() && !*it; ++it) ++count;
-  return count;
+std::string_view to_string(Measurement measurement) {
+  switch (measurement) {
+    case Measurement::successful: return "successful";
+    case Measurement::failed: return "failed";
+    case Measurement::error: return "error";
+    case Measurement::inconclusive: return "inconclusive";
+  }
+  return "unknown";
 }
 
-Outcome decide_step(const std::vector<bool>& rounds_passed, int failure_limit) {
-  if (rounds_passed.empty()) return Outcome::allow("no_checks", "no analysis rounds");
-  const int limit = std::max(failure_limit, 1);
-  int run = 0;
-  for (bool passed : rounds_passed) {
-    run = passed ? 0 : run + 1;
-    if (run >= limit) {
-      return Outcome::deny("analysis_failed", std::to_string(limit) + " analysis round" + (limit == 1 ? "" : "s") +
-                                                  " in a row failed");
+Limits limits_of(const config::Analysis& analysis) {
+  return Limits{analysis.failure_limit, analysis.consecutive_errors, analysis.inconclusive_limit};
+}
+
+namespace {
+
+std::string rounds_text(int n) { return std::to_string(n) + " round" + (n == 1 ? "" : "s"); }
+
+std::string counts_text(const Verdict& v) {
+  return std::to_string(v.successful) + " successful, " + std::to_string(v.failed) + " failed, " +
+         std::to_string(v.errors) + " error, " + std::to_string(v.inconclusive) + " inconclusive";
+}
+
+Verdict finished(Verdict v, Phase phase, std::string reason, const std::string& why) {
+  v.phase = phase;
+  v.reason = std::move(reason);
+  v.message = why + " (" + counts_text(v) + ")";
+  return v;
+}
+
+}  // namespace
+
+Verdict judge(const std::vector<Measurement>& rounds, const Limits& limits, bool complete) {
+  const int failure_limit = std::max(limits.failure_limit, 1);
+  const int error_limit = std::max(limits.consecutive_errors, 1);
+  Verdict v;
+  for (const Measurement m : rounds) {
+    switch (m) {
+      case Measurement::successful: ++v.successful; break;
+      case Measurement::failed: ++v.failed; break;
+      case Measurement::error: ++v.errors; break;
+      case Measurement::inconclusive: ++v.inconclusive; break;
+    }
+    v.errors_in_a_row = m == Measurement::error ? v.errors_in_a_row + 1 : 0;
+    if (v.failed >= failure_limit) {
+      return finished(v, Phase::failed, "analysis_failed",
+                      rounds_text(v.failed) + " failed, the failure_limit is " + std::to_string(failure_limit));
+    }
+    if (v.errors_in_a_row >= error_limit) {
+      return finished(v, Phase::failed, "analysis_error",
+                      rounds_text(v.errors_in_a_row) + " in a row could not measure, consecutive_errors is " +
+                          std::to_string(error_limit));
+    }
+    if (limits.inconclusive_limit && v.inconclusive >= std::max(*limits.inconclusive_limit, 1)) {
+      return finished(v, Phase::failed, "analysis_inconclusive",
+                      rounds_text(v.inconclusive) + " inconclusive, the inconclusive_limit is " +
+                          std::to_string(*limits.inconclusive_limit));
     }
   }
-  return Outcome::allow("analysis_passing", std::to_string(run) + " failed round(s) in a row, limit " +
-                                                std::to_string(limit));
+  if (!complete) return finished(v, Phase::running, "analysis_running", "analysis in progress");
+  if (rounds.empty()) return finished(v, Phase::succeeded, "no_rounds", "no analysis rounds");
+  switch (rounds.back()) {
+    case Measurement::successful:
+      return finished(v, Phase::succeeded, "analysis_passed", "the last round was successful and no limit was reached");
+    case Measurement::failed:
+      return finished(v, Phase::failed, "analysis_failed", "the last round failed: a release is never declared "
+                                                           "healthy on a failing reading");
+    case Measurement::error:
+      return finished(v, Phase::failed, "analysis_error", "the last round could not measure: a release is never "
+                                                          "declared healthy without a reading");
+    case Measurement::inconclusive:
+      return finished(v, Phase::failed, "analysis_inconclusive", "the last round was inconclusive");
+  }
+  return v;
 }
 
 }  // namespace deploy::analysis

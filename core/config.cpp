@@ -84,6 +84,8 @@ struct EnvironmentNotes {
   Position key_at;
   Position strategy_type_at;
   std::string strategy_type_path;
+  std::optional<Position> after_full_traffic_at;
+  std::string after_full_traffic_path;
 };
 
 struct StageNotes {
@@ -109,11 +111,7 @@ class Loader {
       environments(*n);
     }
     if (auto n = m.require("stages", "the commands a deploy runs, in order")) stages(*n);
-    if (auto n = m.require("rollback",
-                           "how to return an environment to an earlier version, e.g. "
-                           "rollback: { run: ./scripts/rollback.sh }")) {
-      rollback_command(*n);
-    }
+    if (auto n = m.get("rollback")) rollback_command(*n);
     if (auto n = m.get("notifications")) notifications(*n);
     if (auto n = m.get("bot")) bot(*n);
     if (auto n = m.get("audit")) audit(*n);
@@ -318,7 +316,7 @@ class Loader {
   void environment(const std::string& name, const Node& n) {
     Environment env;
     env.name = name;
-    EnvironmentNotes notes{n.key_at, n.key_at, child_path(n.path, "strategy")};
+    EnvironmentNotes notes{n.key_at, n.key_at, child_path(n.path, "strategy"), std::nullopt, {}};
     Mapping m(r_, n,
               {"on", "url", "approvals", "reviewed_changes", "required_checks", "rollback",
                "strategy", "analysis"});
@@ -342,9 +340,25 @@ class Loader {
     }
     if (auto v = m.get("rollback")) env.rollback = rollback_policy(*v);
     if (auto v = m.get("strategy")) env.strategy = strategy(*v, notes);
-    if (auto v = m.get("analysis")) env.analysis = analysis(*v);
+    if (auto v = m.get("analysis")) env.analysis = analysis(*v, notes);
+    final_window_rule(env, notes);
     config_.environments.push_back(std::move(env));
     environment_notes_.push_back(std::move(notes));
+  }
+
+  // A final window too short to reach failure_limit could never fail a release on failures alone;
+  // refuse it rather than let `plan` promise a limit the run cannot enforce.
+  void final_window_rule(const Environment& env, const EnvironmentNotes& notes) {
+    const Analysis& a = env.analysis;
+    if (a.checks.empty() || !a.after_full_traffic || !notes.after_full_traffic_at) return;
+    const int rounds = a.rounds_in(a.final_window(env.strategy));
+    if (rounds >= a.failure_limit) return;
+    r_.error(*notes.after_full_traffic_at, notes.after_full_traffic_path,
+             "the final window gives " + std::to_string(rounds) + " round" + (rounds == 1 ? "" : "s") +
+                 " of checks at interval " + config::format_duration(a.interval) + ", fewer than failure_limit " +
+                 std::to_string(a.failure_limit) +
+                 ": a release failing every round could never reach the limit; set after_full_traffic to at least " +
+                 config::format_duration(a.interval * a.failure_limit) + " or lower failure_limit");
   }
 
   Triggers triggers(const std::string& env_name, const Node& n) {
@@ -407,7 +421,7 @@ class Loader {
 
   Strategy strategy(const Node& n, EnvironmentNotes& notes) {
     Strategy out;
-    Mapping m(r_, n, {"type", "steps"});
+    Mapping m(r_, n, {"type", "steps", "switch", "switch_timeout", "preview_url"});
     if (!m.valid()) return out;
     notes.strategy_type_at = n.key_at;
     if (auto v = m.get("type")) {
@@ -422,6 +436,7 @@ class Loader {
       if (!type) return out;
       out.type = *type;
     }
+    blue_green_keys(m, out, n);
     std::optional<Node> steps_node;
     if (out.type == Strategy::Type::canary) {
       steps_node = m.require("steps",
@@ -446,6 +461,25 @@ class Loader {
     }
     out.steps = std::move(*steps);
     return out;
+  }
+
+  void blue_green_keys(Mapping& m, Strategy& out, const Node& n) {
+    const bool blue_green = out.type == Strategy::Type::blue_green;
+    for (const char* key : {"switch", "switch_timeout", "preview_url"}) {
+      if (auto v = m.get(key); v && !blue_green) {
+        r_.error(v->at, v->path, std::string(key) + " applies to type: blue-green only; remove it");
+      }
+    }
+    if (!blue_green) return;
+    if (auto v = m.require("switch", "the command that moves all traffic to DEPLOY_COLOR (blue or green), e.g. "
+                                     "switch: ./scripts/switch.sh")) {
+      out.switch_run = detail::read_string(r_, *v).value_or("");
+    }
+    if (auto v = m.get("switch_timeout")) {
+      out.switch_timeout = detail::read_duration(r_, *v, seconds{1}, hours{1}).value_or(out.switch_timeout);
+    }
+    if (auto v = m.get("preview_url")) out.preview_url = http_url(*v).value_or("");
+    (void)n;
   }
 
   std::optional<std::vector<TrafficStep>> traffic_steps(const Node& n) {
@@ -493,14 +527,27 @@ class Loader {
     return out;
   }
 
-  Analysis analysis(const Node& n) {
+  Analysis analysis(const Node& n, EnvironmentNotes& notes) {
     Analysis out;
-    Mapping m(r_, n, {"interval", "failure_limit", "checks"});
+    Mapping m(r_, n,
+              {"interval", "failure_limit", "consecutive_errors", "inconclusive_limit", "after_full_traffic",
+               "checks"});
     if (auto v = m.get("interval")) {
       out.interval = detail::read_duration(r_, *v, seconds{1}, hours{1}).value_or(out.interval);
     }
     if (auto v = m.get("failure_limit")) {
       out.failure_limit = detail::read_int(r_, *v, 1, kMaxFailureLimit).value_or(out.failure_limit);
+    }
+    if (auto v = m.get("consecutive_errors")) {
+      out.consecutive_errors = detail::read_int(r_, *v, 1, kMaxFailureLimit).value_or(out.consecutive_errors);
+    }
+    if (auto v = m.get("inconclusive_limit")) {
+      out.inconclusive_limit = detail::read_int(r_, *v, 1, kMaxFailureLimit);
+    }
+    if (auto v = m.get("after_full_traffic")) {
+      out.after_full_traffic = detail::read_duration(r_, *v, seconds{1}, hours{24});
+      notes.after_full_traffic_at = v->at;
+      notes.after_full_traffic_path = v->path;
     }
     if (auto v = m.get("checks")) {
       auto items = detail::read_list(r_, *v, "[{ name: health, http: { url: ... } }]");
@@ -697,13 +744,21 @@ class Loader {
   }
 
   void rollback_command(const Node& n) {
-    Mapping m(r_, n, {"run", "timeout"});
-    if (auto v = m.require("run", "the command that returns an environment to DEPLOY_VERSION")) {
+    Mapping m(r_, n, {"run", "timeout", "stages"});
+    if (auto v = m.get("run")) {
       config_.rollback.run = detail::read_string(r_, *v).value_or("");
     }
     if (auto v = m.get("timeout")) {
       config_.rollback.timeout =
           detail::read_duration(r_, *v, seconds{1}, hours{24}).value_or(config_.rollback.timeout);
+    }
+    if (auto v = m.get("stages")) {
+      if (auto items = detail::read_strings(r_, *v, "[backup, migrate]")) {
+        for (const Text& item : *items) {
+          config_.rollback.stages.push_back(item.value);
+          rollback_stage_notes_.push_back({item.node.at, item.node.path});
+        }
+      }
     }
   }
 
@@ -801,6 +856,21 @@ class Loader {
     // Without both sections (or with no stages at all, already reported) these rules would only
     // repeat an earlier error.
     if (!environments_parsed_ || !stages_parsed_ || config_.stages.empty()) return;
+    for (std::size_t i = 0; i < config_.rollback.stages.size(); ++i) {
+      const std::string& name = config_.rollback.stages[i];
+      const Stage* stage = config_.stage(name);
+      if (stage == nullptr) {
+        std::vector<std::string_view> names;
+        for (const auto& st : config_.stages) names.push_back(st.name);
+        r_.error(rollback_stage_notes_[i].first, rollback_stage_notes_[i].second,
+                 "no stage is named '" + name + "'; rollback.stages names stages to run before a rollback",
+                 detail::nearest(name, names));
+      } else if (stage->traffic) {
+        r_.error(rollback_stage_notes_[i].first, rollback_stage_notes_[i].second,
+                 "'" + name + "' is the traffic stage; a rollback runs it (or rollback.run) by itself: "
+                 "list only stages that run before it, such as backup or migrate");
+      }
+    }
     for (std::size_t e = 0; e < config_.environments.size(); ++e) {
       const Environment& env = config_.environments[e];
       const EnvironmentNotes& notes = environment_notes_[e];
@@ -838,6 +908,7 @@ class Loader {
   bool stages_parsed_ = false;
   std::vector<EnvironmentNotes> environment_notes_;  // parallel to config_.environments
   std::vector<StageNotes> stage_notes_;              // parallel to config_.stages
+  std::vector<std::pair<Position, std::string>> rollback_stage_notes_;  // parallel to rollback.stages
 };
 
 // yaml-cpp's messages are terse; add what usually causes them.
@@ -906,6 +977,36 @@ std::vector<const Stage*> Config::stages_for(std::string_view environment) const
     if (stage.applies_to(environment)) out.push_back(&stage);
   }
   return out;
+}
+
+const Stage* Config::deploy_stage(std::string_view environment) const {
+  const auto applying = stages_for(environment);
+  if (applying.empty()) return nullptr;
+  for (const Stage* stage : applying) {
+    if (stage->traffic) return stage;
+  }
+  for (const Stage* stage : applying) {
+    if (stage->name == "deploy") return stage;
+  }
+  return applying.back();
+}
+
+const Stage* Config::stage(std::string_view name) const {
+  for (const auto& s : stages) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+int Analysis::rounds_in(Duration window) const {
+  const auto step = std::max<std::int64_t>(interval.count(), 1);
+  return static_cast<int>(std::max<std::int64_t>(1, window.count() / step));
+}
+
+Duration Analysis::final_window(const Strategy& strategy) const {
+  const Duration last_pause = strategy.steps.empty() ? Duration{0} : strategy.steps.back().pause;
+  const Duration after = after_full_traffic.value_or(interval * (failure_limit + 1));
+  return std::max(last_pause, after);
 }
 
 std::string ConfigError::format() const {

@@ -63,6 +63,11 @@ struct Strategy {
   Type type = Type::rolling;
   // Always filled after loading: rolling and blue-green get the single step {100, 0ms}.
   std::vector<TrafficStep> steps{TrafficStep{}};
+  // blue-green only: the command that moves all traffic to DEPLOY_COLOR (required), its timeout,
+  // and where the idle colour answers before the switch (http checks run against it there).
+  std::string switch_run;
+  Duration switch_timeout = std::chrono::minutes{5};
+  std::string preview_url;
 };
 
 // Limits a measured number must respect. max_increase compares with the value measured before
@@ -101,10 +106,20 @@ struct Check {
   std::variant<HttpCheck, PrometheusCheck, CommandCheck> probe;
 };
 
+// How an analysis run decides: core/analysis::judge, docs/CONFIGURATION.md "How analysis decides".
 struct Analysis {
   Duration interval = std::chrono::seconds{30};
-  int failure_limit = 1;  // consecutive failed rounds of checks that fail the step
+  int failure_limit = 1;                   // failed rounds in the whole run that fail it
+  int consecutive_errors = 4;              // rounds in a row that could not measure that fail it
+  std::optional<int> inconclusive_limit;   // inconclusive rounds that fail it; none = no limit
+  std::optional<Duration> after_full_traffic;  // the final window; none = (failure_limit + 1) rounds
   std::vector<Check> checks;
+
+  // Rounds of checks in a window: one per interval, at least one.
+  int rounds_in(Duration window) const;
+  // How long the analysis watches full traffic before success is declared: the longer of the last
+  // step's pause and after_full_traffic (default: failure_limit + 1 intervals).
+  Duration final_window(const Strategy& strategy) const;
 };
 
 struct Environment {
@@ -138,9 +153,11 @@ struct Stage {
   bool applies_to(std::string_view environment) const;
 };
 
+// How an environment returns to an earlier version (automatic rollbacks and mode rollback).
 struct RollbackCommand {
-  std::string run;  // gets DEPLOY_VERSION = the version to return to
+  std::string run;  // gets DEPLOY_VERSION = the version to return to; empty = the deploy stage at 100%
   Duration timeout = std::chrono::minutes{30};
+  std::vector<std::string> stages;  // stages to run first (e.g. backup, migrate); names of stages
 };
 
 enum class Event { started, succeeded, failed, rolled_back };
@@ -181,6 +198,10 @@ struct Config {
 
   const Environment* environment(std::string_view name) const;               // nullptr when unknown
   std::vector<const Stage*> stages_for(std::string_view environment) const;  // in run order
+  // The stage that puts the new version in place: the environment's stage with traffic: true;
+  // without one, its stage named "deploy"; without one, its last stage. nullptr when no stage runs.
+  const Stage* deploy_stage(std::string_view environment) const;
+  const Stage* stage(std::string_view name) const;  // nullptr when unknown
 };
 
 struct ConfigError {

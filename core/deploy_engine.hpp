@@ -1,7 +1,9 @@
-// The deploy engine: runs a deploy's planned steps (core/plan) as child processes, with traffic
-// steps and analysis rounds between them, and rolls back by itself when a stage fails, the
-// analysis fails or the run is cancelled. GitHub (gates, deployments, tracking issue) and the CLI
-// are not here: the caller brings the release facts and reports the returned Report.
+// The deploy engine: executes a plan's steps (core/plan: stages, deploy steps, analysis windows,
+// blue-green switches) as child processes and analysis rounds, and when a step fails, the analysis
+// fails or the run is cancelled after the new version may be serving, runs the plan's
+// rollback_steps. It interprets the plan and decides nothing the plan does not say: `plan` prints
+// the same steps. GitHub (gates, deployments, tracking issue) and the CLI are not here: the caller
+// brings the release facts and reports the returned Report.
 //
 // Security: everything that came from outside (versions, sha, ids, URLs) reaches commands only as
 // DEPLOY_* environment variables; command text comes from the trusted config alone. Command output
@@ -34,12 +36,19 @@ struct ReleaseFacts {
   std::string previous_version;  // DEPLOY_PREVIOUS_VERSION; what a rollback returns to
   std::string deployment_id;     // DEPLOY_DEPLOYMENT_ID (may be empty)
   std::string run_url;           // DEPLOY_RUN_URL (may be empty)
+  std::string live_color;        // blue-green: the colour serving when the run starts; empty = "blue"
 };
+
+// Blue-green colours: the one that serves now and the one the new version goes to.
+std::string live_color_of(const ReleaseFacts& release);
+std::string idle_color_of(const ReleaseFacts& release);
 
 // One run of a plan step (or of the rollback command), over all its attempts.
 struct StepReport {
-  std::string stage;           // the stage's name; "rollback" for the rollback command
+  std::string stage;           // the stage's name; "rollback" for rollback.run; "switch"
   std::optional<int> traffic;  // set on traffic steps
+  std::string phase;           // the plan step's DEPLOY_PHASE
+  std::string color;           // blue-green: DEPLOY_COLOR
   int attempts = 0;
   bool succeeded = false;
   int exit_code = -1;          // of the last attempt, when it exited
@@ -51,11 +60,13 @@ struct StepReport {
 
 // One analysis round: every check measured once and judged.
 struct RoundReport {
-  std::string stage;           // the traffic stage it followed; "baseline" / "post_rollback" otherwise
+  std::string stage;           // the deploy stage it followed; "baseline", "pre_switch", "post_switch",
+                               // "post_rollback" otherwise
   std::optional<int> traffic;
-  int round = 0;               // 1-based within its step
+  int round = 0;               // 1-based within its window
   std::chrono::system_clock::time_point at;
   bool passed = false;
+  analysis::Measurement measurement = analysis::Measurement::successful;
   std::vector<analysis::Sample> samples;
   std::vector<analysis::CheckVerdict> verdicts;
 };
@@ -66,16 +77,23 @@ std::string_view to_string(Status status);  // "succeeded", "failed", "rolled_ba
 struct Report {
   Status status = Status::failed;
   // Stable codes: "deployed" (succeeded); what went wrong: "stage_failed", "analysis_failed",
-  // "cancelled"; with status rollback_failed: "rollback_command_failed", "post_rollback_unhealthy".
-  // When no rollback ran (nothing deployed yet, rollback.automatic off, no previous version) the
-  // status is failed (or cancelled), the reason is what went wrong and the message says why.
+  // "analysis_error", "analysis_inconclusive", "cancelled"; with status rollback_failed:
+  // "rollback_command_failed", "post_rollback_unhealthy". When no rollback ran (nothing deployed
+  // yet, rollback.automatic off, no previous version) the status is failed (or cancelled), the
+  // reason is what went wrong and the message says why.
   std::string reason;
   std::string message;  // for people: what failed, and what the rollback did
-  bool rolled_back = false;  // the rollback command ran and succeeded (and the health check passed)
-  std::vector<StepReport> steps;        // plan steps that started, in order
-  std::vector<RoundReport> rounds;      // baseline, per-step and post-rollback rounds, in order
+  bool deployed = false;     // a step that may put the new version in front of users started
+  bool rolled_back = false;  // the rollback steps ran and succeeded (and the health check passed)
+  std::vector<StepReport> steps;        // command steps of the plan that started, in order
+  std::vector<RoundReport> rounds;      // baseline, per-window and post-rollback rounds, in order
   analysis::Baselines baselines;
-  std::optional<StepReport> rollback;   // set when the rollback command ran
+  std::vector<StepReport> rollback_steps;  // the rollback's command steps, in order
+  std::optional<StepReport> rollback;   // the last of rollback_steps, when any ran
+  // From the first failure detected (a failed step, the round that decided the analysis, the
+  // cancel) to the end of the rollback's health check: how long users waited for the old version.
+  std::optional<std::chrono::milliseconds> time_to_restore;
+  std::string color;  // blue-green: the colour serving at the end of the run
 };
 
 // Writes one line of output (the action passes stdout); lines come without a newline.
@@ -85,9 +103,8 @@ using OutputSink = std::function<void(const std::string& line)>;
 using CheckRunner = std::function<analysis::Sample(const config::Check& check)>;
 
 struct Inputs {
-  const std::vector<plan::Step>& steps;    // plan::make_plan(config, environment).steps
-  const config::Environment& environment;  // its analysis and rollback policy
-  const config::RollbackCommand& rollback; // config.rollback
+  const plan::Plan& plan;                  // plan::make_plan or plan::make_rollback_plan
+  const config::Environment& environment;  // its analysis checks and limits, preview URL
   ReleaseFacts release;
   Clock& clock;                            // timestamps, pauses and intervals (sleep_for)
   OutputSink out;
@@ -98,21 +115,24 @@ struct Inputs {
   std::chrono::milliseconds kill_grace{5'000};  // SIGTERM to SIGKILL on timeout or cancellation
 };
 
-// Runs the deploy. Never throws for a failing command or check; those are in the Report.
+// Runs the plan. Never throws for a failing command or check; those are in the Report.
 //
-// Order: for each step, run its command (retries, timeout; output in a ::group::). Before the
-// first traffic step, measure the baseline of checks that use max_increase. After each traffic
-// step, run analysis rounds: round k after k*interval, max(1, pause/interval) rounds (none when
-// the environment has no checks; the pause is still waited); the step fails at failure_limit
-// failed rounds in a row. On a failed stage, failed analysis or cancellation, when a traffic stage
-// or any later stage had started and rollback.automatic is on: run rollback.run with DEPLOY_VERSION
-// = previous version and DEPLOY_ROLLBACK_FROM = the failed version (not cancellable: it must
-// finish), then one analysis round as the post-rollback health check.
+// Steps run in order. Command steps (stage, deploy, switch) run with retries and timeout, output
+// in a ::group::. Before the first deploy step, checks that use max_increase measure a baseline.
+// An analysis window runs `rounds` rounds, each after waiting its interval, and feeds one analysis
+// run (core/analysis::judge): counts carry across windows until a window that ends the run; the
+// run stops the deploy as soon as judge says failed. A window of 0 rounds is a plain pause.
 //
-// DEPLOY_STEP is the 1-based index of the step in `steps` (the rollback gets steps.size() + 1);
-// DEPLOY_TRAFFIC is set on traffic steps only, DEPLOY_ROLLBACK_FROM on the rollback only (neither
-// is inherited from the action's own environment). The post-rollback round runs right after the
-// rollback command, without waiting an interval.
+// On a failed step, failed analysis or cancellation after a `live` step has started, with
+// rollback.automatic on and a previous version: run plan.rollback_steps (not cancellable: they
+// must finish) with DEPLOY_VERSION = the previous version and DEPLOY_ROLLBACK_FROM = the failed
+// one; their health-check window decides rolled_back vs rollback_failed. In a rollback plan
+// (mode rollback) DEPLOY_VERSION is the release's version and DEPLOY_ROLLBACK_FROM the previous.
+//
+// Every command gets DEPLOY_PHASE; blue-green commands DEPLOY_COLOR. DEPLOY_STEP is the 1-based
+// index of the step in plan.steps (rollback steps continue after the last); DEPLOY_TRAFFIC is set
+// on deploy steps with a traffic share only, DEPLOY_ROLLBACK_FROM on rollback steps only (neither
+// is inherited from the action's own environment).
 Report run_deploy(const Inputs& inputs, const CheckRunner& run_check);
 
 // The variables a plan step's command gets (exposed for tests and for `plan` output).

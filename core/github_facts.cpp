@@ -257,6 +257,11 @@ std::vector<DeploymentSeen> deployment_history(github::Client& client, const Rep
     if (payload.is_object() && payload.contains("deploy_action") && payload["deploy_action"].is_object()) {
       const auto& ours = payload["deploy_action"];
       if (ours.contains("version") && ours["version"].is_string()) seen.record.version = ours["version"].get<std::string>();
+      // Only the two colours the engine knows; anything else is treated as unknown.
+      if (ours.contains("color") && ours["color"].is_string()) {
+        const auto color = ours["color"].get<std::string>();
+        if (color == "blue" || color == "green") seen.color = color;
+      }
     }
     if (auto created = github::parse_rfc3339(deployment.created_at)) seen.record.created_at = *created;
     if (deployment.creator) seen.creator = deployment.creator->login;

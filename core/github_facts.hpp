@@ -71,6 +71,7 @@ std::vector<policy::CheckObservation> check_observations(github::Client& client,
 struct DeploymentSeen {
   policy::DeploymentRecord record;  // version, sha, state, created_at, id
   std::string creator;
+  std::string color;  // blue-green: payload.deploy_action.color, the colour this version went to
   std::optional<std::uint64_t> audit_seq;
   std::optional<std::string> audit_hash;
 };

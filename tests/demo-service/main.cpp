@@ -9,6 +9,11 @@
 //   GET /healthz             -> 200 {"status":"ok","version":"..."} or 500 {"status":"failing"}
 //   GET /metrics/error_rate  -> 200, "0" or "0.5" when broken
 //   GET /api/v1/query        -> 200, a Prometheus instant-query vector holding the error rate
+// Blue-green: with --color live (or --color idle), the version is DIR/COLOR/version, where the live
+// colour is DIR/live-color ("blue" when missing) and idle is the other one. Broken versions are
+// still listed in DIR/broken. A deploy command writes DIR/$DEPLOY_COLOR/version; a switch command
+// writes DIR/live-color. Run one instance with --color live (production) and one with --color idle
+// (the preview URL).
 // Each connection answers one request and closes; it runs until killed.
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -61,9 +66,18 @@ std::string json_string(const std::string& text) {
   return out + "\"";
 }
 
+// Where the served version is read: DIR itself, or DIR/COLOR for a blue-green role.
+std::filesystem::path version_dir(const std::filesystem::path& dir, const std::string& role) {
+  if (role.empty()) return dir;
+  std::string live = trim(read_file(dir / "live-color"));
+  if (live != "green") live = "blue";
+  if (role == "live") return dir / live;
+  return dir / (live == "blue" ? "green" : "blue");
+}
+
 http::response<http::string_body> answer(const http::request<http::string_body>& request,
-                                         const std::filesystem::path& dir) {
-  const std::string version = trim(read_file(dir / "version"));
+                                         const std::filesystem::path& dir, const std::string& role) {
+  const std::string version = trim(read_file(version_dir(dir, role) / "version"));
   const bool broken = is_broken(dir, version);
   std::string target(request.target());
   const std::string path = target.substr(0, target.find('?'));
@@ -97,19 +111,19 @@ http::response<http::string_body> answer(const http::request<http::string_body>&
   return response;
 }
 
-void serve(tcp::socket socket, const std::filesystem::path& dir) {
+void serve(tcp::socket socket, const std::filesystem::path& dir, const std::string& role) {
   beast::error_code ec;
   beast::flat_buffer buffer;
   http::request<http::string_body> request;
   http::read(socket, buffer, request, ec);
   if (ec) return;
-  auto response = answer(request, dir);
+  auto response = answer(request, dir, role);
   http::write(socket, response, ec);
   socket.shutdown(tcp::socket::shutdown_send, ec);
 }
 
 int usage(const char* problem) {
-  std::cerr << "demo-service: " << problem << "\nusage: demo-service --listen HOST:PORT --state-dir DIR\n";
+  std::cerr << "demo-service: " << problem << "\nusage: demo-service --listen HOST:PORT --state-dir DIR [--color live|idle]\n";
   return 2;
 }
 
@@ -118,12 +132,16 @@ int usage(const char* problem) {
 int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:0";
   std::filesystem::path dir;
+  std::string role;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--listen" && i + 1 < argc) {
       listen = argv[++i];
     } else if (arg == "--state-dir" && i + 1 < argc) {
       dir = argv[++i];
+    } else if (arg == "--color" && i + 1 < argc) {
+      role = argv[++i];
+      if (role != "live" && role != "idle") return usage("--color takes live or idle");
     } else {
       return usage(("unknown argument " + arg).c_str());
     }
@@ -142,7 +160,7 @@ int main(int argc, char** argv) {
     for (;;) {
       tcp::socket socket(io);
       acceptor.accept(socket);
-      std::thread(serve, std::move(socket), dir).detach();
+      std::thread(serve, std::move(socket), dir, role).detach();
     }
   } catch (const std::exception& error) {
     std::cerr << "demo-service: " << error.what() << "\n";

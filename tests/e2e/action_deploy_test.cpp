@@ -334,6 +334,17 @@ struct World {
 
   fs::path run_dir() const { return temp.path / ("run-" + std::to_string(runs)); }
 
+  // Replaces the config; `{STATE}` and `{URL}` become the service's state folder and URL.
+  void use_config(std::string text) {
+    for (const auto& [key, value] : {std::pair<std::string, std::string>{"{STATE}", "'" + state.string() + "'"},
+                                     {"{URL}", service->url()}}) {
+      for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {
+        text.replace(at, key.size(), value);
+      }
+    }
+    config = temp.write("deploy.yml", text);
+  }
+
   // The step outputs of the last run, parsed as the runner parses them.
   std::map<std::string, std::string> outputs() const {
     std::map<std::string, std::string> values;
@@ -756,5 +767,275 @@ TEST_CASE("consecutive runs chain their audit records through the GitHub deploym
   never["INPUT_VERSION"] = "v1.0.0";
   auto refused = run_action(never);
   CHECK(refused.exit_code == 1);
-  CHECK(contains(refused.output, "v1.0.0"));
+  CHECK_MESSAGE(contains(refused.output, "1.0.0 never went live"), refused.output);
+}
+
+// --- issue 11: the safety net, each finding reproduced from outside --------------------------
+
+namespace {
+
+// The seed for a release of v1.2.0 over v1.1.0 live, approved.
+json release_seed() {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_live_deployment(seed, repo, "v1.1.0");
+  add_tracking_issue(seed, repo, "v1.2.0", approvals({"erin", "frank"}));
+  return seed;
+}
+
+const char* kApprovals = R"Y(
+    approvals: { required: 2, from: ["@acme/release-managers", write] }
+    rollback: { window: 24h, allowed: [maintain] }
+)Y";
+
+int count_lines_starting(const std::string& text, const std::string& prefix) {
+  int n = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) n += line.rfind(prefix, 0) == 0 ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("finding 1: a canary whose every health round fails is rolled back, never reported deployed") {
+  World world(release_seed());
+  std::ofstream(world.state / "version") << "v1.1.0";
+  std::ofstream(world.state / "broken") << "v1.2.0\n";
+  // Canary 5/25/50 with 1s pauses, a final 100 % step without pause, interval 1s, failure_limit 2:
+  // no single step has two rounds, so a count restarting at each step never reached the limit.
+  world.use_config(std::string(R"Y(version: 1
+environments:
+  production:
+    on: { tags: ["v*"] })Y") + kApprovals + R"Y(    strategy:
+      type: canary
+      steps:
+        - { traffic: 5, pause: 1s }
+        - { traffic: 25, pause: 1s }
+        - { traffic: 50, pause: 1s }
+        - { traffic: 100 }
+    analysis:
+      interval: 1s
+      failure_limit: 2
+      checks:
+        - name: health
+          http: { url: "{URL}/healthz" }
+stages:
+  - name: deploy
+    traffic: true
+    run: |
+      echo "$DEPLOY_VERSION $DEPLOY_TRAFFIC" >> {STATE}/steps
+      printf '%s' "$DEPLOY_VERSION" > {STATE}/version
+rollback:
+  run: |
+    echo "rollback $DEPLOY_VERSION from $DEPLOY_ROLLBACK_FROM" >> {STATE}/steps
+    printf '%s' "$DEPLOY_VERSION" > {STATE}/version
+)Y");
+  auto run = run_action(world.env("refs/tags/v1.2.0"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  auto outputs = world.outputs();
+  CHECK(outputs["status"] == "rolled_back");
+  CHECK(world.service->get("/version") == "v1.1.0");
+  // It stopped at the second failed round, at 25 %: it never went on to 50 or 100.
+  CHECK(read_file(world.state / "steps") == "v1.2.0 5\nv1.2.0 25\nrollback v1.1.0 from v1.2.0\n");
+  auto state = world.repo_state();
+  CHECK(state["deployments"].back()["statuses"].back()["state"] == "failure");
+  CHECK(state["deployments"][0]["statuses"].back()["state"] == "success");  // the old one stays live
+  // Finding 7: the failure is annotated once.
+  CHECK(count_lines_starting(run.output, "::error::") == 1);
+}
+
+TEST_CASE("finding 2: the smallest documented file, rolling with a dead health port, is rolled back") {
+  World world(release_seed());
+  std::ofstream(world.state / "version") << "v1.1.0";
+  world.use_config(std::string(R"Y(version: 1
+environments:
+  production:
+    on: { tags: ["v*"] })Y") + kApprovals + R"Y(    analysis:
+      interval: 1s
+      checks:
+        - name: health
+          http: { url: "http://127.0.0.1:9/healthz" }
+stages:
+  - name: deploy
+    run: |
+      echo "deploy $DEPLOY_VERSION $DEPLOY_PHASE" >> {STATE}/steps
+      printf '%s' "$DEPLOY_VERSION" > {STATE}/version
+)Y");
+  auto run = run_action(world.env("refs/tags/v1.2.0"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  auto outputs = world.outputs();
+  CHECK(outputs["status"] == "rollback_failed");  // the health port is dead for the old version too
+  // No rollback.run: the deploy stage put the previous version back, at once.
+  CHECK(read_file(world.state / "steps") == "deploy v1.2.0 deploy\ndeploy v1.1.0 rollback\n");
+  CHECK(world.service->get("/version") == "v1.1.0");
+  CHECK_FALSE(contains(run.output, "nothing was deployed"));
+  CHECK(world.repo_state()["deployments"].back()["statuses"].back()["state"] == "failure");
+}
+
+TEST_CASE("finding 2: a smoke stage failing after the deploy stage rolls back") {
+  World world(release_seed());
+  std::ofstream(world.state / "version") << "v1.1.0";
+  world.use_config(std::string(R"Y(version: 1
+environments:
+  production:
+    on: { tags: ["v*"] })Y") + kApprovals + R"Y(stages:
+  - name: migrate
+    run: echo "migrate $DEPLOY_PHASE" >> {STATE}/steps
+  - name: deploy
+    run: |
+      echo "deploy $DEPLOY_VERSION" >> {STATE}/steps
+      printf '%s' "$DEPLOY_VERSION" > {STATE}/version
+  - name: smoke
+    run: echo "smoke $DEPLOY_PHASE" >> {STATE}/steps; exit 1
+rollback:
+  run: |
+    echo "rollback $DEPLOY_VERSION" >> {STATE}/steps
+    printf '%s' "$DEPLOY_VERSION" > {STATE}/version
+)Y");
+  auto run = run_action(world.env("refs/tags/v1.2.0"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(world.outputs()["status"] == "rolled_back");
+  CHECK(read_file(world.state / "steps") ==
+        "migrate before_deploy\ndeploy v1.2.0\nsmoke after_deploy\nrollback v1.1.0\n");
+  CHECK(world.service->get("/version") == "v1.1.0");
+  CHECK_FALSE(contains(run.output, "nothing was deployed"));
+  CHECK(count_lines_starting(run.output, "::error::") == 1);
+}
+
+TEST_CASE("finding 4: mode rollback goes straight to the target, with rollback.run and no canary pauses") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}), 10);
+  add_tracking_issue(seed, repo, "v1.2.0", approvals({"erin", "frank"}), 11);
+  World world(seed);
+  const std::string config = std::string(R"Y(version: 1
+environments:
+  production:
+    on: { tags: ["v*"] })Y") + kApprovals + R"Y(    strategy:
+      type: canary
+      steps:
+        - { traffic: 50, pause: PAUSE }
+        - { traffic: 100 }
+    analysis:
+      interval: 1s
+      checks:
+        - name: health
+          http: { url: "{URL}/healthz" }
+stages:
+  - name: backup
+    run: echo "backup" >> {STATE}/steps
+  - name: deploy
+    traffic: true
+    run: |
+      echo "deploy $DEPLOY_VERSION $DEPLOY_TRAFFIC" >> {STATE}/steps
+      printf '%s' "$DEPLOY_VERSION" > {STATE}/version
+rollback:
+  run: |
+    echo "rollback.run $DEPLOY_VERSION from $DEPLOY_ROLLBACK_FROM $DEPLOY_PHASE" >> {STATE}/steps
+    printf '%s' "$DEPLOY_VERSION" > {STATE}/version
+)Y";
+  auto with_pause = [&](const std::string& pause) {
+    std::string text = config;
+    text.replace(text.find("PAUSE"), 5, pause);
+    return text;
+  };
+  world.use_config(with_pause("1s"));
+  for (const char* tag : {"v1.1.0", "v1.2.0"}) {
+    auto run = run_action(world.env(std::string("refs/tags/") + tag));
+    REQUIRE_MESSAGE(run.exit_code == 0, run.output);
+  }
+  fs::remove(world.state / "steps");
+  // A production-like pause of 10 minutes: a rollback replaying the canary would hit the test's
+  // timeout; one that goes straight to the target does not wait at all.
+  world.use_config(with_pause("10m"));
+  auto env = world.env("refs/tags/v1.2.0", "frank", "rollback");
+  env["INPUT_VERSION"] = "v1.1.0";
+  auto rollback = run_action(env);
+  INFO(rollback.output);
+  REQUIRE(rollback.exit_code == 0);
+  CHECK(read_file(world.state / "steps") == "rollback.run v1.1.0 from v1.2.0 rollback\n");
+  CHECK(world.service->get("/version") == "v1.1.0");
+  CHECK(world.outputs()["status"] == "succeeded");
+}
+
+namespace {
+
+// Blue-green: one demo-service serving the live colour, one the idle colour (the preview URL), on
+// the same state folder; `switch` writes live-color.
+struct BlueGreen {
+  World world{release_seed()};
+  std::unique_ptr<DemoService> live;
+  std::unique_ptr<DemoService> idle;
+
+  explicit BlueGreen(const std::string& extra_check = "") {
+    fs::create_directories(world.state / "blue");
+    fs::create_directories(world.state / "green");
+    std::ofstream(world.state / "blue" / "version") << "v1.1.0";
+    live = std::make_unique<DemoService>(world.state, "live");
+    idle = std::make_unique<DemoService>(world.state, "idle");
+    std::string text = std::string(R"Y(version: 1
+environments:
+  production:
+    on: { tags: ["v*"] })Y") + kApprovals + R"Y(    strategy:
+      type: blue-green
+      switch: |
+        echo "switch $DEPLOY_COLOR $DEPLOY_PHASE" >> {STATE}/steps
+        printf '%s' "$DEPLOY_COLOR" > {STATE}/live-color
+      preview_url: ")Y" + idle->url() + R"Y("
+    analysis:
+      interval: 1s
+      checks:
+        - name: health
+          http: { url: ")Y" + live->url() + R"Y(/healthz" }
+)Y" + extra_check + R"Y(stages:
+  - name: deploy
+    run: |
+      echo "deploy $DEPLOY_VERSION $DEPLOY_COLOR" >> {STATE}/steps
+      printf '%s' "$DEPLOY_VERSION" > {STATE}/$DEPLOY_COLOR/version
+)Y";
+    world.use_config(text);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("finding 5: blue-green deploys beside the live colour, checks the preview, switches") {
+  BlueGreen bg;
+  auto run = run_action(bg.world.env("refs/tags/v1.2.0"));
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(read_file(bg.world.state / "steps") == "deploy v1.2.0 green\nswitch green switch\n");
+  CHECK(bg.live->get("/version") == "v1.2.0");
+  CHECK(bg.idle->get("/version") == "v1.1.0");  // the old colour stays, ready to switch back
+  // The colour is recorded on the deployment, so the next deploy goes to blue.
+  CHECK(bg.world.repo_state()["deployments"].back()["payload"]["deploy_action"]["color"] == "green");
+}
+
+TEST_CASE("finding 5: blue-green: a broken release fails on the preview and users never see it") {
+  BlueGreen bg;
+  std::ofstream(bg.world.state / "broken") << "v1.2.0\n";
+  auto run = run_action(bg.world.env("refs/tags/v1.2.0"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(bg.world.outputs()["status"] == "failed");
+  CHECK(read_file(bg.world.state / "steps") == "deploy v1.2.0 green\n");  // never switched
+  CHECK(bg.live->get("/version") == "v1.1.0");
+  CHECK(contains(run.output, "traffic was never switched"));
+}
+
+TEST_CASE("finding 5: blue-green: a failure after the switch switches straight back, without redeploying") {
+  // A command check measures live traffic only: it is not run against the preview.
+  // It fails while green serves: the new version is bad under real traffic only.
+  BlueGreen bg(R"Y(        - name: live-errors
+          command: { run: "test \"$(cat {STATE}/live-color)\" != green" }
+)Y");
+  auto run = run_action(bg.world.env("refs/tags/v1.2.0"));
+  INFO(run.output);
+  CHECK(run.exit_code == 1);
+  CHECK(read_file(bg.world.state / "steps") == "deploy v1.2.0 green\nswitch green switch\nswitch blue rollback\n");
+  CHECK(bg.live->get("/version") == "v1.1.0");
+  CHECK(contains(run.output, "is serving again"));
 }

@@ -28,7 +28,9 @@ TEST_CASE("plan prints the production plan of the example config") {
   CHECK(run.output.find("deploy @ 5% traffic") != std::string::npos);
   CHECK(run.output.find("deploy @ 25% traffic") != std::string::npos);
   CHECK(run.output.find("deploy @ 5% traffic") < run.output.find("deploy @ 25% traffic"));
-  CHECK(run.output.find("On failure: roll back automatically") != std::string::npos);
+  CHECK(run.output.find("analysis after full traffic: 20 rounds") != std::string::npos);  // the 10m pause
+  CHECK(run.output.find("On failure: before the deploy stage starts") != std::string::npos);
+  CHECK(run.output.find("R1. rollback  `./scripts/rollback.sh`") != std::string::npos);
 }
 
 TEST_CASE("a misspelt key is reported with file, line, column, key and the suggestion") {

@@ -115,7 +115,8 @@ struct Deploy {
   fs::path state;
   std::unique_ptr<DemoService> service;
   config::Config config;
-  std::vector<deploy::plan::Step> steps;
+  deploy::plan::Plan plan;
+  std::vector<deploy::plan::Step>& steps = plan.steps;
   deploy::SystemClock clock;
   deploy::http::Client client;
   std::vector<std::string> output;
@@ -131,11 +132,15 @@ struct Deploy {
     config = *loaded.config;
     // Tiny durations below what deploy.yml allows, so the test runs quickly on the real clock.
     config.environments[0].analysis.interval = 100ms;
-    auto plan = deploy::plan::make_plan(config, "production");
-    REQUIRE(plan.ok());
-    steps = plan->steps;
-    for (auto& step : steps) {
-      if (step.traffic) step.analysis = 300ms;
+    auto made = deploy::plan::make_plan(config, "production");
+    REQUIRE(made.ok());
+    plan = std::move(*made);
+    // Three rounds 100ms apart per window, below what deploy.yml allows, to run quickly on the real clock.
+    for (auto& step : plan.steps) {
+      if (step.kind == deploy::plan::StepKind::analysis) {
+        step.rounds = 3;
+        step.interval = 100ms;
+      }
     }
   }
   ~Deploy() {
@@ -144,8 +149,8 @@ struct Deploy {
   }
 
   engine::Report run(const std::string& version, const std::atomic<bool>* cancel = nullptr) {
-    engine::Inputs inputs{steps, config.environments[0], config.rollback,
-                          engine::ReleaseFacts{"production", version, "0123abcd", "1.1.0", "42", "https://ci/run/1"},
+    engine::Inputs inputs{plan, config.environments[0],
+                          engine::ReleaseFacts{"production", version, "0123abcd", "1.1.0", "42", "https://ci/run/1", ""},
                           clock, [this](const std::string& line) {
                             std::lock_guard lock(output_mutex);
                             output.push_back(line);
@@ -194,7 +199,7 @@ TEST_CASE("a healthy version goes through the canary steps in order and is serve
   CHECK(report.steps[1].attempts == 1);
   for (const auto& step : report.steps) CHECK(step.finished >= step.started);
 
-  // Baseline of the max_increase check, then 3 rounds (300ms / 100ms) per traffic step.
+  // Baseline of the max_increase check, then 3 rounds per analysis window.
   REQUIRE(report.rounds.size() == 10);
   CHECK(report.rounds[0].stage == "baseline");
   CHECK(report.baselines.at("queue-depth") == doctest::Approx(0.25));
@@ -223,7 +228,7 @@ TEST_CASE("a healthy version goes through the canary steps in order and is serve
   REQUIRE(at != d.output.end());
   REQUIRE(at + 3 < d.output.end());
   CHECK((at + 1)->rfind("::stop-commands::", 0) == 0);
-  CHECK(*(at + 2) == "deployed 1.3.0 at 25% (step 3)");
+  CHECK(*(at + 2) == "deployed 1.3.0 at 25% (step 4)");  // the plan's numbering: windows count
   CHECK(*(at + 3) == "::" + (at + 1)->substr(std::string("::stop-commands::").size()) + "::");
 }
 
@@ -241,6 +246,7 @@ TEST_CASE("a broken version fails analysis at the first step and is rolled back,
   CHECK(report.rollback->succeeded);
 
   // Baseline, one failed round at 5% (failure_limit 1), one passing post-rollback round.
+  CHECK(report.time_to_restore.has_value());
   REQUIRE(report.rounds.size() == 3);
   const auto& failed = report.rounds[1];
   CHECK(failed.traffic == 5);
@@ -258,6 +264,7 @@ TEST_CASE("a stage past its timeout leaves no process behind and triggers the ro
   Deploy d("timeout");
   write_file(d.state / "sleep-at-25", "");
   for (auto& step : d.steps) step.timeout = 1s;
+  for (auto& step : d.plan.rollback_steps) step.timeout = 10s;
   auto report = d.run("1.3.0");
   INFO(report.message);
   CHECK(report.status == engine::Status::rolled_back);
@@ -296,6 +303,8 @@ TEST_CASE("a failure before any traffic step rolls nothing back") {
   Deploy d("early", "  - name: smoke\n    run: \"exit 3\"\n");
   // Move the failing stage before the traffic stage: the plan is ordered by the config.
   std::rotate(d.steps.begin() + 1, d.steps.end() - 1, d.steps.end());
+  d.steps[1].live = false;
+  d.steps[1].phase = "before_deploy";
   auto report = d.run("1.3.0");
   CHECK(report.status == engine::Status::failed);
   CHECK(report.reason == "stage_failed");
@@ -372,13 +381,37 @@ namespace {
 
 struct ManualRun {
   config::Environment environment;
-  config::RollbackCommand rollback{"echo rollback to \"$DEPLOY_VERSION\"", 10s};
-  std::vector<deploy::plan::Step> steps;
+  deploy::plan::Plan plan;
   deploy::ManualClock clock;
   std::vector<std::string> output;
   std::vector<bool> check_results;  // consumed one per measurement; true once exhausted
   std::size_t measured = 0;
   deploy::runner::Masker masker;
+
+  static deploy::plan::Step deploy_step(int traffic) {
+    deploy::plan::Step step;
+    step.kind = deploy::plan::StepKind::deploy;
+    step.stage = "deploy";
+    step.run = "echo \"v=$DEPLOY_VERSION t=$DEPLOY_TRAFFIC\"";
+    step.timeout = 10s;
+    step.traffic = traffic;
+    step.phase = "deploy";
+    step.live = true;
+    return step;
+  }
+  static deploy::plan::Step window(int rounds, bool starts, bool ends) {
+    deploy::plan::Step step;
+    step.kind = deploy::plan::StepKind::analysis;
+    step.stage = "analysis";
+    step.label = "window";
+    step.rounds = rounds;
+    step.interval = 30s;
+    step.phase = "deploy";
+    step.live = true;
+    step.starts_run = starts;
+    step.ends_run = ends;
+    return step;
+  }
 
   ManualRun() {
     environment.name = "production";
@@ -386,14 +419,22 @@ struct ManualRun {
     environment.analysis.failure_limit = 2;
     environment.analysis.checks.push_back(
         config::Check{"health", 5s, config::HttpCheck{"http://127.0.0.1:1/healthz", 200, {}, {}, {}}});
-    steps.push_back({"deploy", "echo \"v=$DEPLOY_VERSION t=$DEPLOY_TRAFFIC\"", 10s, 0, 10, 90s});
-    steps.push_back({"deploy", "echo \"v=$DEPLOY_VERSION t=$DEPLOY_TRAFFIC\"", 10s, 0, 100, 60s});
+    plan.steps = {deploy_step(10), window(3, true, false), deploy_step(100), window(2, false, true)};
+    deploy::plan::Step rollback;
+    rollback.stage = "rollback";
+    rollback.run = "echo rollback to \"$DEPLOY_VERSION\"";
+    rollback.timeout = 10s;
+    rollback.phase = "rollback";
+    rollback.live = true;
+    auto health = window(1, true, true);
+    health.interval = 0s;
+    health.phase = "rollback";
+    plan.rollback_steps = {rollback, health};
   }
 
   engine::Report run(const std::string& version) {
-    engine::Inputs inputs{steps, environment, rollback,
-                          engine::ReleaseFacts{"production", version, "abc", "1.0.0", "", ""}, clock,
-                          [this](const std::string& line) { output.push_back(line); }};
+    engine::Inputs inputs{plan, environment, engine::ReleaseFacts{"production", version, "abc", "1.0.0", "", "", ""},
+                          clock, [this](const std::string& line) { output.push_back(line); }};
     inputs.masker = &masker;
     return engine::run_deploy(inputs, [this](const config::Check& check) {
       bool ok = measured < check_results.size() ? check_results[measured] : true;
@@ -405,25 +446,43 @@ struct ManualRun {
 
 }  // namespace
 
-TEST_CASE("rounds run every interval during each pause, at least one per step") {
+TEST_CASE("rounds run every interval, window after window") {
   ManualRun r;
-  r.steps[1].analysis = 0ms;  // a pause shorter than the interval still gets one round
   auto report = r.run("2.0.0");
   CHECK(report.status == engine::Status::succeeded);
-  REQUIRE(report.rounds.size() == 4);  // 90s / 30s = 3, then 1
+  REQUIRE(report.rounds.size() == 5);
   CHECK(report.rounds[2].round == 3);
   CHECK(report.rounds[3].traffic == 100);
-  CHECK(r.clock.total_slept() == 90s);
+  CHECK(r.clock.total_slept() == 150s);
   CHECK(report.rounds[0].at - report.steps[0].finished == 30s);
 }
 
-TEST_CASE("failure_limit: interleaved failures pass, failures in a row roll back") {
-  SUBCASE("interleaved") {
+TEST_CASE("failure_limit counts failures over the whole run; a failing last round never passes") {
+  SUBCASE("one failure in each step reaches a limit of 2 (finding 1: counts carried across steps)") {
     ManualRun r;
-    r.check_results = {false, true, false, false};  // step 1: F T F; step 2: F (one in a row)
+    r.check_results = {false, true, true, false};
     auto report = r.run("2.0.0");
-    CHECK(report.status == engine::Status::succeeded);
-    CHECK(report.rounds.size() == 5);
+    CHECK(report.status == engine::Status::rolled_back);
+    CHECK(report.reason == "analysis_failed");
+    CHECK(report.rounds.size() == 5);  // 4 rounds, then the post-rollback round
+  }
+  SUBCASE("a failure in the very last round") {
+    ManualRun r;
+    r.environment.analysis.failure_limit = 3;
+    r.check_results = {true, true, true, true, false};
+    auto report = r.run("2.0.0");
+    CHECK(report.status == engine::Status::rolled_back);
+    CHECK(report.reason == "analysis_failed");
+  }
+  SUBCASE("every round fails, windows shorter than the limit") {
+    ManualRun r;
+    r.environment.analysis.failure_limit = 4;
+    r.plan.steps = {ManualRun::deploy_step(10), ManualRun::window(1, true, false), ManualRun::deploy_step(50),
+                    ManualRun::window(1, false, false), ManualRun::deploy_step(100), ManualRun::window(1, false, true)};
+    r.check_results = {false, false, false, true};  // post-rollback passes
+    auto report = r.run("2.0.0");
+    CHECK(report.status == engine::Status::rolled_back);
+    CHECK(report.reason == "analysis_failed");
   }
   SUBCASE("two in a row") {
     ManualRun r;
@@ -451,8 +510,10 @@ TEST_CASE("values from outside reach commands only as variables, and output is m
   ManualRun r;
   const auto dir = temp_dir("inject");
   r.environment.analysis.checks.clear();
-  r.steps.resize(1);
-  r.steps[0].run = "echo \"v=$DEPLOY_VERSION\"; echo s3cret-token";
+  r.plan.steps.resize(2);
+  r.plan.steps[0].run = "echo \"v=$DEPLOY_VERSION\"; echo s3cret-token";
+  r.plan.steps[1].rounds = 0;  // a plain pause
+  r.plan.steps[1].interval = 90s;
   r.masker.add("s3cret-token");
   const std::string hostile = "$(touch " + (dir / "pwned").string() + ")";
   auto report = r.run(hostile);
@@ -466,8 +527,11 @@ TEST_CASE("values from outside reach commands only as variables, and output is m
 }
 
 TEST_CASE("step environment") {
-  deploy::plan::Step step{"deploy", "x", 1s, 0, 25, 0ms};
-  auto env = engine::step_environment({"prod", "1.2.0", "abc", "1.1.0", "7", "https://run"}, step, 3);
+  deploy::plan::Step step;
+  step.stage = "deploy";
+  step.run = "x";
+  step.traffic = 25;
+  auto env = engine::step_environment({"prod", "1.2.0", "abc", "1.1.0", "7", "https://run", ""}, step, 3);
   CHECK(env == std::map<std::string, std::string>{{"DEPLOY_ENVIRONMENT", "prod"},
                                                   {"DEPLOY_VERSION", "1.2.0"},
                                                   {"DEPLOY_SHA", "abc"},

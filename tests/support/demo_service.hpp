@@ -45,9 +45,14 @@ inline bool process_gone(pid_t pid) {
 // demo-service as a real process, stopped (SIGTERM to its group) when the fixture ends.
 class DemoService {
  public:
-  explicit DemoService(const std::filesystem::path& state_dir) {
+  // color: "" (one version in state_dir), or "live" / "idle" for the two blue-green roles.
+  explicit DemoService(const std::filesystem::path& state_dir, const std::string& color = "") {
     auto spec = deploy::process::Spec{};
     spec.argv = {DEMO_SERVICE_BINARY, "--listen", "127.0.0.1:0", "--state-dir", state_dir.string()};
+    if (!color.empty()) {
+      spec.argv.push_back("--color");
+      spec.argv.push_back(color);
+    }
     spec.kill_grace = std::chrono::seconds{2};
     thread_ = std::thread([this, spec] {
       deploy::process::run(spec, [this](const std::string& line) {

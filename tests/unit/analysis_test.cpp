@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <random>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -107,7 +110,7 @@ TEST_CASE("a round judges every check by name, with baselines") {
        {{"errors", true, std::nullopt, "?"}, {"latency", true, 100.0, "100"}},
        {{"latency", 100.0}},
        false,
-       {"missing_sample", "check_failed", "within_thresholds"}},
+       {"missing_sample", "check_error", "within_thresholds"}},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -124,43 +127,181 @@ TEST_CASE("a round judges every check by name, with baselines") {
   }
 }
 
-TEST_CASE("no checks: an empty round passes and a step without rounds passes") {
+TEST_CASE("no checks: an empty round passes and a run without rounds succeeds") {
   auto round = analysis::evaluate_round({}, {}, {});
   CHECK(round.passed);
+  CHECK(round.measurement == analysis::Measurement::successful);
   CHECK(round.checks.empty());
-  auto decision = analysis::decide_step({}, 2);
-  CHECK(decision.allowed);
-  CHECK(decision.reason == "no_checks");
+  auto verdict = analysis::judge({}, {}, true);
+  CHECK(verdict.phase == analysis::Phase::succeeded);
+  CHECK(verdict.reason == "no_rounds");
 }
 
-TEST_CASE("failure_limit counts failed rounds in a row, not in total") {
+TEST_CASE("a round's measurement is the worst of its checks'") {
+  const std::vector<config::Check> checks{http_check("health"), prometheus_check("p99", limits({}, {}, 50))};
+  using M = analysis::Measurement;
   struct Case {
     const char* name;
-    std::vector<bool> rounds;
-    int limit;
-    bool allowed;
-    const char* reason;
+    std::vector<analysis::Sample> samples;
+    analysis::Baselines baselines;
+    M expected;
   };
+  analysis::Sample unreachable{"health", false, {}, "could not connect"};
+  unreachable.error = true;
   const std::vector<Case> cases{
-      {"one pass", {true}, 1, true, "analysis_passing"},
-      {"one failure, limit 1", {false}, 1, false, "analysis_failed"},
-      {"one failure, limit 2", {false}, 2, true, "analysis_passing"},
-      {"two in a row, limit 2", {true, false, false}, 2, false, "analysis_failed"},
-      {"interleaved failures never reach 2", {false, true, false, true, false}, 2, true, "analysis_passing"},
-      {"three interleaved then two in a row", {false, true, false, false}, 2, false, "analysis_failed"},
-      {"failed earlier stays failed", {false, false, true}, 2, false, "analysis_failed"},
-      {"limit 0 acts as 1", {false}, 0, false, "analysis_failed"},
-      {"limit 3, two in a row", {true, false, false}, 3, true, "analysis_passing"},
+      {"all good", {{"health", true, 3.0, "200"}, {"p99", true, 100.0, "100"}}, {{"p99", 100.0}}, M::successful},
+      {"wrong status", {{"health", false, {}, "500"}, {"p99", true, 100.0, "100"}}, {{"p99", 100.0}}, M::failed},
+      {"unreachable", {unreachable, {"p99", true, 100.0, "100"}}, {{"p99", 100.0}}, M::error},
+      {"unreachable and over threshold", {unreachable, {"p99", true, 900.0, "900"}}, {{"p99", 100.0}}, M::failed},
+      {"no baseline", {{"health", true, 3.0, "200"}, {"p99", true, 100.0, "100"}}, {}, M::inconclusive},
+      {"no baseline, unreachable", {unreachable, {"p99", true, 100.0, "100"}}, {}, M::error},
+      {"missing sample", {{"p99", true, 100.0, "100"}}, {{"p99", 100.0}}, M::error},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
-    auto decision = analysis::decide_step(c.rounds, c.limit);
-    CHECK(decision.allowed == c.allowed);
-    CHECK(decision.reason == c.reason);
+    auto round = analysis::evaluate_round(checks, c.samples, c.baselines);
+    CHECK(round.measurement == c.expected);
+    CHECK(round.passed == (c.expected == M::successful));
   }
-  CHECK(analysis::trailing_failures({true, false, false}) == 2);
-  CHECK(analysis::trailing_failures({false, true}) == 0);
-  CHECK(analysis::decide_step({true, false, false}, 2).message == "2 analysis rounds in a row failed");
+}
+
+namespace {
+
+using M = analysis::Measurement;
+
+std::vector<M> rounds_from(std::string_view text) {
+  std::vector<M> out;
+  for (char c : text) {
+    switch (c) {
+      case 's': out.push_back(M::successful); break;
+      case 'f': out.push_back(M::failed); break;
+      case 'e': out.push_back(M::error); break;
+      case 'i': out.push_back(M::inconclusive); break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("judge: the analysis state machine, case by case") {
+  struct Case {
+    const char* rounds;  // s successful, f failed, e error, i inconclusive
+    int failure_limit;
+    int consecutive_errors;
+    std::optional<int> inconclusive_limit;
+    bool complete;
+    analysis::Phase phase;
+    const char* reason;
+  };
+  using P = analysis::Phase;
+  const std::vector<Case> cases{
+      {"s", 1, 4, {}, true, P::succeeded, "analysis_passed"},
+      {"s", 1, 4, {}, false, P::running, "analysis_running"},
+      {"f", 1, 4, {}, false, P::failed, "analysis_failed"},
+      {"f", 2, 4, {}, false, P::running, "analysis_running"},
+      // Finding 1: failures carry across steps; a failure in the last round never passes.
+      {"f|f", 2, 4, {}, false, P::failed, "analysis_failed"},
+      {"fsfs", 2, 4, {}, true, P::failed, "analysis_failed"},
+      {"ssf", 2, 4, {}, true, P::failed, "analysis_failed"},
+      {"ffff", 5, 4, {}, true, P::failed, "analysis_failed"},
+      {"fs", 2, 4, {}, true, P::succeeded, "analysis_passed"},
+      {"sf|s", 3, 4, {}, true, P::succeeded, "analysis_passed"},
+      // Errors: in a row they fail the run; an error at the end never passes.
+      {"eeee", 5, 4, {}, false, P::failed, "analysis_error"},
+      {"eeese", 5, 4, {}, false, P::running, "analysis_running"},
+      {"eeese", 5, 4, {}, true, P::failed, "analysis_error"},
+      {"ees", 5, 4, {}, true, P::succeeded, "analysis_passed"},
+      {"e", 1, 1, {}, false, P::failed, "analysis_error"},
+      // Inconclusive: a limit when set, and never at the end.
+      {"iis", 1, 4, 2, true, P::failed, "analysis_inconclusive"},
+      {"iis", 1, 4, {}, true, P::succeeded, "analysis_passed"},
+      {"si", 1, 4, {}, true, P::failed, "analysis_inconclusive"},
+      // The first limit reached decides.
+      {"eeeef", 1, 4, {}, true, P::failed, "analysis_error"},
+      {"feeee", 1, 4, {}, true, P::failed, "analysis_failed"},
+      // Limits below 1 act as 1.
+      {"f", 0, 0, {}, false, P::failed, "analysis_failed"},
+      {"", 1, 4, {}, true, P::succeeded, "no_rounds"},
+      {"", 1, 4, {}, false, P::running, "analysis_running"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.rounds);
+    CAPTURE(c.failure_limit);
+    auto verdict = analysis::judge(rounds_from(c.rounds), {c.failure_limit, c.consecutive_errors, c.inconclusive_limit},
+                                   c.complete);
+    CHECK(verdict.phase == c.phase);
+    CHECK(verdict.reason == c.reason);
+  }
+}
+
+// A reference model written from docs/CONFIGURATION.md ("How analysis decides") without looking
+// at judge: it answers only whether a complete run may be declared healthy.
+namespace {
+
+bool model_healthy(const std::vector<M>& rounds, int failure_limit, int consecutive_errors,
+                   std::optional<int> inconclusive_limit) {
+  if (rounds.empty()) return true;
+  for (std::size_t end = 1; end <= rounds.size(); ++end) {
+    int failed = 0, inconclusive = 0, run = 0;
+    for (std::size_t i = 0; i < end; ++i) {
+      failed += rounds[i] == M::failed;
+      inconclusive += rounds[i] == M::inconclusive;
+      run = rounds[i] == M::error ? run + 1 : 0;
+    }
+    if (failed >= std::max(failure_limit, 1)) return false;
+    if (run >= std::max(consecutive_errors, 1)) return false;
+    if (inconclusive_limit && inconclusive >= std::max(*inconclusive_limit, 1)) return false;
+  }
+  return rounds.back() == M::successful;
+}
+
+}  // namespace
+
+TEST_CASE("judge against a reference model over many generated runs") {
+  std::mt19937 random(20261202);  // fixed: a failure names a reproducible case
+  int healthy = 0, unhealthy = 0;
+  for (int n = 0; n < 20'000; ++n) {
+    const int length = std::uniform_int_distribution<int>(0, 14)(random);
+    // Skewed so that long runs of failures, errors and successes all occur.
+    const int bias = std::uniform_int_distribution<int>(0, 3)(random);
+    std::vector<M> rounds;
+    for (int i = 0; i < length; ++i) {
+      int pick = std::uniform_int_distribution<int>(0, 5)(random);
+      rounds.push_back(pick <= 1 ? static_cast<M>(bias) : static_cast<M>(pick % 4));
+    }
+    const int failure_limit = std::uniform_int_distribution<int>(0, 5)(random);
+    const int consecutive_errors = std::uniform_int_distribution<int>(0, 5)(random);
+    std::optional<int> inconclusive_limit;
+    if (random() % 2 == 0) inconclusive_limit = std::uniform_int_distribution<int>(1, 4)(random);
+    const analysis::Limits limits{failure_limit, consecutive_errors, inconclusive_limit};
+
+    // The engine's loop: judge after each round, stop at the first final verdict.
+    analysis::Verdict verdict;
+    std::vector<M> seen;
+    for (std::size_t i = 0; i < rounds.size(); ++i) {
+      seen.push_back(rounds[i]);
+      verdict = analysis::judge(seen, limits, i + 1 == rounds.size());
+      if (verdict.phase != analysis::Phase::running) break;
+    }
+    if (rounds.empty()) verdict = analysis::judge({}, limits, true);
+
+    const bool expected = model_healthy(rounds, failure_limit, consecutive_errors, inconclusive_limit);
+    CAPTURE(n);
+    CAPTURE(failure_limit);
+    CAPTURE(consecutive_errors);
+    REQUIRE((verdict.phase == analysis::Phase::succeeded) == expected);
+    REQUIRE(verdict.phase != analysis::Phase::running);
+    // The safety property on its own: as many failures as the limit never end in success.
+    const auto failures = std::count(rounds.begin(), rounds.end(), M::failed);
+    if (failures >= std::max(failure_limit, 1)) REQUIRE(verdict.phase == analysis::Phase::failed);
+    if (!rounds.empty() && rounds.back() != M::successful) REQUIRE(verdict.phase == analysis::Phase::failed);
+    (expected ? healthy : unhealthy) += 1;
+  }
+  // Both outcomes were exercised in quantity.
+  CHECK(healthy > 1000);
+  CHECK(unhealthy > 1000);
 }
 
 TEST_CASE("which checks need a baseline") {

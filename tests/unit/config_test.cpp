@@ -326,9 +326,7 @@ TEST_CASE("errors in the top level") {
        "  production:\n"
        "    on: { tags: [\"v*\"] }\n",
        {"deploy.yml:1:1: error: stages: missing required key 'stages' (the commands a deploy "
-        "runs, in order)",
-        "deploy.yml:1:1: error: rollback: missing required key 'rollback' (how to return an "
-        "environment to an earlier version, e.g. rollback: { run: ./scripts/rollback.sh })"}},
+        "runs, in order)"}},
       {"unsupported version",
        "version: 2\n" + kMinimal.substr(std::string("version: 1\n").size()),
        {"deploy.yml:1:10: error: version: expected 1 (the only schema version this action "
@@ -583,7 +581,7 @@ TEST_CASE("errors in strategies") {
 
 TEST_CASE("a rolling deploy may set a single step to watch it longer") {
   const cfg::LoadResult result = cfg::load_config(
-      kHead + "    strategy: { type: blue-green, steps: [{ traffic: 100%, pause: 10m }] }\n" +
+      kHead + "    strategy: { type: blue-green, switch: ./switch.sh, steps: [{ traffic: 100%, pause: 10m }] }\n" +
           kTail,
       "deploy.yml");
   INFO(result.format());
@@ -597,6 +595,26 @@ TEST_CASE("a rolling deploy may set a single step to watch it longer") {
 
 TEST_CASE("errors in analysis") {
   run_cases({
+      {"a final window too short to reach failure_limit (finding 1)",
+       kHead + "    analysis:\n      interval: 30s\n      failure_limit: 3\n      after_full_traffic: 1m\n"
+               "      checks: [{ name: health, http: { url: \"http://a/\" } }]\n" + kTail,
+       {"deploy.yml:8:27: error: environments.production.analysis.after_full_traffic: the final window gives 2 "
+        "rounds of checks at interval 30s, fewer than failure_limit 3: a release failing every round could never "
+        "reach the limit; set after_full_traffic to at least 1m30s or lower failure_limit"}},
+      {"the new limits out of range",
+       kHead + "    analysis: { consecutive_errors: 0, inconclusive_limit: 101 }\n" + kTail,
+       {"deploy.yml:5:37: error: environments.production.analysis.consecutive_errors: expected a whole number "
+        "from 1 to 100, found '0'",
+        "deploy.yml:5:60: error: environments.production.analysis.inconclusive_limit: expected a whole number "
+        "from 1 to 100, found '101'"}},
+      {"blue-green without its switch",
+       kHead + "    strategy: { type: blue-green }\n" + kTail,
+       {"deploy.yml:5:5: error: environments.production.strategy.switch: missing required key 'switch' (the command "
+        "that moves all traffic to DEPLOY_COLOR (blue or green), e.g. switch: ./scripts/switch.sh)"}},
+      {"switch on another strategy is refused",
+       kHead + "    strategy: { type: rolling, switch: ./s.sh }\n" + kTail,
+       {"deploy.yml:5:40: error: environments.production.strategy.switch: switch applies to type: blue-green "
+        "only; remove it"}},
       {"interval and failure_limit out of range",
        kHead + "    analysis: { interval: 2h, failure_limit: 0 }\n" + kTail,
        {"deploy.yml:5:27: error: environments.production.analysis.interval: expected a duration "
@@ -737,12 +755,15 @@ TEST_CASE("errors in stages") {
                "  run: ./rollback.sh\n",
        {"deploy.yml:7:42: error: stages[1].traffic: environment 'production' already has "
         "traffic stage 'deploy' (line 6); at most one stage per environment shifts traffic"}},
-      {"rollback command missing run (reported at the rollback key), bad timeout",
-       kHead + "stages:\n  - { name: deploy, run: ./d.sh }\nrollback:\n  timeout: 1h30\n",
-       {"deploy.yml:7:1: error: rollback.run: missing required key 'run' (the command that "
-        "returns an environment to DEPLOY_VERSION)",
-        "deploy.yml:8:12: error: rollback.timeout: expected a duration like 90s, 5m or 1h, found "
-        "'1h30' (add a unit: ms, s, m, h or d)"}},
+      {"rollback without run (the deploy stage is the way back), bad timeout, unknown and traffic stages",
+       kHead + "stages:\n  - { name: deploy, run: ./d.sh, traffic: true }\nrollback:\n  timeout: 1h30\n"
+               "  stages: [backup, deploy]\n",
+       {"deploy.yml:8:12: error: rollback.timeout: expected a duration like 90s, 5m or 1h, found "
+        "'1h30' (add a unit: ms, s, m, h or d)",
+        "deploy.yml:9:12: error: rollback.stages[0]: no stage is named 'backup'; rollback.stages names stages to "
+        "run before a rollback",
+        "deploy.yml:9:20: error: rollback.stages[1]: 'deploy' is the traffic stage; a rollback runs it (or "
+        "rollback.run) by itself: list only stages that run before it, such as backup or migrate"}},
   });
 }
 

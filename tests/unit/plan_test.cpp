@@ -53,32 +53,153 @@ deploy::config::Config load() {
 
 }  // namespace
 
-TEST_CASE("a canary plan expands the traffic stage into its steps, in run order") {
+TEST_CASE("a canary plan: the deploy stage at each step, each watched, the final window, in run order") {
   auto plan = deploy::plan::make_plan(load(), "production", "refs/tags/v1.2.0");
   REQUIRE(plan.ok());
+  using K = deploy::plan::StepKind;
   struct Expected {
+    K kind;
     std::string stage;
     int traffic;  // 0 = not a traffic call
-    long timeout_s;
-    int retries;
-    long analysis_s;
+    int rounds;
+    bool live;
   };
+  // 2m / 30s = 4 rounds, 5m / 30s = 10, the final window (failure_limit + 1) = 3.
   const std::vector<Expected> expected = {
-      {"backup", 0, 600, 1, 0}, {"deploy", 5, 1800, 0, 120}, {"deploy", 50, 1800, 0, 300},
-      {"deploy", 100, 1800, 0, 0}, {"smoke", 0, 300, 0, 0},
+      {K::stage, "backup", 0, 0, false},   {K::deploy, "deploy", 5, 0, true},  {K::analysis, "analysis", 0, 4, true},
+      {K::deploy, "deploy", 50, 0, true},  {K::analysis, "analysis", 0, 10, true},
+      {K::deploy, "deploy", 100, 0, true}, {K::analysis, "analysis", 0, 3, true}, {K::stage, "smoke", 0, 0, true},
   };
   REQUIRE(plan->steps.size() == expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
     CAPTURE(i);
     const auto& step = plan->steps[i];
+    CHECK(step.kind == expected[i].kind);
     CHECK(step.stage == expected[i].stage);
     CHECK(step.traffic.value_or(0) == expected[i].traffic);
-    CHECK(std::chrono::duration_cast<std::chrono::seconds>(step.timeout).count() == expected[i].timeout_s);
-    CHECK(step.retries == expected[i].retries);
-    CHECK(std::chrono::duration_cast<std::chrono::seconds>(step.analysis).count() == expected[i].analysis_s);
+    CHECK(step.rounds == expected[i].rounds);
+    CHECK(step.live == expected[i].live);
   }
+  CHECK(plan->steps[2].starts_run);
+  CHECK_FALSE(plan->steps[4].starts_run);
+  CHECK(plan->steps[6].ends_run);
+  CHECK(plan->steps[6].label == "after full traffic");
   CHECK(plan->ref_triggers);
   CHECK(plan->strategy == "canary");
+  // The way back: rollback.run at once, then one health-check round.
+  REQUIRE(plan->rollback_steps.size() == 2);
+  CHECK(plan->rollback_steps[0].run == "./rollback.sh");
+  CHECK(plan->rollback_steps[1].kind == K::analysis);
+  CHECK(plan->rollback_steps[1].rounds == 1);
+}
+
+TEST_CASE("the smallest documented file: rolling, a health check, no traffic stage is still watched and rolled back") {
+  auto loaded = deploy::config::load_config(R"(version: 1
+environments:
+  production:
+    on: { tags: ["v*"] }
+    analysis:
+      checks:
+        - name: health
+          http: { url: "http://127.0.0.1:9/healthz" }
+stages:
+  - name: build
+    run: ./build.sh
+  - name: deploy
+    run: ./deploy.sh
+  - name: smoke
+    run: ./smoke.sh
+)", "deploy.yml");
+  INFO(loaded.format());
+  REQUIRE(loaded.ok());
+  auto plan = deploy::plan::make_plan(*loaded.config, "production");
+  REQUIRE(plan.ok());
+  using K = deploy::plan::StepKind;
+  REQUIRE(plan->steps.size() == 4);
+  CHECK(plan->steps[0].kind == K::stage);
+  CHECK_FALSE(plan->steps[0].live);
+  CHECK(plan->steps[1].kind == K::deploy);  // the stage named deploy, at 100 %
+  CHECK(plan->steps[1].traffic == 100);
+  CHECK(plan->steps[2].kind == K::analysis);
+  CHECK(plan->steps[2].rounds == 2);  // failure_limit 1 + 1
+  CHECK(plan->steps[3].stage == "smoke");
+  CHECK(plan->steps[3].live);
+  // No rollback.run: the deploy stage at 100 % is the way back.
+  REQUIRE(plan->rollback_steps.size() == 2);
+  CHECK(plan->rollback_steps[0].kind == K::deploy);
+  CHECK(plan->rollback_steps[0].run == "./deploy.sh");
+  CHECK(plan->rollback_steps[0].phase == "rollback");
+}
+
+TEST_CASE("mode rollback goes straight to the target: no backup, no pauses, unless rollback.stages asks") {
+  auto config = load();
+  auto plan = deploy::plan::make_rollback_plan(config, "production");
+  REQUIRE(plan.ok());
+  REQUIRE(plan->steps.size() == 2);
+  CHECK(plan->steps[0].run == "./rollback.sh");
+  CHECK(plan->steps[1].kind == deploy::plan::StepKind::analysis);
+  CHECK(plan->steps[1].rounds == 1);
+  CHECK(plan->rollback_steps.empty());
+
+  config.rollback.stages = {"backup"};
+  config.rollback.run.clear();
+  plan = deploy::plan::make_rollback_plan(config, "production");
+  REQUIRE(plan.ok());
+  REQUIRE(plan->steps.size() == 3);
+  CHECK(plan->steps[0].stage == "backup");
+  CHECK(plan->steps[1].kind == deploy::plan::StepKind::deploy);
+  CHECK(plan->steps[1].traffic == 100);
+  CHECK(plan->steps[1].run == "./deploy.sh");
+}
+
+TEST_CASE("blue-green: the idle colour, checks on its preview, the switch, then the switch back on failure") {
+  auto loaded = deploy::config::load_config(R"(version: 1
+environments:
+  production:
+    on: { tags: ["v*"] }
+    strategy:
+      type: blue-green
+      switch: ./switch.sh
+      preview_url: "http://127.0.0.1:8081"
+    analysis:
+      interval: 10s
+      failure_limit: 2
+      checks:
+        - name: health
+          http: { url: "http://127.0.0.1:8080/healthz?full=1" }
+        - name: errors
+          prometheus: { url: "http://127.0.0.1:9090", query: "x", max: 1 }
+stages:
+  - name: deploy
+    run: ./deploy.sh
+)", "deploy.yml");
+  INFO(loaded.format());
+  REQUIRE(loaded.ok());
+  auto plan = deploy::plan::make_plan(*loaded.config, "production");
+  REQUIRE(plan.ok());
+  using K = deploy::plan::StepKind;
+  using C = deploy::plan::Color;
+  REQUIRE(plan->steps.size() == 4);
+  CHECK(plan->steps[0].kind == K::deploy);
+  CHECK(plan->steps[0].color == C::idle);
+  CHECK_FALSE(plan->steps[0].live);
+  CHECK(plan->steps[1].preview);
+  CHECK(plan->steps[1].rounds == 2);
+  CHECK_FALSE(plan->steps[1].live);
+  CHECK(plan->steps[2].kind == K::switch_traffic);
+  CHECK(plan->steps[2].run == "./switch.sh");
+  CHECK(plan->steps[2].live);
+  CHECK(plan->steps[3].kind == K::analysis);
+  CHECK(plan->steps[3].starts_run);
+  REQUIRE(plan->rollback_steps.size() == 2);
+  CHECK(plan->rollback_steps[0].kind == K::switch_traffic);
+  CHECK(plan->rollback_steps[0].color == C::live);
+
+  const auto& checks = loaded.config->environments[0].analysis.checks;
+  auto preview = deploy::plan::preview_check(checks[0], "http://127.0.0.1:8081");
+  REQUIRE(preview.has_value());
+  CHECK(std::get<deploy::config::HttpCheck>(preview->probe).url == "http://127.0.0.1:8081/healthz?full=1");
+  CHECK_FALSE(deploy::plan::preview_check(checks[1], "http://127.0.0.1:8081").has_value());
 }
 
 TEST_CASE("the gates appear in evaluation order, only when configured") {
@@ -99,6 +220,7 @@ TEST_CASE("the gates appear in evaluation order, only when configured") {
   CHECK(staging->steps[0].stage == "deploy");
   CHECK(staging->steps[0].traffic == 100);
   CHECK(staging->steps[1].stage == "smoke");
+  CHECK(deploy::plan::render_text(*staging).find("Analysis: none (no checks)") != std::string::npos);
 }
 
 TEST_CASE("the approvals gate says who can never approve, following allow_author") {
@@ -157,9 +279,12 @@ TEST_CASE("the rendered plan numbers the stages and shows traffic, timeouts and 
   const std::string text = deploy::plan::render_text(*plan);
   CHECK(text.find("Plan for production at refs/tags/v1.2.0\n") == 0);
   CHECK(text.find("  1. backup  `./backup.sh`  timeout 10m, 1 retry\n") != std::string::npos);
-  CHECK(text.find("  2. deploy @ 5% traffic  `./deploy.sh`  timeout 30m, then analysis for 2m\n") != std::string::npos);
-  CHECK(text.find("  4. deploy @ 100% traffic  `./deploy.sh`  timeout 30m\n") != std::string::npos);
-  CHECK(text.find("  5. smoke  `./smoke.sh`  timeout 5m\n") != std::string::npos);
-  CHECK(text.find("On failure: roll back automatically to the previous version with `./rollback.sh`") != std::string::npos);
-  CHECK(text.find("Analysis (every 30s, a step fails after 2 failed rounds in a row):") != std::string::npos);
+  CHECK(text.find("  2. deploy @ 5% traffic  `./deploy.sh`  timeout 30m\n") != std::string::npos);
+  CHECK(text.find("  3. analysis at 5% traffic: 4 rounds, one every 30s\n") != std::string::npos);
+  CHECK(text.find("  6. deploy @ 100% traffic  `./deploy.sh`  timeout 30m\n") != std::string::npos);
+  CHECK(text.find("  7. analysis after full traffic: 3 rounds, one every 30s; the run's verdict is decided here\n") !=
+        std::string::npos);
+  CHECK(text.find("  8. smoke  `./smoke.sh`  timeout 5m\n") != std::string::npos);
+  CHECK(text.find("  from step 2 on, a failure (or a cancel) runs:\n  R1. rollback  `./rollback.sh`") != std::string::npos);
+  CHECK(text.find("the run fails at 2 failed rounds counted over the whole run") != std::string::npos);
 }
