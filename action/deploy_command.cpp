@@ -71,6 +71,7 @@ class DeployRun {
     report_.common_outputs(output_facts());
     RunSummaryFacts facts = summary_facts(stop.status, stop.message);
     report_.summary(facts, nullptr);
+    report_.wait_for_notifications();
     return 1;
   }
 
@@ -428,6 +429,7 @@ class DeployRun {
                                                : config::Event::failed;
     report_.notify(config_, notification(event, status, message));
     if (!ok) print(runner::annotation_command(runner::AnnotationLevel::error, message));
+    report_.wait_for_notifications();
     return ok ? 0 : 1;
   }
 

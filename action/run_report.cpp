@@ -67,11 +67,19 @@ void RunReport::notify(const config::Config& config, const NotificationFacts& fa
   event.run_url = facts.run_url;
   event.actor = facts.actor;
   event.repository = facts.repository;
-  http::Client transport(notify::client_options());
-  auto lookup = [this](const std::string& name) { return env_(name); };
-  for (const auto& delivery : notify::send_all(config.notifications, event, transport, lookup)) {
+  if (!notifications_) {
+    notifications_ = std::make_unique<notify::Queue>(std::make_unique<http::Client>(notify::client_options()));
+  }
+  notifications_->post(config.notifications, event, [this](const std::string& name) { return env_(name); });
+}
+
+void RunReport::wait_for_notifications() {
+  if (!notifications_) return;
+  const auto queue = std::move(notifications_);
+  for (const auto& delivery : queue->finish(kNotificationBudget)) {
     if (!delivery.ok) {
-      // A notification that did not arrive never fails the deploy; it is said, as a warning.
+      // A notification that did not arrive never fails the deploy; it is said, as a warning. The
+      // error names the target and the variable, never the URL.
       std::cout << runner::annotation_command(runner::AnnotationLevel::warning,
                                               "notification " + delivery.target + " not delivered: " + delivery.error)
                 << std::endl;

@@ -31,16 +31,34 @@ std::string redacted(const std::string& url) {
   return parsed ? parsed->redacted() : std::string("(invalid url)");
 }
 
-Sample run_http(const config::Check& check, const config::HttpCheck& probe, Probes& probes) {
+// The check's timeout bounds its request as a whole; the transport's own limits may end it sooner.
+http::Request request_for(const config::Check& check, std::string url, std::string accept) {
   http::Request request;
-  request.url = probe.url;
-  request.headers.emplace_back("Accept", "application/json, text/plain, */*");
+  request.url = std::move(url);
+  request.headers.emplace_back("Accept", std::move(accept));
+  request.timeout = check.timeout;
+  return request;
+}
+
+// A request that got no response. When it was the check's own timeout that ended it, that is what
+// people need to read; any other failure, a transport timeout included, says what the transport said.
+Sample no_response(const config::Check& check, const std::string& what, const http::TransportError& error,
+                   std::chrono::steady_clock::duration elapsed) {
+  if (error.kind() == http::TransportError::Kind::timeout && elapsed >= check.timeout) {
+    return failed(check, what + " timed out after " + config::format_duration(check.timeout) + " (the check's timeout)");
+  }
+  return failed(check, what + " got no response: " + error.what());
+}
+
+Sample run_http(const config::Check& check, const config::HttpCheck& probe, Probes& probes) {
+  const auto request = request_for(check, probe.url, "application/json, text/plain, */*");
   const auto started = probes.clock.now();
+  const auto started_steady = std::chrono::steady_clock::now();
   http::Response response;
   try {
     response = probes.transport.send(request);
   } catch (const http::TransportError& error) {
-    return failed(check, std::string("GET ") + redacted(probe.url) + " got no response: " + error.what());
+    return no_response(check, "GET " + redacted(probe.url), error, std::chrono::steady_clock::now() - started_steady);
   }
   const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(probes.clock.now() - started);
   const double latency_ms = static_cast<double>(latency.count());
@@ -76,6 +94,11 @@ Sample run_command(const config::Check& check, const config::CommandCheck& probe
   spec.kill_grace = std::chrono::seconds{2};
   std::vector<std::string> lines;
   auto result = process::run(spec, [&](const std::string& line) { lines.push_back(line); }, probes.cancel);
+  if (result.end == process::Result::End::timed_out) {
+    // Said as the other kinds say it: the configured timeout, not the measured run time.
+    std::string last = lines.empty() ? std::string() : ": " + shorten(lines.back());
+    return failed(check, "command timed out after " + config::format_duration(check.timeout) + last);
+  }
   if (!result.succeeded()) {
     std::string last = lines.empty() ? std::string() : ": " + shorten(lines.back());
     return failed(check, "command " + result.describe() + last);
@@ -94,14 +117,13 @@ Sample run_command(const config::Check& check, const config::CommandCheck& probe
 }
 
 Sample run_prometheus(const config::Check& check, const config::PrometheusCheck& probe, Probes& probes) {
-  http::Request request;
-  request.url = prometheus_query_url(probe.url, probe.query);
-  request.headers.emplace_back("Accept", "application/json");
+  const auto request = request_for(check, prometheus_query_url(probe.url, probe.query), "application/json");
+  const auto started = std::chrono::steady_clock::now();
   http::Response response;
   try {
     response = probes.transport.send(request);
   } catch (const http::TransportError& error) {
-    return failed(check, "Prometheus at " + redacted(probe.url) + " gave no response: " + error.what());
+    return no_response(check, "Prometheus at " + redacted(probe.url), error, std::chrono::steady_clock::now() - started);
   }
   if (response.status != 200) {
     // Prometheus answers 400/422/503 with a JSON error; say what it said.

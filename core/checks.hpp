@@ -30,7 +30,10 @@ struct Probes {
 //  command: `/bin/sh -c run` with the check's timeout; ok on exit 0; with thresholds, the last
 //        non-blank line of output must be a number (value).
 //  prometheus: GET {url}/api/v1/query?query=...; the first value of a vector, or a scalar (value).
-// The http timeout is the transport's own (http::ClientOptions::read_timeout), not check.timeout.
+// check.timeout bounds every kind: a command is stopped (its process group), and an http or
+// prometheus request is ended (http::Request::timeout: connect, send and the whole answer). A check
+// that hits it fails with "timed out after <timeout>". The transport's own limits
+// (http::ClientOptions) still apply and may end a request sooner.
 analysis::Sample run_check(const config::Check& check, Probes& probes);
 
 // --- pieces, public for tests ---

@@ -29,6 +29,7 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 using Kind = TransportError::Kind;
+using steady = std::chrono::steady_clock;
 
 namespace {
 
@@ -128,6 +129,27 @@ struct Connection {
     char byte = 0;
     const ssize_t n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+};
+
+// When one step of a request must end, and how an error names that limit.
+struct Limit {
+  steady::time_point at;
+  std::string text;  // "the connect timeout (10000 ms)", "the request's timeout (2000 ms)"
+};
+
+// The request's own deadline (Request::timeout), fixed when send starts, so that every step and a
+// resend share it.
+struct RequestDeadline {
+  std::optional<steady::time_point> at;
+  std::chrono::milliseconds timeout{0};
+
+  // A step starting now ends at its own limit (`step_text`, e.g. "the read timeout"), or at the
+  // request's deadline when that comes first.
+  Limit for_step(std::chrono::milliseconds step_timeout, const std::string& step_text) const {
+    const auto step_end = steady::now() + step_timeout;
+    if (at && *at <= step_end) return {*at, "the request's timeout (" + millis(timeout) + ")"};
+    return {step_end, step_text + " (" + millis(step_timeout) + ")"};
   }
 };
 
@@ -238,15 +260,16 @@ struct Client::Impl {
 
   Response send(const Request& request);
   bhttp::request<bhttp::string_body> build(const Request& request, const Url& url, const std::string& what) const;
-  std::unique_ptr<Connection> connect(const Url& url, const Url* via, const std::string& what);
-  void connect_tunnel(Connection& c, const Url& url, const Url& via, const std::string& what,
-                      std::chrono::steady_clock::time_point deadline);
-  void handshake(Connection& c, const Url& url, const std::string& what, std::chrono::steady_clock::time_point deadline);
+  std::unique_ptr<Connection> connect(const Url& url, const Url* via, const std::string& what,
+                                      const RequestDeadline& deadline);
+  void connect_tunnel(Connection& c, const Url& url, const Url& via, const std::string& what, const Limit& limit);
+  void handshake(Connection& c, const Url& url, const std::string& what, const Limit& limit);
   std::optional<Response> exchange(Connection& c, const bhttp::request<bhttp::string_body>& request, bool reused,
-                                   const std::string& what, bool& keep_alive);
+                                   const std::string& what, const RequestDeadline& deadline, bool& keep_alive);
   template <class Stream>
   std::optional<Response> exchange_on(Connection& c, Stream& stream, const bhttp::request<bhttp::string_body>& request,
-                                      bool reused, const std::string& what, bool& keep_alive);
+                                      bool reused, const std::string& what, const RequestDeadline& deadline,
+                                      bool& keep_alive);
 };
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -255,6 +278,8 @@ Client::~Client() = default;
 Response Client::send(const Request& request) { return impl_->send(request); }
 
 Response Client::Impl::send(const Request& request) {
+  RequestDeadline deadline;
+  if (request.timeout) deadline = {steady::now() + *request.timeout, *request.timeout};
   auto parsed = parse_url(request.url);
   if (!parsed) throw TransportError(Kind::refused_by_policy, request.method + ": " + parsed.error().message);
   const Url& url = *parsed;
@@ -277,7 +302,7 @@ Response Client::Impl::send(const Request& request) {
   // A non-idempotent request is sent at most once, so it goes only on a connection that is still
   // open as far as we can tell; an idempotent one may take any idle connection and be resent.
   if (auto connection = idempotent ? take_idle(key) : take_live_idle(key)) {
-    if (auto response = exchange(*connection, message, /*reused=*/true, what, keep_alive)) {
+    if (auto response = exchange(*connection, message, /*reused=*/true, what, deadline, keep_alive)) {
       if (keep_alive) put_idle(key, std::move(connection));
       return std::move(*response);
     }
@@ -290,8 +315,8 @@ Response Client::Impl::send(const Request& request) {
                                request.method + " is not idempotent and the server may have acted on it");
     }
   }
-  auto connection = connect(url, via, what);
-  auto response = exchange(*connection, message, /*reused=*/false, what, keep_alive);
+  auto connection = connect(url, via, what, deadline);
+  auto response = exchange(*connection, message, /*reused=*/false, what, deadline, keep_alive);
   if (keep_alive) put_idle(key, std::move(connection));
   return std::move(*response);  // a fresh connection never yields nullopt: errors throw
 }
@@ -330,9 +355,9 @@ bhttp::request<bhttp::string_body> Client::Impl::build(const Request& request, c
   return message;
 }
 
-std::unique_ptr<Connection> Client::Impl::connect(const Url& url, const Url* via, const std::string& what) {
-  using std::chrono::steady_clock;
-  const auto deadline = steady_clock::now() + options.connect_timeout;
+std::unique_ptr<Connection> Client::Impl::connect(const Url& url, const Url* via, const std::string& what,
+                                                  const RequestDeadline& deadline) {
+  const Limit limit = deadline.for_step(options.connect_timeout, "the connect timeout");
   const Url& hop = via ? *via : url;
   const std::string hop_name = (via ? "proxy " : "") + hop.authority_with_port();
   auto c = std::make_unique<Connection>();
@@ -350,13 +375,12 @@ std::unique_ptr<Connection> Client::Impl::connect(const Url& url, const Url* via
                            resolved = true;
                          });
   c->ioc.restart();
-  c->ioc.run_until(deadline);
+  c->ioc.run_until(limit.at);
   if (!resolved) {
     resolver.cancel();
     c->ioc.restart();
     c->ioc.run();
-    throw TransportError(Kind::timeout, what + ": resolving " + hop.host + " took longer than the connect timeout (" +
-                                            millis(options.connect_timeout) + ")");
+    throw TransportError(Kind::timeout, what + ": resolving " + hop.host + " took longer than " + limit.text);
   }
   if (ec) throw TransportError(Kind::resolve, what + ": cannot resolve " + hop.host + ": " + ec.message());
 
@@ -372,24 +396,23 @@ std::unique_ptr<Connection> Client::Impl::connect(const Url& url, const Url* via
   }
 
   c->plain.emplace(c->ioc);
-  c->plain->expires_at(deadline);
+  c->plain->expires_at(limit.at);
   c->plain->async_connect(targets, [&](const error_code& e, const tcp::endpoint&) { ec = e; });
   c->run();
   if (ec == beast::error::timeout) {
-    throw TransportError(Kind::timeout, what + ": connecting to " + hop_name + " took longer than " +
-                                            millis(options.connect_timeout));
+    throw TransportError(Kind::timeout, what + ": connecting to " + hop_name + " took longer than " + limit.text);
   }
   if (ec) throw TransportError(Kind::connect, what + ": cannot connect to " + hop_name + ": " + ec.message());
   c->plain->socket().set_option(tcp::no_delay(true), ec);  // a failure here only costs latency
 
-  if (via) connect_tunnel(*c, url, *via, what, deadline);
-  if (url.scheme == "https") handshake(*c, url, what, deadline);
+  if (via) connect_tunnel(*c, url, *via, what, limit);
+  if (url.scheme == "https") handshake(*c, url, what, limit);
   c->lowest().expires_never();
   return c;
 }
 
 void Client::Impl::connect_tunnel(Connection& c, const Url& url, const Url& via, const std::string& what,
-                                  std::chrono::steady_clock::time_point deadline) {
+                                  const Limit& limit) {
   const std::string proxy_name = "proxy " + via.authority_with_port();
   bhttp::request<bhttp::empty_body> connect_request{bhttp::verb::connect, url.authority_with_port(), 11};
   connect_request.set(bhttp::field::host, url.authority_with_port());
@@ -399,13 +422,12 @@ void Client::Impl::connect_tunnel(Connection& c, const Url& url, const Url& via,
   error_code ec;
   auto fail = [&](const std::string& step) {
     if (ec == beast::error::timeout) {
-      throw TransportError(Kind::timeout, what + ": " + step + " " + proxy_name + " took longer than the connect timeout (" +
-                                              millis(options.connect_timeout) + ")");
+      throw TransportError(Kind::timeout, what + ": " + step + " " + proxy_name + " took longer than " + limit.text);
     }
     throw TransportError(Kind::connect, what + ": " + step + " " + proxy_name + " failed: " + ec.message());
   };
 
-  c.plain->expires_at(deadline);
+  c.plain->expires_at(limit.at);
   bhttp::async_write(*c.plain, connect_request, [&](const error_code& e, std::size_t) { ec = e; });
   c.run();
   if (ec) fail("sending CONNECT to");
@@ -435,8 +457,7 @@ void Client::Impl::connect_tunnel(Connection& c, const Url& url, const Url& via,
   }
 }
 
-void Client::Impl::handshake(Connection& c, const Url& url, const std::string& what,
-                             std::chrono::steady_clock::time_point deadline) {
+void Client::Impl::handshake(Connection& c, const Url& url, const std::string& what, const Limit& limit) {
   c.tls.emplace(std::move(*c.plain), tls_context);
   c.plain.reset();
   SSL* ssl = c.tls->native_handle();
@@ -452,13 +473,12 @@ void Client::Impl::handshake(Connection& c, const Url& url, const std::string& w
   }
 
   error_code ec;
-  c.lowest().expires_at(deadline);
+  c.lowest().expires_at(limit.at);
   c.tls->async_handshake(asio::ssl::stream_base::client, [&](const error_code& e) { ec = e; });
   c.run();
   if (!ec) return;
   if (ec == beast::error::timeout) {
-    throw TransportError(Kind::timeout, what + ": the TLS handshake with " + url.host +
-                                            " took longer than the connect timeout (" + millis(options.connect_timeout) + ")");
+    throw TransportError(Kind::timeout, what + ": the TLS handshake with " + url.host + " took longer than " + limit.text);
   }
   const long verify = SSL_get_verify_result(ssl);
   if (verify != X509_V_OK) {
@@ -470,9 +490,10 @@ void Client::Impl::handshake(Connection& c, const Url& url, const std::string& w
 }
 
 std::optional<Response> Client::Impl::exchange(Connection& c, const bhttp::request<bhttp::string_body>& request,
-                                               bool reused, const std::string& what, bool& keep_alive) {
-  if (c.tls) return exchange_on(c, *c.tls, request, reused, what, keep_alive);
-  return exchange_on(c, *c.plain, request, reused, what, keep_alive);
+                                               bool reused, const std::string& what, const RequestDeadline& deadline,
+                                               bool& keep_alive) {
+  if (c.tls) return exchange_on(c, *c.tls, request, reused, what, deadline, keep_alive);
+  return exchange_on(c, *c.plain, request, reused, what, deadline, keep_alive);
 }
 
 // Writes the request and reads the response. Returns nullopt only for a reused connection that
@@ -481,19 +502,22 @@ std::optional<Response> Client::Impl::exchange(Connection& c, const bhttp::reque
 template <class Stream>
 std::optional<Response> Client::Impl::exchange_on(Connection& c, Stream& stream,
                                                   const bhttp::request<bhttp::string_body>& request, bool reused,
-                                                  const std::string& what, bool& keep_alive) {
+                                                  const std::string& what, const RequestDeadline& deadline,
+                                                  bool& keep_alive) {
   keep_alive = false;
   error_code ec;
-  c.lowest().expires_after(options.read_timeout);
+  const Limit send_limit = deadline.for_step(options.read_timeout, "the read timeout");
+  c.lowest().expires_at(send_limit.at);
   bhttp::async_write(stream, request, [&](const error_code& e, std::size_t) { ec = e; });
   c.run();
   if (ec == beast::error::timeout) {
-    throw TransportError(Kind::timeout, what + ": sending the request took longer than " + millis(options.read_timeout));
+    throw TransportError(Kind::timeout, what + ": sending the request took longer than " + send_limit.text);
   }
   if (ec && reused) return std::nullopt;
   if (ec) throw TransportError(Kind::closed, what + ": sending the request failed: " + ec.message());
 
-  c.lowest().expires_after(options.read_timeout);
+  const Limit read_limit = deadline.for_step(options.read_timeout, "the read timeout");
+  c.lowest().expires_at(read_limit.at);
   bool got_any_byte = false;
   for (;;) {
     bhttp::response_parser<bhttp::string_body> parser;
@@ -504,8 +528,7 @@ std::optional<Response> Client::Impl::exchange_on(Connection& c, Stream& stream,
     c.run();
     got_any_byte = got_any_byte || parser.got_some() || c.buffer.size() != 0;
     if (ec == beast::error::timeout) {
-      throw TransportError(Kind::timeout,
-                           what + ": no complete response within the read timeout (" + millis(options.read_timeout) + ")");
+      throw TransportError(Kind::timeout, what + ": no complete response within " + read_limit.text);
     }
     if (ec && reused && !got_any_byte) return std::nullopt;
     if (ec == bhttp::error::body_limit) {

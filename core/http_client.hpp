@@ -21,6 +21,13 @@ struct Request {
   std::string url;             // absolute: https://host[:port]/path?query
   Headers headers;             // Host, Content-Length and Connection are set by the client
   std::string body;
+  // A limit on this one request as a whole: connect, send and the entire response, a resend on a
+  // fresh connection included. The client's connect_timeout and read_timeout still bound their
+  // steps: whichever ends first ends the request (TransportError::Kind::timeout). nullopt = the
+  // client's limits only. Lets a caller with a deadline of its own (a check's timeout, the time
+  // left for notifications) keep it on a shared client. (= std::nullopt so that the aggregate
+  // initializations that leave it out do not trip -Wmissing-field-initializers.)
+  std::optional<std::chrono::milliseconds> timeout = std::nullopt;
 };
 
 struct Response {
@@ -80,7 +87,9 @@ struct ClientOptions {
 // HTTPS_PROXY) is Kind::refused_by_policy, not worth retrying; 5xx is Kind::connect.
 // Plain http:// is refused (TransportError::Kind::refused_by_policy) unless the host is loopback
 // (127.0.0.0/8, ::1, localhost), and then only to addresses that resolve to loopback.
-// Timeouts: connect_timeout bounds resolve + TCP connect + proxy CONNECT + TLS handshake together.
+// Timeouts: connect_timeout bounds resolve + TCP connect + proxy CONNECT + TLS handshake together;
+// read_timeout bounds sending the request, and then the whole response; Request::timeout, when set,
+// bounds all of it, and the first limit reached ends the request.
 class Client final : public Transport {
  public:
   // Throws std::runtime_error if the CA bundle cannot be loaded or the proxy setting is malformed.

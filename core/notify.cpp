@@ -143,8 +143,8 @@ std::string excerpt(std::string body, const std::string& url) {
   return text::shown(body, 200);
 }
 
-// The URL in the variable without surrounding whitespace (a copy-paste accident in the secret);
-// nullopt when unset or blank. Lookup failures propagate.
+// The URL in the variable without surrounding whitespace; nullopt when unset or blank. Lookup
+// failures propagate.
 std::optional<std::string> read_url(const Lookup& env, const std::string& name) {
   std::optional<std::string> value = env(name);
   if (!value) return std::nullopt;
@@ -154,64 +154,10 @@ std::optional<std::string> read_url(const Lookup& env, const std::string& name) 
   return value->substr(first, last - first + 1);
 }
 
-Delivery deliver(std::string target, const config::NotificationTarget& config_target, const nlohmann::json& payload,
-                 http::Transport& transport, const Lookup& env) {
-  Delivery delivery;
-  delivery.target = std::move(target);
-  delivery.url_env = config_target.url_env;
-  const std::string where = "the URL in " + config_target.url_env;
-
-  std::optional<std::string> url;
-  try {
-    url = read_url(env, config_target.url_env);
-  } catch (const std::exception& e) {
-    delivery.error = delivery.target + ": could not read " + config_target.url_env + ": " + e.what();
-    return delivery;
-  }
-  if (!url) {
-    delivery.error = delivery.target + ": " + config_target.url_env +
-                     " is not set: store the webhook URL as a repository secret and pass it to the deploy step, e.g. "
-                     "`env: " + config_target.url_env + ": ${{ secrets." + config_target.url_env + " }}`";
-    return delivery;
-  }
-  const std::string& trimmed = *url;
-  if (!trimmed.starts_with("https://") && !trimmed.starts_with("http://")) {
-    delivery.error = delivery.target + ": " + where + " is not an https:// URL: check the secret";
-    return delivery;
-  }
-
-  http::Request request;
-  request.method = "POST";
-  request.url = trimmed;
-  request.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json, text/plain, */*"}};
-  request.body = payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-
-  std::string last_error;
-  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
-    delivery.attempts = attempt;
-    bool retry = false;
-    try {
-      const http::Response response = transport.send(request);
-      if (response.status >= 200 && response.status < 300) {
-        delivery.ok = true;
-        delivery.error.clear();
-        return delivery;
-      }
-      last_error = where + " answered HTTP " + std::to_string(response.status);
-      if (!response.body.empty()) last_error += ": " + excerpt(response.body, trimmed);
-      retry = response.status >= 500;
-    } catch (const http::TransportError& e) {
-      last_error = "sending to " + where + " failed: " + describe(e.kind());
-      retry = is_retryable(e.kind());
-    } catch (const std::exception& e) {
-      // Not a transport failure we know; its text might name the URL, so it is not shown.
-      last_error = "sending to " + where + " failed unexpectedly";
-    }
-    if (!retry) break;
-  }
-  delivery.error = delivery.target + ": " + last_error +
-                   (delivery.attempts > 1 ? " (after " + std::to_string(delivery.attempts) + " attempts)" : "");
-  return delivery;
+Message make_message(std::string target, const config::NotificationTarget& config_target, config::Event event,
+                     const nlohmann::json& payload) {
+  return Message{std::move(target), config_target.url_env, event,
+                 payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 }  // namespace
@@ -270,16 +216,100 @@ nlohmann::json slack_payload(const Event& event) {
   return {{"text", fallback}, {"blocks", blocks}};
 }
 
-std::vector<Delivery> send_all(const config::Notifications& notifications, const Event& event,
-                               http::Transport& transport, const Lookup& env) {
-  std::vector<Delivery> deliveries;
+std::vector<Message> messages_for(const config::Notifications& notifications, const Event& event) {
+  std::vector<Message> messages;
   if (notifications.slack && notifications.slack->wants(event.kind, event.environment)) {
-    deliveries.push_back(deliver("slack", *notifications.slack, slack_payload(event), transport, env));
+    messages.push_back(make_message("slack", *notifications.slack, event.kind, slack_payload(event)));
   }
   for (std::size_t i = 0; i < notifications.webhooks.size(); ++i) {
     const auto& target = notifications.webhooks[i];
     if (!target.wants(event.kind, event.environment)) continue;
-    deliveries.push_back(deliver("webhook[" + std::to_string(i) + "]", target, webhook_payload(event), transport, env));
+    messages.push_back(make_message("webhook[" + std::to_string(i) + "]", target, event.kind, webhook_payload(event)));
+  }
+  return messages;
+}
+
+Result<std::string> target_url(const Message& message, const Lookup& env) {
+  std::optional<std::string> url;
+  try {
+    url = read_url(env, message.url_env);
+  } catch (const std::exception& e) {
+    return Error{"url_unreadable", message.target + ": could not read " + message.url_env + ": " + e.what()};
+  }
+  if (!url) {
+    return Error{"url_unset", message.target + ": " + message.url_env +
+                                  " is not set: store the webhook URL as a repository secret and pass it to the "
+                                  "deploy step, e.g. `env: " + message.url_env + ": ${{ secrets." + message.url_env +
+                                  " }}`"};
+  }
+  if (!url->starts_with("https://") && !url->starts_with("http://")) {
+    return Error{"url_invalid",
+                 message.target + ": the URL in " + message.url_env + " is not an https:// URL: check the secret"};
+  }
+  return *url;
+}
+
+Delivery deliver(const Message& message, const std::string& url, http::Transport& transport,
+                 const AttemptTimeout& attempt_timeout) {
+  Delivery delivery;
+  delivery.target = message.target;
+  delivery.url_env = message.url_env;
+  const std::string where = "the URL in " + message.url_env;
+
+  http::Request request;
+  request.method = "POST";
+  request.url = url;
+  request.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json, text/plain, */*"}};
+  request.body = message.body;
+
+  std::string last_error;
+  bool out_of_time = false;
+  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+    request.timeout = attempt_timeout ? attempt_timeout() : std::nullopt;
+    if (request.timeout && request.timeout->count() <= 0) {
+      out_of_time = true;
+      break;
+    }
+    delivery.attempts = attempt;
+    bool retry = false;
+    try {
+      const http::Response response = transport.send(request);
+      if (response.status >= 200 && response.status < 300) {
+        delivery.ok = true;
+        return delivery;
+      }
+      last_error = where + " answered HTTP " + std::to_string(response.status);
+      if (!response.body.empty()) last_error += ": " + excerpt(response.body, url);
+      retry = response.status >= 500;
+    } catch (const http::TransportError& e) {
+      last_error = "sending to " + where + " failed: " + describe(e.kind());
+      retry = is_retryable(e.kind());
+    } catch (const std::exception& e) {
+      // Not a transport failure we know; its text might name the URL, so it is not shown.
+      last_error = "sending to " + where + " failed unexpectedly";
+    }
+    if (!retry) break;
+  }
+  if (delivery.attempts == 0) {
+    delivery.error = delivery.target + ": not sent: no time was left for notifications";
+    return delivery;
+  }
+  delivery.error = delivery.target + ": " + last_error +
+                   (delivery.attempts > 1 ? " (after " + std::to_string(delivery.attempts) + " attempts)" : "") +
+                   (out_of_time ? " (no time was left to retry)" : "");
+  return delivery;
+}
+
+std::vector<Delivery> send_all(const config::Notifications& notifications, const Event& event,
+                               http::Transport& transport, const Lookup& env) {
+  std::vector<Delivery> deliveries;
+  for (const auto& message : messages_for(notifications, event)) {
+    auto url = target_url(message, env);
+    if (url) {
+      deliveries.push_back(deliver(message, *url, transport));
+    } else {
+      deliveries.push_back(Delivery{message.target, message.url_env, false, 0, url.error().message});
+    }
   }
   return deliveries;
 }

@@ -7,9 +7,11 @@
 // URL in SLACK_WEBHOOK_URL". The caller should register the URLs with runner::Masker
 // (urls_to_mask) before anything could print them.
 //
-// The payload builders are pure; send_all is the edge (it sends over an http::Transport).
+// The payload builders and messages_for are pure; deliver and send_all are the edge (they send over
+// an http::Transport). core/notify_queue sends in the background for a run that must not wait.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +22,7 @@
 
 #include "core/config.hpp"
 #include "core/http_client.hpp"
+#include "core/result.hpp"
 
 namespace deploy::notify {
 
@@ -66,15 +69,42 @@ struct Delivery {
 // Looks up an environment variable; nullopt when unset. runner::Environment converts to it.
 using Lookup = std::function<std::optional<std::string>(const std::string& name)>;
 
-// For each configured target (Slack first, then webhooks in order) that wants (kind, environment):
-// reads its URL from the variable named by url_env (unset or blank: Delivery{ok = false} whose
-// error names the variable and says to set the secret), POSTs the payload as
-// `Content-Type: application/json`, and sends it once more on a 5xx answer or a connection error
-// (resolve, connect, timeout, closed), without waiting. Any other answer than 2xx fails the
-// delivery. A retry after a closed connection may deliver a message twice: for a notification
-// that is better than losing it. Targets that do not want the event get no Delivery. Never throws
-// (a broken transport is a failed Delivery).
-//
+// One event for one target, ready to send.
+struct Message {
+  std::string target;   // as Delivery::target
+  std::string url_env;  // the variable that holds the URL
+  config::Event event = config::Event::started;
+  std::string body;     // the payload as sent (JSON)
+};
+
+// A Message for each configured target that wants (kind, environment): Slack first, then webhooks
+// in config order, with slack_payload or webhook_payload. Targets that do not want it get none.
+std::vector<Message> messages_for(const config::Notifications& notifications, const Event& event);
+
+// The URL in the message's variable, without surrounding whitespace (a copy-paste accident in the
+// secret). An unset or blank variable, one the lookup cannot read, or a value that is not an
+// http(s) URL is an Error whose message is the failed Delivery's error: it names the target and
+// the variable (and how to set the secret), never the value. Codes: "url_unset", "url_unreadable",
+// "url_invalid".
+Result<std::string> target_url(const Message& message, const Lookup& env);
+
+// How long the next attempt may take, asked before each one (it becomes http::Request::timeout):
+// nullopt = only the transport's own limits; zero or less = no time is left and the attempt is not
+// made. Lets notify::Queue keep its budget.
+using AttemptTimeout = std::function<std::optional<std::chrono::milliseconds>()>;
+
+// POSTs the message to `url` as `Content-Type: application/json`, and sends it once more on a 5xx
+// answer or a connection error (resolve, connect, timeout, closed), without waiting. Any other
+// answer than 2xx fails the delivery. A retry after a closed connection may deliver a message
+// twice: for a notification that is better than losing it. When attempt_timeout leaves no time,
+// nothing more is sent: before the first attempt that is Delivery{attempts = 0} ("not sent"), before
+// the retry the error ends "(no time was left to retry)". Never throws (a broken transport is a
+// failed Delivery); errors never contain the URL.
+Delivery deliver(const Message& message, const std::string& url, http::Transport& transport,
+                 const AttemptTimeout& attempt_timeout = {});
+
+// messages_for, then target_url and deliver for each, in order, now (the caller waits). A target
+// whose URL is missing or invalid gets Delivery{ok = false, attempts = 0} and nothing is sent.
 // Timeouts belong to the transport: give it client_options() (10 s connect, 10 s read).
 std::vector<Delivery> send_all(const config::Notifications& notifications, const Event& event,
                                http::Transport& transport, const Lookup& env);

@@ -25,6 +25,7 @@
 #include "tests/support/demo_service.hpp"
 #include "tests/support/github_sim.hpp"
 #include "tests/support/run_action.hpp"
+#include "tests/support/silent_server.hpp"
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
@@ -698,6 +699,54 @@ TEST_CASE("SIGTERM mid-deploy stops the stage, rolls back and records cancelled"
   CHECK(record["outcome"]["status"] == "cancelled");
   auto state = world.repo_state();
   CHECK(state["deployments"].back()["statuses"].back()["state"] == "error");
+}
+
+TEST_CASE("a Slack URL that never answers holds back neither the stages nor the run, and is reported") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}));
+  World world(seed, "1m", "0s");
+  world.config = world.temp.write("deploy.yml", read_file(world.config) + R"Y(notifications:
+  slack:
+    webhook_url_env: SLACK_WEBHOOK_URL
+)Y");
+  deploy::test::SilentServer slack;
+  auto env = world.env("refs/tags/v1.1.0");
+  env["SLACK_WEBHOOK_URL"] = slack.url("/services/T0/B0/secret-token-123");
+
+  // Before, the started notification was sent first and waited for: 10 s for an answer, twice,
+  // before the first stage; the final one as long again. The bounds below are far from both.
+  const auto started = std::chrono::steady_clock::now();
+  std::atomic<bool> run_over{false};
+  std::optional<std::chrono::steady_clock::duration> first_stage_after;
+  std::thread watcher([&] {
+    if (eventually([&] { return run_over.load() || fs::exists(world.state / "steps"); }, 120s) && !run_over) {
+      first_stage_after = std::chrono::steady_clock::now() - started;
+    }
+  });
+  auto run = run_action(env);
+  const auto run_took = std::chrono::steady_clock::now() - started;
+  run_over = true;
+  watcher.join();
+  INFO(run.output);
+
+  REQUIRE(run.exit_code == 0);
+  CHECK(world.outputs()["status"] == "succeeded");
+  CHECK(slack.connections() >= 1);
+  REQUIRE(first_stage_after.has_value());
+  CHECK(*first_stage_after < 15s);
+  CHECK(run_took < 35s);
+
+  // Said as warnings that name the target, never the URL.
+  CHECK(contains(run.output, "::warning::notification slack not delivered: slack: sending to the URL in "
+                             "SLACK_WEBHOOK_URL failed: it did not answer in time"));
+  CHECK(contains(run.output, "::warning::notification slack not delivered: slack: the succeeded notification was "
+                             "abandoned: not sent within the 10s the run waits for notifications"));
+  std::istringstream lines(run.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("::add-mask::")) continue;
+    CHECK_MESSAGE(!contains(line, "secret-token-123"), line);
+  }
 }
 
 TEST_CASE("a stage past its timeout leaves no process behind") {

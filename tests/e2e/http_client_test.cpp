@@ -630,6 +630,71 @@ TEST_CASE("connect timeout: a TLS server that accepts but never completes the ha
   CHECK(contains(error.what(), "TLS handshake with localhost took longer than the connect timeout (300 ms)"));
 }
 
+// Request::timeout: a deadline of the request's own on a client whose limits are much longer. The
+// times asserted are loose: far below the client's limits, far above the request's timeout.
+TEST_CASE("a request's own timeout ends a request the server never answers, long before the read timeout") {
+  TestServer server([](const bhttp::request<bhttp::string_body>&) {
+    Reply reply;
+    reply.answer = false;
+    return reply;
+  });
+  ClientOptions options = no_proxy_options();
+  options.read_timeout = std::chrono::seconds(30);
+  Client client(options);
+  Request request{"GET", server.url("127.0.0.1", "/slow?token=s3cret"), {}, ""};
+  request.timeout = std::chrono::milliseconds(500);
+  const auto started = std::chrono::steady_clock::now();
+  const auto error = expect_error(client, request);
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(error.kind() == Kind::timeout);
+  CHECK(contains(error.what(), "no complete response within the request's timeout (500 ms)"));
+  CHECK_FALSE(contains(error.what(), "s3cret"));
+  CHECK(took < std::chrono::seconds(15));
+}
+
+TEST_CASE("a request's own timeout also bounds the connection: a TLS handshake that never completes") {
+  TempDir dir;
+  const auto pki = deploy::test::make_test_pki(dir.path());
+  TestServer server(echo, pki.localhost, /*accept_only=*/true);
+  ClientOptions options = tls_options(pki);
+  options.connect_timeout = std::chrono::seconds(30);
+  Client client(options);
+  Request request{"GET", server.url("localhost", "/"), {}, ""};
+  request.timeout = std::chrono::milliseconds(500);
+  const auto started = std::chrono::steady_clock::now();
+  const auto error = expect_error(client, request);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(15));
+  CHECK(error.kind() == Kind::timeout);
+  CHECK(contains(error.what(), "TLS handshake with localhost took longer than the request's timeout (500 ms)"));
+}
+
+TEST_CASE("the first limit reached ends the request: a read timeout shorter than the request's timeout wins") {
+  TestServer server([](const bhttp::request<bhttp::string_body>&) {
+    Reply reply;
+    reply.answer = false;
+    return reply;
+  });
+  ClientOptions options = no_proxy_options();
+  options.read_timeout = std::chrono::milliseconds(300);
+  Client client(options);
+  Request request{"GET", server.url("127.0.0.1", "/slow"), {}, ""};
+  request.timeout = std::chrono::seconds(60);
+  const auto error = expect_error(client, request);
+  CHECK(error.kind() == Kind::timeout);
+  CHECK(contains(error.what(), "no complete response within the read timeout (300 ms)"));
+}
+
+TEST_CASE("a request answered within its timeout is returned, and its connection is reused by the next one") {
+  TestServer server(echo);
+  Client client(no_proxy_options());
+  Request request{"GET", server.url("127.0.0.1", "/a"), {}, ""};
+  request.timeout = std::chrono::seconds(5);
+  CHECK(client.send(request).body == "GET /a ");
+  // A request with a timeout leaves its connection in the pool like any other.
+  CHECK(client.send({"GET", server.url("127.0.0.1", "/b"), {}, ""}).body == "GET /b ");
+  CHECK(server.connections() == 1);
+}
+
 TEST_CASE("connection refused is a connect error") {
   std::uint16_t port = 0;
   {

@@ -1,6 +1,6 @@
 // Notifications over real sockets: a small HTTP receiver on 127.0.0.1 (Beast, synchronous, one
 // thread) records what arrives and answers with scripted statuses; send_all posts to it through
-// the real http::Client.
+// the real http::Client. notify::Queue is run against a receiver that never answers.
 #include <doctest/doctest.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "core/notify.hpp"
+#include "core/notify_queue.hpp"
+#include "tests/support/silent_server.hpp"
 
 namespace {
 
@@ -146,6 +148,8 @@ deploy::http::Client make_client() {
   options.no_proxy = "";
   return deploy::http::Client(options);
 }
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 
@@ -285,4 +289,44 @@ TEST_CASE("a missing variable fails only its target, and nothing is sent for it"
   const auto got = receiver.received();
   REQUIRE(got.size() == 1);
   CHECK(got[0].target == "/h");
+}
+
+TEST_CASE("a queue in front of a receiver that never answers: post returns at once, finish keeps its budget") {
+  deploy::test::SilentServer silent;
+  Receiver receiver;
+  Notifications n;
+  n.slack = target("SLACK_WEBHOOK_URL", kAll);
+  n.webhooks = {target("HOOK", kAll)};
+  const auto env = env_of({{"SLACK_WEBHOOK_URL", silent.url("/services/T0/B0/secret-token-123")},
+                           {"HOOK", receiver.url("/h")}});
+  // The client's own limits (10 s to connect, 10 s for the answer) are what the queue must not wait
+  // for: each attempt is bounded by the queue, through the request's own timeout.
+  auto options = deploy::notify::client_options();
+  options.https_proxy = "";
+  options.no_proxy = "";
+  deploy::notify::Queue queue(std::make_unique<deploy::http::Client>(options),
+                              deploy::notify::QueueOptions{std::chrono::seconds{1}});
+
+  const auto posting = std::chrono::steady_clock::now();
+  queue.post(n, event_of(Event::started), env);
+  CHECK(std::chrono::steady_clock::now() - posting < std::chrono::seconds{1});
+
+  const auto finishing = std::chrono::steady_clock::now();
+  const auto deliveries = queue.finish(std::chrono::seconds{2});
+  CHECK(std::chrono::steady_clock::now() - finishing < std::chrono::seconds{8});
+
+  REQUIRE(deliveries.size() == 2);
+  CHECK(deliveries[0].target == "slack");
+  CHECK_FALSE(deliveries[0].ok);
+  CHECK(contains(deliveries[0].error, "slack: sending to the URL in SLACK_WEBHOOK_URL failed: it did not answer in time"));
+  CHECK(deliveries[1].target == "webhook[0]");
+  CHECK_FALSE(deliveries[1].ok);
+  CHECK(contains(deliveries[1].error, "webhook[0]: "));
+  CHECK(contains(deliveries[1].error, "not sent"));
+  for (const auto& d : deliveries) {
+    CHECK_FALSE(contains(d.error, "secret-token-123"));
+    CHECK_FALSE(contains(d.error, "127.0.0.1"));
+  }
+  CHECK(silent.connections() >= 1);
+  CHECK(receiver.received().empty());
 }
