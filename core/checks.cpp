@@ -21,6 +21,14 @@ Sample failed(const config::Check& check, std::string message) {
   return Sample{check.name, false, std::nullopt, "check '" + check.name + "': " + std::move(message)};
 }
 
+// The probe could not take a measurement (no answer, no number): an error round in the analysis,
+// as opposed to a measurement that came back wrong (core/analysis, consecutive_errors).
+Sample unmeasured(const config::Check& check, std::string message) {
+  Sample sample = failed(check, std::move(message));
+  sample.error = true;
+  return sample;
+}
+
 std::string shorten(std::string_view text, std::size_t limit = 200) {
   if (text.size() <= limit) return std::string(text);
   return std::string(text.substr(0, limit)) + "...";
@@ -45,9 +53,9 @@ http::Request request_for(const config::Check& check, std::string url, std::stri
 Sample no_response(const config::Check& check, const std::string& what, const http::TransportError& error,
                    std::chrono::steady_clock::duration elapsed) {
   if (error.kind() == http::TransportError::Kind::timeout && elapsed >= check.timeout) {
-    return failed(check, what + " timed out after " + config::format_duration(check.timeout) + " (the check's timeout)");
+    return unmeasured(check, what + " timed out after " + config::format_duration(check.timeout) + " (the check's timeout)");
   }
-  return failed(check, what + " got no response: " + error.what());
+  return unmeasured(check, what + " got no response: " + error.what());
 }
 
 Sample run_http(const config::Check& check, const config::HttpCheck& probe, Probes& probes) {
@@ -97,7 +105,7 @@ Sample run_command(const config::Check& check, const config::CommandCheck& probe
   if (result.end == process::Result::End::timed_out) {
     // Said as the other kinds say it: the configured timeout, not the measured run time.
     std::string last = lines.empty() ? std::string() : ": " + shorten(lines.back());
-    return failed(check, "command timed out after " + config::format_duration(check.timeout) + last);
+    return unmeasured(check, "command timed out after " + config::format_duration(check.timeout) + last);
   }
   if (!result.succeeded()) {
     std::string last = lines.empty() ? std::string() : ": " + shorten(lines.back());
@@ -112,7 +120,7 @@ Sample run_command(const config::Check& check, const config::CommandCheck& probe
     }
   }
   auto value = parse_number(last);
-  if (!value) return failed(check, "the command's last output line must be a number: " + value.error().message);
+  if (!value) return unmeasured(check, "the command's last output line must be a number: " + value.error().message);
   return Sample{check.name, true, *value, "command printed " + shorten(last)};
 }
 
@@ -129,11 +137,11 @@ Sample run_prometheus(const config::Check& check, const config::PrometheusCheck&
     // Prometheus answers 400/422/503 with a JSON error; say what it said.
     auto answer = parse_prometheus_answer(response.body);
     std::string detail = answer ? shorten(response.body) : answer.error().message;
-    return failed(check, "Prometheus at " + redacted(probe.url) + " answered " + std::to_string(response.status) +
-                             ": " + detail);
+    return unmeasured(check, "Prometheus at " + redacted(probe.url) + " answered " + std::to_string(response.status) +
+                                 ": " + detail);
   }
   auto value = parse_prometheus_answer(response.body);
-  if (!value) return failed(check, "query '" + shorten(probe.query) + "': " + value.error().message);
+  if (!value) return unmeasured(check, "query '" + shorten(probe.query) + "': " + value.error().message);
   return Sample{check.name, true, *value, "query returned " + shorten(nlohmann::json(*value).dump())};
 }
 

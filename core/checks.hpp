@@ -34,6 +34,9 @@ struct Probes {
 // prometheus request is ended (http::Request::timeout: connect, send and the whole answer). A check
 // that hits it fails with "timed out after <timeout>". The transport's own limits
 // (http::ClientOptions) still apply and may end a request sooner.
+// A probe that could not measure (no answer, a timeout, Prometheus failing, no number where one was
+// expected) sets Sample::error: an error round, judged by consecutive_errors rather than
+// failure_limit. A wrong answer (status, field, latency, exit code) is a failed measurement.
 analysis::Sample run_check(const config::Check& check, Probes& probes);
 
 // --- pieces, public for tests ---
