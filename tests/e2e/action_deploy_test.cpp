@@ -225,6 +225,16 @@ void add_live_deployment(json& seed, Repository& repo, const std::string& tag) {
                                           {"statuses", json::array({{{"state", "success"}}})}});
 }
 
+// A deployment deploy-action made earlier that went live and was replaced since (inactive).
+void add_replaced_deployment(json& seed, Repository& repo, const std::string& tag) {
+  repo_of(seed)["deployments"].push_back({{"ref", tag},
+                                          {"sha", repo.sha[tag]},
+                                          {"environment", "production"},
+                                          {"creator", "alice"},
+                                          {"payload", {{"deploy_action", {{"version", tag}}}}},
+                                          {"statuses", json::array({{{"state", "success"}}, {{"state", "inactive"}}})}});
+}
+
 // The config: canary 10 -> 50 -> 100 with a health check on the demo service, two approvals.
 std::string deploy_yml(const fs::path& state, const std::string& service_url, const std::string& stage_timeout = "1m",
                        const std::string& pause = "1s") {
@@ -757,4 +767,47 @@ TEST_CASE("consecutive runs chain their audit records through the GitHub deploym
   auto refused = run_action(never);
   CHECK(refused.exit_code == 1);
   CHECK(contains(refused.output, "v1.0.0"));
+}
+
+TEST_CASE("two rollbacks in a row without a version: the second goes further back, never forward") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_replaced_deployment(seed, repo, "v1.0.0");
+  add_replaced_deployment(seed, repo, "v1.1.0");
+  add_live_deployment(seed, repo, "v1.2.0");
+  repo_of(seed)["statuses"].push_back({{"sha", repo.sha["v1.0.0"]}, {"context", "build"}, {"state", "success"}});
+  World world(seed, "1m", "0s");
+  std::ofstream(world.state / "version") << "v1.2.0";
+
+  // frank (maintain) rolls back without naming a version: v1.2.0 -> v1.1.0.
+  auto first = run_action(world.env("refs/heads/main", "frank", "rollback"));
+  INFO(first.output);
+  REQUIRE(first.exit_code == 0);
+  CHECK(world.outputs()["version"] == "v1.1.0");
+  CHECK(world.service->get("/version") == "v1.1.0");
+
+  // Again: v1.1.0 runs now (a new deployment). The deployment of v1.2.0 is the latest one before
+  // it, but it is newer: the target is v1.0.0.
+  auto second = run_action(world.env("refs/heads/main", "frank", "rollback"));
+  INFO(second.output);
+  REQUIRE(second.exit_code == 0);
+  CHECK(world.outputs()["version"] == "v1.0.0");
+  CHECK(world.outputs()["previous-version"] == "v1.1.0");
+  CHECK(world.service->get("/version") == "v1.0.0");
+
+  // Nothing older than v1.0.0 went live: refused, and nothing runs.
+  auto third = run_action(world.env("refs/heads/main", "frank", "rollback"));
+  INFO(third.output);
+  CHECK(third.exit_code == 1);
+  CHECK(contains(third.output, "no earlier successful deployment of an older version"));
+  CHECK(world.outputs()["status"] == "refused");
+  CHECK(world.service->get("/version") == "v1.0.0");
+
+  // GitHub's view: the two rollbacks are the only new deployments, each replacing the one before.
+  auto state = world.repo_state();
+  REQUIRE(state["deployments"].size() == 5);
+  CHECK(state["deployments"][3]["payload"]["deploy_action"]["version"] == "v1.1.0");
+  CHECK(state["deployments"][4]["payload"]["deploy_action"]["version"] == "v1.0.0");
+  CHECK(state["deployments"][4]["statuses"].back()["state"] == "success");
+  CHECK(state["deployments"][3]["statuses"].back()["state"] == "inactive");
 }

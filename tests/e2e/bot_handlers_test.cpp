@@ -275,6 +275,30 @@ struct World {
     }
     return out;
   }
+  // What a dispatched deploy-action run leaves on GitHub when it succeeds: a new production
+  // deployment of `version` that went live, and the one it replaced marked inactive.
+  void deployed(const std::string& version) {
+    std::vector<long long> live;
+    for (const auto& d : get("/repos/acme/app/deployments?environment=production&per_page=100")) {
+      const auto id = d.at("id").get<long long>();
+      const auto statuses = get("/repos/acme/app/deployments/" + std::to_string(id) + "/statuses");
+      if (!statuses.empty() && statuses.at(0).at("state") == "success") live.push_back(id);
+    }
+    const auto created = sim.api("POST", "/repos/acme/app/deployments", kBotToken,
+                                 {{"ref", version}, {"environment", "production"}, {"required_contexts", json::array()},
+                                  {"payload", {{"deploy_action", {{"version", version}}}}}});
+    INFO(created.body);
+    REQUIRE(created.status == 201);
+    const auto id = json::parse(created.body).at("id").get<long long>();
+    auto status = [&](long long deployment, const char* state) {
+      const auto answer = sim.api("POST", "/repos/acme/app/deployments/" + std::to_string(deployment) + "/statuses",
+                                  kBotToken, {{"state", state}, {"auto_inactive", false}});
+      INFO(answer.body);
+      REQUIRE(answer.status == 201);
+    };
+    status(id, "success");
+    for (const auto old : live) status(old, "inactive");
+  }
   json dispatches() const {
     const json state = sim.state();
     for (const auto& repo : state.at("repositories")) {
@@ -422,6 +446,26 @@ TEST_CASE("/rollback: allowed dispatches with the right inputs; read-only and un
   w.comment(kTrackingIssue, "alice", "/rollback v9.9.9");
   CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "`version_never_deployed`"));
   CHECK(w.dispatches().size() == 1);
+}
+
+TEST_CASE("/rollback twice without a version: the second goes further back, never forward") {
+  World w;  // production ran v1.0.0, v1.1.0, and runs v1.2.0
+  w.comment(kTrackingIssue, "alice", "/rollback");
+  REQUIRE(w.dispatches().size() == 1);
+  CHECK(w.dispatches()[0].at("inputs").at("version") == "v1.1.0");
+  w.deployed("v1.1.0");  // the dispatched run went through
+
+  // v1.1.0 runs now, in a deployment newer than v1.2.0's: the next version back is v1.0.0.
+  w.comment(kTrackingIssue, "alice", "/rollback");
+  REQUIRE(w.dispatches().size() == 2);
+  CHECK(w.dispatches()[1].at("inputs").at("version") == "v1.0.0");
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "rolling back `production` from `v1.1.0` to `v1.0.0`"));
+  w.deployed("v1.0.0");
+
+  // Nothing older went live: refused, nothing dispatched.
+  w.comment(kTrackingIssue, "alice", "/rollback");
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "`no_previous_version`"));
+  CHECK(w.dispatches().size() == 2);
 }
 
 TEST_CASE("/status answers with the table; /help and unknown words with the help") {
