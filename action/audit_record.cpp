@@ -61,6 +61,8 @@ audit::Record make_record(const RunFacts& facts, const policy::GateReport& gates
   record.repository = facts.repository;
   record.environment = facts.environment;
   record.actor = facts.actor;
+  record.requested_by = opt(facts.requester.login);
+  record.request_url = opt(facts.requester.url);
   record.trigger = facts.trigger.empty() ? "manual" : facts.trigger;
   record.version = opt(facts.version);
   record.commit_sha = opt(facts.sha);

@@ -11,6 +11,7 @@
 #include "core/audit.hpp"
 #include "core/deploy_engine.hpp"
 #include "core/policy.hpp"
+#include "core/requester.hpp"
 #include "core/result.hpp"
 
 namespace deploy::action {
@@ -20,6 +21,7 @@ struct RunFacts {
   std::string repository;
   std::string environment;
   std::string actor;
+  requester::Requester requester;  // who asked deploy-bot for this run (empty: the actor did)
   std::string trigger;       // GITHUB_EVENT_NAME
   std::string version;       // tag or branch version
   std::string sha;

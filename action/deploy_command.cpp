@@ -491,6 +491,7 @@ class DeployRun {
     facts.repository = in_.owner + "/" + in_.repo;
     facts.environment = in_.environment;
     facts.actor = in_.actor;
+    facts.requester = in_.requester;
     facts.trigger = in_.event_name;
     facts.version = version_text();
     facts.sha = release_ ? release_->sha : "";
@@ -523,6 +524,7 @@ class DeployRun {
     facts.run_url = in_.run_url();
     facts.environment_url = environment_ ? environment_->url : "";
     facts.tracking_issue_url = tracking_ ? tracking_->html_url : "";
+    facts.requester = in_.requester;
     facts.gates = gates_.report;
     facts.approvals = gates_.approvals;
     facts.needed = gates_.needed;

@@ -91,6 +91,21 @@ Result<DeployInputs> read_deploy_inputs(const runner::Environment& env, const st
   in.event_name = var(env, "GITHUB_EVENT_NAME");
   in.runner_temp = var(env, "RUNNER_TEMP", std::filesystem::temp_directory_path().string());
   in.default_branch = default_branch_from_event(var(env, "GITHUB_EVENT_PATH"));
+
+  // Untrusted (anyone who may dispatch the workflow sets them): refused unless well formed, so a
+  // record never carries a forged mention, a line break or a link elsewhere.
+  auto login = requester::parse_login(runner::get_input(env, "requested-by"));
+  if (!login) {
+    return Error{"invalid_input", "input 'requested-by': " + login.error().message +
+                                      "; deploy-bot sets it to the login of the person who asked, leave it empty otherwise"};
+  }
+  in.requester.login = *login;
+  auto url = requester::parse_request_url(runner::get_input(env, "request-url"), in.api_url);
+  if (!url) {
+    return Error{"invalid_input", "input 'request-url': " + url.error().message +
+                                      "; deploy-bot sets it to the URL of the comment that asked, leave it empty otherwise"};
+  }
+  in.requester.url = *url;
   return in;
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "core/requester.hpp"
 #include "core/result.hpp"
 #include "core/runner.hpp"
 
@@ -22,6 +23,9 @@ struct DeployInputs {
   std::string reason;           // input reason (rollback), cleaned
   std::string token;            // input github-token, else GITHUB_TOKEN; never printed
   OnUnapproved on_unapproved = OnUnapproved::fail;
+  // Inputs requested-by and request-url: who asked deploy-bot for this run, and their comment.
+  // Checked (core/requester.hpp), recorded and shown; never used to decide anything.
+  requester::Requester requester;
 
   std::string owner, repo;      // GITHUB_REPOSITORY
   std::string api_url;          // GITHUB_API_URL (default https://api.github.com)
@@ -39,7 +43,8 @@ struct DeployInputs {
 };
 
 // Error codes: "missing_input" (environment, token, repository), "invalid_input" (mode,
-// on-unapproved, repository), each message naming the input and how to set it.
+// on-unapproved, repository, requested-by, request-url), each message naming the input and how to
+// set it.
 Result<DeployInputs> read_deploy_inputs(const runner::Environment& env, const std::string& mode);
 
 }  // namespace deploy::action

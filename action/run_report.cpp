@@ -38,6 +38,8 @@ void RunReport::summary(const RunSummaryFacts& facts, const engine::Report* repo
   run.run_url = facts.run_url;
   run.environment_url = facts.environment_url;
   run.tracking_issue_url = facts.tracking_issue_url;
+  run.requested_by = facts.requester.login;
+  run.request_url = facts.requester.url;
   run.gates = summary::gates_from(facts.gates);
   if (facts.approvals) run.approvers = summary::approvers_from(*facts.approvals);
   for (auto& gate : run.gates) {

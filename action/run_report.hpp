@@ -17,6 +17,7 @@
 #include "core/notify_queue.hpp"
 #include "core/policy.hpp"
 #include "core/release.hpp"
+#include "core/requester.hpp"
 #include "core/runner.hpp"
 
 namespace deploy::action {
@@ -34,6 +35,7 @@ struct RunSummaryFacts {
   std::string environment, mode, version, sha, previous_version;
   std::string status, message;
   std::string run_url, environment_url, tracking_issue_url;
+  requester::Requester requester;
   policy::GateReport gates;
   std::optional<policy::ApprovalVerdict> approvals;
   std::string needed;

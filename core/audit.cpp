@@ -202,8 +202,9 @@ Analysis read_analysis(const FieldReader& r) {
 }
 
 // Every top-level member Record knows; anything else goes to Record::extra.
-constexpr std::array<std::string_view, 25> kKnownFields{
-    "schema_version", "kind",        "repository", "environment", "actor",    "trigger",       "delivery_id",
+constexpr std::array<std::string_view, 27> kKnownFields{
+    "schema_version", "kind",        "repository", "environment", "actor",    "requested_by",  "request_url",
+    "trigger",        "delivery_id",
     "version",        "commit_sha",  "previous_version", "previous_sha", "approvals", "gates", "stages",
     "analysis",       "outcome",     "run_id",     "run_attempt", "run_url",  "started_at",    "recorded_at",
     "seq",            "prev_hash",   "hash",       "signature"};
@@ -337,6 +338,8 @@ json to_json(const Record& r) {
   j["repository"] = r.repository;
   put_optional(j, "environment", r.environment);
   j["actor"] = r.actor;
+  put_optional(j, "requested_by", r.requested_by);
+  put_optional(j, "request_url", r.request_url);
   j["trigger"] = r.trigger;
   put_optional(j, "delivery_id", r.delivery_id);
   put_optional(j, "version", r.version);
@@ -417,6 +420,8 @@ Result<Record> from_json(const json& j) {
     rec.repository = r.string("repository");
     rec.environment = r.optional_string("environment");
     rec.actor = r.string("actor");
+    rec.requested_by = r.optional_string("requested_by");
+    rec.request_url = r.optional_string("request_url");
     rec.trigger = r.string("trigger");
     rec.delivery_id = r.optional_string("delivery_id");
     rec.version = r.optional_string("version");

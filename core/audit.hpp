@@ -119,6 +119,11 @@ struct Record {
   std::string repository;                     // "owner/name"
   std::optional<std::string> environment;
   std::string actor;                          // login of who triggered it
+  // When a program (deploy-bot) triggered it for someone: who asked, and where (their comment's
+  // URL). As the program claimed them (see core/requester.hpp); the actor is still the program.
+  // Absent in records written before these fields existed.
+  std::optional<std::string> requested_by;
+  std::optional<std::string> request_url;
   std::string trigger;                        // event name: "push", "workflow_dispatch", "issue_comment", ...
   std::optional<std::string> delivery_id;     // X-GitHub-Delivery, for bot decisions
   std::optional<std::string> version;         // tag, e.g. "v1.4.0"

@@ -121,6 +121,7 @@ std::string facts_line(const RunSummary& run) {
     parts.push_back("**Previous:** " + escape_markdown(run.previous_version, kShortBytes));
   }
   parts.push_back("**Mode:** " + escape_markdown(run.mode, kShortBytes));
+  if (!run.requested_by.empty()) parts.push_back("**Requested by:** @" + escape_markdown(run.requested_by, kShortBytes));
   if (run.finished >= run.started && run.started != Clock::time_point{}) {
     parts.push_back("**Took:** " + format_duration(std::chrono::duration_cast<milliseconds>(run.finished - run.started)));
   }
@@ -135,6 +136,7 @@ std::string links_line(const RunSummary& run) {
   if (!run.run_url.empty()) parts.push_back(link("Workflow run", run.run_url));
   if (!run.environment_url.empty()) parts.push_back(link("Environment", run.environment_url));
   if (!run.tracking_issue_url.empty()) parts.push_back(link("Release tracking issue", run.tracking_issue_url));
+  if (!run.request_url.empty()) parts.push_back(link("Request", run.request_url));
   if (parts.empty()) return "";
   std::string line;
   for (const auto& part : parts) line += (line.empty() ? "" : " · ") + part;

@@ -53,6 +53,9 @@ struct RunSummary {
   std::string message;  // the one-line outcome for people
   // Links; each may be empty. Only http(s) URLs become links, anything else is shown as text.
   std::string deployment_url, run_url, environment_url, tracking_issue_url;
+  // Who asked deploy-bot for this run and their comment (the action's requested-by and
+  // request-url inputs); empty when the run's actor started it.
+  std::string requested_by, request_url;
   std::vector<Gate> gates;
   std::vector<Approver> approvers;
   const engine::Report* report = nullptr;  // null when gates blocked the run (no stage ran)

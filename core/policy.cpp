@@ -433,14 +433,20 @@ RollbackDecision decide_rollback(const RollbackRequest& request) {
       if (!went_live(it->state)) continue;
       auto v = semver::parse_tag(it->version);
       if (!v || is_current(*v, *it)) continue;
+      // Never forward: after v1.0 -> v1.1 -> /rollback (v1.0 again), the deployment of v1.1 is
+      // "before the current one" in time but newer, and rolling "back" to it would undo the
+      // rollback. Equal precedence (1.3.0+a vs 1.3.0) is not older either. A current version that
+      // is not semver (a branch deploy) cannot be compared: then time order alone decides.
+      if (current_version && !(*v < *current_version)) continue;
       target = &*it;
       target_version = *v;
       break;
     }
     if (target == nullptr) {
-      d.outcome = Outcome::deny("no_previous_version", env + " has no earlier successful deployment of another "
-                                                             "version to roll back to from " +
-                                                             describe_deployment(current));
+      d.outcome = Outcome::deny("no_previous_version",
+                                env + " has no earlier successful deployment of an older version to roll back to "
+                                      "from " + describe_deployment(current) +
+                                      "; to go elsewhere, name the version");
       return d;
     }
   }

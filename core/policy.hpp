@@ -210,16 +210,25 @@ struct RollbackTarget {
 //   version_never_deployed   the requested version never went live here (no success/inactive
 //                            deployment of it); `/rollback v9.9.9`
 //   already_current          the requested version (or its commit) is what runs now
-//   no_previous_version      no version given and no earlier deployment went live (semver versions
-//                            only: a rollback target must parse as semver), other than the
-//                            current version or commit
+//   no_previous_version      no version given and no older version went live before the current
+//                            one (see "the default target" below); name a version instead
 //   outside_rollback_window  outside the window; with require_approval, needs_approval is set and
 //                            the outcome is still a refusal until the approval flow allows it
 //   rollback_allowed
-// The default target is the most recent deployment before the current one that went live, whose
-// version parses as semver and differs from the current version and commit; failed, errored and
-// in-progress deployments are skipped. An explicit version names the most recent deployment of
-// exactly that version (build metadata included) that went live, older or newer than the current.
+// The default target ("no version given") is the last version that went live BEFORE the current
+// one and is older than it, never a newer one. Walking back in time from the current deployment,
+// it is the first deployment that
+//   - went live (success or inactive; failed, errored and in-progress ones are skipped),
+//   - has a semver version (a rollback target must parse as semver; branch deploys are skipped),
+//   - is not the current commit, and
+//   - when the current version is semver: has a LOWER precedence than it. Deployments of the same
+//     or a newer version are skipped, so a second /rollback in a row goes further back (v1.0 ->
+//     v1.1 -> /rollback to v1.0 -> /rollback goes below v1.0, or is no_previous_version), never
+//     forward to the version just rolled away from.
+// When the current version is not semver (a branch deploy, "main-1a2b3c4"), versions cannot be
+// compared with it: time order alone decides, the most recent such deployment before it.
+// An explicit version names the most recent deployment of exactly that version (build metadata
+// included) that went live, older or newer than the current: going forward on purpose is allowed.
 struct RollbackDecision {
   Outcome outcome;
   std::optional<DeploymentRecord> current;  // set once found

@@ -1,5 +1,7 @@
 #include "bot/handlers/approvals.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "bot/status_report.hpp"
@@ -115,8 +117,31 @@ void approve_gate(Context& context, const WaitingGate& gate, const Count& count)
   });
 }
 
+github::WorkflowDispatchResult dispatch_workflow(Context& context, const config::Config& config, const std::string& ref,
+                                                 const std::map<std::string, std::string>& inputs,
+                                                 const requester::Requester& asked_by) {
+  std::map<std::string, std::string> with_requester = inputs;
+  if (!asked_by.login.empty()) with_requester["requested-by"] = asked_by.login;
+  if (!asked_by.url.empty()) with_requester["request-url"] = asked_by.url;
+  try {
+    return context.gh().create_workflow_dispatch(context.repo.owner, context.repo.name, config.bot.workflow, ref,
+                                                 with_requester, true);
+  } catch (const github::GitHubError& error) {
+    const bool undeclared = error.status() == 422 && error.details().message.find("Unexpected inputs") != std::string::npos;
+    if (!undeclared || with_requester.size() == inputs.size()) throw;
+    // Nothing was dispatched (GitHub refused the request), so dispatching again is no repeat.
+    spdlog::warn(R"({{"event":"dispatch_without_requester","workflow":{},"why":{}}})", nlohmann::json(config.bot.workflow).dump(),
+                 nlohmann::json("the workflow does not declare the inputs requested-by and request-url (" +
+                                error.details().message + "); add them, as examples/workflows/deploy.yml does, so the "
+                                "run's audit record names who asked").dump());
+    return context.gh().create_workflow_dispatch(context.repo.owner, context.repo.name, config.bot.workflow, ref, inputs,
+                                                 true);
+  }
+}
+
 std::string start_release_deploy(Context& context, const Subject& subject, const config::Config& config,
-                                 const config::Environment& environment, const Count& count, const std::string& actor) {
+                                 const config::Environment& environment, const Count& count,
+                                 const requester::Requester& completed_by) {
   if (!count.verdict.met) return "";
   if (auto gate = waiting_gate(context, subject.sha, environment.name)) {
     approve_gate(context, *gate, count);
@@ -127,8 +152,7 @@ std::string start_release_deploy(Context& context, const Subject& subject, const
   auto result = context.once(context.key("deploy:" + subject.sha + ":" + environment.name), Repeat::at_most_once, [&] {
     const std::map<std::string, std::string> inputs = {
         {"environment", environment.name}, {"version", subject.tag}, {"mode", "deploy"}};
-    auto dispatched = context.gh().create_workflow_dispatch(context.repo.owner, context.repo.name, config.bot.workflow, ref,
-                                                            inputs, true);
+    auto dispatched = dispatch_workflow(context, config, ref, inputs, completed_by);
     remember_run(context, dispatched.workflow_run_id.value_or(0),
                  {static_cast<int>(subject.number), subject.tag, environment.name, "deploy"});
     return nlohmann::json{{"run_url", dispatched.html_url}, {"run_id", dispatched.workflow_run_id.value_or(0)}}.dump();
@@ -139,7 +163,7 @@ std::string start_release_deploy(Context& context, const Subject& subject, const
   audit::Record record;
   record.kind = audit::Kind::deploy;
   record.environment = environment.name;
-  record.actor = actor;
+  record.actor = completed_by.login;
   record.version = subject.tag;
   record.commit_sha = subject.sha;
   record.outcome = {audit::Status::success, "deploy_dispatched",

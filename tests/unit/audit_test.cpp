@@ -331,6 +331,48 @@ TEST_CASE("Record -> JSON -> Record round trip keeps every field, unknown ones a
   }
 }
 
+TEST_CASE("requested_by and request_url: written when set, absent (and not required) in older records") {
+  audit::Record r = deploy_record(1);
+  r.kind = audit::Kind::rollback;
+  r.actor = "deploy-bot[bot]";
+  r.requested_by = "alice";
+  r.request_url = "https://github.com/acme/shop/issues/7#issuecomment-1003";
+  const json j = audit::to_json(r);
+  CHECK(j["actor"] == "deploy-bot[bot]");
+  CHECK(j["requested_by"] == "alice");
+  CHECK(j["request_url"] == "https://github.com/acme/shop/issues/7#issuecomment-1003");
+  const auto back = audit::from_json(j);
+  REQUIRE_MESSAGE(back.ok(), back.error().message);
+  CHECK(*back == r);
+  CHECK(back->extra == json{{"custom", {{"ticket", "OPS-1"}}}});  // known fields, not extras
+
+  // A record written before the fields existed: no member at all, so its bytes (and its hash) are
+  // what they were, and it still reads and verifies.
+  const json old = audit::to_json(deploy_record(1));
+  CHECK_FALSE(old.contains("requested_by"));
+  CHECK_FALSE(old.contains("request_url"));
+  const auto old_back = audit::from_json(old);
+  REQUIRE(old_back.ok());
+  CHECK_FALSE(old_back->requested_by.has_value());
+  CHECK_FALSE(old_back->request_url.has_value());
+
+  // A chain mixing both verifies, and a changed requested_by is caught like any other field.
+  auto first = audit::seal(deploy_record(0), audit::kGenesisHash, 0, kKey);
+  REQUIRE(first.ok());
+  auto second = audit::seal_next(j, *first, kKey);
+  REQUIRE(second.ok());
+  CHECK(audit::verify_chain({*first, *second}, kKey).ok);
+  json forged = *second;
+  forged["requested_by"] = "mallory";
+  const auto broken = audit::verify_chain({*first, forged}, kKey);
+  CHECK_FALSE(broken.ok);
+  CHECK(broken.reason == "hash_mismatch");
+
+  json wrong = j;
+  wrong["requested_by"] = 7;
+  CHECK(audit::from_json(wrong).error().message.find("requested_by expected a string") != std::string::npos);
+}
+
 TEST_CASE("to_json refuses an extra member that shadows a known field") {
   audit::Record r = deploy_record(0);
   r.extra = {{"hash", "x"}};

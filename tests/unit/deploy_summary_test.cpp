@@ -339,6 +339,25 @@ TEST_CASE("a rollback-mode run is titled as a rollback") {
   require_contains(md, "## ✅ Rollback of production to 1.1.0 succeeded\n");
   require_contains(md, "**Mode:** rollback");
   require_contains(md, "\n### Changes\n\n");  // no "since": a rollback goes backwards
+  require_absent(md, "Requested by");  // nobody asked deploy-bot: the actor started it
+}
+
+TEST_CASE("a run deploy-bot started for someone names who asked, and links their comment") {
+  RunSummary run = base_run();
+  run.mode = "rollback";
+  run.status = "blocked";
+  run.requested_by = "alice";
+  run.request_url = "https://github.com/acme/app/issues/1#issuecomment-42";
+  const std::string md = deploy::summary::render_markdown(run);
+  require_contains(md, " · **Mode:** rollback · **Requested by:** @alice");
+  require_contains(md, "[Request](https://github.com/acme/app/issues/1#issuecomment-42)");
+
+  // Whatever got through, it stays text and a link's destination.
+  run.requested_by = "a_b*[x](y)";
+  run.request_url = "https://github.com/x)](javascript:y)";
+  const std::string hostile = deploy::summary::render_markdown(run);
+  require_contains(hostile, "**Requested by:** @a\\_b\\*\\[x\\](y)");
+  require_contains(hostile, "[Request](https://github.com/x%29%5D%28javascript:y%29)");
 }
 
 TEST_CASE("text from outside cannot break the table, inject HTML or links, or escape the Mermaid block") {

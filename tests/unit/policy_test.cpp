@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -647,6 +649,237 @@ TEST_CASE("decide_rollback: the target and messages") {
     r.policy.window = seconds{-1};
     CHECK_THROWS_AS(decide_rollback(r), std::invalid_argument);
   }
+}
+
+// The default target never moves forward: issue 11, a second /rollback in a row went to the
+// version just rolled away from. Each history is in time order (ids follow created_at).
+TEST_CASE("decide_rollback: without a version, the target is older than the current version") {
+  using S = DeploymentState;
+  using std::chrono::minutes;
+  struct Case {
+    const char* name;
+    std::vector<DeploymentRecord> history;
+    std::string reason;
+    std::int64_t target_id;  // 0: no target
+  };
+  const std::vector<Case> cases = {
+      {"one rollback: back to the previous version",
+       {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "v1.1.0", S::success, hours{1})},
+       "rollback_allowed", 1},
+      {"rollback twice in a row, nothing older: refused, never forward to v1.1.0",
+       {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "v1.1.0", S::inactive, hours{1}),
+        dep(3, "v1.0.0", S::success, hours{2})},
+       "no_previous_version", 0},
+      {"rollback twice in a row: the second goes further back",
+       {dep(1, "v0.9.0", S::inactive, hours{0}), dep(2, "v1.0.0", S::inactive, hours{1}),
+        dep(3, "v1.1.0", S::inactive, hours{2}), dep(4, "v1.0.0", S::success, hours{3})},
+       "rollback_allowed", 1},
+      {"a third rollback in a row: nothing is older than v0.8.0",
+       {dep(1, "v0.8.0", S::inactive, hours{0}), dep(2, "v0.9.0", S::inactive, hours{1}),
+        dep(3, "v1.0.0", S::inactive, hours{2}), dep(4, "v0.9.0", S::inactive, hours{3}),
+        dep(5, "v0.8.0", S::success, hours{4})},
+       "no_previous_version", 0},
+      {"rollback, redeploy newer, rollback: to what ran before the newer one, not to the bad one",
+       {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "v1.1.0", S::inactive, hours{1}),
+        dep(3, "v1.0.0", S::inactive, hours{2}), dep(4, "v1.2.0", S::success, hours{3})},
+       "rollback_allowed", 3},
+      {"interleaved failures are skipped on the way back",
+       {dep(1, "v0.9.0", S::inactive, hours{0}), dep(2, "v1.0.0", S::failure, hours{1}),
+        dep(3, "v1.1.0", S::inactive, hours{2}), dep(4, "v1.2.0", S::error, hours{3}),
+        dep(5, "v1.0.0", S::success, hours{4}), dep(6, "v1.3.0", S::in_progress, hours{5})},
+       "rollback_allowed", 1},
+      {"a failed deploy after a rollback does not change the target",
+       {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "v1.1.0", S::inactive, hours{1}),
+        dep(3, "v1.0.0", S::success, hours{2}), dep(4, "v1.2.0", S::failure, hours{3})},
+       "no_previous_version", 0},
+      {"same precedence (build metadata) is not older",
+       {dep(1, "v1.2.0", S::inactive, hours{0}), dep(2, "v1.3.0+build.7", S::inactive, hours{1}),
+        dep(3, "v1.3.0", S::success, hours{2})},
+       "rollback_allowed", 1},
+      {"a pre-release of the current version is older",
+       {dep(1, "v2.0.0-rc.1", S::inactive, hours{0}), dep(2, "v2.0.0", S::success, hours{1})},
+       "rollback_allowed", 1},
+      {"an older tag of the current commit is not a target",
+       [] {
+         auto h = std::vector<DeploymentRecord>{dep(1, "v1.0.0", S::inactive, hours{0}),
+                                                dep(2, "v1.0.1", S::inactive, hours{1}),
+                                                dep(3, "v1.1.0", S::success, hours{2})};
+         h[1].sha = h[2].sha;
+         return h;
+       }(),
+       "rollback_allowed", 1},
+      {"same created_at: the rollback (larger id) is current, the version it replaced is skipped",
+       {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "v1.1.0", S::inactive, hours{1}),
+        dep(3, "v1.0.0", S::success, hours{1})},
+       "no_previous_version", 0},
+      // Not semver now: versions cannot be compared, so time order alone decides.
+      {"non-semver current: the most recent version before it, even if it is the highest",
+       {dep(1, "v1.1.0", S::inactive, hours{0}), dep(2, "v1.2.0", S::inactive, hours{1}),
+        dep(3, "main-1a2b3c4", S::success, hours{2})},
+       "rollback_allowed", 2},
+      {"non-semver current after a rollback: still time order",
+       {dep(1, "v1.1.0", S::inactive, hours{0}), dep(2, "v1.2.0", S::inactive, hours{1}),
+        dep(3, "v1.1.0", S::inactive, hours{2}), dep(4, "main-1a2b3c4", S::success, hours{3})},
+       "rollback_allowed", 3},
+      {"non-semver current, only branch deploys before it",
+       {dep(1, "main-0000001", S::inactive, hours{0}), dep(2, "main-1a2b3c4", S::success, hours{1})},
+       "no_previous_version", 0},
+      {"rollback from a branch deploy, then again: below the version rolled back to",
+       {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "v1.1.0", S::inactive, hours{1}),
+        dep(3, "main-1a2b3c4", S::inactive, hours{2}), dep(4, "v1.1.0", S::success, hours{2} + minutes{5})},
+       "rollback_allowed", 1},
+  };
+  for (const auto& c : cases) {
+    INFO(std::string(c.name));
+    RollbackRequest r = rollback_request();
+    r.history = c.history;
+    r.now = t0 + hours{6};
+    const auto d = decide_rollback(r);
+    CHECK(d.outcome.reason == c.reason);
+    if (c.target_id == 0) {
+      CHECK_FALSE(d.target.has_value());
+    } else {
+      REQUIRE(d.target.has_value());
+      CHECK(d.target->deployment_id == c.target_id);
+    }
+  }
+}
+
+TEST_CASE("decide_rollback: the refusal says why and what to do instead") {
+  RollbackRequest r = rollback_request();
+  r.history = {dep(1, "v1.0.0", DeploymentState::inactive, hours{0}), dep(2, "v1.1.0", DeploymentState::inactive, hours{1}),
+               dep(3, "v1.0.0", DeploymentState::success, hours{2})};
+  CHECK(decide_rollback(r).outcome.message ==
+        "production has no earlier successful deployment of an older version to roll back to from v1.0.0 "
+        "(deployment 3, sha3xxx); to go elsewhere, name the version");
+}
+
+namespace {
+
+// A reference model of the default target, written from the rule's text rather than from
+// policy.cpp: "the most recent deployment before the current one that went live, has a semver
+// version, is not the current commit, and (when the current version is semver) is older than it".
+struct ModelAnswer {
+  std::optional<std::size_t> current;  // index into the history
+  std::optional<std::size_t> target;
+};
+
+bool model_later(const DeploymentRecord& a, const DeploymentRecord& b) {
+  return a.created_at > b.created_at || (a.created_at == b.created_at && a.id > b.id);
+}
+
+ModelAnswer model_default_target(const std::vector<DeploymentRecord>& h) {
+  ModelAnswer answer;
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    if (h[i].state != DeploymentState::success) continue;
+    if (!answer.current || model_later(h[i], h[*answer.current])) answer.current = i;
+  }
+  if (!answer.current) return answer;
+  const DeploymentRecord& cur = h[*answer.current];
+  const auto cur_version = deploy::semver::parse_tag(cur.version);
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    const DeploymentRecord& d = h[i];
+    if (!model_later(cur, d)) continue;  // not before the current one
+    if (d.state != DeploymentState::success && d.state != DeploymentState::inactive) continue;
+    const auto v = deploy::semver::parse_tag(d.version);
+    if (!v) continue;
+    if (d.sha == cur.sha) continue;  // the model's SHAs are all lowercase
+    if (cur_version && !(*v < *cur_version)) continue;
+    if (!answer.target || model_later(d, h[*answer.target])) answer.target = i;
+  }
+  return answer;
+}
+
+// The case issue 11 is about: the rule before the fix (the latest earlier live semver deployment
+// of another version and commit) would have picked a version that is not older than the current
+// one. The generator must reach it often, or the property test proves nothing about it.
+bool reached_forward_case(const std::vector<DeploymentRecord>& h, const DeploymentRecord& cur) {
+  const auto cur_version = deploy::semver::parse_tag(cur.version);
+  if (!cur_version) return false;
+  const DeploymentRecord* old_rule = nullptr;
+  for (const auto& d : h) {
+    const auto v = deploy::semver::parse_tag(d.version);
+    if (!model_later(cur, d) || !v || *v == *cur_version || d.sha == cur.sha) continue;
+    if (d.state != DeploymentState::success && d.state != DeploymentState::inactive) continue;
+    if (old_rule == nullptr || model_later(d, *old_rule)) old_rule = &d;
+  }
+  return old_rule != nullptr && !(*deploy::semver::parse_tag(old_rule->version) < *cur_version);
+}
+
+}  // namespace
+
+TEST_CASE("decide_rollback: property: the default target is never newer, went live, and is the latest such") {
+  // Deterministic: the same histories on every run, so a failure reproduces.
+  std::mt19937 random(20240611);
+  auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random); };
+  const std::vector<const char*> versions = {"v1.0.0", "v1.1.0", "v1.2.0", "v1.2.0+b", "v1.3.0-rc.1",
+                                             "v1.3.0", "v2.0.0", "main-1a2b3c4", "feature"};
+  const std::vector<DeploymentState> states = {DeploymentState::success, DeploymentState::inactive,
+                                               DeploymentState::inactive, DeploymentState::failure,
+                                               DeploymentState::error, DeploymentState::in_progress};
+  const std::vector<std::string> shas = {"aaaa", "bbbb", "cccc", "dddd", "eeee", "ffff", "0000"};
+  int allowed = 0, no_previous = 0, nothing = 0, forward_case = 0;
+  for (int round = 0; round < 5000; ++round) {
+    CAPTURE(round);
+    std::vector<DeploymentRecord> h;
+    const std::size_t n = pick(10);
+    for (std::size_t i = 0; i < n; ++i) {
+      DeploymentRecord d;
+      d.version = versions[pick(versions.size())];
+      d.sha = shas[pick(shas.size())];
+      d.state = states[pick(states.size())];
+      d.created_at = t0 + hours{static_cast<long>(pick(6))};  // few instants: ties on created_at are common
+      d.id = static_cast<std::int64_t>(i) * 7 + 1 + static_cast<std::int64_t>(pick(5));
+      h.push_back(d);
+    }
+    std::shuffle(h.begin(), h.end(), random);  // the history comes in any order
+    std::string shown;
+    for (const auto& d : h) {
+      shown += std::to_string(d.id) + ":" + d.version + "/" + d.sha + "/" + std::string(to_string(d.state)) + "@" +
+               std::to_string((d.created_at - t0) / hours{1}) + "h ";
+    }
+    CAPTURE(shown);
+
+    RollbackRequest r = rollback_request();
+    r.history = h;
+    r.policy.window = seconds{0};
+    const auto d = decide_rollback(r);
+    const ModelAnswer model = model_default_target(h);
+    if (model.current && reached_forward_case(h, h[*model.current])) ++forward_case;
+
+    if (!model.current) {
+      CHECK(d.outcome.reason == "nothing_deployed");
+      ++nothing;
+      continue;
+    }
+    const DeploymentRecord& cur = h[*model.current];
+    REQUIRE(d.current.has_value());
+    CHECK(d.current->id == cur.id);
+    if (!model.target) {
+      CHECK(d.outcome.reason == "no_previous_version");
+      CHECK_FALSE(d.target.has_value());
+      ++no_previous;
+      continue;
+    }
+    REQUIRE(d.outcome.reason == "rollback_allowed");
+    REQUIRE(d.target.has_value());
+    CHECK(d.target->deployment_id == h[*model.target].id);
+    // The properties themselves, stated on the chosen deployment.
+    const auto chosen = std::find_if(h.begin(), h.end(), [&](const DeploymentRecord& x) { return x.id == d.target->deployment_id; });
+    REQUIRE(chosen != h.end());
+    CHECK((chosen->state == DeploymentState::success || chosen->state == DeploymentState::inactive));  // went live
+    CHECK(model_later(cur, *chosen));                                                                  // before the current
+    CHECK(chosen->sha != cur.sha);
+    if (const auto cur_version = deploy::semver::parse_tag(cur.version)) {
+      CHECK(d.target->version < *cur_version);  // never newer, never the same
+    }
+    ++allowed;
+  }
+  // The generator covers every outcome, and the case the old rule got wrong.
+  CHECK(allowed > 500);
+  CHECK(no_previous > 200);
+  CHECK(nothing > 200);
+  CHECK(forward_case > 200);
 }
 
 // ---------------------------------------------------------------------------------------------
