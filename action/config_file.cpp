@@ -13,9 +13,11 @@ LoadedConfig load_config_file(const std::string& path) {
     return {std::nullopt, path + ": error: cannot read the config file (" + std::strerror(errno) +
                               "); pass its path with the 'config' input or --config (default .github/deploy.yml)\n"};
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto result = config::load_config(text.str(), path);
+  // Never read more than the loader accepts: it refuses anything past the limit by its size alone.
+  std::string text(config::kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  auto result = config::load_config(text, path);
   if (!result.ok()) return {std::nullopt, result.format()};
   return {std::move(result.config), {}};
 }

@@ -148,6 +148,7 @@ Server::Server(ServerOptions options, Routes& routes)
   if (ec) throw std::system_error(ec, "deploy-bot: listen host \"" + options_.listen.host + "\" is not an IP address");
   const tcp::endpoint endpoint{address, options_.listen.port};
   acceptor_ = std::make_unique<tcp::acceptor>(*contexts_[0]);
+  accept_retry_ = std::make_unique<asio::steady_timer>(*contexts_[0]);
   auto check = [&](const char* step) {
     if (ec) throw std::system_error(ec, std::string("deploy-bot: cannot listen on ") + where + " (" + step + ")");
   };
@@ -164,6 +165,7 @@ Server::Server(ServerOptions options, Routes& routes)
 Server::~Server() {
   // Sessions still queued in an io_context are destroyed with it; they refer to shared_, which
   // they co-own, so the order does not matter beyond this.
+  accept_retry_.reset();
   acceptor_.reset();
   contexts_.clear();
 }
@@ -176,12 +178,36 @@ void Server::accept() {
   acceptor_->async_accept(context, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
     if (!ec) {
+      accept_failures_ = 0;
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       std::make_shared<Session>(std::move(socket), shared_)->start();
-    } else {
-      spdlog::warn(R"({{"event":"accept_failed","error":"{}"}})", ec.message());
+      accept();
+      return;
     }
+    accept_failed(ec);
+  });
+}
+
+// Out of file descriptors (EMFILE, ENFILE) or memory, accept fails at once and again at once:
+// retrying immediately spins a core and floods the log while nothing else gets served. Back off
+// (10 ms doubling to 1 s, reset by the next accepted connection) and log once a second with how
+// many failures that line stands for.
+void Server::accept_failed(const beast::error_code& ec) {
+  ++accept_failures_;
+  ++unlogged_accept_failures_;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_accept_log_ >= std::chrono::seconds{1}) {
+    spdlog::warn(R"({{"event":"accept_failed","error":"{}","failures":{},"hint":"out of file descriptors? raise LimitNOFILE"}})",
+                 ec.message(), unlogged_accept_failures_);
+    last_accept_log_ = now;
+    unlogged_accept_failures_ = 0;
+  }
+  const auto shift = std::min<std::uint64_t>(accept_failures_ - 1, 7);
+  const auto delay = std::min(std::chrono::milliseconds{10} * (1u << shift), std::chrono::milliseconds{1000});
+  accept_retry_->expires_after(delay);
+  accept_retry_->async_wait([this](beast::error_code wait_error) {
+    if (wait_error == asio::error::operation_aborted || !acceptor_->is_open()) return;
     accept();
   });
 }
@@ -225,6 +251,7 @@ void Server::run() {
     shared_->stopping.store(true);
     asio::post(*contexts_[0], [this] {
       beast::error_code ignored;
+      accept_retry_->cancel();
       acceptor_->close(ignored);
     });
     deadline = std::chrono::steady_clock::now() + options_.shutdown_grace;

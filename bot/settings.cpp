@@ -53,10 +53,11 @@ Result<ListenAddress> parse_listen(std::string_view text) {
 Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigned hardware_threads) {
   Settings s;
   s.webhook_secret = value_or_empty(env, "WEBHOOK_SECRET");
-  if (s.webhook_secret.empty()) {
+  // A blank secret (" ", a stray newline from a file) is as good as none: anyone could sign.
+  if (s.webhook_secret.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Error{"webhook_secret_missing",
-                 "WEBHOOK_SECRET is not set or empty: set it to the secret configured for the GitHub webhook "
-                 "(deploy-bot refuses unsigned deliveries, so it will not start without one)"};
+                 "WEBHOOK_SECRET is not set, empty or only blanks: set it to the secret configured for the GitHub "
+                 "webhook (deploy-bot refuses unsigned deliveries, so it will not start without one)"};
   }
 
   std::string listen = flags.listen ? *flags.listen : value_or_empty(env, "DEPLOY_BOT_LISTEN");

@@ -1025,6 +1025,14 @@ std::string LoadResult::format() const {
 
 LoadResult load_config(std::string_view yaml_text, std::string file_name) {
   Reader reader(std::move(file_name));
+  // A deploy.yml is a few KiB; parsing megabytes of YAML takes seconds and hundreds of MB, so a file
+  // that size is a mistake (or an attack through a pull request) and is refused before parsing.
+  if (yaml_text.size() > kMaxConfigBytes) {
+    reader.error(Position{}, "",
+                 "the file has more than " + std::to_string(kMaxConfigBytes) +
+                     " bytes; a deploy config may be at most 1 MiB: check that the path names the right file");
+    return LoadResult{std::nullopt, reader.take_errors()};
+  }
   const std::string text(yaml_text);
   YAML::Node root;
   try {

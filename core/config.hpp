@@ -224,6 +224,9 @@ struct LoadResult {
   std::string format() const;  // one formatted error per line
 };
 
+// The largest deploy.yml load_config reads (larger ones are refused before parsing).
+inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+
 // Parses and validates deploy.yml text. file_name is only used in the errors. No I/O.
 LoadResult load_config(std::string_view yaml_text, std::string file_name);
 

@@ -144,11 +144,12 @@ std::string make_delimiter(const RandomSource& random) { return "ghadelimiter_" 
 
 Result<std::string> format_file_command(std::string_view name, std::string_view value,
                                         const RandomSource& random) {
-  if (name.empty() || name.find_first_of("\r\n=") != std::string_view::npos ||
-      name.find("<<") != std::string_view::npos) {
+  // '<' anywhere, not only "<<": a name ending in '<' glues onto the heredoc marker ("a<" +
+  // "<<D" reads as name "a" with delimiter "<D"), and the runner then rejects the whole file.
+  if (name.empty() || name.find_first_of("\r\n=<") != std::string_view::npos) {
     return Error{"invalid_file_command_name",
                  "file command name '" + std::string(name) +
-                     "' is invalid: it must be non-empty and contain no newline, '=' or '<<'"};
+                     "' is invalid: it must be non-empty and contain no newline, '=' or '<'"};
   }
   for (int attempt = 0; attempt < kDelimiterAttempts; ++attempt) {
     const std::string delimiter = make_delimiter(random);

@@ -85,7 +85,7 @@ std::string make_delimiter(const RandomSource& random);
 inline constexpr int kDelimiterAttempts = 8;
 
 // One heredoc entry, "name<<DELIM\nvalue\nDELIM\n", ready to append.
-// Name errors (code "invalid_file_command_name"): empty, or containing '\n', '\r', "<<" or '='.
+// Name errors (code "invalid_file_command_name"): empty, or containing '\n', '\r', '<' or '='.
 // ('=' is refused because the runner would read "a=b<<D" as the single-line form a = "b<<D" and
 // then treat the value's lines as further commands.)
 // Delimiter: the toolkit throws when its random delimiter occurs in the name or value; we draw a

@@ -1,7 +1,10 @@
 // deploy-bot's ingest side end to end: the real binary as a child process on a loopback port 0,
 // real signed requests over HTTP, and the store read back with core/store once the bot is gone.
 #include <doctest/doctest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -74,8 +77,14 @@ std::optional<int> number_after(const std::string& line, const std::string& mark
 // The bot as a child process: started on port 0, its output collected line by line.
 class Bot {
  public:
-  explicit Bot(const fs::path& store_path, std::map<std::string, std::string> env = {{"WEBHOOK_SECRET", kSecret}}) {
+  // max_files: run under `prlimit --nofile` with that limit (0 = the inherited limit).
+  explicit Bot(const fs::path& store_path, std::map<std::string, std::string> env = {{"WEBHOOK_SECRET", kSecret}},
+               int max_files = 0) {
     spec_.argv = {DEPLOY_BOT_BINARY, "serve", "--listen", "127.0.0.1:0", "--store", store_path.string()};
+    if (max_files > 0) {
+      const std::string limit = std::to_string(max_files);
+      spec_.argv.insert(spec_.argv.begin(), {"prlimit", "--nofile=" + limit + ":" + limit, "--"});
+    }
     spec_.unset_env = {"WEBHOOK_SECRET", "DEPLOY_BOT_LISTEN", "DEPLOY_BOT_STORE", "GITHUB_TOKEN", "GITHUB_APP_ID",
                        "GITHUB_APP_PRIVATE_KEY_PATH"};
     spec_.env = std::move(env);
@@ -180,14 +189,16 @@ const std::string kPing = R"({"zen":"Keep it logically awesome.","hook_id":1,"re
 
 TEST_CASE("without WEBHOOK_SECRET the bot refuses to start and names the variable") {
   TempDir dir;
-  for (const auto& env : std::vector<std::map<std::string, std::string>>{{}, {{"WEBHOOK_SECRET", ""}}}) {
+  // Unset, empty, and blank (issue 13: a secret of one space was accepted).
+  for (const auto& env : std::vector<std::map<std::string, std::string>>{
+           {}, {{"WEBHOOK_SECRET", ""}}, {{"WEBHOOK_SECRET", " "}}, {{"WEBHOOK_SECRET", "\n"}}}) {
     CAPTURE(env.size());
     Bot bot(dir.db(), env);
     CHECK_FALSE(bot.wait_listening());
     const auto result = bot.wait_exit();
     CHECK(result.end == proc::Result::End::exited);
     CHECK(result.exit_code == 78);
-    CHECK(bot.output().find("WEBHOOK_SECRET is not set or empty") != std::string::npos);
+    CHECK(bot.output().find("WEBHOOK_SECRET is not set, empty or only blanks") != std::string::npos);
     CHECK(bot.output().find("webhook_secret_missing") != std::string::npos);
   }
   CHECK_FALSE(fs::exists(dir.db()));
@@ -449,4 +460,71 @@ TEST_CASE("SIGKILL while deliveries are being sent loses no acknowledged deliver
   for (const auto& id : acknowledged) missing += db.delivery(id).has_value() ? 0 : 1;
   CHECK(missing == 0);
   CHECK(db.counts().queued >= static_cast<std::int64_t>(acknowledged.size()));
+}
+
+// A plain TCP connection to the bot that sends nothing: an idle client holding a descriptor.
+namespace {
+
+int idle_connection(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+template <class Predicate>
+bool eventually(Predicate predicate, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!predicate()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(50ms);
+  }
+  return true;
+}
+
+int count_of(const std::string& text, const std::string& word) {
+  int n = 0;
+  for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + word.size())) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("out of file descriptors, accept backs off instead of spinning, and the bot recovers (issue 13)") {
+  TempDir dir;
+  Bot bot(dir.db(), {{"WEBHOOK_SECRET", kSecret}}, 64);
+  REQUIRE(bot.wait_listening());
+  const int port = std::stoi(bot.url("").substr(std::string("http://127.0.0.1:").size()));
+  // More idle connections than the bot has descriptors: the kernel completes them in the listen
+  // backlog, and every accept past the limit fails with EMFILE.
+  std::vector<int> connections;
+  for (int i = 0; i < 120; ++i) {
+    const int fd = idle_connection(port);
+    if (fd >= 0) connections.push_back(fd);
+  }
+  CHECK(connections.size() > 64);
+  std::this_thread::sleep_for(3s);
+  const std::string during = bot.output();
+  // Before: hundreds of thousands of accept_failed lines in these seconds. Now: about one a second.
+  CHECK(count_of(during, "accept_failed") >= 1);
+  CHECK(count_of(during, "accept_failed") <= 10);
+  CHECK(during.find("\"failures\":") != std::string::npos);
+  for (int fd : connections) ::close(fd);
+  // Descriptors free again: the bot answers without a restart.
+  http::Client client;
+  CHECK(eventually([&] {
+    try {
+      return get(client, bot, "/healthz").status == 200;
+    } catch (const http::TransportError&) {
+      return false;
+    }
+  }, 15s));
+  stop(bot);
 }

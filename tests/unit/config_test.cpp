@@ -1032,3 +1032,13 @@ TEST_CASE("triggers, notification filters and principals") {
   CHECK(cfg::Principal{cfg::Principal::Kind::permission, "admin"}.to_string() == "admin");
   CHECK(cfg::to_string(cfg::Event::rolled_back) == "rolled_back");
 }
+
+TEST_CASE("a config larger than 1 MiB is refused before parsing, with a clear error (issue 13)") {
+  std::string text = "version: 1\n# " + std::string(cfg::kMaxConfigBytes, 'x') + "\n";
+  const cfg::LoadResult result = cfg::load_config(text, "deploy.yml");
+  REQUIRE_FALSE(result.ok());
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.format() ==
+        "deploy.yml:1:1: error: the file has more than 1048576 bytes; a deploy config may be at most 1 MiB: check "
+        "that the path names the right file\n");
+}

@@ -230,13 +230,14 @@ TEST_CASE("format_file_command writes the toolkit's heredoc form") {
 
 TEST_CASE("file command names are validated") {
   auto random = fixed_random({1, 2});
-  for (const char* name : {"", "a\nb", "a\rb", "a<<b", "a=b", "<<", "="}) {
+  // "a<" and "a<b": a '<' glued to the heredoc marker makes a file the runner rejects (issue 13).
+  for (const char* name : {"", "a\nb", "a\rb", "a<<b", "a=b", "<<", "=", "a<", "a<b", "<"}) {
     CAPTURE(name);
     auto entry = runner::format_file_command(name, "v", random);
     REQUIRE_FALSE(entry.ok());
     CHECK(entry.error().code == "invalid_file_command_name");
   }
-  for (const char* name : {"a", "deploy-url", "A_B", "a<b", "x y"}) {
+  for (const char* name : {"a", "deploy-url", "A_B", "x y"}) {
     CAPTURE(name);
     CHECK(runner::format_file_command(name, "v", random).ok());
   }
