@@ -697,6 +697,27 @@ CombinedStatus Client::get_combined_status(const std::string& owner, const std::
   return std::move(*result);
 }
 
+std::vector<CheckRun> Client::list_check_runs_for_ref(const std::string& owner, const std::string& repo,
+                                                      const std::string& ref) {
+  auto r = get(repo_path(owner, repo) + "/commits/" + encode_path(ref) + "/check-runs", Scope::repository(owner, repo),
+               Query{{"filter", "latest"}});
+  std::vector<CheckRun> runs;
+  const std::string url = url_for(r);
+  for_each_page(r, [&](const ApiResponse& page) {
+    // Unlike most lists, the page is an object: {total_count, check_runs: [...]}.
+    if (!page.body.is_object() || !page.body.contains("check_runs") || !page.body["check_runs"].is_array()) {
+      throw GitHubError({"github_bad_response", page.status, r.method, path_of(url),
+                         "expected an object with a check_runs array", "", "", "", 1, ""});
+    }
+    for (const auto& item : page.body["check_runs"]) {
+      ApiResponse wrapped{200, {}, item};
+      runs.push_back(decode<CheckRun>(wrapped, r, url));
+    }
+    return true;
+  });
+  return runs;
+}
+
 CheckRun Client::create_check_run(const std::string& owner, const std::string& repo, const NewCheckRun& check) {
   auto r = write("POST", repo_path(owner, repo) + "/check-runs", Scope::repository(owner, repo), request_body(check),
                  false);

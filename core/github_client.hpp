@@ -170,6 +170,9 @@ class Client : private AppApi {
                                     const NewCommitStatus& status);
   // Statuses of every page.
   CombinedStatus get_combined_status(const std::string& owner, const std::string& repo, const std::string& ref);
+  // The latest check run of each name on `ref` (filter=latest), every page; newest first.
+  std::vector<CheckRun> list_check_runs_for_ref(const std::string& owner, const std::string& repo,
+                                                const std::string& ref);
   // Not idempotent: a repeat creates a second check run.
   CheckRun create_check_run(const std::string& owner, const std::string& repo, const NewCheckRun& check);
   // Idempotent.

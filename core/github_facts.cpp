@@ -192,17 +192,17 @@ policy::ReleaseChanges release_changes(github::Client& client, const Repo& repo,
 
 std::vector<policy::CheckObservation> check_observations(github::Client& client, const Repo& repo,
                                                          const std::string& sha) {
+  // Branch protection reads both: commit statuses (external CI) and check runs (GitHub Actions
+  // jobs, Apps). A name reported both ways counts by its check run, which comes last.
   auto combined = client.get_combined_status(repo.owner, repo.name, sha);
-  // GitHub lists the newest status first; policy wants the current one last.
+  // GitHub lists the newest first; policy wants the current one last.
   std::vector<policy::CheckObservation> observed;
   for (auto it = combined.statuses.rbegin(); it != combined.statuses.rend(); ++it) {
-    policy::CheckObservation o;
-    o.name = it->context;
-    if (it->state == "success") o.state = policy::CheckState::success;
-    else if (it->state == "failure") o.state = policy::CheckState::failure;
-    else if (it->state == "error") o.state = policy::CheckState::error;
-    else o.state = policy::CheckState::pending;
-    observed.push_back(std::move(o));
+    observed.push_back({it->context, policy::check_state_of_status(it->state)});
+  }
+  const auto runs = client.list_check_runs_for_ref(repo.owner, repo.name, sha);
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    observed.push_back({it->name, policy::check_state_of_run(it->status, it->conclusion)});
   }
   return observed;
 }

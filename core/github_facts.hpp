@@ -61,7 +61,8 @@ std::vector<policy::ApprovalEvent> approval_events(github::Client& client, const
 policy::ReleaseChanges release_changes(github::Client& client, const Repo& repo, const std::vector<std::string>& shas);
 inline constexpr std::size_t kMaxReleaseCommits = 250;
 
-// The commit statuses of `sha` as check observations (latest per context last).
+// The commit statuses and check runs of `sha` as check observations (statuses, then check runs,
+// each oldest first, so the current one of a name is last). Needs statuses: read and checks: read.
 std::vector<policy::CheckObservation> check_observations(github::Client& client, const Repo& repo,
                                                          const std::string& sha);
 

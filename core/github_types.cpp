@@ -264,6 +264,7 @@ void from_json(const Json& j, CheckRun& v) {
   v.external_id = str(j, "external_id");
   v.details_url = str(j, "details_url");
   v.html_url = str(j, "html_url");
+  if (j.contains("app") && j["app"].is_object()) v.app_slug = str(j["app"], "slug");
   v.raw = j;
 }
 

@@ -173,6 +173,7 @@ struct CheckRun {
   std::string external_id{};
   std::string details_url{};
   std::string html_url{};
+  std::string app_slug{};    // the App that reported it ("github-actions" for workflow jobs); may be empty
   Json raw{};
 };
 

@@ -559,6 +559,21 @@ ReviewedChangesResult check_reviewed_changes(const ReleaseChanges& changes, int 
   return result;
 }
 
+CheckState check_state_of_status(std::string_view state) {
+  if (state == "success") return CheckState::success;
+  if (state == "failure") return CheckState::failure;
+  if (state == "error") return CheckState::error;
+  return CheckState::pending;
+}
+
+CheckState check_state_of_run(std::string_view status, std::string_view conclusion) {
+  if (status != "completed") return CheckState::pending;
+  if (conclusion == "success") return CheckState::success;
+  if (conclusion == "neutral") return CheckState::neutral;
+  if (conclusion == "skipped") return CheckState::skipped;
+  return CheckState::failure;  // failure, cancelled, timed_out, action_required, stale, or unknown
+}
+
 RequiredChecksResult check_required_checks(const std::vector<std::string>& required,
                                            const std::vector<CheckObservation>& observed) {
   std::map<std::string, CheckState> last;

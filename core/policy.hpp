@@ -321,6 +321,14 @@ struct RequiredChecksResult {
   Outcome outcome;
 };
 
+// A commit status's state ("success", "failure", "error", "pending") as a CheckState.
+CheckState check_state_of_status(std::string_view state);
+// A check run's status and conclusion as branch protection reads them: success, neutral and
+// skipped pass; failure, cancelled, timed_out, action_required and stale fail; a run that is not
+// completed (queued, in_progress, waiting, requested, pending) is pending; an unknown conclusion
+// fails (a gate never passes on a state it does not understand).
+CheckState check_state_of_run(std::string_view status, std::string_view conclusion);
+
 // Every required check must have succeeded; neutral and skipped count as success, as on GitHub.
 // Names match exactly (case-sensitive, as GitHub's required status checks). When a name is observed
 // more than once (re-runs), the LAST observation in the list is the current one.

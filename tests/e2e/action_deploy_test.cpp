@@ -165,7 +165,7 @@ json base_seed(Repository& repo) {
                      {"account", "acme"},
                      {"permissions",
                       {{"contents", "write"}, {"deployments", "write"}, {"issues", "write"}, {"metadata", "read"},
-                       {"pull_requests", "read"}, {"statuses", "read"}, {"members", "read"}}}}})},
+                       {"pull_requests", "read"}, {"statuses", "read"}, {"checks", "read"}, {"members", "read"}}}}})},
       {"repositories",
        json::array({{{"owner", "acme"},
                      {"name", "app"},
@@ -1199,4 +1199,52 @@ TEST_CASE("a rollback deploy-bot dispatched records who asked as requested_by; t
   CHECK_FALSE(second.contains("request_url"));
   auto chain = deploy::test::run_action({"verify-audit", outputs["audit-file"], second_file});
   CHECK_MESSAGE(chain.exit_code == 0, chain.output);
+}
+
+// --- issue 12: required checks read check runs, as branch protection does ----------------------
+
+TEST_CASE("required checks: check runs from GitHub Actions count, newest per name, and failures block") {
+  auto& repo = shared_repository();
+  struct Case {
+    const char* name;
+    json runs;  // check runs on v1.1.0, oldest first
+    int exit_code;
+    const char* says;  // in the output
+  };
+  const json actions = {{"id", 15368}, {"slug", "github-actions"}, {"name", "GitHub Actions"}};
+  const std::vector<Case> cases{
+      {"a passing check run satisfies a required check no status reports",
+       json::array({{{"name", "test"}, {"status", "completed"}, {"conclusion", "success"}, {"app", actions}}}), 0,
+       "pass  required_checks"},
+      {"skipped and neutral pass",
+       json::array({{{"name", "test"}, {"status", "completed"}, {"conclusion", "skipped"}}}), 0,
+       "pass  required_checks"},
+      {"the newest run of a name decides: a re-run that failed blocks",
+       json::array({{{"name", "test"}, {"status", "completed"}, {"conclusion", "success"}},
+                    {{"name", "test"}, {"status", "completed"}, {"conclusion", "timed_out"}}}),
+       1, "test"},
+      {"a run still in progress is pending", json::array({{{"name", "test"}, {"status", "in_progress"}}}), 1,
+       "pending"},
+      {"cancelled fails", json::array({{{"name", "test"}, {"status", "completed"}, {"conclusion", "cancelled"}}}), 1,
+       "FAIL  required_checks"},
+      {"never reported", json::array(), 1, "missing"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    json seed = base_seed(repo);
+    add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}));
+    for (auto run : c.runs) {
+      run["head_sha"] = repo.sha["v1.1.0"];
+      repo_of(seed)["check_runs"].push_back(run);
+    }
+    World world(seed, "1m", "0s");
+    std::string text = read_file(world.config);
+    text.replace(text.find("required_checks: [build]"), std::string("required_checks: [build]").size(),
+                 "required_checks: [build, test]");
+    std::ofstream(world.config) << text;
+    auto run = run_action(world.env("refs/tags/v1.1.0"));
+    INFO(run.output);
+    CHECK(run.exit_code == c.exit_code);
+    CHECK(contains(run.output, c.says));
+  }
 }

@@ -233,6 +233,9 @@ def main():
         run = expect("POST", f"{r}/check-runs", "/repos/{owner}/{repo}/check-runs", 201, token, body={"name": "deploy", "head_sha": head})
         expect("PATCH", f"{r}/check-runs/{run['id']}", "/repos/{owner}/{repo}/check-runs/{check_run_id}", 200, token,
                body={"conclusion": "success"})
+        runs = expect("GET", f"{r}/commits/main/check-runs", "/repos/{owner}/{repo}/commits/{ref}/check-runs", 200, token)
+        if not any(x["id"] == run["id"] and x["conclusion"] == "success" for x in runs["check_runs"]):
+            failures.append("GET commits/main/check-runs does not list the check run just completed")
         details = expect("POST", f"{r}/actions/workflows/deploy.yml/dispatches", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
                          200, body={"ref": "main", "inputs": {"mode": "rollback"}, "return_run_details": True})
         expect("GET", f"{r}/actions/runs/{details['workflow_run_id']}", "/repos/{owner}/{repo}/actions/runs/{run_id}", 200)

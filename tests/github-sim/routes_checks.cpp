@@ -1,4 +1,5 @@
 #include <map>
+#include <set>
 
 #include "access.hpp"
 #include "api_error.hpp"
@@ -117,6 +118,49 @@ Response get_combined_status(Call& call) {
                               {"repository", render_repo(view, repo)},
                               {"commit_url", api + "/commits/" + *sha},
                               {"url", api + "/commits/" + *sha + "/status"}});
+}
+
+// GET /repos/{owner}/{repo}/commits/{ref}/check-runs: {total_count, check_runs}, newest first.
+// filter=latest (the default) keeps the most recent run of each name, as GitHub does; check_name,
+// status and app_id narrow the list. Pages like every list, with the object around the page.
+Response list_check_runs_for_ref(Call& call) {
+  json& repo = call.repo();
+  require_read(call.state, repo, call.identity, "checks");
+  auto sha = git::resolve(repo, call.param("ref"));
+  if (!sha) throw_not_found();
+  std::string filter = "latest", check_name, status, app_id;
+  for (const auto& [key, value] : call.request.query) {
+    if (key == "filter") filter = value;
+    else if (key == "check_name") check_name = value;
+    else if (key == "status") status = value;
+    else if (key == "app_id") app_id = value;
+  }
+  if (filter != "latest" && filter != "all") throw_unprocessable("filter must be one of: latest, all");
+  std::vector<json*> runs;
+  std::set<std::string> seen_names;
+  auto& all = repo["check_runs"];
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {  // newest first: created in id order
+    json& run = *it;
+    if (run["head_sha"] != *sha) continue;
+    const std::string name = run["name"];
+    if (filter == "latest" && !seen_names.insert(name).second) continue;
+    if (!check_name.empty() && name != check_name) continue;
+    if (!status.empty() && run["status"] != status) continue;
+    if (!app_id.empty() && (run["app_id"].is_null() || std::to_string(run["app_id"].get<long long>()) != app_id)) continue;
+    runs.push_back(&run);
+  }
+  View view = view_of(call);
+  json items = json::array();
+  for (json* run : runs) {
+    json rendered = render_check_run(view, repo, *run);
+    // A seeded run may name the App that reported it (GitHub Actions for workflow jobs).
+    if ((*run).contains("app") && (*run)["app"].is_object()) rendered["app"] = (*run)["app"];
+    items.push_back(std::move(rendered));
+  }
+  Response page = paginated(call, items);
+  Response response = Response::json(200, {{"total_count", items.size()}, {"check_runs", json::parse(page.body)}});
+  if (auto link = page.header("link"); !link.empty()) response.set_header("Link", link);
+  return response;
 }
 
 Response create_check_run(Call& call) {

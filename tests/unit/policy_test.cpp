@@ -1048,3 +1048,30 @@ TEST_CASE("check_required_checks") {
         "required checks not passed: failed: c; missing (never reported): b; pending: a");
   CHECK(check_required_checks({"a"}, {{"a", C::success}}).outcome.message == "the required check a passed");
 }
+
+TEST_CASE("check runs and commit statuses read as branch protection reads them") {
+  using deploy::policy::CheckState;
+  struct Case {
+    const char* status;
+    const char* conclusion;
+    CheckState expected;
+  };
+  const Case cases[] = {
+      {"completed", "success", CheckState::success},   {"completed", "neutral", CheckState::neutral},
+      {"completed", "skipped", CheckState::skipped},   {"completed", "failure", CheckState::failure},
+      {"completed", "cancelled", CheckState::failure}, {"completed", "timed_out", CheckState::failure},
+      {"completed", "action_required", CheckState::failure}, {"completed", "stale", CheckState::failure},
+      {"completed", "something-new", CheckState::failure},   {"queued", "", CheckState::pending},
+      {"in_progress", "", CheckState::pending},        {"waiting", "", CheckState::pending},
+      {"requested", "", CheckState::pending},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.status);
+    CAPTURE(c.conclusion);
+    CHECK(deploy::policy::check_state_of_run(c.status, c.conclusion) == c.expected);
+  }
+  CHECK(deploy::policy::check_state_of_status("success") == CheckState::success);
+  CHECK(deploy::policy::check_state_of_status("failure") == CheckState::failure);
+  CHECK(deploy::policy::check_state_of_status("error") == CheckState::error);
+  CHECK(deploy::policy::check_state_of_status("pending") == CheckState::pending);
+}
