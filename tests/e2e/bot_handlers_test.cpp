@@ -820,6 +820,8 @@ TEST_CASE("effects under GitHub faults: exactly once, or a reply that says it co
   const std::vector<std::pair<std::string, json>> faults = {
       {"502", {{"status", 502}}},
       {"429", {{"rate_limit", {{"status", 429}, {"retry_after", 1}}}}},
+      // Every attempt the client allows one call (4) is rate limited: the call fails with a 429.
+      {"429 x4", {{"rate_limit", {{"status", 429}, {"retry_after", 1}}}, {"count", 4}}},
       {"drop", {{"drop", true}}},
   };
   for (const auto& kind : kinds) {
@@ -832,7 +834,7 @@ TEST_CASE("effects under GitHub faults: exactly once, or a reply that says it co
         json spec = fault;
         spec["method"] = target.first;
         spec["path"] = target.second;
-        spec["count"] = 1;
+        if (!spec.contains("count")) spec["count"] = 1;
         std::vector<std::string> ids;
         auto command = [&](const std::string& user, const std::string& body) {
           ids.push_back(w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", user}, {"body", body}})
