@@ -119,6 +119,24 @@ CREATE TABLE bot_state (
   updated_at INTEGER NOT NULL
 );
 )sql"},
+    {3, "recording effects that failed with an answer", R"sql(
+-- 'failed': GitHub answered the effect's request with an error, so it did not happen and may be
+-- sent again. 'started' alone now means the outcome is unknown (a crash or a lost answer).
+-- SQLite cannot change a CHECK constraint in place: the table is rebuilt.
+CREATE TABLE effects_v3 (
+  effect_key  TEXT PRIMARY KEY NOT NULL CHECK (effect_key <> ''),
+  state       TEXT NOT NULL CHECK (state IN ('started', 'failed', 'done')),
+  result      TEXT,
+  attempts    INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  last_error  TEXT
+) WITHOUT ROWID;
+INSERT INTO effects_v3 (effect_key, state, result, attempts, created_at, finished_at)
+  SELECT effect_key, state, result, attempts, created_at, finished_at FROM effects;
+DROP TABLE effects;
+ALTER TABLE effects_v3 RENAME TO effects;
+)sql"},
 };
 
 constexpr int kLatestVersion = kMigrations[std::size(kMigrations) - 1].version;
@@ -236,11 +254,18 @@ constexpr const char* kPruneEffects = R"sql(
 DELETE FROM effects WHERE effect_key IN (
   SELECT effect_key FROM effects WHERE state = 'done' AND created_at < ?1 LIMIT 500))sql";
 
-// attempts = 1 after the statement means this call inserted the row.
+// The state before this call (NULL for a new key) is read first; both run under the writer lock.
+constexpr const char* kEffectState = R"sql(
+SELECT state, result, attempts FROM effects WHERE effect_key = ?1)sql";
+
+// A failed effect is being sent again: it is 'started' (outcome unknown until it finishes) again.
 constexpr const char* kBeginEffect = R"sql(
 INSERT INTO effects (effect_key, state, attempts, created_at) VALUES (?1, 'started', 1, ?2)
-ON CONFLICT (effect_key) DO UPDATE SET attempts = attempts + 1
-RETURNING state, result, attempts)sql";
+ON CONFLICT (effect_key) DO UPDATE SET attempts = attempts + 1,
+  state = CASE WHEN state = 'failed' THEN 'started' ELSE state END)sql";
+
+constexpr const char* kFailEffect = R"sql(
+UPDATE effects SET state = 'failed', last_error = ?2 WHERE effect_key = ?1 AND state = 'started')sql";
 
 constexpr const char* kFinishEffect = R"sql(
 UPDATE effects SET state = 'done', result = ?2, finished_at = ?3 WHERE effect_key = ?1)sql";
@@ -374,7 +399,8 @@ std::string_view to_string(IngestResult result) {
 std::string_view to_string(EffectStart start) {
   switch (start) {
     case EffectStart::new_effect: return "new_effect";
-    case EffectStart::started_before_crash: return "started_before_crash";
+    case EffectStart::retry_after_failure: return "retry_after_failure";
+    case EffectStart::outcome_unknown: return "outcome_unknown";
     case EffectStart::already_done: return "already_done";
   }
   return "unknown";
@@ -906,20 +932,41 @@ std::int64_t Store::prune(TimePoint before) {
 EffectBegin Store::begin_effect(std::string_view effect_key) {
   if (effect_key.empty()) throw std::invalid_argument("store: begin_effect needs a non-empty effect key");
   return impl_->write([&](sqlite::Connection& db) {
+    EffectBegin begin;
+    std::string previous;  // "" for a key never begun
+    {
+      sqlite::Statement& st = db.cached(kEffectState, "reading an effect's state");
+      sqlite::Reset reset(st);
+      st.bind(1, effect_key);
+      if (st.step()) {
+        previous = st.column_text(0);
+        begin.result = st.column_optional_string(1).value_or("");
+        begin.attempts = st.column_int64(2);
+      }
+    }
     sqlite::Statement& st = db.cached(kBeginEffect, "beginning an effect");
     sqlite::Reset reset(st);
     st.bind(1, effect_key).bind(2, to_ms(impl_->clock.now()));
-    if (!st.step()) throw std::logic_error("store: beginning an effect returned no row");
-    EffectBegin begin;
-    begin.attempts = st.column_int64(2);
-    if (st.column_text(0) == "done") {
-      begin.status = EffectStart::already_done;
-      begin.result = st.column_optional_string(1).value_or("");
-    } else {
-      begin.status = begin.attempts == 1 ? EffectStart::new_effect : EffectStart::started_before_crash;
-    }
     st.run();
+    begin.attempts += 1;
+    if (previous != "done") begin.result.clear();
+    if (previous == "done") begin.status = EffectStart::already_done;
+    else if (previous.empty()) begin.status = EffectStart::new_effect;
+    else if (previous == "failed") begin.status = EffectStart::retry_after_failure;
+    else begin.status = EffectStart::outcome_unknown;
     return begin;
+  });
+}
+
+void Store::fail_effect(std::string_view effect_key, std::string_view error) {
+  impl_->write([&](sqlite::Connection& db) {
+    sqlite::Statement& st = db.cached(kFailEffect, "recording a failed effect");
+    sqlite::Reset reset(st);
+    st.bind(1, effect_key).bind(2, error);
+    st.run();
+    if (db.changes() != 1) {
+      throw std::logic_error("store: fail_effect('" + std::string(effect_key) + "') on an effect not in progress");
+    }
   });
 }
 

@@ -31,7 +31,10 @@
 // means again), so each effect on GitHub is keyed, e.g. "comment:owner/repo#12:delivery:<id>:reply":
 //   begin_effect(key) -> already_done: skip it, use the recorded result (e.g. the comment id).
 //                     -> new_effect: do it, then finish_effect(key, result).
-//                     -> started_before_crash: it may or may not have happened. Effects GitHub
+//                     -> retry_after_failure: GitHub answered the last try with an error
+//                        (fail_effect): it did not happen, do it again like a new one.
+//                     -> outcome_unknown: begun, and neither finished nor answered with an error
+//                        (a crash, or the answer was lost): it may or may not have happened. Effects GitHub
 //                        de-duplicates itself (a commit status, a deployment status for the same
 //                        state) are simply done again. Effects it cannot (a new comment) carry the
 //                        key in a hidden marker (<!-- deploy-bot effect=KEY -->) in their body: the
@@ -137,10 +140,11 @@ struct Claim {
 // --- effects (exactly-once bookkeeping) ------------------------------------------------------------
 
 enum class EffectStart {
-  new_effect,            // first time: do it, then finish_effect()
-  started_before_crash,  // begun before but never finished: it may or may not have happened; look
-                         // for it (the hidden marker) before doing it again
-  already_done,          // done: use `result`, do not do it again
+  new_effect,           // first time: do it, then finish_effect() (or fail_effect())
+  retry_after_failure,  // GitHub refused the last try (fail_effect): nothing happened; do it again
+  outcome_unknown,      // begun but neither finished nor refused (a crash, a lost answer): it may
+                        // have happened; look for it (hidden marker, dispatch id) before redoing it
+  already_done,         // done: use `result`, do not do it again
 };
 std::string_view to_string(EffectStart start);
 
@@ -265,6 +269,9 @@ class Store {
   // --- effects -----------------------------------------------------------------------------------
   EffectBegin begin_effect(std::string_view effect_key);
   void finish_effect(std::string_view effect_key, std::string_view result_json);
+  // GitHub answered the effect's request with an error: it did not happen, and the next
+  // begin_effect() says retry_after_failure. `error` is kept for people reading the store.
+  void fail_effect(std::string_view effect_key, std::string_view error);
 
   // --- approvals ---------------------------------------------------------------------------------
   bool record_approval(const ApprovalRecord& approval);  // false: this event was recorded before

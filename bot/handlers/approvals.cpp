@@ -157,15 +157,21 @@ std::string start_release_deploy(Context& context, const Subject& subject, const
                  {static_cast<int>(subject.number), subject.tag, environment.name, "deploy"});
     return nlohmann::json{{"run_url", dispatched.html_url}, {"run_id", dispatched.workflow_run_id.value_or(0)}}.dump();
   });
-  if (!result) return "";
-  const auto recorded = nlohmann::json::parse(*result, nullptr, false);
-  if (recorded.is_object()) run_url = recorded.value("run_url", "");
   audit::Record record;
   record.kind = audit::Kind::deploy;
   record.environment = environment.name;
   record.actor = completed_by.login;
   record.version = subject.tag;
   record.commit_sha = subject.sha;
+  if (!result) {
+    // The audit trail and the reply state only what GitHub confirmed.
+    record.outcome = {audit::Status::failure, "dispatch_unconfirmed", kDispatchUnconfirmed};
+    context.audit("deploy:" + subject.sha + ":" + environment.name, record);
+    return "Approvals are complete, but the bot could not confirm that the deploy of `" + subject.tag + "` to `" +
+           environment.name + "` started: " + kDispatchUnconfirmed + " Check the Actions tab before starting it by hand.";
+  }
+  const auto recorded = nlohmann::json::parse(*result, nullptr, false);
+  if (recorded.is_object()) run_url = recorded.value("run_url", "");
   record.outcome = {audit::Status::success, "deploy_dispatched",
                     "workflow " + config.bot.workflow + " dispatched on " + ref + " (mode deploy)"};
   if (!run_url.empty()) record.run_url = run_url;

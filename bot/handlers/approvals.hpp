@@ -63,13 +63,17 @@ void approve_gate(Context& context, const WaitingGate& gate, const Count& count)
 // declare them, and GitHub then refuses the whole dispatch (422 "Unexpected inputs provided"): it
 // is dispatched again without them, so such a workflow keeps working, and the log says why its
 // record will not name who asked. Not idempotent, like the dispatch itself: call it inside once().
+// Why a dispatch is reported unconfirmed (in replies and the audit trail), one sentence.
+inline constexpr const char* kDispatchUnconfirmed =
+    "GitHub did not answer the workflow dispatch request, so whether a run started is unknown.";
 github::WorkflowDispatchResult dispatch_workflow(Context& context, const config::Config& config, const std::string& ref,
                                                  const std::map<std::string, std::string>& inputs,
                                                  const requester::Requester& asked_by);
 
 // On a release whose count is met: approves the waiting protection rule, or dispatches the deploy
 // workflow (mode deploy, version = tag), exactly once per commit and environment. Returns the
-// sentence to tell people ("" when nothing was done now). `completed_by` is the person whose
+// sentence to tell people ("" when nothing was done now; when GitHub never answered the dispatch,
+// that whether it started is unknown). `completed_by` is the person whose
 // approval completed the count, and their comment: the bot's record names them as its actor, and
 // the dispatched run gets them as requested-by and request-url (that approval is what set the
 // deploy going; the approvals themselves are re-counted and recorded by the run).

@@ -281,13 +281,17 @@ class CommentHandler {
       auto json = nlohmann::json::parse(*dispatched, nullptr, false);
       if (json.is_object()) run_url = json.value("run_url", "");
     }
+    if (!dispatched) {
+      // The audit trail and the reply state only what GitHub confirmed.
+      record.outcome = {audit::Status::failure, "dispatch_unconfirmed", kDispatchUnconfirmed};
+      context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
+      reply(purpose, std::string("could not confirm the rollback: ") + kDispatchUnconfirmed +
+                         " Check the Actions tab before asking again.");
+      return;
+    }
     record.outcome = {audit::Status::success, decision.outcome.reason, decision.outcome.message};
     if (!run_url.empty()) record.run_url = run_url;
     context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
-    if (!dispatched) {
-      reply(purpose, "a rollback for this comment was started before the bot restarted; check the Actions tab before asking again.");
-      return;
-    }
     reply(purpose, "rolling back `" + env->name + "` from `" + (decision.current ? decision.current->version : std::string("?")) +
                        "` to `" + target_version + "`" + (run_url.empty() ? std::string(".") : ": " + run_url));
   }

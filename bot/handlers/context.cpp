@@ -55,14 +55,27 @@ LoadedConfig Context::config(bool refresh) {
 
 std::optional<std::string> Context::once(const std::string& key, Repeat repeat, const std::function<std::string()>& effect) {
   const auto begun = services.store.begin_effect(key);
-  if (begun.status == store::EffectStart::already_done) return begun.result;
-  if (begun.status == store::EffectStart::started_before_crash && repeat == Repeat::at_most_once) {
-    spdlog::warn(R"({{"event":"effect_skipped","key":{},"why":"began before a crash; it may have happened"}})",
+  if (begun.status == store::EffectStart::already_done) {
+    if (begun.result == kOutcomeUnknown) return std::nullopt;  // decided unknown before: still unknown
+    return begun.result;
+  }
+  if (begun.status == store::EffectStart::outcome_unknown && repeat == Repeat::at_most_once) {
+    spdlog::warn(R"({{"event":"effect_outcome_unknown","key":{},"why":"an earlier try got no answer from GitHub; it may have happened"}})",
                  nlohmann::json(key).dump());
-    services.store.finish_effect(key, R"({"skipped":"started_before_crash"})");
+    services.store.finish_effect(key, kOutcomeUnknown);
     return std::nullopt;
   }
-  std::string result = effect();
+  std::string result;
+  try {
+    result = effect();
+  } catch (const github::GitHubError& error) {
+    // GitHub answered with an error status: it refused the request, nothing happened, and the
+    // delivery's retry may send it again. No answer at all (status 0: a lost connection or a
+    // timeout after the request left) leaves the effect started, so the next try knows its
+    // outcome is unknown.
+    if (error.status() != 0) services.store.fail_effect(key, error.what());
+    throw;
+  }
   services.store.finish_effect(key, result);
   return result;
 }

@@ -37,11 +37,17 @@ struct LoadedConfig {
   std::string blob_sha;
 };
 
-// How an effect may be repeated when it began before a crash and never finished.
+// How an effect may be repeated when an earlier try's outcome is unknown (a crash, or GitHub's
+// answer was lost). A try GitHub answered with an error status did not happen and is always retried.
 enum class Repeat {
   safe,         // GitHub de-duplicates it or we find it again (statuses, keyed comments, gate reviews)
-  at_most_once  // it might have happened and cannot be found again (a workflow dispatch): skip it
+  at_most_once  // it might have happened and cannot be found again (a workflow dispatch): do not
+                // send it again; once() returns nullopt and the caller says it is unknown
 };
+
+// The result once() records for an at_most_once effect whose outcome is unknown, so that a later
+// command asking about it is not told it happened.
+inline constexpr const char* kOutcomeUnknown = R"({"outcome":"unknown"})";
 
 class Context {
  public:
@@ -61,7 +67,10 @@ class Context {
   LoadedConfig config(bool refresh = false);
 
   // Runs `effect` unless `key` was done before; returns what it returned (or the recorded result).
-  // Returns nullopt when skipped under Repeat::at_most_once after a crash mid-effect.
+  // Returns nullopt, now and for every later call with `key`, when under Repeat::at_most_once an
+  // earlier try's outcome is unknown: say so, never that it happened. A github::GitHubError with
+  // an HTTP status marks the try failed (retried as new); so in an at_most_once effect the call
+  // that acts must be the last GitHub call that can throw.
   std::optional<std::string> once(const std::string& key, Repeat repeat, const std::function<std::string()>& effect);
 
   // A comment on issue/PR `number`, once per key (found again by its hidden key after a crash).

@@ -801,3 +801,87 @@ TEST_CASE("a push that breaks deploy.yml on the default branch: commands get a r
   CHECK(any_body_contains(comments, "requierd"));
   CHECK(w.dispatches().empty());  // nothing acts on a broken config
 }
+
+// Issue 13, finding 1: every acknowledged command has its effect exactly once, or a reply that
+// says plainly it could not be done; and neither replies nor the audit trail claim an effect GitHub
+// did not confirm. One row per (effect kind x fault x moment); each row gets a fresh bot and sim.
+TEST_CASE("effects under GitHub faults: exactly once, or a reply that says it could not be done") {
+  const std::string dispatch_path = "/repos/acme/app/actions/workflows/deploy.yml/dispatches";
+  const std::string reply_path = "/repos/acme/app/issues/1/comments";
+  struct Kind {
+    std::string name;
+    std::map<std::string, std::pair<std::string, std::string>> moments;  // moment -> (method, path) the fault hits
+  };
+  const std::vector<Kind> kinds = {
+      {"rollback", {{"before", {"GET", "/repos/acme/app/deployments"}}, {"at", {"POST", dispatch_path}}, {"after", {"POST", reply_path}}}},
+      {"deploy", {{"before", {"POST", "/repos/acme/app/statuses"}}, {"at", {"POST", dispatch_path}}, {"after", {"POST", reply_path}}}},
+      {"reply", {{"before", {"GET", "/repos/acme/app/contents"}}, {"at", {"POST", reply_path}}}},
+  };
+  const std::vector<std::pair<std::string, json>> faults = {
+      {"502", {{"status", 502}}},
+      {"429", {{"rate_limit", {{"status", 429}, {"retry_after", 1}}}}},
+      // Every attempt the client allows one call (4) is rate limited: the call fails with a 429.
+      {"429 x4", {{"rate_limit", {{"status", 429}, {"retry_after", 1}}}, {"count", 4}}},
+      {"drop", {{"drop", true}}},
+  };
+  for (const auto& kind : kinds) {
+    for (const auto& [fault_name, fault] : faults) {
+      for (const auto& [moment, target] : kind.moments) {
+        CAPTURE(kind.name);
+        CAPTURE(fault_name);
+        CAPTURE(moment);
+        World w;
+        json spec = fault;
+        spec["method"] = target.first;
+        spec["path"] = target.second;
+        if (!spec.contains("count")) spec["count"] = 1;
+        std::vector<std::string> ids;
+        auto command = [&](const std::string& user, const std::string& body) {
+          ids.push_back(w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", user}, {"body", body}})
+                            .at("delivery")
+                            .at("id"));
+          CHECK(w.bot->wait_handled(ids.back(), 60s) == "done");
+        };
+        if (kind.name == "deploy") command("alice", "/approve");
+        w.sim.add_fault(spec);
+        if (kind.name == "rollback") command("alice", "/rollback v1.1.0");
+        if (kind.name == "deploy") command("bob", "/approve");
+        if (kind.name == "reply") command("dave", "/help");
+        // A later command on the same thread must not report an effect that did not happen.
+        if (kind.name == "deploy") command("carol", "/approve");
+        INFO(w.bot->output());
+        CHECK(w.sim.admin_json("GET", "/_sim/faults").size() == 0);  // the fault was met
+
+        const auto comments = w.bot_comments(kTrackingIssue);
+        std::set<std::string> bodies;
+        for (const auto& c : comments) CHECK(bodies.insert(c.at("body").get<std::string>()).second);  // no reply twice
+        const bool said_not_done = any_body_contains(comments, "could not");
+        if (kind.name == "reply") {
+          CHECK(comments.size() == 1);
+          continue;
+        }
+        const auto dispatched = w.dispatches().size();
+        CHECK(dispatched <= 1);
+        const std::string success_text = kind.name == "rollback" ? "rolling back `production`" : "has started";
+        if (dispatched == 1) {
+          CHECK(any_body_contains(comments, success_text));
+        } else {
+          CHECK(said_not_done);
+          CHECK_FALSE(any_body_contains(comments, success_text));
+        }
+        // The audit trail states a dispatch only when there is one.
+        w.bot->kill(SIGTERM);
+        auto [exported, export_out] = run_bot_command({"audit", "export", "--store", w.dir.db().string()});
+        CHECK(exported.exit_code == 0);
+        auto lines = deploy::audit::parse_jsonl(export_out);
+        REQUIRE(lines);
+        int claimed = 0;
+        for (const auto& record : lines->records) {
+          const bool dispatch_record = record.at("kind") == (kind.name == "rollback" ? "rollback_decision" : "deploy");
+          if (dispatch_record && record.at("outcome").at("status") == "success") ++claimed;
+        }
+        CHECK(claimed == static_cast<int>(dispatched));
+      }
+    }
+  }
+}

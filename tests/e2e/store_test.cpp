@@ -384,7 +384,7 @@ TEST_CASE("after a crash (a child process that claimed and _exit()ed), reopening
   CHECK(claim->delivery.delivery_id == "crashed-while-running");
   CHECK(claim->lease.attempt == 2);
   auto effect = s.begin_effect("comment:octo/repo#1:delivery:crashed-while-running:reply");
-  CHECK(effect.status == store::EffectStart::started_before_crash);
+  CHECK(effect.status == store::EffectStart::outcome_unknown);
   CHECK(effect.attempts == 2);
 }
 
@@ -465,11 +465,63 @@ TEST_CASE("effects: new, finished, begun again, started before a crash") {
   }
   store::Store reopened(options_for(dir));
   auto resumed = reopened.begin_effect("status:octo/repo@abc:deploy/approvals");
-  CHECK(resumed.status == store::EffectStart::started_before_crash);
+  CHECK(resumed.status == store::EffectStart::outcome_unknown);
   CHECK(resumed.attempts == 2);
   reopened.finish_effect("status:octo/repo@abc:deploy/approvals", R"({"state":"success"})");
   CHECK(reopened.begin_effect("status:octo/repo@abc:deploy/approvals").status == store::EffectStart::already_done);
   CHECK(reopened.begin_effect(key).result == R"({"comment_id":9001})");
+}
+
+TEST_CASE("effects: one GitHub refused is retried as such; one begun and never answered is unknown") {
+  TempDir dir;
+  store::Store s(options_for(dir));
+  const std::string key = "acme/app:rollback:c7:1";
+  CHECK(s.begin_effect(key).status == store::EffectStart::new_effect);
+  s.fail_effect(key, "GitHub API POST /repos/acme/app/actions/workflows/deploy.yml/dispatches failed: 502");
+  auto retried = s.begin_effect(key);
+  CHECK(retried.status == store::EffectStart::retry_after_failure);  // not "maybe happened"
+  CHECK(retried.attempts == 2);
+  // This try got no answer: the next one cannot know whether it happened.
+  CHECK(s.begin_effect(key).status == store::EffectStart::outcome_unknown);
+  s.finish_effect(key, R"({"run_id":5})");
+  CHECK(s.begin_effect(key).status == store::EffectStart::already_done);
+  CHECK_THROWS_AS(s.fail_effect(key, "late"), std::logic_error);  // a done effect cannot fail
+  CHECK_THROWS_AS(s.fail_effect("never-begun", "x"), std::logic_error);
+}
+
+TEST_CASE("migrations: version 3 keeps the effects a version-2 build recorded") {
+  TempDir dir;
+  {
+    store::Store s(options_for(dir));
+    s.begin_effect("done-before");
+    s.finish_effect("done-before", R"({"comment_id":1})");
+    s.begin_effect("started-before");
+  }
+  {
+    // Back to version 2's effects table (no 'failed' state, no last_error), with the rows kept.
+    deploy::sqlite::Connection db(dir.db(), deploy::sqlite::OpenMode::read_write_create);
+    db.exec(R"sql(
+CREATE TABLE effects_v2 (
+  effect_key  TEXT PRIMARY KEY NOT NULL CHECK (effect_key <> ''),
+  state       TEXT NOT NULL CHECK (state IN ('started', 'done')),
+  result      TEXT,
+  attempts    INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  finished_at INTEGER
+) WITHOUT ROWID;
+INSERT INTO effects_v2 SELECT effect_key, state, result, attempts, created_at, finished_at FROM effects;
+DROP TABLE effects;
+ALTER TABLE effects_v2 RENAME TO effects;
+DELETE FROM schema_version WHERE version = 3;)sql",
+            "test: back to version 2");
+  }
+  store::Store s(options_for(dir));
+  auto done = s.begin_effect("done-before");
+  CHECK(done.status == store::EffectStart::already_done);
+  CHECK(done.result == R"({"comment_id":1})");
+  CHECK(s.begin_effect("started-before").status == store::EffectStart::outcome_unknown);
+  s.fail_effect("started-before", "answered 422");  // the new state is accepted
+  CHECK(s.begin_effect("started-before").status == store::EffectStart::retry_after_failure);
 }
 
 TEST_CASE("approvals: recorded once per event, queried per repository, subject and sha, in order") {
@@ -696,18 +748,18 @@ TEST_CASE("migrations: an empty file gets the schema; reopening keeps the data; 
     while (st.step()) result.push_back(st.column_int64(0));
     return result;
   };
-  CHECK(versions() == std::vector<std::int64_t>{1, 2});
-  CHECK(store::Store::schema_version() == 2);
+  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3});
+  CHECK(store::Store::schema_version() == 3);
   {
     store::Store s(options_for(dir));
     CHECK(s.delivery("kept"));
   }
-  CHECK(versions() == std::vector<std::int64_t>{1, 2});  // nothing applied twice
+  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3});  // nothing applied twice
 
   // A store written by a version-1 build is migrated forward on open, its data kept.
   {
     deploy::sqlite::Connection db(dir.db(), deploy::sqlite::OpenMode::read_write_create);
-    db.exec("DROP TABLE bot_state; DELETE FROM schema_version WHERE version = 2", "test: back to version 1");
+    db.exec("DROP TABLE bot_state; DELETE FROM schema_version WHERE version >= 2", "test: back to version 1");
   }
   CHECK(versions() == std::vector<std::int64_t>{1});
   {
@@ -715,7 +767,7 @@ TEST_CASE("migrations: an empty file gets the schema; reopening keeps the data; 
     CHECK(s.delivery("kept"));
     s.put_state("k", "{}");
   }
-  CHECK(versions() == std::vector<std::int64_t>{1, 2});
+  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3});
 
   {
     deploy::sqlite::Connection db(dir.db(), deploy::sqlite::OpenMode::read_write_create);
@@ -796,7 +848,7 @@ TEST_CASE("prune deletes finished deliveries and done effects older than the cut
   CHECK(counts.done == 1);  // "new"
   CHECK(counts.queued == 1);
   CHECK(s.begin_effect("old-done").status == store::EffectStart::new_effect);  // forgotten
-  CHECK(s.begin_effect("old-started").status == store::EffectStart::started_before_crash);
+  CHECK(s.begin_effect("old-started").status == store::EffectStart::outcome_unknown);
   CHECK(s.begin_effect("new-done").status == store::EffectStart::already_done);
 }
 
