@@ -436,7 +436,7 @@ class Loader {
       if (!type) return out;
       out.type = *type;
     }
-    blue_green_keys(m, out, n);
+    blue_green_keys(m, out);
     std::optional<Node> steps_node;
     if (out.type == Strategy::Type::canary) {
       steps_node = m.require("steps",
@@ -463,7 +463,7 @@ class Loader {
     return out;
   }
 
-  void blue_green_keys(Mapping& m, Strategy& out, const Node& n) {
+  void blue_green_keys(Mapping& m, Strategy& out) {
     const bool blue_green = out.type == Strategy::Type::blue_green;
     for (const char* key : {"switch", "switch_timeout", "preview_url"}) {
       if (auto v = m.get(key); v && !blue_green) {
@@ -479,7 +479,6 @@ class Loader {
       out.switch_timeout = detail::read_duration(r_, *v, seconds{1}, hours{1}).value_or(out.switch_timeout);
     }
     if (auto v = m.get("preview_url")) out.preview_url = http_url(*v).value_or("");
-    (void)n;
   }
 
   std::optional<std::vector<TrafficStep>> traffic_steps(const Node& n) {

@@ -158,23 +158,35 @@ Step window(std::string label, int rounds, config::Duration interval, std::strin
 }
 
 // One health-check round right after a rollback, its own analysis run.
-Step health_check(const config::Environment& env) {
+Step health_check() {
   Step step = window("after the rollback", 1, config::Duration{0}, "rollback");
   step.starts_run = true;
   step.ends_run = true;
-  (void)env;
   return step;
 }
 
+// The same rule the engine applies check by check: a preview window only when a check runs there.
 bool has_preview_checks(const config::Environment& env) {
-  if (env.strategy.preview_url.empty()) return false;
-  return std::any_of(env.analysis.checks.begin(), env.analysis.checks.end(),
-                     [](const config::Check& c) { return std::holds_alternative<config::HttpCheck>(c.probe); });
+  return std::any_of(env.analysis.checks.begin(), env.analysis.checks.end(), [&](const config::Check& c) {
+    return preview_check(c, env.strategy.preview_url).has_value();
+  });
+}
+
+// blue-green: moves all traffic to `color` (the new one on a deploy, the old one to roll back).
+Step switch_step(const config::Environment& env, Color color, std::string phase) {
+  Step flip;
+  flip.kind = StepKind::switch_traffic;
+  flip.stage = "switch";
+  flip.run = env.strategy.switch_run;
+  flip.timeout = env.strategy.switch_timeout;
+  flip.phase = std::move(phase);
+  flip.color = color;
+  flip.live = true;
+  return flip;
 }
 
 // The deploy stage put in place by each strategy, with the analysis windows that watch it.
-void deploy_stage_steps(const config::Config& config, const config::Environment& env, const config::Stage& stage,
-                        std::vector<Step>& steps) {
+void deploy_stage_steps(const config::Environment& env, const config::Stage& stage, std::vector<Step>& steps) {
   const auto& a = env.analysis;
   const bool checks = !a.checks.empty();
   if (env.strategy.type == config::Strategy::Type::blue_green) {
@@ -191,15 +203,7 @@ void deploy_stage_steps(const config::Config& config, const config::Environment&
       preview.live = false;
       steps.push_back(preview);
     }
-    Step flip;
-    flip.kind = StepKind::switch_traffic;
-    flip.stage = "switch";
-    flip.run = env.strategy.switch_run;
-    flip.timeout = env.strategy.switch_timeout;
-    flip.phase = "switch";
-    flip.color = Color::idle;
-    flip.live = true;
-    steps.push_back(flip);
+    steps.push_back(switch_step(env, Color::idle, "switch"));
     if (checks) {
       const auto duration = a.final_window(env.strategy);
       Step after = window("after the switch", a.rounds_in(duration), std::min(a.interval, duration), "post_switch");
@@ -230,22 +234,13 @@ void deploy_stage_steps(const config::Config& config, const config::Environment&
       steps.push_back(window("pause at " + at, 0, traffic[i].pause, "deploy"));
     }
   }
-  (void)config;
 }
 
 // The way back to a version: rollback.stages, then rollback.run or the deploy stage at 100 %.
 void way_back(const config::Config& config, const config::Environment& env, bool switch_back_only,
               std::vector<Step>& steps) {
   if (switch_back_only) {
-    Step flip;
-    flip.kind = StepKind::switch_traffic;
-    flip.stage = "switch";
-    flip.run = env.strategy.switch_run;
-    flip.timeout = env.strategy.switch_timeout;
-    flip.phase = "rollback";
-    flip.color = Color::live;
-    flip.live = true;
-    steps.push_back(flip);
+    steps.push_back(switch_step(env, Color::live, "rollback"));
     return;
   }
   for (const auto& name : config.rollback.stages) {
@@ -269,8 +264,7 @@ void way_back(const config::Config& config, const config::Environment& env, bool
   if (env.strategy.type == config::Strategy::Type::blue_green) {
     deploy.color = Color::idle;
     steps.push_back(deploy);
-    way_back(config, env, true, steps);
-    steps.back().color = Color::idle;
+    steps.push_back(switch_step(env, Color::idle, "rollback"));
     return;
   }
   deploy.traffic = 100;
@@ -347,7 +341,7 @@ Result<Plan> make_plan(const config::Config& config, std::string_view environmen
       plan.steps.push_back(stage_step(*stage, live ? kAfterDeploy : "before_deploy", live));
       continue;
     }
-    deploy_stage_steps(config, *env, *stage, plan.steps);
+    deploy_stage_steps(*env, *stage, plan.steps);
     live = true;
   }
 
@@ -357,7 +351,7 @@ Result<Plan> make_plan(const config::Config& config, std::string_view environmen
   const bool blue_green = env->strategy.type == config::Strategy::Type::blue_green;
   if (env->rollback.automatic) {
     way_back(config, *env, blue_green, plan.rollback_steps);
-    if (!env->analysis.checks.empty()) plan.rollback_steps.push_back(health_check(*env));
+    if (!env->analysis.checks.empty()) plan.rollback_steps.push_back(health_check());
   }
   if (!env->rollback.automatic) {
     plan.rollback = "automatic rollback is off: a failure stops the deploy; roll back with /rollback or mode rollback";
@@ -409,7 +403,7 @@ Result<Plan> make_rollback_plan(const config::Config& config, std::string_view e
   plan.steps.clear();
   plan.rollback_steps.clear();
   way_back(config, env, false, plan.steps);
-  if (!env.analysis.checks.empty()) plan.steps.push_back(health_check(env));
+  if (!env.analysis.checks.empty()) plan.steps.push_back(health_check());
   plan.rollback = "a rollback is itself the way back: a failure stops it and leaves the environment for a person";
   return plan;
 }
