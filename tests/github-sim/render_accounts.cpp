@@ -11,7 +11,10 @@ json render_user(View& view, const std::string& login) {
   std::string name = account["login"];
   long long id = account["id"];
   std::string type = account["type"];
-  std::string api_user = view.urls.api + "/users/" + name;
+  // A bot's login ends in "[bot]": brackets are not allowed in a URL path, GitHub escapes them.
+  std::string escaped;
+  for (char c : name) escaped += c == '[' ? "%5B" : c == ']' ? "%5D" : std::string(1, c);
+  std::string api_user = view.urls.api + "/users/" + escaped;
   json out = {{"login", name},
               {"id", id},
               {"node_id", node_id(type, id)},

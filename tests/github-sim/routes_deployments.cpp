@@ -111,7 +111,8 @@ Response create_deployment(Call& call) {
                                  {"via_app", call.identity.kind == Identity::Kind::installation}});
   View view = view_of(call);
   json rendered = render_deployment(view, repo, repo["deployments"].back());
-  call.emit("deployment", "created", {{"deployment", rendered}});
+  // Deployments made through the API belong to no workflow run (GitHub sends both as null).
+  call.emit("deployment", "created", {{"deployment", rendered}, {"workflow", nullptr}, {"workflow_run", nullptr}});
   Response response = Response::json(201, rendered);
   response.set_header("location", rendered["url"].get<std::string>());
   return response;
@@ -181,7 +182,12 @@ Response create_deployment_status(Call& call) {
   }
   View view = view_of(call);
   json rendered = render_deployment_status(view, repo, deployment, deployment["statuses"].back());
-  call.emit("deployment_status", "created", {{"deployment", render_deployment(view, repo, deployment)}, {"deployment_status", rendered}});
+  // The webhook leaves out the URLs the REST answer gives as "" (its schema wants a URI or nothing).
+  json in_payload = rendered;
+  for (const char* key : {"environment_url", "log_url"}) {
+    if (in_payload.contains(key) && in_payload[key] == "") in_payload.erase(key);
+  }
+  call.emit("deployment_status", "created", {{"deployment", render_deployment(view, repo, deployment)}, {"deployment_status", in_payload}});
   return Response::json(201, rendered);
 }
 

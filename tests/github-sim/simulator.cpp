@@ -41,7 +41,9 @@ Simulator::Simulator(const Options& options, const std::string& instance_name) :
   state_ = std::make_unique<State>(seed);
   const char* log_dir = std::getenv("GITHUB_SIM_LOG_DIR");
   log_ = std::make_unique<RequestLog>(options.log_file, log_dir ? std::optional<std::string>(log_dir) : std::nullopt, instance_name);
-  deliveries_ = std::make_unique<Deliveries>(client_, state_->doc()["webhook"]["hook_id"].get<long long>());
+  // App deliveries name the App as their target (X-GitHub-Hook-Installation-Target-ID).
+  long long app_id = state_->has_app() ? state_->app()["id"].get<long long>() : 0;
+  deliveries_ = std::make_unique<Deliveries>(client_, state_->doc()["webhook"]["hook_id"].get<long long>(), app_id);
   if (!options.webhook_url.empty()) {
     std::string secret;
     if (!options.webhook_secret_file.empty()) {

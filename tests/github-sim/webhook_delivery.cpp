@@ -8,8 +8,8 @@
 
 namespace deploy::sim {
 
-Deliveries::Deliveries(deploy::http::Transport& transport, long long hook_id)
-    : transport_(transport), hook_id_(hook_id), worker_([this] { work(); }) {}
+Deliveries::Deliveries(deploy::http::Transport& transport, long long hook_id, long long app_id)
+    : transport_(transport), hook_id_(hook_id), app_id_(app_id), worker_([this] { work(); }) {}
 
 Deliveries::~Deliveries() {
   {
@@ -72,14 +72,15 @@ Deliveries::Attempt Deliveries::send(const Delivery& delivery, bool redelivery) 
   request.method = "POST";
   request.url = url;
   request.body = delivery.body;
+  bool to_app = delivery.installation_id != 0 && app_id_ != 0;
   request.headers = {{"Accept", "*/*"},
                      {"Content-Type", "application/json"},
                      {"User-Agent", "GitHub-Hookshot/" + sha1_hex(std::to_string(hook_id_)).substr(0, 7)},
                      {"X-GitHub-Event", delivery.event},
                      {"X-GitHub-Delivery", delivery.id},
                      {"X-GitHub-Hook-ID", std::to_string(hook_id_)},
-                     {"X-GitHub-Hook-Installation-Target-Type", delivery.installation_id != 0 ? "integration" : "repository"},
-                     {"X-GitHub-Hook-Installation-Target-ID", std::to_string(delivery.installation_id != 0 ? delivery.installation_id : hook_id_)}};
+                     {"X-GitHub-Hook-Installation-Target-Type", to_app ? "integration" : "repository"},
+                     {"X-GitHub-Hook-Installation-Target-ID", std::to_string(to_app ? app_id_ : hook_id_)}};
   if (!secret.empty()) {
     request.headers.emplace_back("X-Hub-Signature", "sha1=" + hmac_sha1_hex(secret, delivery.body));
     request.headers.emplace_back("X-Hub-Signature-256", "sha256=" + hmac_sha256_hex(secret, delivery.body));

@@ -1,6 +1,8 @@
 // Sending webhooks as GitHub's Hookshot does: POST the exact payload bytes with X-GitHub-Event,
 // X-GitHub-Delivery (a UUID), X-GitHub-Hook-ID, X-Hub-Signature-256 (HMAC-SHA256 of the body with
-// the secret, hex) and X-Hub-Signature (SHA-1), a 10 s timeout, no retries. Every delivery and
+// the secret, hex) and X-Hub-Signature (SHA-1), a 10 s timeout, no retries. A delivery to an App
+// (one with an installation) has X-GitHub-Hook-Installation-Target-Type "integration" and
+// -Target-ID the App's id, as GitHub sends them; others name the repository hook. Every delivery and
 // attempt is kept so tests can list them and ask for a redelivery (same body, same delivery id).
 #pragma once
 
@@ -20,7 +22,7 @@ namespace deploy::sim {
 
 class Deliveries {
  public:
-  Deliveries(deploy::http::Transport& transport, long long hook_id);
+  Deliveries(deploy::http::Transport& transport, long long hook_id, long long app_id);  // app_id 0: no App
   ~Deliveries();  // finishes the queued deliveries
   Deliveries(const Deliveries&) = delete;
   Deliveries& operator=(const Deliveries&) = delete;
@@ -62,6 +64,7 @@ class Deliveries {
 
   deploy::http::Transport& transport_;
   long long hook_id_;
+  long long app_id_;
   mutable std::mutex mutex_;
   std::string url_;
   std::string secret_;

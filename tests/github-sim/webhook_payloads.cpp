@@ -46,6 +46,15 @@ nlohmann::json render_organization(View& view, const std::string& login) {
           {"description", nullptr}};
 }
 
+// The REST API gives a repository's organization as an object. Webhooks do too for the payload's
+// repository, except push's, and give the login string for the repositories inside a pull request
+// (head.repo, base.repo), as GitHub's webhook schemas say.
+void organization_as_login(nlohmann::json& repository) {
+  if (repository.is_object() && repository.contains("organization") && repository["organization"].is_object()) {
+    repository["organization"] = repository["organization"]["login"];
+  }
+}
+
 }  // namespace
 
 PayloadTemplates::PayloadTemplates(std::string examples_dir, std::string schemas_dir)
@@ -126,6 +135,12 @@ nlohmann::json build_payload(const PayloadTemplates& templates, View& view, json
     payload.erase("installation");
   }
   for (const auto& [key, value] : fields.items()) payload[key] = value;
+  if (event == "push") organization_as_login(payload["repository"]);
+  if (payload.contains("pull_request") && payload["pull_request"].is_object()) {
+    for (const char* side : {"head", "base"}) {
+      if (payload["pull_request"].contains(side)) organization_as_login(payload["pull_request"][side]["repo"]);
+    }
+  }
   templates.check_required(event, action, payload);
   return payload;
 }
