@@ -30,4 +30,8 @@ void follow_branch(json& repo, const std::string& branch, const std::string& sha
 SimEvent push_event(const json& input, View& view, const PayloadTemplates& templates);
 SimEvent pull_request_event(const json& input, View& view, const PayloadTemplates& templates);
 
+// admin_events_runs.cpp
+SimEvent workflow_run_event(const json& input, View& view, const PayloadTemplates& templates);
+SimEvent check_run_event(const json& input, View& view, const PayloadTemplates& templates);
+
 }  // namespace deploy::sim::admin

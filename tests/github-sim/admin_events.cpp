@@ -218,7 +218,8 @@ const std::map<std::string, EventFn>& kinds() {
   static const std::map<std::string, EventFn> table = {
       {"issue_comment", issue_comment},   {"commit_comment", commit_comment}, {"pull_request_review", pull_request_review},
       {"push", push_event},                     {"release", release},               {"pull_request", pull_request_event},
-      {"deployment_protection_rule", deployment_protection_rule}};
+      {"deployment_protection_rule", deployment_protection_rule}, {"workflow_run", workflow_run_event},
+      {"check_run", check_run_event}};
   return table;
 }
 

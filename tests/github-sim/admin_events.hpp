@@ -1,11 +1,12 @@
 // The admin calls that act as GitHub towards a bot (POST /_sim/events/KIND): each changes the
 // state as the named user's action would on github.com, then the caller delivers the matching
 // webhook. Kinds: issue_comment, commit_comment, pull_request_review, push, release, pull_request,
-// deployment_protection_rule. Input formats are in README.md.
+// deployment_protection_rule, workflow_run, check_run. Input formats are in README.md.
 #pragma once
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,11 +28,12 @@ class AdminError : public std::runtime_error {
 };
 
 struct SimEvent {
-  std::string event;          // X-GitHub-Event
+  std::string event;          // X-GitHub-Event; empty when the change causes no webhook
   std::string action;         // "none" for events without one
   nlohmann::json payload;
   long long installation_id = 0;
   nlohmann::json result;      // what the admin call answers besides the delivery (the created objects)
+  std::vector<SimEvent> then;  // webhooks the same change causes after this one (e.g. check_suite.completed)
 };
 
 bool is_event_kind(const std::string& kind);

@@ -29,7 +29,14 @@ Response AdminHandler::event(const std::string& kind, const Request& request) {
   }
   // Delivered without the state lock: the bot may call the simulator back while handling it.
   nlohmann::json out = event.result;
-  out["delivery"] = deliveries_.deliver(event.event, event.action, event.payload, event.installation_id);
+  out["delivery"] = event.event.empty() ? nlohmann::json()
+                                        : deliveries_.deliver(event.event, event.action, event.payload, event.installation_id);
+  if (!event.then.empty()) {
+    out["then"] = nlohmann::json::array();
+    for (const auto& next : event.then) {
+      out["then"].push_back(deliveries_.deliver(next.event, next.action, next.payload, next.installation_id));
+    }
+  }
   return Response::json(201, out);
 }
 
@@ -121,7 +128,7 @@ Response AdminHandler::handle(const Request& request) {
       if (!is_event_kind(kind)) {
         return admin_error(404, "unknown event kind " + kind +
                                     "; one of issue_comment, commit_comment, pull_request_review, push, release, pull_request, "
-                                    "deployment_protection_rule");
+                                    "deployment_protection_rule, workflow_run, check_run");
       }
       return event(kind, request);
     }

@@ -236,6 +236,9 @@ def main():
         runs = expect("GET", f"{r}/commits/main/check-runs", "/repos/{owner}/{repo}/commits/{ref}/check-runs", 200, token)
         if not any(x["id"] == run["id"] and x["conclusion"] == "success" for x in runs["check_runs"]):
             failures.append("GET commits/main/check-runs does not list the check run just completed")
+        suites = expect("GET", f"{r}/commits/main/check-suites", "/repos/{owner}/{repo}/commits/{ref}/check-suites", 200, token)
+        if not any(x["id"] == run["check_suite"]["id"] and x["conclusion"] == "success" for x in suites["check_suites"]):
+            failures.append("GET commits/main/check-suites does not list the completed suite of the check run just completed")
         details = expect("POST", f"{r}/actions/workflows/deploy.yml/dispatches", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
                          200, body={"ref": "main", "inputs": {"mode": "rollback"}, "return_run_details": True})
         expect("GET", f"{r}/actions/runs/{details['workflow_run_id']}", "/repos/{owner}/{repo}/actions/runs/{run_id}", 200)

@@ -31,6 +31,21 @@ const webhooks = require(path.join(modules, "@octokit/openapi-webhooks/generated
 
 const SECRET = "It's a Secret to Everybody";
 const INSTALLATION_TOKEN = "ghs_actions_token_for_tests_0000000000";
+// The App GitHub Actions reports its check runs as.
+const GITHUB_ACTIONS = {
+  id: 15368, slug: "github-actions", node_id: "MDM6QXBwMTUzNjg=", name: "GitHub Actions", description: "Automate your workflow from idea to production",
+  external_url: "https://help.github.com/en/actions", html_url: "https://github.com/apps/github-actions",
+  created_at: "2018-07-30T09:30:17Z", updated_at: "2024-04-10T20:33:16Z",
+  owner: { login: "github", id: 9919, node_id: "MDEyOk9yZ2FuaXphdGlvbjk5MTk=", avatar_url: "https://avatars.githubusercontent.com/u/9919?v=4",
+    gravatar_id: "", url: "https://api.github.com/users/github", html_url: "https://github.com/github",
+    followers_url: "https://api.github.com/users/github/followers", following_url: "https://api.github.com/users/github/following{/other_user}",
+    gists_url: "https://api.github.com/users/github/gists{/gist_id}", starred_url: "https://api.github.com/users/github/starred{/owner}{/repo}",
+    subscriptions_url: "https://api.github.com/users/github/subscriptions", organizations_url: "https://api.github.com/users/github/orgs",
+    repos_url: "https://api.github.com/users/github/repos", events_url: "https://api.github.com/users/github/events{/privacy}",
+    received_events_url: "https://api.github.com/users/github/received_events", type: "Organization", site_admin: false },
+  permissions: { actions: "write", checks: "write", contents: "write", metadata: "read" },
+  events: ["check_run", "check_suite", "push", "workflow_dispatch"],
+};
 
 // The events the scenario below must make github-sim send (EVENT.ACTION, "none" without action).
 const EXPECTED = [
@@ -153,13 +168,18 @@ async function scenario(appId) {
   });
   await step("API workflow dispatch, run moves on", async () => {
     const run = await api("POST", `/repos/${org}/actions/workflows/deploy.yml/dispatches`, "tok-alice", { ref: "main", return_run_details: true });
-    await event("workflow_run", { repo: org, run_id: run.workflow_run_id, status: "in_progress" });
-    await event("workflow_run", { repo: org, run_id: run.workflow_run_id, conclusion: "success" });
+    await event("workflow_run", { repo: org, user: "alice", run_id: run.workflow_run_id, status: "in_progress" });
+    await event("workflow_run", { repo: org, user: "alice", run_id: run.workflow_run_id, conclusion: "success" });
   });
   if (gate) {
     await step("App rejects the protection rule", () =>
       api("POST", `/repos/${org}/actions/runs/${gate.workflow_run.id}/deployment_protection_rule`, INSTALLATION_TOKEN, { environment_name: "production", state: "rejected" }));
   }
+  await step("admin workflow run", () => event("workflow_run", { repo: org, user: "bob", ref: "main", event: "push" }));
+  await step("admin check runs reported by GitHub Actions", async () => {
+    const created = await event("check_run", { repo: org, user: "bob", name: "test", head_sha: "main", status: "in_progress", app: GITHUB_ACTIONS });
+    await event("check_run", { repo: org, user: "bob", check_run_id: created.check_run.id, conclusion: "failure" });
+  });
   await step("API check run", async () => {
     const run = await api("POST", `/repos/${org}/check-runs`, INSTALLATION_TOKEN, { name: "build", head_sha: (await api("GET", `/repos/${org}/commits/main`, "tok-alice")).sha });
     await api("PATCH", `/repos/${org}/check-runs/${run.id}`, INSTALLATION_TOKEN, { conclusion: "success" });

@@ -30,6 +30,7 @@ const std::vector<Route>& routes() {
     {"GET",   "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", "repos/list-pull-requests-associated-with-commit", "commits/commits#list-pull-requests-associated-with-a-commit", A::token, r::list_pulls_for_commit},
     {"GET",   "/repos/{owner}/{repo}/commits/{ref}", "repos/get-commit", "commits/commits#get-a-commit", A::token, r::get_commit},
     {"GET",   "/repos/{owner}/{repo}/commits/{ref}/check-runs", "checks/list-for-ref", "checks/runs#list-check-runs-for-a-git-reference", A::token, r::list_check_runs_for_ref},
+    {"GET",   "/repos/{owner}/{repo}/commits/{ref}/check-suites", "checks/list-suites-for-ref", "checks/suites#list-check-suites-for-a-git-reference", A::token, r::list_check_suites_for_ref},
     {"GET",   "/repos/{owner}/{repo}/commits/{ref}/status", "repos/get-combined-status-for-ref", "commits/statuses#get-the-combined-status-for-a-specific-reference", A::token, r::get_combined_status},
     {"GET",   "/repos/{owner}/{repo}/compare/{basehead}", "repos/compare-commits-with-basehead", "commits/commits#compare-two-commits", A::token, r::compare_commits},
     {"GET",   "/repos/{owner}/{repo}/contents/{path}", "repos/get-content", "repos/contents#get-repository-content", A::token, r::get_content},

@@ -65,6 +65,7 @@ Response create_commit_status(Call& call);
 Response get_combined_status(Call& call);
 Response create_check_run(Call& call);
 Response list_check_runs_for_ref(Call& call);
+Response list_check_suites_for_ref(Call& call);
 Response update_check_run(Call& call);
 
 // routes_actions.cpp: workflow runs, dispatches, custom deployment protection rules

@@ -63,6 +63,10 @@ Response create_workflow_dispatch(Call& call) {
                                          {"created_at", call.state.now_iso()}});
   call.emit("workflow_dispatch", "none",
             {{"inputs", inputs.empty() ? json() : inputs}, {"ref", full_ref}, {"workflow", workflow["path"]}});
+  {
+    View view = view_of(call);
+    call.emit("workflow_run", "requested", workflow_run_fields(view, repo, run));
+  }
   if (optional_bool(body, "return_run_details", "WorkflowDispatch").value_or(false)) {
     View view = view_of(call);
     json rendered = render_workflow_run(view, repo, run);
@@ -118,7 +122,12 @@ Response review_custom_gates(Call& call) {
                                 {"created_at", call.state.now_iso()}});
   if (state) {
     (*gate)["state"] = *state;
+    const std::string before = workflow_run_action(run);
     settle_workflow_run(call.state, run);
+    if (const std::string after = workflow_run_action(run); after != before && !after.empty()) {
+      View view = view_of(call);
+      call.emit("workflow_run", after, workflow_run_fields(view, repo, run));
+    }
   }
   return Response::empty(204);
 }

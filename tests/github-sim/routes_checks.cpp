@@ -3,6 +3,7 @@
 
 #include "access.hpp"
 #include "api_error.hpp"
+#include "check_suites.hpp"
 #include "git_model.hpp"
 #include "pagination.hpp"
 #include "render.hpp"
@@ -42,6 +43,14 @@ void apply_check_run(Call& call, const json& body, json& run) {
     required_string(output, "summary", "CheckRun");
     run["output"] = output;
   }
+}
+
+// A run's change may complete its suite: GitHub then sends check_suite.completed.
+void emit_suite_change(Call& call, json& repo, json& run) {
+  json* suite = suite_of(repo, run);
+  if (suite == nullptr || !settle_check_suite(call.state, repo, *suite)) return;
+  View view = view_of(call);
+  call.emit("check_suite", "completed", {{"check_suite", render_check_suite_for_webhook(view, repo, *suite)}});
 }
 
 }  // namespace
@@ -187,9 +196,13 @@ Response create_check_run(Call& call) {
               {"created_at", now},
               {"updated_at", now}};
   apply_check_run(call, body, run);
+  run["check_suite_id"] = suite_for(call.state, repo, run["head_sha"], run["app_id"])["id"];
   repo["check_runs"].push_back(run);
+  json& stored = repo["check_runs"].back();
   View view = view_of(call);
-  return Response::json(201, render_check_run(view, repo, repo["check_runs"].back()));
+  call.emit("check_run", check_run_action(nullptr, stored), {{"check_run", render_check_run_for_webhook(view, repo, stored)}});
+  emit_suite_change(call, repo, stored);
+  return Response::json(201, render_check_run(view, repo, stored));
 }
 
 Response update_check_run(Call& call) {
@@ -201,9 +214,42 @@ Response update_check_run(Call& call) {
   json updated = *run;
   apply_check_run(call, call.body(), updated);
   updated["updated_at"] = call.state.now_iso();
+  const std::string action = check_run_action(*run, updated);
   *run = updated;
   View view = view_of(call);
+  if (!action.empty()) call.emit("check_run", action, {{"check_run", render_check_run_for_webhook(view, repo, *run)}});
+  emit_suite_change(call, repo, *run);
   return Response::json(200, render_check_run(view, repo, *run));
+}
+
+// GET /repos/{owner}/{repo}/commits/{ref}/check-suites: {total_count, check_suites}, oldest first;
+// app_id and check_name (a suite with a run of that name) narrow the list.
+Response list_check_suites_for_ref(Call& call) {
+  json& repo = call.repo();
+  require_read(call.state, repo, call.identity, "checks");
+  auto sha = git::resolve(repo, call.param("ref"));
+  if (!sha) throw_not_found();
+  std::string app_id, check_name;
+  for (const auto& [key, value] : call.request.query) {
+    if (key == "app_id") app_id = value;
+    else if (key == "check_name") check_name = value;
+  }
+  View view = view_of(call);
+  json items = json::array();
+  for (auto& suite : repo["check_suites"]) {
+    if (suite["head_sha"] != *sha) continue;
+    if (!app_id.empty() && (suite["app_id"].is_null() || std::to_string(suite["app_id"].get<long long>()) != app_id)) continue;
+    if (!check_name.empty()) {
+      bool has = false;
+      for (auto& run : repo["check_runs"]) has = has || (run.value("check_suite_id", json()) == suite["id"] && run["name"] == check_name);
+      if (!has) continue;
+    }
+    items.push_back(render_check_suite(view, repo, suite));
+  }
+  Response page = paginated(call, items);
+  Response response = Response::json(200, {{"total_count", items.size()}, {"check_suites", json::parse(page.body)}});
+  if (auto link = page.header("link"); !link.empty()) response.set_header("Link", link);
+  return response;
 }
 
 }  // namespace deploy::sim::handlers

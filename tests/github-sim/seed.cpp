@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "crypto.hpp"
+#include "check_suites.hpp"
 #include "git_model.hpp"
 #include "seed_support.hpp"
 #include "state.hpp"
@@ -394,6 +395,23 @@ void State::normalise_repo(json& r) {
     if (!c.contains("output")) c["output"] = {{"title", nullptr}, {"summary", nullptr}, {"text", nullptr}};
     if (!c.contains("app_id")) c["app_id"] = has_app() ? doc_["app"]["id"] : json();
   });
+  normalise_list("check_suites", [&](json& suite, const std::string& at) {
+    suite["head_sha"] = commit_sha(suite.value("head_sha", json()), at + ".head_sha");
+    if (!suite.contains("app_id")) suite["app_id"] = has_app() ? doc_["app"]["id"] : json();
+    for (const char* key : {"head_branch", "conclusion"}) {
+      if (!suite.contains(key)) suite[key] = nullptr;
+    }
+    if (!suite.contains("status")) suite["status"] = "queued";
+  });
+  // A seeded run without a suite joins its commit and App's (made when missing); every suite's
+  // state then follows its runs.
+  for (auto& run : r["check_runs"]) {
+    if (run.contains("check_suite_id")) continue;
+    json& suite = suite_for(*this, r, run["head_sha"], run["app_id"]);
+    if (run.contains("app") && !suite.contains("app")) suite["app"] = run["app"];
+    run["check_suite_id"] = suite["id"];
+  }
+  for (auto& suite : r["check_suites"]) settle_check_suite(*this, r, suite);
   normalise_list("workflows", [&](json& w, const std::string& at) {
     if (!w.contains("path")) {
       if (!w.contains("file")) seed_error(at, "needs \"path\" (.github/workflows/NAME.yml) or \"file\" (NAME.yml)");

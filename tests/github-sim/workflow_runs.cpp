@@ -1,5 +1,8 @@
 #include "workflow_runs.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace deploy::sim {
 
 json& create_workflow_run(State& state, json& repo, json& workflow, const std::string& event, const std::string& head_branch,
@@ -44,6 +47,37 @@ void settle_workflow_run(State& state, json& run) {
     run["status"] = "in_progress";
   }
   run["updated_at"] = state.now_iso();
+}
+
+void advance_workflow_run(State& state, json& run, const std::string& status, const json& conclusion) {
+  static const std::initializer_list<const char*> conclusions = {"success", "failure", "cancelled", "neutral",
+                                                                  "skipped", "timed_out", "action_required", "stale"};
+  if (run["status"] == "completed") throw std::invalid_argument("the run is already completed");
+  if (status == "in_progress") {
+    if (!conclusion.is_null()) throw std::invalid_argument("an in_progress run has no conclusion");
+  } else if (status == "completed") {
+    bool known = conclusion.is_string() &&
+                 std::find(conclusions.begin(), conclusions.end(), conclusion.get<std::string>()) != conclusions.end();
+    if (!known) throw std::invalid_argument("a completed run needs \"conclusion\": success, failure, cancelled, neutral, skipped, timed_out, action_required or stale");
+  } else {
+    throw std::invalid_argument("\"status\" must be in_progress or completed");
+  }
+  run["status"] = status;
+  run["conclusion"] = conclusion;
+  run["updated_at"] = state.now_iso();
+}
+
+std::string workflow_run_action(const json& run) {
+  const std::string status = run["status"];
+  if (status == "queued" || status == "requested" || status == "pending") return "requested";
+  if (status == "in_progress" || status == "completed") return status;
+  return "";
+}
+
+json workflow_run_fields(View& view, json& repo, json& run) {
+  json* workflow = State::find(repo["workflows"], "id", run["workflow_id"]);
+  return {{"workflow_run", render_workflow_run(view, repo, run)},
+          {"workflow", workflow != nullptr ? render_workflow(view, repo, *workflow) : json()}};
 }
 
 }  // namespace deploy::sim
