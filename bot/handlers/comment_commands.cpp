@@ -115,7 +115,12 @@ class CommentHandler {
       return HandleResult::done;
     }
     config_ = std::move(*loaded.config);
-    if (thread_.fork && !config_.bot.allow_fork_pull_requests) return HandleResult::ignored;
+    // Said once per command comment, so the person learns why nothing happens (and how to allow it).
+    if (thread_.fork && !config_.bot.allow_fork_pull_requests) {
+      reply("fork", "deploy-bot does not act on commands on pull requests from forks: `bot.allow_fork_pull_requests` is off in "
+                    "the configuration on the default branch. A maintainer can turn it on to allow them.");
+      return HandleResult::done;
+    }
 
     if (parsed.type == command::ParseResult::Type::reply) {
       reply("reply", parsed.reply);

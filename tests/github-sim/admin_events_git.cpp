@@ -123,6 +123,14 @@ SimEvent pull_request_event(const json& input, View& view, const PayloadTemplate
     std::string head = text(input, "head");
     std::string base = text(input, "base", repo["default_branch"].get<std::string>());
     std::string sha = new_head(head, base);
+    json head_side = {{"ref", head}, {"sha", sha}};
+    // From a fork: the head branch is the fork's (head_repo: OWNER/NAME), its commits kept here.
+    if (input.contains("head_repo")) {
+      std::string fork = text(input, "head_repo");
+      if (fork.find('/') == std::string::npos) throw AdminError("\"head_repo\" must be OWNER/NAME (the fork)");
+      view.state.ensure_user(fork.substr(0, fork.find('/')));
+      head_side["repo"] = fork;
+    }
     long long n = 1;
     for (auto& i : repo["issues"]) n = std::max(n, i["number"].get<long long>() + 1);
     repo["issues"].push_back({{"number", n},
@@ -140,7 +148,7 @@ SimEvent pull_request_event(const json& input, View& view, const PayloadTemplate
                               {"closed_at", nullptr},
                               {"pull_request",
                                {{"id", view.state.next_id()},
-                                {"head", {{"ref", head}, {"sha", sha}}},
+                                {"head", head_side},
                                 {"base", {{"ref", base}, {"sha", git::resolve(repo, git::branch_ref(base)).value_or("")}}},
                                 {"merged", false},
                                 {"merged_at", nullptr},

@@ -46,8 +46,45 @@ json app_if(View& view, const json& object) {
   return nullptr;
 }
 
+// A fork of `repo` named `full_name` (OWNER/NAME), as GitHub shows it in a pull request's head:
+// the same repository under the fork owner's name, with fork true. Forks are not repositories of
+// the state; their id is derived from the base's so it stays the same from call to call.
+json render_fork(View& view, json& repo, const std::string& full_name) {
+  json out = render_repo(view, repo);
+  const std::string base_name = repo["owner"].get<std::string>() + "/" + repo["name"].get<std::string>();
+  for (auto& [key, value] : out.items()) {
+    if (!value.is_string() || key == "description") continue;
+    std::string text = value;
+    for (auto at = text.find(base_name); at != std::string::npos; at = text.find(base_name, at + full_name.size())) {
+      text.replace(at, base_name.size(), full_name);
+    }
+    value = text;
+  }
+  const std::string owner = full_name.substr(0, full_name.find('/'));
+  long long id = repo["id"].get<long long>() + 1'000'000'000LL;
+  out["id"] = id;
+  out["node_id"] = node_id("Repository", id);
+  out["name"] = full_name.substr(full_name.find('/') + 1);
+  out["owner"] = render_user(view, owner);
+  out["fork"] = true;
+  out["private"] = false;
+  out["visibility"] = "public";
+  out.erase("organization");
+  out.erase("permissions");
+  return out;
+}
+
 json head_or_base(View& view, json& repo, const json& side) {
   std::string ref = side["ref"];
+  if (side.contains("repo") && side["repo"].is_string()) {
+    std::string fork = side["repo"];
+    std::string owner = fork.substr(0, fork.find('/'));
+    return {{"label", owner + ":" + ref},
+            {"ref", ref},
+            {"sha", side["sha"]},
+            {"user", render_user(view, owner)},
+            {"repo", render_fork(view, repo, fork)}};
+  }
   return {{"label", repo["owner"].get<std::string>() + ":" + ref},
           {"ref", ref},
           {"sha", side["sha"]},

@@ -86,6 +86,15 @@ void State::normalise_issues(json& r) {
         seed_error(at, "a pull request needs \"head\": {\"ref\": BRANCH} (and \"sha\" when the branch does not exist)");
       }
       json& head = pr["head"];
+      // A pull request from a fork: head.repo names it (OWNER/NAME); its commits are in this
+      // repository's store, as GitHub keeps them under refs/pull/N/head.
+      if (head.contains("repo")) {
+        if (!head["repo"].is_string() || head["repo"].get<std::string>().find('/') == std::string::npos) {
+          seed_error(at + ".head.repo", "must be \"OWNER/NAME\" (the fork)");
+        }
+        std::string fork = head["repo"];
+        ensure_user(fork.substr(0, fork.find('/')));
+      }
       if (!head.contains("sha")) {
         auto sha = git::resolve(r, git::branch_ref(head["ref"].get<std::string>()));
         if (!sha) seed_error(at + ".head", "branch " + head["ref"].get<std::string>() + " does not exist; give \"sha\"");

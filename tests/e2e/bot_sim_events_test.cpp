@@ -1,0 +1,321 @@
+// deploy-bot acting on webhooks github-sim emits as GitHub would, rather than on payloads a test
+// built by hand: workflow_run events when a dispatched run moves on, and pull requests from forks
+// (head repository and owner differ from the base), denied by default and allowed by
+// bot.allow_fork_pull_requests. The bot runs as a child process on loopback; every effect is read
+// back from github-sim.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/process.hpp"
+#include "core/tracking_issue.hpp"
+#include "tests/support/github_sim.hpp"
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+namespace fs = std::filesystem;
+namespace proc = deploy::process;
+
+namespace {
+
+const std::string kSecret = "sim-events-e2e-secret";
+const std::string kBotToken = "ghs_bot_installation_token_0000000000";
+const std::string kAliceToken = "tok-alice";
+const std::string kRepo = "acme/app";
+const std::string kFork = "mallory/app";
+const std::string kShaMain = "1111111111111111111111111111111111111111";
+const std::string kShaV12 = "3333333333333333333333333333333333333333";
+const std::string kShaFork = "4444444444444444444444444444444444444444";
+// Any RSA public key: the bot runs with an installation token, never a JWT.
+const char* kAppPublicKey = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA2etbE5wCtwsATlF6iPxw\nIy1hhF/gVJ4pK2ErgQVacIxMSXbpQHDsStrAPHB5Mi/uEcqX7HvVywnF4TSwgQAQ\nvt8ec6NnnV/FG7Wjrjr3Pxnajc9/fVF044ZPNeVZaUZ901TF9mETToSVUc8t2q9+\nKNKedM2FwIi1aRQdTu9s85kM1X5BT2GMvEKt7aLVisRiAiCjq5d79510qr6o13KX\nmDIORIOhL/byAKvO9TYFQsktxAcsvO0TARvHYXLupGiug7dIHjYfgcRs1FC74LqV\n/30MGbMMJ8m4F1IMtqolW9cbdo0rMwAxdooV4n8+pIFFVfYhkXKMD1VKt0zfaiMw\n3wIDAQAB\n-----END PUBLIC KEY-----\n";
+constexpr int kTrackingIssue = 1;
+constexpr int kForkPull = 2;
+
+std::string deploy_yml(bool allow_forks) {
+  return std::string(R"(version: 1
+environments:
+  production:
+    on: {tags: ["v*"]}
+    approvals: {required: 2}
+stages:
+  - name: deploy
+    run: ./deploy.sh
+bot:
+  workflow: deploy.yml
+)") + (allow_forks ? "  allow_fork_pull_requests: true\n" : "");
+}
+
+// acme/app: alice (org owner), bob (team deployers: write); zed wrote v1.2.0. Pull request #2 comes
+// from mallory's fork mallory/app (its commit is in acme/app's store, as GitHub keeps fork heads).
+json seed(bool allow_forks) {
+  return {
+      {"users", {"alice", "bob", "mallory", "zed"}},
+      {"organizations",
+       {{{"login", "acme"},
+         {"members", {{"alice", "admin"}, {"bob", "member"}}},
+         {"teams", {{{"slug", "deployers"}, {"members", {{"bob", "member"}}}, {"repositories", {{"acme/app", "write"}}}}}}}}},
+      {"tokens", {{kAliceToken, "alice"}, {kBotToken, {{"installation_id", 42}}}}},
+      {"app", {{"id", 1234}, {"slug", "deploy-bot"}, {"owner", "acme"}, {"public_key_pem", kAppPublicKey},
+               {"permissions", {{"actions", "write"}, {"checks", "write"}, {"contents", "write"}, {"deployments", "write"},
+                                {"issues", "write"}, {"metadata", "read"}, {"pull_requests", "write"}, {"statuses", "write"}}}}},
+      {"installations", {{{"id", 42}, {"account", "acme"}, {"repositories", {"acme/app"}}}}},
+      {"repositories",
+       {{{"owner", "acme"},
+         {"name", "app"},
+         {"private", true},
+         {"default_branch", "main"},
+         {"commits",
+          {{{"sha", kShaMain}, {"message", "Initial"}, {"author", "alice"}, {"files", {{".github/deploy.yml", deploy_yml(allow_forks)}}}},
+           {{"sha", kShaV12}, {"message", "v1.2"}, {"author", "zed"}, {"files", {{"a.txt", "2\n"}}}},
+           {{"sha", kShaFork}, {"message", "from the fork"}, {"author", "mallory"}, {"parents", {"@2"}}, {"files", {{"b.txt", "x\n"}}}}}},
+         {"branches", {{"main", kShaV12}}},
+         {"tags", {{"v1.2.0", kShaV12}}},
+         {"issues",
+          {{{"number", kTrackingIssue}, {"title", "Release v1.2.0"}, {"user", "deploy-bot[bot]"},
+            {"body", "Approve with /approve\n\n" + deploy::tracking::marker_line({"v1.2.0", kShaV12}) + "\n"}}}},
+         {"pulls", {{{"title", "From a fork"}, {"user", "mallory"}, {"head", {{"ref", "feature"}, {"sha", kShaFork}, {"repo", kFork}}},
+                     {"base", {{"ref", "main"}}}}}},
+         {"releases", {{{"tag_name", "v1.2.0"}, {"author", "alice"}}}},
+         {"workflows", {{{"id", 501}, {"name", "Deploy"}, {"file", "deploy.yml"}}}},
+         {"environments", {"production"}}}}}};
+}
+
+// deploy-bot as a child process; its output collected line by line.
+class Bot {
+ public:
+  Bot(const fs::path& store, const std::string& github_url) {
+    spec_.argv = {DEPLOY_BOT_BINARY, "serve", "--listen", "127.0.0.1:0", "--store", store.string()};
+    spec_.unset_env = {"DEPLOY_BOT_LISTEN", "DEPLOY_BOT_STORE", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_PATH", "DEPLOY_BOT_LOGIN"};
+    spec_.env = {{"WEBHOOK_SECRET", kSecret}, {"GITHUB_TOKEN", kBotToken}, {"GITHUB_API_URL", github_url},
+                 {"DEPLOY_BOT_THREADS", "2"}, {"DEPLOY_BOT_WORKERS", "2"}};
+    spec_.timeout = 120s;
+    thread_ = std::thread([this] {
+      auto result = proc::run(spec_, [this](const std::string& line) {
+        std::lock_guard lock(mutex_);
+        lines_.push_back(line);
+        changed_.notify_all();
+      });
+      std::lock_guard lock(mutex_);
+      result_ = result;
+      changed_.notify_all();
+    });
+    std::unique_lock lock(mutex_);
+    changed_.wait_until(lock, std::chrono::steady_clock::now() + 30s, [&] {
+      if (result_) return true;
+      for (const auto& line : lines_) {
+        if (auto port = number_after(line, "deploy-bot listening on http://127.0.0.1:")) port_ = *port;
+        if (auto pid = number_after(line, "\"pid\":")) pid_ = *pid;
+      }
+      return port_ != 0 && pid_ != 0;
+    });
+    if (port_ == 0 || pid_ == 0) {
+      std::string all;
+      for (const auto& line : lines_) all += line + "\n";
+      throw std::runtime_error("deploy-bot did not start:\n" + all);
+    }
+  }
+  ~Bot() {
+    bool running = false;
+    {
+      std::lock_guard lock(mutex_);
+      running = !result_.has_value();
+    }
+    if (pid_ > 0 && running) ::kill(pid_, SIGKILL);
+    if (thread_.joinable()) thread_.join();
+  }
+  std::string webhook_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/webhook"; }
+  std::string output() {
+    std::lock_guard lock(mutex_);
+    std::string all;
+    for (const auto& line : lines_) all += line + "\n";
+    return all;
+  }
+  // Waits until the bot logged that it handled `delivery`: "done", "ignored" or "failed"; "" on timeout.
+  std::string wait_handled(const std::string& delivery) {
+    std::unique_lock lock(mutex_);
+    std::string found;
+    changed_.wait_until(lock, std::chrono::steady_clock::now() + 20s, [&] {
+      for (const auto& line : lines_) {
+        if (line.find("\"delivery_handled\"") == std::string::npos || line.find(delivery) == std::string::npos) continue;
+        for (const char* result : {"done", "ignored", "failed"}) {
+          if (line.find(std::string("\"result\":\"") + result + "\"") != std::string::npos) found = result;
+        }
+      }
+      return !found.empty() || result_.has_value();
+    });
+    return found;
+  }
+
+ private:
+  static std::optional<int> number_after(const std::string& line, const std::string& marker) {
+    const auto at = line.find(marker);
+    if (at == std::string::npos) return std::nullopt;
+    int value = 0;
+    bool any = false;
+    for (std::size_t i = at + marker.size(); i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i, any = true) {
+      value = value * 10 + (line[i] - '0');
+    }
+    return any ? std::optional<int>(value) : std::nullopt;
+  }
+
+  proc::Spec spec_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> lines_;
+  std::optional<proc::Result> result_;
+  int port_ = 0;
+  pid_t pid_ = 0;
+};
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() / ("bot-sim-events-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  fs::path db() const { return path_ / "bot.sqlite3"; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+struct World {
+  explicit World(bool allow_forks = false) : sim(seed(allow_forks)), bot(dir.db(), sim.base_url()) {
+    sim.set_webhook(bot.webhook_url(), kSecret);
+  }
+
+  // Acts as GitHub; waits until the bot handled the delivery and returns its result.
+  std::string send(const std::string& kind, const json& body) {
+    const auto answer = sim.event(kind, body);
+    INFO(answer.dump());
+    REQUIRE(answer.at("delivery").is_object());
+    CHECK(answer.at("delivery").at("status").get<int>() == 202);
+    const std::string result = bot.wait_handled(answer.at("delivery").at("id").get<std::string>());
+    INFO(bot.output());
+    CHECK(result != "");
+    CHECK(result != "failed");
+    return result;
+  }
+  std::string comment(int issue, const std::string& user, const std::string& body) {
+    return send("issue_comment", {{"repo", kRepo}, {"issue", issue}, {"user", user}, {"body", body}});
+  }
+  json get(const std::string& path) const {
+    auto response = sim.api("GET", path, kAliceToken);
+    INFO(response.body);
+    REQUIRE(response.status == 200);
+    return json::parse(response.body);
+  }
+  std::vector<std::string> bot_comment_bodies(int issue) const {
+    std::vector<std::string> out;
+    const json comments = get("/repos/acme/app/issues/" + std::to_string(issue) + "/comments?per_page=100");
+    for (const auto& c : comments) {
+      if (c.at("user").at("login") == "deploy-bot[bot]") out.push_back(c.at("body").get<std::string>());
+    }
+    return out;
+  }
+  int bot_comments_containing(int issue, const std::string& text) const {
+    int n = 0;
+    for (const auto& body : bot_comment_bodies(issue)) n += body.find(text) != std::string::npos ? 1 : 0;
+    return n;
+  }
+  json approvals_status(const std::string& sha) const {
+    const json combined = get("/repos/acme/app/commits/" + sha + "/status");  // kept: the loop refers into it
+    for (const auto& s : combined.at("statuses")) {
+      if (s.at("context") == "deploy/approvals") return s;
+    }
+    return json::object();
+  }
+  json dispatches() const {
+    const json state = sim.state();  // kept: the loop refers into it
+    for (const auto& repo : state.at("repositories")) {
+      if (repo.at("owner") == "acme" && repo.at("name") == "app") return repo.value("workflow_dispatches", json::array());
+    }
+    return json::array();
+  }
+
+  TempDir dir;
+  deploy::test::GithubSim sim;
+  Bot bot;
+};
+
+}  // namespace
+
+TEST_CASE("the workflow_run github-sim sends when the dispatched deploy run completes is reported on the tracking issue") {
+  World w;
+  w.comment(kTrackingIssue, "alice", "/approve");
+  w.comment(kTrackingIssue, "bob", "/approve");
+  INFO(w.bot.output());
+  INFO(json(w.bot_comment_bodies(kTrackingIssue)).dump());
+  REQUIRE(w.dispatches().size() == 1);
+  const auto run_id = w.dispatches()[0].at("run_id").get<long long>();
+
+  // GitHub Actions picks the run up, then finishes it: github-sim sends workflow_run.in_progress,
+  // which the bot has nothing to do with, then workflow_run.completed.
+  CHECK(w.send("workflow_run", {{"repo", kRepo}, {"user", "alice"}, {"run_id", run_id}, {"status", "in_progress"}}) == "ignored");
+  CHECK(w.bot_comments_containing(kTrackingIssue, "finished") == 0);
+  CHECK(w.send("workflow_run", {{"repo", kRepo}, {"user", "alice"}, {"run_id", run_id}, {"conclusion", "failure"}}) == "done");
+  const std::string run_url = w.get("/repos/acme/app/actions/runs/" + std::to_string(run_id)).at("html_url").get<std::string>();
+  CHECK(w.bot_comments_containing(kTrackingIssue, "The deploy run for `v1.2.0` on `production` finished: **failure** (" + run_url + ")") == 1);
+}
+
+TEST_CASE("github-sim models a pull request from a fork: head repository and owner differ from the base") {
+  World w;
+  const json pull = w.get("/repos/acme/app/pulls/" + std::to_string(kForkPull));
+  CHECK(pull.at("head").at("repo").at("full_name") == kFork);
+  CHECK(pull.at("head").at("repo").at("fork") == true);
+  CHECK(pull.at("head").at("repo").at("owner").at("login") == "mallory");
+  CHECK(pull.at("head").at("label") == "mallory:feature");
+  CHECK(pull.at("head").at("sha") == kShaFork);
+  CHECK(pull.at("base").at("repo").at("full_name") == kRepo);
+  CHECK(pull.at("head").at("repo").at("id") != pull.at("base").at("repo").at("id"));
+
+  // Opened through the admin API too, with the webhook saying the same.
+  const auto opened = w.sim.event("pull_request", {{"repo", kRepo}, {"user", "mallory"}, {"action", "opened"}, {"head", "patch"},
+                                                    {"head_repo", kFork}});
+  const auto delivery = w.sim.delivery(opened.at("delivery").at("id").get<std::string>());
+  CHECK(delivery.at("payload").at("pull_request").at("head").at("repo").at("full_name") == kFork);
+  CHECK(delivery.at("payload").at("pull_request").at("head").at("repo").at("fork") == true);
+  CHECK(delivery.at("payload").at("pull_request").at("head").at("user").at("login") == "mallory");
+}
+
+TEST_CASE("commands on a fork's pull request are refused with the reason by default") {
+  World w;
+  CHECK(w.comment(kForkPull, "alice", "/approve") == "done");
+  CHECK(w.bot_comments_containing(kForkPull, "does not act on commands on pull requests from forks") == 1);
+  CHECK(w.bot_comments_containing(kForkPull, "`bot.allow_fork_pull_requests`") == 1);
+  CHECK(w.approvals_status(kShaFork).empty());
+  w.comment(kForkPull, "bob", "/approve");
+  CHECK(w.approvals_status(kShaFork).empty());
+  CHECK(w.dispatches().empty());
+  // A pull_request event from the fork sets no status either.
+  w.send("pull_request", {{"repo", kRepo}, {"user", "mallory"}, {"action", "synchronize"}, {"number", kForkPull}});
+  CHECK(w.approvals_status(kShaFork).empty());
+}
+
+TEST_CASE("with bot.allow_fork_pull_requests, approvals on a fork's pull request count") {
+  World w(true);
+  CHECK(w.comment(kForkPull, "alice", "/approve") == "done");
+  INFO(json(w.bot_comment_bodies(kForkPull)).dump());
+  INFO(w.bot.output());
+  CHECK(w.bot_comments_containing(kForkPull, "pull requests from forks") == 0);
+  CHECK(w.approvals_status(kShaFork).value("description", "") == "1/2 approvals");
+  w.comment(kForkPull, "bob", "/approve");
+  CHECK(w.approvals_status(kShaFork).value("state", "") == "success");
+}
