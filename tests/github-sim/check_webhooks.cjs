@@ -131,6 +131,10 @@ async function scenario(appId) {
 
   const opened = await step("open a pull request", () => event("pull_request", { repo: org, user: "carol", action: "opened", head: "feature/x" }));
   const number = opened ? opened.pull_request.number : 1;
+  await step("open a pull request from a fork", async () => {
+    const fork = await event("pull_request", { repo: org, user: "mallory", action: "opened", head: "patch", head_repo: "mallory/app" });
+    await event("pull_request_review", { repo: org, pull: fork.pull_request.number, user: "bob", state: "commented", body: "thanks" });
+  });
   await step("open a pull request on a personal repository", () => event("pull_request", { repo: personal, user: "alice", action: "opened", head: "feature/y" }));
   await step("synchronize", () => event("pull_request", { repo: org, user: "carol", action: "synchronize", number }));
   const review = await step("review", () => event("pull_request_review", { repo: org, pull: number, user: "bob", state: "approved" }));
