@@ -76,7 +76,8 @@ json render_fork(View& view, json& repo, const std::string& full_name) {
 
 json head_or_base(View& view, json& repo, const json& side) {
   std::string ref = side["ref"];
-  if (side.contains("repo") && side["repo"].is_string()) {
+  const std::string full_name = repo["owner"].get<std::string>() + "/" + repo["name"].get<std::string>();
+  if (side.contains("repo") && side["repo"].is_string() && side["repo"] != full_name) {
     std::string fork = side["repo"];
     std::string owner = fork.substr(0, fork.find('/'));
     return {{"label", owner + ":" + ref},
