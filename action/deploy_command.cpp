@@ -17,6 +17,7 @@
 #include "core/git.hpp"
 #include "core/github_client.hpp"
 #include "core/github_facts.hpp"
+#include "core/github_release_facts.hpp"
 #include "core/http_client.hpp"
 #include "core/notify.hpp"
 #include "core/plan.hpp"
@@ -126,12 +127,6 @@ class DeployRun {
     }
   }
 
-  // The version deployed now, as release rules compare it: semver text, else nothing.
-  std::optional<std::string> deployed_version() const {
-    if (!current_) return std::nullopt;
-    if (!semver::parse_tag(current_->record.version) && !semver::parse(current_->record.version)) return std::nullopt;
-    return current_->record.version;
-  }
 
   std::string rollback_ref() {
     std::string version = in_.version;
@@ -167,12 +162,9 @@ class DeployRun {
     request.ref = in_.ref;
     request.environment = in_.environment;
     request.default_branch = in_.default_branch;
-    request.deployed = deployed_version();
+    request.deployed = facts::deployed_version(history_);
     request.mode = in_.mode == "rollback" ? release::Mode::rollback : release::Mode::deploy;
-    request.rules.pattern = config_.release.tag_pattern;
-    request.rules.require_annotated = config_.release.require_annotated;
-    request.rules.require_signed = config_.release.require_signed;
-    request.rules.allow_prereleases = config_.release.allow_prereleases;
+    request.rules = release::tag_rules(config_.release);
     auto decision = git::resolve_release(repository, request);
     if (!decision) throw Stop{"refused", decision.error().message};
     if (!decision->outcome.allowed) {

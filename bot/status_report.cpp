@@ -11,6 +11,25 @@ ApprovalsStatus approvals_status(int counted, int required) {
           std::to_string(counted) + "/" + std::to_string(required) + (required == 1 ? " approval" : " approvals")};
 }
 
+std::string gate_progress(const GateProgress& progress) {
+  std::string out = std::to_string(progress.approvers.size()) + " of " + std::to_string(progress.required) +
+                    (progress.required == 1 ? " approval" : " approvals") + " for `" + progress.sha.substr(0, 7) +
+                    "` so far";
+  if (!progress.approvers.empty()) {
+    std::string who;
+    for (const auto& login : progress.approvers) who += (who.empty() ? "" : ", ") + login;
+    out += " (" + who + ")";
+  }
+  out += ".";
+  if (!progress.needed.empty()) out += " Still needed: " + progress.needed + ".";
+  if (progress.tracking_issue) out += " Approve with `/approve` on #" + std::to_string(*progress.tracking_issue) + ".";
+  return out;
+}
+
+std::string gate_rejection(const std::string& reason, const std::string& message) {
+  return "Rejected: deploy-action would refuse this release: " + message + " (`" + reason + "`)";
+}
+
 std::string format_utc(std::chrono::system_clock::time_point time) {
   const std::time_t t = std::chrono::system_clock::to_time_t(time);
   std::tm tm{};

@@ -1,4 +1,5 @@
-// The texts the bot shows: the `deploy/approvals` commit status and the `/status` reply. Pure:
+// The texts the bot shows: the `deploy/approvals` commit status, its reviews of a waiting run and
+// the `/status` reply. Pure:
 // the facts (deployments, approvals, the time) are gathered by the handler and passed in.
 #pragma once
 
@@ -17,6 +18,22 @@ struct ApprovalsStatus {
   std::string description;  // "1/2 approvals", "2/2 approvals"; "no approvals required" when required is 0
 };
 ApprovalsStatus approvals_status(int counted, int required);
+
+// The review comment on a run waiting for the bot's protection rule, while approvals are missing:
+// "1 of 2 approvals for `3333333` so far (alice). Still needed: needs 1 more approval from ...
+// Approve with `/approve` on #1."
+struct GateProgress {
+  std::string sha;
+  int required = 0;
+  std::vector<std::string> approvers;  // counted, in order
+  std::string needed;                  // policy::describe_needed
+  std::optional<int> tracking_issue;   // where to comment /approve, when known
+};
+std::string gate_progress(const GateProgress& progress);
+
+// The review comment when the bot rejects a waiting run: the action's refusal, word for word, and
+// its reason code.
+std::string gate_rejection(const std::string& reason, const std::string& message);
 
 struct DeploymentRow {
   std::string version;  // as recorded (a tag, or a ref)

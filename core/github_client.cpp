@@ -556,6 +556,10 @@ std::optional<GitRef> Client::get_ref(const std::string& owner, const std::strin
       get(repo_path(owner, repo) + "/git/ref/" + encode_path(name), Scope::repository(owner, repo)));
 }
 
+std::vector<Tag> Client::list_tags(const std::string& owner, const std::string& repo) {
+  return list_of<Tag>(get(repo_path(owner, repo) + "/tags", Scope::repository(owner, repo)));
+}
+
 std::optional<Content> Client::get_content(const std::string& owner, const std::string& repo, const std::string& path,
                                            const std::optional<std::string>& ref) {
   Query query;

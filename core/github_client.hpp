@@ -131,6 +131,8 @@ class Client : private AppApi {
                                                          const std::string& sha);
   // ref as "heads/main" or "tags/v1.2.0"; nullopt on 404.
   std::optional<GitRef> get_ref(const std::string& owner, const std::string& repo, const std::string& ref);
+  // Every tag with its (peeled) commit, all pages.
+  std::vector<Tag> list_tags(const std::string& owner, const std::string& repo);
   // A file's decoded text and blob SHA; nullopt on 404; GitHubError github_bad_response for a
   // directory, symlink or submodule, or content GitHub did not inline (files over 1 MB).
   std::optional<Content> get_content(const std::string& owner, const std::string& repo, const std::string& path,

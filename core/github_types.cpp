@@ -345,6 +345,13 @@ void from_json(const Json& j, GitRef& v) {
   v.raw = j;
 }
 
+void from_json(const Json& j, Tag& v) {
+  require_object(j, "a tag");
+  v.name = str(j, "name");
+  v.commit_sha = str(obj(j, "commit"), "sha");
+  v.raw = j;
+}
+
 void from_json(const Json& j, ProtectionRule& v) {
   require_object(j, "a protection rule");
   v.id = i64(j, "id");

@@ -262,6 +262,14 @@ struct GitRef {
   Json raw{};
 };
 
+// A repository tag as GET /repos/{owner}/{repo}/tags lists it: the commit is peeled (an
+// annotated tag's commit, not the tag object).
+struct Tag {
+  std::string name{};
+  std::string commit_sha{};
+  Json raw{};
+};
+
 struct ProtectionRule {
   std::int64_t id = 0;
   std::string type{};  // "required_reviewers", "wait_timer", "branch_policy", or custom
@@ -327,6 +335,7 @@ void from_json(const Json& j, DeploymentStatus& v);
 void from_json(const Json& j, Release& v);
 void from_json(const Json& j, WorkflowRun& v);
 void from_json(const Json& j, GitRef& v);
+void from_json(const Json& j, Tag& v);
 void from_json(const Json& j, ProtectionRule& v);
 void from_json(const Json& j, Environment& v);
 void from_json(const Json& j, App& v);

@@ -211,10 +211,26 @@ std::optional<RefName> classify(std::string_view ref) {
   return std::nullopt;
 }
 
+TagRules tag_rules(const config::Release& release) {
+  TagRules rules;
+  rules.pattern = release.tag_pattern;
+  rules.require_annotated = release.require_annotated;
+  rules.require_signed = release.require_signed;
+  rules.allow_prereleases = release.allow_prereleases;
+  return rules;
+}
+
 Decision decide(const Request& request, const Facts& facts) {
   if (!facts.ref) return not_found(request);
   if (facts.ref->kind != RefKind::tag) return decide_untagged(*facts.ref);
   return decide_tag(request, facts, *facts.ref);
+}
+
+bool about_the_release(std::string_view reason) {
+  static constexpr std::string_view kReasons[] = {"tag_pattern_mismatch", "not_semver", "prerelease_not_allowed",
+                                                  "tag_off_default_branch", "tag_not_annotated", "tag_not_signed",
+                                                  "not_newer"};
+  return std::find(std::begin(kReasons), std::end(kReasons), reason) != std::end(kReasons);
 }
 
 void add_changelog(Release& release, std::vector<Commit> commits) {

@@ -40,6 +40,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config.hpp"
 #include "core/outcome.hpp"
 
 namespace deploy::release {
@@ -60,6 +61,9 @@ struct TagRules {
   bool require_signed = false;
   bool allow_prereleases = false;
 };
+
+// The rules as .github/deploy.yml's `release:` gives them (the action and the bot read them alike).
+TagRules tag_rules(const config::Release& release);
 
 struct Request {
   std::string ref;               // as the action got it: "refs/tags/v1.2.0", "v1.2.0", "refs/heads/main", a SHA
@@ -147,6 +151,14 @@ struct Decision {
 };
 
 Decision decide(const Request& request, const Facts& facts);
+
+// Whether a refusal is about the release itself (its tag, its rules, its place in the default
+// branch's history and the environment's), so that facts read from GitHub instead of a checkout
+// (core/github_release_facts.hpp) refuse it just the same: tag_pattern_mismatch, not_semver,
+// prerelease_not_allowed, tag_off_default_branch, tag_not_annotated, tag_not_signed, not_newer.
+// The others describe the checkout (shallow_clone, default_branch_not_found, tags_missing,
+// tag_not_found, ref_not_found): only the run's own checkout can decide them.
+bool about_the_release(std::string_view reason);
 
 // Sets release.commits and the pull requests they merged (core/changelog.hpp).
 void add_changelog(Release& release, std::vector<Commit> commits);

@@ -70,7 +70,8 @@ std::string gate_key(Context& context, const std::string& sha, const std::string
 
 void remember_gate(Context& context, const WaitingGate& gate) {
   context.store().put_state(gate_key(context, gate.sha, gate.environment),
-                            nlohmann::json{{"run_id", gate.run_id}, {"environment", gate.environment}, {"sha", gate.sha}}.dump());
+                            nlohmann::json{{"run_id", gate.run_id}, {"environment", gate.environment}, {"sha", gate.sha},
+                                           {"settled", gate.settled}, {"why", gate.why}}.dump());
 }
 
 std::optional<WaitingGate> waiting_gate(Context& context, const std::string& sha, const std::string& environment) {
@@ -78,7 +79,8 @@ std::optional<WaitingGate> waiting_gate(Context& context, const std::string& sha
   if (!row) return std::nullopt;
   auto json = nlohmann::json::parse(*row, nullptr, false);
   if (!json.is_object()) return std::nullopt;
-  return WaitingGate{json.value("run_id", std::int64_t{0}), json.value("environment", ""), json.value("sha", "")};
+  return WaitingGate{json.value("run_id", std::int64_t{0}), json.value("environment", ""), json.value("sha", ""),
+                     json.value("settled", ""), json.value("why", "")};
 }
 
 void remember_run(Context& context, std::int64_t run_id, const DispatchedRun& run) {
@@ -96,24 +98,76 @@ std::optional<DispatchedRun> dispatched_run(Context& context, std::int64_t run_i
   return DispatchedRun{json.value("issue", 0), json.value("version", ""), json.value("environment", ""), json.value("mode", "")};
 }
 
+namespace {
+// One review of the run's gate (approved, rejected, or a comment only). 422: the gate was already
+// reviewed (our earlier attempt landed before a crash), or the run is gone; either way nothing is
+// left waiting on us.
+std::string review_gate(Context& context, const WaitingGate& gate, const github::ProtectionRuleReview& review) {
+  try {
+    context.gh().review_custom_gate(context.repo.owner, context.repo.name, gate.run_id, review);
+  } catch (const github::GitHubError& error) {
+    if (error.status() != 422) throw;
+    return nlohmann::json{{"run_id", gate.run_id}, {"already", error.details().message}}.dump();
+  }
+  return nlohmann::json{{"run_id", gate.run_id}, {"state", review.state.value_or("comment")}}.dump();
+}
+
+std::string gate_review_key(Context& context, const WaitingGate& gate) {
+  return context.key("gate-review:" + std::to_string(gate.run_id) + ":" + gate.environment);
+}
+}  // namespace
+
+// Remembers how the gate was settled, so that later approvals neither comment on it nor claim it
+// was approved when it was rejected.
+void settle(Context& context, WaitingGate gate, const github::ProtectionRuleReview& review) {
+  gate.settled = review.state.value_or("");
+  gate.why = review.comment.value_or("");
+  remember_gate(context, gate);
+}
+
 void approve_gate(Context& context, const WaitingGate& gate, const Count& count) {
-  context.once(context.key("gate-review:" + std::to_string(gate.run_id) + ":" + gate.environment), Repeat::safe, [&] {
+  if (!gate.settled.empty()) return;
+  github::ProtectionRuleReview review;
+  review.environment_name = gate.environment;
+  review.state = "approved";
+  std::string who;
+  for (const auto& c : count.verdict.counted) who += (who.empty() ? "" : ", ") + c.user;
+  review.comment = std::to_string(count.verdict.counted.size()) + "/" + std::to_string(count.verdict.required) +
+                   " approvals for " + gate.sha.substr(0, 7) + " (" + who + ")";
+  context.once(gate_review_key(context, gate), Repeat::safe, [&] { return review_gate(context, gate, review); });
+  settle(context, gate, review);
+}
+
+void reject_gate(Context& context, const WaitingGate& gate, const Outcome& refusal) {
+  github::ProtectionRuleReview review;
+  review.environment_name = gate.environment;
+  review.state = "rejected";
+  review.comment = gate_rejection(refusal.reason, refusal.message);
+  context.once(gate_review_key(context, gate), Repeat::safe, [&] { return review_gate(context, gate, review); });
+  settle(context, gate, review);
+}
+
+void report_gate_progress(Context& context, const WaitingGate& gate, const Subject& subject, const Count& count) {
+  if (count.verdict.met || !gate.settled.empty()) return;
+  std::vector<std::string> approvers;
+  std::string counted;
+  for (const auto& c : count.verdict.counted) {
+    approvers.push_back(c.user);
+    counted += (counted.empty() ? "" : ",") + text::to_lower(c.user);
+  }
+  const std::string key = "gate-progress:" + std::to_string(gate.run_id) + ":" + gate.environment + ":" +
+                          std::to_string(approvers.size()) + ":" + counted;
+  context.once(context.key(key), Repeat::safe, [&] {
     github::ProtectionRuleReview review;
     review.environment_name = gate.environment;
-    review.state = "approved";
-    std::string who;
-    for (const auto& c : count.verdict.counted) who += (who.empty() ? "" : ", ") + c.user;
-    review.comment = std::to_string(count.verdict.counted.size()) + "/" + std::to_string(count.verdict.required) +
-                     " approvals for " + gate.sha.substr(0, 7) + " (" + who + ")";
-    try {
-      context.gh().review_custom_gate(context.repo.owner, context.repo.name, gate.run_id, review);
-    } catch (const github::GitHubError& error) {
-      // 422: the gate was already reviewed (our earlier attempt landed before a crash), or the run
-      // is gone. Either way nothing is left waiting on us.
-      if (error.status() != 422) throw;
-      return nlohmann::json{{"run_id", gate.run_id}, {"already", error.details().message}}.dump();
-    }
-    return nlohmann::json{{"run_id", gate.run_id}, {"state", "approved"}}.dump();
+    GateProgress progress;
+    progress.sha = gate.sha;
+    progress.required = count.verdict.required;
+    progress.approvers = approvers;
+    progress.needed = policy::describe_needed(count.request, count.verdict);
+    if (subject.tracking_issue) progress.tracking_issue = static_cast<int>(subject.number);
+    review.comment = gate_progress(progress);
+    return review_gate(context, gate, review);
   });
 }
 
@@ -144,6 +198,9 @@ std::string start_release_deploy(Context& context, const Subject& subject, const
                                  const requester::Requester& completed_by) {
   if (!count.verdict.met) return "";
   if (auto gate = waiting_gate(context, subject.sha, environment.name)) {
+    if (gate->settled == "rejected") {
+      return "The waiting deploy of `" + subject.tag + "` to `" + environment.name + "` stays rejected: " + gate->why;
+    }
     approve_gate(context, *gate, count);
     return "The waiting deploy of `" + subject.tag + "` to `" + environment.name + "` was approved.";
   }

@@ -40,6 +40,8 @@ struct WaitingGate {
   std::int64_t run_id = 0;
   std::string environment;
   std::string sha;
+  std::string settled;  // "" while waiting; "approved" or "rejected" once the bot reviewed it
+  std::string why;      // the review's comment, once settled
 };
 void remember_gate(Context& context, const WaitingGate& gate);
 std::optional<WaitingGate> waiting_gate(Context& context, const std::string& sha, const std::string& environment);
@@ -56,6 +58,13 @@ std::optional<DispatchedRun> dispatched_run(Context& context, std::int64_t run_i
 
 // Approves the waiting run (at the count). A run GitHub already settled counts as approved.
 void approve_gate(Context& context, const WaitingGate& gate, const Count& count);
+// Rejects the waiting run, saying why (`refusal`: the action's reason code and text). Shares
+// approve_gate's effect key: a gate is settled once, whichever comes first.
+void reject_gate(Context& context, const WaitingGate& gate, const Outcome& refusal);
+// While the count is not met: a review comment on the waiting run (no state, so it keeps waiting)
+// with n of N and who may still approve (policy::describe_needed, as the action says it). Once per
+// run and set of counted approvals: each approval that changes the count posts one update.
+void report_gate_progress(Context& context, const WaitingGate& gate, const Subject& subject, const Count& count);
 
 // Dispatches config.bot.workflow on `ref` with `inputs`, plus the inputs `requested-by` and
 // `request-url` naming the person whose comment made the bot do it (the run's actor is the bot;

@@ -216,6 +216,12 @@ class CommentHandler {
       reply("refused", "your approval does not count for commit `" + thread_.subject.sha.substr(0, 7) + "`:\n\n" + refusals +
                            "\n" + approvals_status(static_cast<int>(count.verdict.counted.size()), count.verdict.required).description + ".");
     }
+    if (thread_.kind == ThreadKind::tracking_issue && !count.verdict.met) {
+      // A run waiting on the bot's protection rule hears of each change of the count.
+      if (auto gate = waiting_gate(context_, thread_.subject.sha, env->name)) {
+        report_gate_progress(context_, *gate, thread_.subject, count);
+      }
+    }
     if (thread_.kind == ThreadKind::tracking_issue && count.verdict.met) {
       const std::string said =
           start_release_deploy(context_, thread_.subject, config_, *env, count, {comment_.login, comment_.html_url});

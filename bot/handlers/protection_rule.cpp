@@ -1,9 +1,15 @@
 // deployment_protection_rule.requested: GitHub holds a job for an environment until this App
-// reviews it. The waiting run is remembered; it is approved once the approvals for its commit
-// reach the environment's count, now or on a later /approve. Nothing is posted before that.
+// reviews it. The waiting run is remembered. A release the action would refuse (release::decide
+// over the same facts, read from GitHub: not semver, not newer than what is deployed, off the
+// default branch...) is rejected at once with the action's reason. Otherwise the run is approved
+// once the approvals for its commit reach the environment's count, now or on a later /approve;
+// until then each change of the count is posted on the run as a review comment without a state
+// (n of N and who may still approve).
 // A failed callback fails the delivery with a retry (a 5xx is retried by the worker).
 #include "bot/handlers/approvals.hpp"
 #include "bot/handlers/registry.hpp"
+#include "core/github_release_facts.hpp"
+#include "core/release.hpp"
 #include "core/text.hpp"
 #include "core/tracking_issue.hpp"
 
@@ -23,6 +29,26 @@ std::int64_t run_id_of(const std::string& callback_url) {
   return id;
 }
 
+// The action's verdict on the release this run deploys, when it is one the action refuses
+// whatever the checkout (release::about_the_release); nullopt when the release passes.
+std::optional<Outcome> refused_release(Context& context, const config::Config& config, const std::string& environment,
+                                       const std::string& ref, std::int64_t run_id) {
+  release::Request request;
+  request.ref = ref;
+  request.environment = environment;
+  request.default_branch = context.default_branch;
+  request.deployed = facts::deployed_version(facts::deployment_history(context.gh(), context.repo, environment));
+  // A rollback the bot dispatched goes back on purpose; any other run deploys.
+  const auto dispatched = dispatched_run(context, run_id);
+  request.mode = dispatched && dispatched->mode == "rollback" ? release::Mode::rollback : release::Mode::deploy;
+  request.rules = release::tag_rules(config.release);
+  // GitHub does not show a tag's signature without its object: the action's own check decides it.
+  request.rules.require_signed = false;
+  const auto decision = release::decide(request, facts::release_facts(context.gh(), context.repo, request));
+  if (decision.outcome.allowed || !release::about_the_release(decision.outcome.reason)) return std::nullopt;
+  return decision.outcome;
+}
+
 HandleResult on_protection_rule(Context& context) {
   const auto& payload = context.payload;
   const std::string environment = payload.at("environment").get<std::string>();
@@ -31,6 +57,10 @@ HandleResult on_protection_rule(Context& context) {
   gate.run_id = run_id_of(payload.at("deployment_callback_url").get<std::string>());
   gate.environment = environment;
   gate.sha = text::to_lower(deployment.at("sha").get<std::string>());
+  // A redelivery of a run already reviewed changes nothing: a gate is settled once.
+  if (auto known = waiting_gate(context, gate.sha, environment); known && known->run_id == gate.run_id) {
+    if (!known->settled.empty()) return HandleResult::done;
+  }
   remember_gate(context, gate);
 
   auto loaded = context.config();
@@ -38,11 +68,25 @@ HandleResult on_protection_rule(Context& context) {
   const auto* env = loaded.config->environment(environment);
   if (env == nullptr) return HandleResult::done;
 
+  std::string ref = deployment.value("ref", "");
+  if (auto refusal = refused_release(context, *loaded.config, environment, ref, gate.run_id)) {
+    reject_gate(context, gate, *refusal);
+    audit::Record record;
+    record.kind = audit::Kind::deploy;
+    record.environment = environment;
+    record.actor = payload.contains("sender") ? payload.at("sender").value("login", "") : std::string();
+    record.version = ref;
+    record.commit_sha = gate.sha;
+    record.gates.push_back(audit::Gate::from("release", *refusal));
+    record.outcome = {audit::Status::refused, refusal->reason, refusal->message};
+    context.audit("gate-rejected:" + std::to_string(gate.run_id) + ":" + environment, record);
+    return HandleResult::done;
+  }
+
   // Approvals of this commit: on its release's tracking issue (found through the release of the
   // tag that was deployed) and on the commit itself.
   Subject subject;
   subject.sha = gate.sha;
-  std::string ref = deployment.value("ref", "");
   if (ref.starts_with("refs/tags/")) ref = ref.substr(10);
   if (auto release = context.gh().get_release_by_tag(context.repo.owner, context.repo.name, ref)) {
     if (auto number = tracking::find_release_link(release->body)) {
@@ -52,7 +96,11 @@ HandleResult on_protection_rule(Context& context) {
     }
   }
   const auto count = count_approvals(context, subject, *env);
-  if (count.verdict.met) approve_gate(context, gate, count);
+  if (count.verdict.met) {
+    approve_gate(context, gate, count);
+  } else {
+    report_gate_progress(context, gate, subject, count);
+  }
   return HandleResult::done;
 }
 
@@ -60,7 +108,7 @@ HandleResult on_protection_rule(Context& context) {
 
 std::vector<Entry> protection_rule_entries() {
   return {{"deployment_protection_rule", {"requested"},
-           "approves a waiting deploy once the commit has its approvals", on_protection_rule}};
+           "approves a waiting deploy once the commit has its approvals, says n of N until then, rejects a release the action would refuse", on_protection_rule}};
 }
 
 }  // namespace deploy::bot::handlers

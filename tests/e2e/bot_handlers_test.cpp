@@ -233,6 +233,7 @@ bool eventually(const std::function<bool()>& condition, std::chrono::seconds tim
 // One simulator and one bot wired to each other.
 struct World {
   explicit World(bool link_release = false) : sim(seed(link_release)) { start(); }
+  explicit World(const json& seeded) : sim(seeded) { start(); }
   void start() {
     bot.emplace(dir.db(), sim.base_url());
     sim.set_webhook(bot->webhook_url(), kSecret);
@@ -517,29 +518,95 @@ TEST_CASE("/status answers with the table; /help and unknown words with the help
   CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "/rollback"));
 }
 
-TEST_CASE("protection rule: approved only when the count is met") {
-  World w(true);
-  auto answer = w.sim.event("deployment_protection_rule",
-                            {{"repo", kRepo}, {"environment", "production"}, {"user", "alice"}, {"ref", "v1.2.0"}});
-  const std::string delivery = answer.at("delivery").at("id");
-  const auto run_id = answer.at("workflow_run").at("id").get<std::int64_t>();
-  CHECK(w.bot->wait_handled(delivery) == "done");
-  auto gate_state = [&] {
-    const json state = w.sim.state();
-    for (const auto& repo : state.at("repositories")) {
-      for (const auto& run : repo.value("workflow_runs", json::array())) {
-        if (run.at("id") == run_id) return run.at("protection_rules").at(0).at("state").get<std::string>();
-      }
+// A job of run `run_id` waiting on the bot's protection rule: its gate (state, reviews).
+json gate_of(const World& w, std::int64_t run_id) {
+  const json state = w.sim.state();
+  for (const auto& repo : state.at("repositories")) {
+    for (const auto& run : repo.value("workflow_runs", json::array())) {
+      if (run.at("id") == run_id) return run.at("protection_rules").at(0);
     }
-    return std::string("missing");
-  };
-  CHECK(gate_state() == "pending");
+  }
+  return json::object();
+}
+
+// A tag push's job for `tag` waiting on production; returns the run id once the bot handled it.
+std::int64_t waiting_run(World& w, const std::string& tag) {
+  auto answer = w.sim.event("deployment_protection_rule",
+                            {{"repo", kRepo}, {"environment", "production"}, {"user", "alice"}, {"ref", tag}});
+  INFO(answer.dump());
+  const std::string delivery = answer.at("delivery").at("id");
+  CHECK(w.bot->wait_handled(delivery) == "done");
+  return answer.at("workflow_run").at("id").get<std::int64_t>();
+}
+
+TEST_CASE("protection rule: n of N on the waiting run as approvals arrive, approved at the count") {
+  // Production runs v1.1.0, so v1.2.0 is a release the action would deploy.
+  json seeded = seed(true);
+  auto& deployments = seeded["repositories"][0]["deployments"];
+  deployments.erase(2);
+  deployments[1]["statuses"] = {{{"state", "success"}}};
+  World w(seeded);
+  const auto run_id = waiting_run(w, "v1.2.0");
+  auto reviews = [&] { return gate_of(w, run_id).value("reviews", json::array()); };
+  // Told at once: none yet, two needed, who may give them, and where.
+  REQUIRE(reviews().size() == 1);
+  CHECK(reviews()[0].at("state").is_null());
+  const std::string first = reviews()[0].at("comment");
+  CHECK(first.find("0 of 2 approvals for `3333333`") != std::string::npos);
+  CHECK(first.find("other than zed (author)") != std::string::npos);
+  CHECK(first.find("`/approve` on #1") != std::string::npos);
+  CHECK(gate_of(w, run_id).at("state") == "pending");
+
   w.comment(kTrackingIssue, "alice", "/approve");
-  CHECK(gate_state() == "pending");
-  CHECK(w.bot_comments(kTrackingIssue).empty());
+  REQUIRE(reviews().size() == 2);
+  const std::string second = reviews()[1].at("comment");
+  CHECK(second.find("1 of 2 approvals for `3333333` so far (alice)") != std::string::npos);
+  CHECK(second.find("alice (already approved)") != std::string::npos);
+  CHECK(gate_of(w, run_id).at("state") == "pending");
+  // The same count again (a second /approve by alice, answered as a duplicate on the issue) says
+  // nothing new on the run.
+  w.comment(kTrackingIssue, "alice", "/approve");
+  CHECK(reviews().size() == 2);
+  CHECK_FALSE(any_body_contains(w.bot_comments(kTrackingIssue), "of 2 approvals"));
+
   w.comment(kTrackingIssue, "bob", "/approve");
-  CHECK(eventually([&] { return gate_state() == "approved"; }));
+  CHECK(eventually([&] { return gate_of(w, run_id).at("state") == "approved"; }));
+  REQUIRE(reviews().size() == 3);
+  CHECK(reviews()[2].at("state") == "approved");
+  CHECK(reviews()[2].at("comment").get<std::string>().find("2/2 approvals") != std::string::npos);
   CHECK(w.dispatches().empty());  // the waiting run was approved instead of a second deploy
+}
+
+TEST_CASE("protection rule: a release the action would refuse is rejected with the action's reason") {
+  json seeded = seed(true);
+  auto& tags = seeded["repositories"][0]["tags"];
+  tags["v1.3"] = kShaV12;        // matches v*, not semver
+  tags["v1.3.0"] = kShaFeature;  // on the feature branch only
+  World w(seeded);               // production runs v1.2.0
+  struct Case {
+    std::string tag, reason, says;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"v1.1.0", "not_newer", "v1.1.0 is not newer than v1.2.0, now deployed to production; to go back, use mode rollback"},
+           {"v1.2.0", "not_newer", "v1.2.0 is not newer than v1.2.0"},
+           {"v1.3", "not_semver", "tag v1.3 is not a semver release tag"},
+           {"v1.3.0", "tag_off_default_branch", "tag v1.3.0 points at 4444444, which is not on the default branch main"}}) {
+    CAPTURE(c.tag);
+    const auto run_id = waiting_run(w, c.tag);
+    const json gate = gate_of(w, run_id);
+    INFO(gate.dump());
+    CHECK(gate.at("state") == "rejected");
+    REQUIRE(gate.at("reviews").size() == 1);
+    const std::string said = gate.at("reviews")[0].at("comment");
+    CHECK(said.find(c.says) != std::string::npos);
+    CHECK(said.find("(`" + c.reason + "`)") != std::string::npos);
+  }
+  // Approvals that complete the count later do not undo a rejection, nor dispatch a deploy.
+  w.comment(kTrackingIssue, "alice", "/approve");
+  w.comment(kTrackingIssue, "bob", "/approve");
+  CHECK(w.dispatches().empty());
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "stays rejected: Rejected: deploy-action would refuse this release"));
+  CHECK_FALSE(any_body_contains(w.bot_comments(kTrackingIssue), "was approved"));
 }
 
 TEST_CASE("a 502 on a write is retried and the comment lands once") {

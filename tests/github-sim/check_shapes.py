@@ -187,6 +187,7 @@ def main():
         expect("GET", f"{r}/contents/src?ref=main", "/repos/{owner}/{repo}/contents/{path}", 200)
         expect("GET", f"{r}/git/ref/heads/main", "/repos/{owner}/{repo}/git/ref/{ref}", 200)
         expect("GET", f"{r}/git/ref/tags/v1.0.0", "/repos/{owner}/{repo}/git/ref/{ref}", 200)
+        expect("GET", f"{r}/tags", "/repos/{owner}/{repo}/tags", 200)
 
         issue = expect("POST", f"{r}/issues", "/repos/{owner}/{repo}/issues", 201, body={"title": "Shapes", "labels": ["x"]})
         number = issue["number"]

@@ -59,6 +59,7 @@ const std::vector<Route>& routes() {
     {"GET",   "/repos/{owner}/{repo}/releases/{release_id}", "repos/get-release", "releases/releases#get-a-release", A::token, r::get_release},
     {"PATCH", "/repos/{owner}/{repo}/releases/{release_id}", "repos/update-release", "releases/releases#update-a-release", A::token, r::update_release},
     {"POST",  "/repos/{owner}/{repo}/statuses/{sha}", "repos/create-commit-status", "commits/statuses#create-a-commit-status", A::token, r::create_commit_status},
+    {"GET",   "/repos/{owner}/{repo}/tags", "repos/list-tags", "repos/repos#list-repository-tags", A::token, r::list_tags},
   };
   // clang-format on
   return table;

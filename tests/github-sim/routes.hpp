@@ -25,6 +25,7 @@ Response get_commit(Call& call);
 Response compare_commits(Call& call);
 Response get_content(Call& call);
 Response get_ref(Call& call);
+Response list_tags(Call& call);
 
 // routes_issues.cpp: issues, issue comments and their reactions
 Response create_issue(Call& call);

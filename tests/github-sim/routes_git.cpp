@@ -1,8 +1,10 @@
+#include <algorithm>
 #include <set>
 
 #include "access.hpp"
 #include "api_error.hpp"
 #include "crypto.hpp"
+#include "encoding.hpp"
 #include "git_model.hpp"
 #include "pagination.hpp"
 #include "render.hpp"
@@ -155,6 +157,30 @@ Response get_ref(Call& call) {
   if (!repo["refs"].contains(name)) throw_not_found();
   View view = view_of(call);
   return Response::json(200, render_ref(view, repo, name));
+}
+
+// Every tag, each with the commit it points at (annotated tags peeled), names in descending order.
+Response list_tags(Call& call) {
+  json& repo = call.repo();
+  require_read(call.state, repo, call.identity, "contents");
+  View view = view_of(call);
+  const std::string api = repo_api_url(view, repo);
+  const std::string html = repo_html_url(view, repo);
+  std::vector<std::string> names;
+  for (auto& [ref, target] : repo["refs"].items()) {
+    if (ref.starts_with("refs/tags/")) names.push_back(ref.substr(10));
+  }
+  std::sort(names.rbegin(), names.rend());
+  json items = json::array();
+  for (const auto& name : names) {
+    const std::string commit = git::peel(repo, repo["refs"]["refs/tags/" + name].get<std::string>());
+    items.push_back({{"name", name},
+                     {"commit", {{"sha", commit}, {"url", api + "/commits/" + commit}}},
+                     {"zipball_url", api + "/zipball/refs/tags/" + name},
+                     {"tarball_url", api + "/tarball/refs/tags/" + name},
+                     {"node_id", base64_encode("03:Tag" + std::to_string(repo["id"].get<long long>()) + ":" + name)}});
+  }
+  return paginated(call, items);
 }
 
 }  // namespace deploy::sim::handlers

@@ -91,6 +91,30 @@ TEST_CASE("approvals_status texts") {
   }
 }
 
+TEST_CASE("gate_progress and gate_rejection: the review comments on a waiting run") {
+  bot::GateProgress none;
+  none.sha = "3333333333333333333333333333333333333333";
+  none.required = 2;
+  none.needed = "needs 2 more approvals from anyone with write permission, other than zed (author)";
+  none.tracking_issue = 7;
+  CHECK(bot::gate_progress(none) ==
+        "0 of 2 approvals for `3333333` so far. Still needed: needs 2 more approvals from anyone with write permission, "
+        "other than zed (author). Approve with `/approve` on #7.");
+  bot::GateProgress one = none;
+  one.approvers = {"alice"};
+  one.needed = "needs 1 more approval from anyone with write permission, other than zed (author) and alice (already approved)";
+  one.tracking_issue.reset();
+  CHECK(bot::gate_progress(one) ==
+        "1 of 2 approvals for `3333333` so far (alice). Still needed: needs 1 more approval from anyone with write "
+        "permission, other than zed (author) and alice (already approved).");
+  bot::GateProgress single;
+  single.sha = "abc";
+  single.required = 1;
+  CHECK(bot::gate_progress(single) == "0 of 1 approval for `abc` so far.");
+  CHECK(bot::gate_rejection("not_newer", "v1.1.0 is not newer than v1.2.0") ==
+        "Rejected: deploy-action would refuse this release: v1.1.0 is not newer than v1.2.0 (`not_newer`)");
+}
+
 TEST_CASE("format_age and format_utc") {
   const auto t0 = std::chrono::system_clock::time_point{} + 1'700'000'000s;  // 2023-11-14 22:13:20 UTC
   CHECK(bot::format_utc(t0) == "2023-11-14 22:13 UTC");

@@ -155,6 +155,9 @@ TEST_CASE("request bodies send only the fields that are set") {
   CHECK(request_body(IssueUpdate{}) == Json::object());
   ProtectionRuleReview review{"production", "approved", std::nullopt};
   CHECK(request_body(review) == Json::parse(R"({"environment_name":"production","state":"approved"})"));
+  // Without a state: a comment on the waiting gate that leaves it waiting (GitHub requires the comment then).
+  ProtectionRuleReview progress{"production", std::nullopt, "1 of 2"};
+  CHECK(request_body(progress) == Json::parse(R"({"environment_name":"production","comment":"1 of 2"})"));
   NewCheckRun check{"deploy", "abc", "completed", "success", std::nullopt, std::nullopt, std::nullopt, std::nullopt,
                     CheckRunOutput{"ok", "all good", std::nullopt}};
   CHECK(request_body(check) == Json::parse(R"({"name":"deploy","head_sha":"abc","status":"completed",

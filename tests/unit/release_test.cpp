@@ -359,3 +359,32 @@ TEST_CASE("classify: the ref forms the action gets") {
   CHECK(to_string(Mode::rollback) == "rollback");
   CHECK(to_string(Signature::ssh) == "ssh");
 }
+
+TEST_CASE("tag_rules: deploy.yml's release section as the rules") {
+  deploy::config::Release config;
+  config.tag_pattern = "release-*";
+  config.require_annotated = true;
+  config.require_signed = true;
+  config.allow_prereleases = true;
+  const auto rules = tag_rules(config);
+  CHECK(rules.pattern == "release-*");
+  CHECK(rules.require_annotated);
+  CHECK(rules.require_signed);
+  CHECK(rules.allow_prereleases);
+  const auto defaults = tag_rules(deploy::config::Release{});
+  CHECK(defaults.pattern == TagRules{}.pattern);
+  CHECK_FALSE(defaults.require_annotated);
+}
+
+TEST_CASE("about_the_release: refusals about the release, not about the checkout") {
+  for (const char* reason : {"tag_pattern_mismatch", "not_semver", "prerelease_not_allowed", "tag_off_default_branch",
+                             "tag_not_annotated", "tag_not_signed", "not_newer"}) {
+    CAPTURE(reason);
+    CHECK(about_the_release(reason));
+  }
+  for (const char* reason : {"shallow_clone", "default_branch_not_found", "tags_missing", "tag_not_found",
+                             "ref_not_found", "resolved", ""}) {
+    CAPTURE(reason);
+    CHECK_FALSE(about_the_release(reason));
+  }
+}
