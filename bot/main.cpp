@@ -153,7 +153,10 @@ int offline_command(const std::string& command, const std::vector<std::string>& 
       return getenv_lookup(name);
     };
     auto retention = deploy::bot::delivery_body_retention_days(lookup);
-    if (!retention) return usage_error(retention.error().message);
+    if (!retention) {
+      return usage_error(days ? "--older-than-days \"" + *days + "\" is not a number of days from 1 to 36500"
+                              : retention.error().message);
+    }
     if (*retention == 0) return usage_error("a retention of 0 days means keep forever: nothing to prune");
     return deploy::bot::deliveries_prune(store, *retention, std::cout, std::cerr);
   }
