@@ -160,7 +160,7 @@ Result<WrittenRecord> write_record(const audit::Record& record, const std::files
     return Error{"write_failed", "cannot write the audit record to " + file.string() +
                                      ": check that RUNNER_TEMP is a writable directory"};
   }
-  return WrittenRecord{file, (*sealed)["hash"].get<std::string>(), seq};
+  return WrittenRecord{file, (*sealed)["hash"].get<std::string>(), seq, *line};
 }
 
 }  // namespace deploy::action

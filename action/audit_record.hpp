@@ -48,6 +48,7 @@ struct WrittenRecord {
   std::filesystem::path file;
   std::string hash;
   std::uint64_t seq = 0;
+  std::string line;  // the sealed record as written: canonical JSON and "\n"
 };
 
 // Seals `record` after (prev_hash, seq - 1) and writes it to DIR/ENVIRONMENT-SEQ.jsonl (SEQ zero

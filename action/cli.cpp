@@ -29,6 +29,15 @@ Usage:
       removed or reordered record is reported as FILE:LINE), and with --key-env the HMAC
       signatures, using the key held in the environment variable VAR. --anchor is the hash the
       first record must link to when the files do not start the chain.
+  deploy-action verify-audit --from-github [--repo OWNER/NAME] [--branch NAME] [--environment NAME]
+                             [--key-env VAR]
+      Check the records kept on the repository's audit branch (deploy.yml audit.branch, default
+      deploy-audit): the whole chain of each environment, and each record's hash against the one
+      its GitHub deployment recorded; a deployment whose record is missing is reported too. Reads
+      GITHUB_TOKEN (contents: read, deployments: read), GITHUB_REPOSITORY when --repo is not
+      given, and GITHUB_API_URL. Prints every problem as PATH: reason: message.
+      Exit codes (verify-audit): 0 verified, 1 a record or link does not verify, 2 bad usage or
+      the records could not be read.
   deploy-action --help | --version
 
 As a container action (no arguments), it reads its inputs from the runner (INPUT_*):
@@ -91,13 +100,21 @@ int plan_from_args(const std::vector<std::string>& args) {
 
 int verify_audit_from_args(const std::vector<std::string>& args) {
   VerifyAuditOptions options;
+  const char* known = "known: --key-env, --anchor, --from-github, --repo, --branch, --environment";
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--key-env" || arg == "--anchor") {
+    if (arg == "--from-github") {
+      options.from_github = true;
+    } else if (arg == "--key-env" || arg == "--anchor" || arg == "--repo" || arg == "--branch" || arg == "--environment") {
       if (i + 1 >= args.size()) return usage_error("verify-audit: option " + arg + " needs a value");
-      (arg == "--key-env" ? options.key_env : options.anchor) = args[++i];
+      std::string& value = arg == "--key-env"  ? options.key_env
+                           : arg == "--anchor" ? options.anchor
+                           : arg == "--repo"   ? options.repository
+                           : arg == "--branch" ? options.branch
+                                               : options.environment;
+      value = args[++i];
     } else if (arg.rfind("--", 0) == 0) {
-      return usage_error("verify-audit: unknown option " + arg + " (known: --key-env, --anchor)");
+      return usage_error("verify-audit: unknown option " + arg + " (" + known + ")");
     } else {
       options.files.push_back(arg);
     }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "action/audit_branch.hpp"
 #include "action/audit_record.hpp"
 #include "action/cancellation.hpp"
 #include "action/config_file.hpp"
@@ -387,6 +388,7 @@ class DeployRun {
       audit_file_ = output_path(written->file);
       description = facts::audit_status_description(message, written->seq, written->hash);
       print("deploy-action: audit record " + audit_file_ + " (hash " + written->hash + ")");
+      append_to_branch(*written, status);
     } else {
       print(runner::annotation_command(runner::AnnotationLevel::error,
                                        "the audit record was not written: " + written.error().message));
@@ -423,6 +425,25 @@ class DeployRun {
     if (!ok) print(runner::annotation_command(runner::AnnotationLevel::error, message));
     report_.wait_for_notifications();
     return ok ? 0 : 1;
+  }
+
+  // The record also goes to the audit branch, before the deployment's final status points at it.
+  // A failure there does not undo the deploy: it is an error in the log, and the record is still
+  // the audit-file; verify-audit --from-github then reports the record as missing from the branch.
+  void append_to_branch(const WrittenRecord& written, const std::string& status) {
+    if (config_.audit.branch.empty()) return;
+    AuditBranchRecord record{in_.environment, written.seq, written.hash, written.line,
+                             "audit: " + in_.environment + " #" + std::to_string(written.seq) + " " + version_text() +
+                                 " " + status};
+    auto appended = append_to_audit_branch(*github_, repo_, config_.audit.branch, record);
+    if (!appended) {
+      print(runner::annotation_command(runner::AnnotationLevel::error, appended.error().message));
+      return;
+    }
+    print("deploy-action: audit record appended to branch " + config_.audit.branch + " as " + appended->path +
+          " (commit " + appended->commit_sha.substr(0, 7) +
+          (appended->attempts > 1 ? ", after " + std::to_string(appended->attempts - 1) + " concurrent append(s)" : "") +
+          ")");
   }
 
   // ---- small facts ----

@@ -6,6 +6,7 @@
 
 #include "core/audit.hpp"
 #include "core/sqlite.hpp"
+#include "core/store.hpp"
 
 namespace deploy::bot {
 namespace {
@@ -92,6 +93,27 @@ int deliveries_list(const std::filesystem::path& store, const std::optional<std:
     out << row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   }
   return 0;
+}
+
+int deliveries_prune(const std::filesystem::path& store, unsigned days, std::ostream& out, std::ostream& err) {
+  if (!std::filesystem::exists(store)) {
+    err << "deploy-bot: no store at " << store.string() << " (set DEPLOY_BOT_STORE or pass --store)\n";
+    return 1;
+  }
+  try {
+    store::Options options;
+    options.path = store;
+    store::Store opened(options);
+    const auto before = std::chrono::system_clock::now() - std::chrono::hours(24) * days;
+    const auto pruned = opened.prune_delivery_bodies(before);
+    out << "pruned the bodies of " << pruned << " finished deliver" << (pruned == 1 ? "y" : "ies")
+        << " received before " << audit::format_timestamp(before) << "; their ids and the audit trail are kept\n";
+    return 0;
+  } catch (const std::exception& error) {
+    err << "deploy-bot: deliveries prune: " << error.what()
+        << " (while deploy-bot serve runs it prunes by itself: DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS)\n";
+    return 1;
+  }
 }
 
 }  // namespace deploy::bot

@@ -1,5 +1,5 @@
-// deploy-bot's offline commands over a store file: `audit export`, `audit verify` and
-// `deliveries list`. They open the SQLite file read-only (WAL readers never block the writer), so
+// deploy-bot's offline commands over a store file: `audit export`, `audit verify`,
+// `deliveries list` and `deliveries prune`. They open the SQLite file read-only (WAL readers never block the writer), so
 // they also work while `deploy-bot serve` runs on the same store.
 #pragma once
 
@@ -19,5 +19,10 @@ int audit_verify(const std::filesystem::path& store, std::ostream& out, std::ost
 // failed, ignored).
 int deliveries_list(const std::filesystem::path& store, const std::optional<std::string>& state, std::ostream& out,
                     std::ostream& err);
+
+// Empties the bodies of finished deliveries received more than `days` days ago (as the running
+// bot does every hour), keeping their rows and the audit trail. Opens the store for writing, so it
+// refuses while `deploy-bot serve` holds the store (the bot's own pruning covers that case).
+int deliveries_prune(const std::filesystem::path& store, unsigned days, std::ostream& out, std::ostream& err);
 
 }  // namespace deploy::bot

@@ -52,6 +52,10 @@ void print_help(std::ostream& out) {
          "      Check the audit trail's hash chain; exit 1 naming the first broken record.\n"
          "  deploy-bot deliveries list [--store PATH] [--state queued|running|done|failed|ignored]\n"
          "      The stored webhook deliveries, one JSON object per line (without bodies).\n"
+         "  deploy-bot deliveries prune [--store PATH] [--older-than-days N]\n"
+         "      Empty the bodies of handled deliveries older than N days (default\n"
+         "      DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS, else 30) now; ids and the audit trail stay.\n"
+         "      serve does this every hour by itself; this needs the store not in use.\n"
          "  deploy-bot --help     this text\n"
          "  deploy-bot --version  the version\n\n"
          "Flags (serve):\n"
@@ -119,6 +123,7 @@ int offline_command(const std::string& command, const std::vector<std::string>& 
   std::string store = getenv_lookup("DEPLOY_BOT_STORE").value_or("");
   if (store.empty()) store = "./deploy-bot.sqlite3";
   std::optional<std::string> state;
+  std::optional<std::string> days;
   std::string sub;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string arg = args[i];
@@ -129,6 +134,9 @@ int offline_command(const std::string& command, const std::vector<std::string>& 
     } else if (command == "deliveries" && is_option(arg, "--state")) {
       state = option_value(args, i, "--state");
       if (!state) return usage_error("--state needs a value");
+    } else if (command == "deliveries" && is_option(arg, "--older-than-days")) {
+      days = option_value(args, i, "--older-than-days");
+      if (!days) return usage_error("--older-than-days needs a number of days");
     } else if (sub.empty() && arg.rfind("--", 0) != 0) {
       sub = arg;
     } else {
@@ -138,8 +146,22 @@ int offline_command(const std::string& command, const std::vector<std::string>& 
   if (command == "audit" && sub == "export") return deploy::bot::audit_export(store, std::cout, std::cerr);
   if (command == "audit" && sub == "verify") return deploy::bot::audit_verify(store, std::cout, std::cerr);
   if (command == "deliveries" && sub == "list") return deploy::bot::deliveries_list(store, state, std::cout, std::cerr);
+  if (command == "deliveries" && sub == "prune") {
+    // The same variable and bounds as serve's, so both prune to the same age by default.
+    auto lookup = [&days](std::string_view name) -> std::optional<std::string> {
+      if (days && name == "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS") return *days;
+      return getenv_lookup(name);
+    };
+    auto retention = deploy::bot::delivery_body_retention_days(lookup);
+    if (!retention) {
+      return usage_error(days ? "--older-than-days \"" + *days + "\" is not a number of days from 1 to 36500"
+                              : retention.error().message);
+    }
+    if (*retention == 0) return usage_error("a retention of 0 days means keep forever: nothing to prune");
+    return deploy::bot::deliveries_prune(store, *retention, std::cout, std::cerr);
+  }
   return usage_error(command == "audit" ? "use `deploy-bot audit export` or `deploy-bot audit verify`"
-                                        : "use `deploy-bot deliveries list`");
+                                        : "use `deploy-bot deliveries list` or `deploy-bot deliveries prune`");
 }
 
 int serve(const std::vector<std::string>& args) {
@@ -208,6 +230,7 @@ int serve(const std::vector<std::string>& args) {
   deploy::bot::WorkerOptions worker_options;
   worker_options.threads = settings->workers;
   worker_options.installation_limit = settings->installation_concurrency;
+  worker_options.delivery_body_retention = std::chrono::hours(24) * settings->delivery_body_retention_days;
   deploy::bot::Worker worker(store, dispatcher, metrics, clock, worker_options);
   routes.on_queued([&worker] { worker.notify(); });
 

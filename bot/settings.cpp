@@ -50,6 +50,10 @@ Result<ListenAddress> parse_listen(std::string_view text) {
   return ListenAddress{std::string(host), static_cast<std::uint16_t>(port)};
 }
 
+Result<unsigned> delivery_body_retention_days(const EnvLookup& env) {
+  return bounded_number(env, "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS", 30, 0, 36'500, "invalid_delivery_body_retention");
+}
+
 Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigned hardware_threads) {
   Settings s;
   s.webhook_secret = value_or_empty(env, "WEBHOOK_SECRET");
@@ -91,6 +95,9 @@ Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigne
   if (!per_installation) return per_installation.error();
   s.installation_concurrency = static_cast<int>(*per_installation);
   s.bot_login = value_or_empty(env, "DEPLOY_BOT_LOGIN");
+  auto retention = delivery_body_retention_days(env);
+  if (!retention) return retention.error();
+  s.delivery_body_retention_days = *retention;
 
   if (auto url = env("GITHUB_API_URL"); url && !url->empty()) {
     if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0) {
@@ -121,6 +128,8 @@ const std::vector<EnvVarHelp>& environment_help() {
       {"DEPLOY_BOT_THREADS", "server threads (default: the number of CPUs)"},
       {"DEPLOY_BOT_WORKERS", "worker threads handling deliveries (default 2; 0 = only receive and store)"},
       {"DEPLOY_BOT_INSTALLATION_CONCURRENCY", "deliveries handled at once per installation (default 4)"},
+      {"DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS",
+       "days a handled delivery's body is kept (default 30; 0 = forever); its id is kept for de-duplication"},
       {"DEPLOY_BOT_LOGIN", "the bot's own login when run with a user token (its comments are ignored)"},
       {"GITHUB_API_URL", "GitHub REST API base (default https://api.github.com)"},
       {"GITHUB_TOKEN", "a token to call GitHub with (or use the App variables)"},

@@ -33,6 +33,7 @@ struct Settings {
   unsigned workers = 2;                   // DEPLOY_BOT_WORKERS: threads processing deliveries; 0 = none
   int installation_concurrency = 4;       // DEPLOY_BOT_INSTALLATION_CONCURRENCY: running per installation
   std::string bot_login;                  // DEPLOY_BOT_LOGIN: the bot's own login (token mode), may be empty
+  unsigned delivery_body_retention_days = 30;  // DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS: 0 = keep forever
 };
 
 struct Flags {
@@ -45,10 +46,14 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 
 // Error codes: "webhook_secret_missing", "invalid_listen_address", "invalid_threads",
 // "github_credentials_conflict" (GITHUB_TOKEN and GITHUB_APP_ID both set),
-// "invalid_workers", "invalid_installation_concurrency",
+// "invalid_workers", "invalid_installation_concurrency", "invalid_delivery_body_retention",
 // "github_app_incomplete" (one of GITHUB_APP_ID / GITHUB_APP_PRIVATE_KEY_PATH without the other),
 // "invalid_github_api_url". The key file itself is read and checked by the caller (I/O).
 Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigned hardware_threads);
+
+// DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS (0..36500, default 30), as load_settings reads it; also
+// for `deploy-bot deliveries prune`. Error code "invalid_delivery_body_retention".
+Result<unsigned> delivery_body_retention_days(const EnvLookup& env);
 
 // One line per variable and flag, for --help.
 struct EnvVarHelp {

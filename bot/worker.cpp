@@ -50,6 +50,7 @@ void Worker::start() {
   const auto requeued = store_.requeue_running();
   if (requeued > 0) spdlog::info(R"({{"event":"requeued_running","count":{}}})", requeued);
   next_sweep_ = std::chrono::steady_clock::now() + options_.lease_sweep_interval;
+  next_prune_ = std::chrono::steady_clock::now();
   const unsigned n = options_.threads == 0 ? 1 : options_.threads;
   for (unsigned i = 0; i < n; ++i) {
     std::string id = options_.id_prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(i);
@@ -88,6 +89,7 @@ void Worker::run(const std::string& worker_id) {
   for (;;) {
     std::uint64_t generation = 0;
     bool sweep = false;
+    bool prune = false;
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
@@ -97,12 +99,20 @@ void Worker::run(const std::string& worker_id) {
         next_sweep_ = now + options_.lease_sweep_interval;
         sweep = true;
       }
+      if (options_.delivery_body_retention.count() > 0 && now >= next_prune_) {
+        next_prune_ = now + options_.prune_interval;
+        prune = true;
+      }
     }
     std::optional<store::Claim> claim;
     try {
       if (sweep) {
         const auto released = store_.release_expired_leases(clock_.now());
         if (released > 0) spdlog::warn(R"({{"event":"leases_expired","count":{}}})", released);
+      }
+      if (prune) {
+        const auto pruned = store_.prune_delivery_bodies(clock_.now() - options_.delivery_body_retention);
+        if (pruned > 0) spdlog::info(R"({{"event":"delivery_bodies_pruned","count":{}}})", pruned);
       }
       claim = store_.claim_next(worker_id, clock_.now(), options_.installation_limit);
     } catch (const std::exception& e) {

@@ -8,6 +8,8 @@
 //   retries fall due without anyone notifying, and a lost wake-up then costs at most one interval.
 // - At most installation_limit deliveries of one installation run at once (GitHub's secondary
 //   rate limits are per installation).
+// - Retention: one thread at a time empties the bodies of old finished deliveries (at start, then
+//   every prune_interval), so the store does not grow with every payload ever received.
 // - Failures: a GitHubError that is transient (5xx, rate limit, network), a TransientError or a
 //   store error is retried with retry_delay(); a PermanentError, a JSON error in the payload or a
 //   GitHub 4xx fails the delivery for good with the error recorded (a GitHub "redeliver" queues it
@@ -45,6 +47,10 @@ struct WorkerOptions {
   int installation_limit = 4;
   std::chrono::milliseconds poll_interval{500};
   std::chrono::milliseconds lease_sweep_interval{10'000};
+  // Bodies of finished deliveries received more than delivery_body_retention ago are emptied
+  // (store::prune_delivery_bodies) at start and every prune_interval; 0 = never.
+  std::chrono::seconds delivery_body_retention{std::chrono::hours(24 * 30)};
+  std::chrono::milliseconds prune_interval{3'600'000};
   RetrySchedule retry;
   std::string id_prefix = "worker";  // worker ids are "<prefix>-<pid>-<n>"
 };
@@ -76,6 +82,7 @@ class Worker {
   std::uint64_t generation_ = 0;  // bumped by notify() and by every finished job
   bool stopping_ = false;
   std::chrono::steady_clock::time_point next_sweep_;
+  std::chrono::steady_clock::time_point next_prune_;
   std::vector<std::thread> threads_;
 };
 

@@ -843,10 +843,39 @@ class Loader {
   }
 
   void audit(const Node& n) {
-    Mapping m(r_, n, {"signing_key_env"});
+    Mapping m(r_, n, {"signing_key_env", "branch"});
     if (auto v = m.get("signing_key_env")) {
       config_.audit.signing_key_env = env_var_name(*v).value_or("");
     }
+    if (auto v = m.get("branch")) config_.audit.branch = audit_branch(*v).value_or("");
+  }
+
+  // A branch name git accepts (git check-ref-format's rules), given without refs/heads/.
+  std::optional<std::string> audit_branch(const Node& n) {
+    auto text = detail::read_string(r_, n);
+    if (!text) return std::nullopt;
+    const std::string& name = *text;
+    std::string problem;
+    if (name.empty()) problem = "is empty";
+    else if (starts_with(name, "refs/")) problem = "starts with refs/ (give the branch name alone, e.g. deploy-audit)";
+    else if (name.front() == '-' || name.front() == '/' || name.back() == '/' || name.back() == '.') problem = "starts with - or /, or ends with / or .";
+    else if (name.find("..") != std::string::npos || name.find("//") != std::string::npos || name.find("@{") != std::string::npos) problem = "contains .., // or @{";
+    else if (name.size() >= 5 && name.compare(name.size() - 5, 5, ".lock") == 0) problem = "ends with .lock";
+    else if (name == "@") problem = "is @";
+    else {
+      for (char c : name) {
+        if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f || c == '~' || c == '^' || c == ':' || c == '?' ||
+            c == '*' || c == '[' || c == '\\') {
+          problem = "contains a space, a control character or one of ~ ^ : ? * [ \\";
+          break;
+        }
+      }
+    }
+    if (!problem.empty()) {
+      r_.error(n.at, n.path, "expected a git branch name like deploy-audit, found '" + name + "', which " + problem);
+      return std::nullopt;
+    }
+    return name;
   }
 
   // ---- rules that span sections ----

@@ -184,6 +184,9 @@ struct Bot {
 
 struct Audit {
   std::string signing_key_env;  // empty = records are hash-chained but not signed
+  // A branch of the repository each deploy's record is also appended to, one commit per record
+  // (action/audit_branch); empty = records are only files for upload-artifact.
+  std::string branch;
 };
 
 struct Config {

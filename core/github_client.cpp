@@ -560,6 +560,91 @@ std::vector<Tag> Client::list_tags(const std::string& owner, const std::string& 
   return list_of<Tag>(get(repo_path(owner, repo) + "/tags", Scope::repository(owner, repo)));
 }
 
+std::string Client::create_blob(const std::string& owner, const std::string& repo, const std::string& content) {
+  auto r = write("POST", repo_path(owner, repo) + "/git/blobs", Scope::repository(owner, repo),
+                 Json{{"content", content}, {"encoding", "utf-8"}}, true);
+  auto response = send(r);
+  return string_field(response.body, "sha");
+}
+
+std::string Client::get_blob(const std::string& owner, const std::string& repo, const std::string& sha) {
+  auto r = get(repo_path(owner, repo) + "/git/blobs/" + seg(sha), Scope::repository(owner, repo));
+  auto response = send(r);
+  const std::string encoding = string_field(response.body, "encoding");
+  std::string text = string_field(response.body, "content");
+  if (encoding == "utf-8") return text;
+  auto decoded = base64_decode(text);
+  if (encoding != "base64" || !decoded) {
+    throw GitHubError({"github_bad_response", response.status, r.method, path_of(url_for(r)),
+                       "blob " + sha + " is not valid base64 (encoding '" + encoding + "')", "", "", "", 1, ""});
+  }
+  return *decoded;
+}
+
+std::optional<GitTree> Client::get_tree(const std::string& owner, const std::string& repo, const std::string& tree_sha,
+                                        bool recursive) {
+  Query query;
+  if (recursive) query.emplace_back("recursive", "1");
+  auto r = get(repo_path(owner, repo) + "/git/trees/" + seg(tree_sha), Scope::repository(owner, repo), query);
+  ApiResponse response;
+  try {
+    response = send(r);
+  } catch (const GitHubError& e) {
+    if (e.status() == 404) return std::nullopt;
+    throw;
+  }
+  GitTree tree;
+  tree.sha = string_field(response.body, "sha");
+  tree.truncated = response.body.value("truncated", false);
+  if (response.body.contains("tree") && response.body["tree"].is_array()) {
+    for (const auto& item : response.body["tree"]) {
+      GitTreeEntry entry;
+      entry.path = string_field(item, "path");
+      entry.mode = string_field(item, "mode");
+      entry.type = string_field(item, "type");
+      entry.sha = string_field(item, "sha");
+      if (item.contains("size") && item["size"].is_number_integer()) entry.size = item["size"].get<std::int64_t>();
+      tree.entries.push_back(std::move(entry));
+    }
+  }
+  return tree;
+}
+
+std::string Client::create_tree(const std::string& owner, const std::string& repo, const std::string& base_tree,
+                                const std::vector<NewTreeFile>& files) {
+  Json entries = Json::array();
+  for (const auto& file : files) {
+    entries.push_back({{"path", file.path}, {"mode", "100644"}, {"type", "blob"}, {"sha", file.blob_sha}});
+  }
+  Json body{{"tree", entries}};
+  if (!base_tree.empty()) body["base_tree"] = base_tree;
+  auto r = write("POST", repo_path(owner, repo) + "/git/trees", Scope::repository(owner, repo), body, true);
+  return string_field(send(r).body, "sha");
+}
+
+std::string Client::create_git_commit(const std::string& owner, const std::string& repo, const std::string& message,
+                                      const std::string& tree, const std::vector<std::string>& parents) {
+  auto r = write("POST", repo_path(owner, repo) + "/git/commits", Scope::repository(owner, repo),
+                 Json{{"message", message}, {"tree", tree}, {"parents", parents}}, true);
+  return string_field(send(r).body, "sha");
+}
+
+GitRef Client::create_ref(const std::string& owner, const std::string& repo, const std::string& ref,
+                          const std::string& sha) {
+  auto r = write("POST", repo_path(owner, repo) + "/git/refs", Scope::repository(owner, repo),
+                 Json{{"ref", ref}, {"sha", sha}}, false);
+  return decode<GitRef>(send(r), r, url_for(r));
+}
+
+GitRef Client::update_ref(const std::string& owner, const std::string& repo, const std::string& ref,
+                          const std::string& sha) {
+  std::string_view name = ref;
+  if (name.rfind("refs/", 0) == 0) name.remove_prefix(5);
+  auto r = write("PATCH", repo_path(owner, repo) + "/git/refs/" + encode_path(name), Scope::repository(owner, repo),
+                 Json{{"sha", sha}, {"force", false}}, true);
+  return decode<GitRef>(send(r), r, url_for(r));
+}
+
 std::optional<Content> Client::get_content(const std::string& owner, const std::string& repo, const std::string& path,
                                            const std::optional<std::string>& ref) {
   Query query;

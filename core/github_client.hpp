@@ -138,6 +138,29 @@ class Client : private AppApi {
   std::optional<Content> get_content(const std::string& owner, const std::string& repo, const std::string& path,
                                      const std::optional<std::string>& ref = std::nullopt);
 
+  // ---- the Git Data API (objects written by content: a repeat writes the same object) ----
+  // `content` must be UTF-8 text (sent as encoding utf-8). Idempotent: a blob's SHA is its content's.
+  std::string create_blob(const std::string& owner, const std::string& repo, const std::string& content);
+  // The decoded content of a blob.
+  std::string get_blob(const std::string& owner, const std::string& repo, const std::string& sha);
+  // `tree_sha` may also be a ref or commit (GitHub accepts both); recursive lists every entry
+  // below it with full paths. nullopt on 404.
+  std::optional<GitTree> get_tree(const std::string& owner, const std::string& repo, const std::string& tree_sha,
+                                  bool recursive = false);
+  // A tree of `base_tree` (empty: no base) with `files` added or replaced; returns its SHA.
+  // Idempotent: the same input is the same tree.
+  std::string create_tree(const std::string& owner, const std::string& repo, const std::string& base_tree,
+                          const std::vector<NewTreeFile>& files);
+  // A commit of `tree` with `parents` (none: a root commit); returns its SHA. Idempotent enough:
+  // a repeat makes a second commit that no ref points at, which git collects.
+  std::string create_git_commit(const std::string& owner, const std::string& repo, const std::string& message,
+                                const std::string& tree, const std::vector<std::string>& parents);
+  // ref as "refs/heads/NAME". Not idempotent: a repeat is 422 "Reference already exists".
+  GitRef create_ref(const std::string& owner, const std::string& repo, const std::string& ref, const std::string& sha);
+  // ref as "heads/NAME" or "refs/heads/NAME"; never forced: GitHub answers 422 "Update is not a
+  // fast forward" unless `sha` descends from the ref's commit. Idempotent (it sets the ref).
+  GitRef update_ref(const std::string& owner, const std::string& repo, const std::string& ref, const std::string& sha);
+
   // ---- pull requests, issues, comments, reactions ----
   PullRequest get_pull_request(const std::string& owner, const std::string& repo, int number);
   std::vector<Review> list_reviews(const std::string& owner, const std::string& repo, int number);

@@ -270,6 +270,27 @@ struct Tag {
   Json raw{};
 };
 
+// One entry of a git tree (GET/POST .../git/trees): a file ("blob") or a folder ("tree").
+struct GitTreeEntry {
+  std::string path{};  // relative to the tree read; full paths with recursive=1
+  std::string mode{};  // "100644" file, "040000" folder, ...
+  std::string type{};  // "blob", "tree", "commit" (submodule)
+  std::string sha{};
+  std::int64_t size = 0;  // blobs only
+};
+
+struct GitTree {
+  std::string sha{};
+  std::vector<GitTreeEntry> entries{};
+  bool truncated = false;  // GitHub cut a recursive listing short (over 100,000 entries or 7 MB)
+};
+
+// A file to put in a new tree: its path under the base tree and the blob it holds.
+struct NewTreeFile {
+  std::string path{};
+  std::string blob_sha{};
+};
+
 struct ProtectionRule {
   std::int64_t id = 0;
   std::string type{};  // "required_reviewers", "wait_timer", "branch_policy", or custom

@@ -205,9 +205,10 @@ ON CONFLICT (delivery_id) DO NOTHING)sql";
 // A failed delivery is the only kind a redelivery brings back: GitHub's "redeliver" reuses the
 // X-GitHub-Delivery id, and a human presses it because the first attempt did not work.
 constexpr const char* kRequeueFailed = R"sql(
+-- The body is taken again: the stored one may have been pruned (prune_delivery_bodies).
 UPDATE deliveries
 SET state = 'queued', next_attempt_at = ?2, last_error = NULL, finished_at = NULL, lease_until = NULL,
-    redeliveries = redeliveries + 1
+    redeliveries = redeliveries + 1, body = ?3
 WHERE delivery_id = ?1 AND state = 'failed')sql";
 
 const std::string kClaim = std::string(R"sql(
@@ -248,6 +249,14 @@ constexpr const char* kPruneDeliveries = R"sql(
 DELETE FROM deliveries WHERE rowid IN (
   SELECT rowid FROM deliveries
   WHERE state IN ('done', 'failed', 'ignored') AND received_at < ?1
+  LIMIT 500))sql";
+
+// Only the body goes (a zero-length blob): the row keeps the delivery id, so a redelivery is still
+// recognised, and what `deliveries list` shows. length() of a blob reads no overflow page.
+constexpr const char* kPruneBodies = R"sql(
+UPDATE deliveries SET body = X'' WHERE rowid IN (
+  SELECT rowid FROM deliveries
+  WHERE state IN ('done', 'failed', 'ignored') AND received_at < ?1 AND length(body) > 0
   LIMIT 500))sql";
 
 constexpr const char* kPruneEffects = R"sql(
@@ -656,7 +665,7 @@ IngestResult Store::Impl::insert_delivery(const IncomingDelivery& d) {
   }
   sqlite::Statement& st = writer->cached(kRequeueFailed, "requeueing a redelivered failed delivery");
   sqlite::Reset reset(st);
-  st.bind(1, d.delivery_id).bind(2, to_ms(d.received_at));
+  st.bind(1, d.delivery_id).bind(2, to_ms(d.received_at)).bind_blob(3, d.body);
   st.run();
   return writer->changes() == 1 ? IngestResult::requeued : IngestResult::duplicate;
 }
@@ -925,6 +934,22 @@ std::int64_t Store::prune(TimePoint before) {
   std::int64_t deliveries = prune_some(kPruneDeliveries, "pruning finished deliveries");
   prune_some(kPruneEffects, "pruning done effects");
   return deliveries;
+}
+
+std::int64_t Store::prune_delivery_bodies(TimePoint before) {
+  std::int64_t total = 0;
+  for (;;) {
+    // Small transactions, so ingest() never waits long behind a big update.
+    std::int64_t pruned = impl_->write([&](sqlite::Connection& db) {
+      sqlite::Statement& st = db.cached(kPruneBodies, "pruning the bodies of finished deliveries");
+      sqlite::Reset reset(st);
+      st.bind(1, to_ms(before));
+      st.run();
+      return db.changes();
+    });
+    total += pruned;
+    if (pruned == 0) return total;
+  }
 }
 
 // --- effects -------------------------------------------------------------------------------------

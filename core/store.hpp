@@ -265,6 +265,11 @@ class Store {
   // Deletes finished (done, failed, ignored) deliveries received before `before`, and done effects
   // created before it, in small transactions. Keep `before` older than GitHub's redelivery window.
   std::int64_t prune(TimePoint before);
+  // Empties the bodies of finished (done, failed, ignored) deliveries received before `before`,
+  // keeping their rows: the delivery id still de-duplicates a redelivery, and a redelivery of a
+  // failed one brings its body back. Returns how many bodies were emptied. Never touches queued or
+  // running deliveries, effects, approvals, deployments or the audit trail.
+  std::int64_t prune_delivery_bodies(TimePoint before);
 
   // --- effects -----------------------------------------------------------------------------------
   EffectBegin begin_effect(std::string_view effect_key);

@@ -1248,3 +1248,173 @@ TEST_CASE("required checks: check runs from GitHub Actions count, newest per nam
     CHECK(contains(run.output, c.says));
   }
 }
+
+// --- issue 12, finding 7: records kept a year, on the audit branch ----------------------------
+
+namespace {
+
+// The config of deploy_yml with audit.branch set.
+void keep_records_on_branch(World& world) { std::ofstream(world.config, std::ios::app) << "audit:\n  branch: deploy-audit\n"; }
+
+json sim_commit(const json& repo_state, const std::string& sha) {
+  for (const auto& c : repo_state["commits"]) {
+    if (c["sha"] == sha) return c;
+  }
+  FAIL("no commit " << sha);
+  return {};
+}
+
+deploy::test::ActionRun verify_from_github(World& world, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"verify-audit", "--from-github", "--repo", "acme/app"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return deploy::test::run_action(args, {{"GITHUB_TOKEN", "tok-alice"}, {"GITHUB_API_URL", world.sim->base_url()}});
+}
+
+// Appends one file to the branch as another writer would (a fast-forward through the Git Data API,
+// with the content inline so no blob request is made).
+void append_file(World& world, const std::string& path, const std::string& content) {
+  auto& sim = *world.sim;
+  auto ref = json::parse(sim.api("GET", "/repos/acme/app/git/ref/heads/deploy-audit", "tok-alice").body);
+  const std::string tip = ref["object"]["sha"];
+  auto commit = json::parse(sim.api("GET", "/repos/acme/app/commits/" + tip, "tok-alice").body);
+  auto tree = sim.api("POST", "/repos/acme/app/git/trees", "tok-alice",
+                      {{"base_tree", commit["commit"]["tree"]["sha"]},
+                       {"tree", json::array({{{"path", path}, {"mode", "100644"}, {"type", "blob"}, {"content", content}}})}});
+  REQUIRE(tree.status == 201);
+  auto created = sim.api("POST", "/repos/acme/app/git/commits", "tok-alice",
+                         {{"message", "by hand"}, {"tree", json::parse(tree.body)["sha"]}, {"parents", json::array({tip})}});
+  REQUIRE(created.status == 201);
+  auto moved = sim.api("PATCH", "/repos/acme/app/git/refs/heads/deploy-audit", "tok-alice",
+                       {{"sha", json::parse(created.body)["sha"]}, {"force", false}});
+  REQUIRE(moved.status == 200);
+}
+
+}  // namespace
+
+TEST_CASE("finding 7: each deploy appends its record to the audit branch, one commit each, chained, never forced") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}), 10);
+  add_tracking_issue(seed, repo, "v1.2.0", approvals({"erin", "frank"}), 11);
+  World world(seed, "1m", "0s");
+  keep_records_on_branch(world);
+  std::vector<std::string> lines;
+  for (const char* tag : {"v1.1.0", "v1.2.0"}) {
+    auto run = run_action(world.env(std::string("refs/tags/") + tag));
+    REQUIRE_MESSAGE(run.exit_code == 0, run.output);
+    CHECK(contains(run.output, "audit record appended to branch deploy-audit"));
+    lines.push_back(read_file(world.workspace / world.outputs()["audit-file"]));
+  }
+
+  json state = world.repo_state();
+  const std::string tip = state["refs"]["refs/heads/deploy-audit"];
+  json second = sim_commit(state, tip);
+  REQUIRE(second["parents"].size() == 1);
+  json first = sim_commit(state, second["parents"][0]);
+  CHECK(first["parents"].empty());  // an orphan branch: nothing of main's history
+  const json r0 = audit_record((world.temp.path / "runner-temp/deploy-audit/production-000000.jsonl").string());
+  const json r1 = audit_record((world.temp.path / "runner-temp/deploy-audit/production-000001.jsonl").string());
+  CHECK(r1["prev_hash"] == r0["hash"]);
+  const std::string path0 = "records/production/000000-" + r0["hash"].get<std::string>() + ".json";
+  const std::string path1 = "records/production/000001-" + r1["hash"].get<std::string>() + ".json";
+  CHECK(first["files"] == json{{path0, lines[0]}});
+  CHECK(second["files"] == json{{path1, lines[1]}});  // one record per commit, the first kept below it
+
+  // Every ref update was a fast-forward request: never forced.
+  int updates = 0;
+  for (const auto& r : world.sim->requests()) {
+    if (r["method"] == "PATCH" && r["path"] == "/repos/acme/app/git/refs/heads/deploy-audit") {
+      ++updates;
+      CHECK(r["body"]["force"] == false);
+    }
+  }
+  CHECK(updates == 1);  // the first record created the branch
+
+  SUBCASE("verify-audit --from-github passes on the intact branch") {
+    auto verify = verify_from_github(world);
+    CHECK_MESSAGE(verify.exit_code == 0, verify.output);
+    CHECK(contains(verify.output, "verified 2 records on branch deploy-audit (production), each matching its GitHub deployment"));
+  }
+  SUBCASE("a record altered on the branch is named") {
+    json forged = r0;
+    forged["actor"] = "mallory";
+    append_file(world, path0, deploy::audit::to_jsonl_line(forged).value());
+    auto verify = verify_from_github(world);
+    CHECK(verify.exit_code == 1);
+    CHECK_MESSAGE(contains(verify.output, path0 + ": hash_mismatch:"), verify.output);
+  }
+  SUBCASE("a GitHub deployment whose hash differs is named with the record") {
+    const std::string deployment_id = r1["deployment_id"];
+    auto status = world.sim->api("POST", "/repos/acme/app/deployments/" + deployment_id + "/statuses", "tok-alice",
+                                 {{"state", "success"},
+                                  {"description", "edited \u00b7 audit#1 " + std::string(64, 'a')}});
+    REQUIRE(status.status == 201);
+    auto verify = verify_from_github(world);
+    CHECK(verify.exit_code == 1);
+    CHECK_MESSAGE(contains(verify.output, path1 + ": deployment_hash_mismatch: GitHub deployment " + deployment_id),
+                  verify.output);
+  }
+  SUBCASE("a record removed from the tail is reported through its deployment") {
+    auto removed = world.sim->api("POST", "/repos/acme/app/git/trees", "tok-alice",
+                                  {{"tree", json::array({{{"path", path0}, {"mode", "100644"}, {"type", "blob"},
+                                                          {"content", lines[0]}}})}});
+    REQUIRE(removed.status == 201);
+    auto commit = world.sim->api("POST", "/repos/acme/app/git/commits", "tok-alice",
+                                 {{"message", "drop the last"}, {"tree", json::parse(removed.body)["sha"]},
+                                  {"parents", json::array({tip})}});
+    REQUIRE(commit.status == 201);
+    REQUIRE(world.sim->api("PATCH", "/repos/acme/app/git/refs/heads/deploy-audit", "tok-alice",
+                           {{"sha", json::parse(commit.body)["sha"]}})
+                .status == 200);
+    auto verify = verify_from_github(world);
+    CHECK(verify.exit_code == 1);
+    CHECK_MESSAGE(contains(verify.output, ": record_missing: "), verify.output);
+  }
+}
+
+TEST_CASE("finding 7: a record appended by someone else meanwhile is kept: the action re-reads the tip and appends on it") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}), 10);
+  add_tracking_issue(seed, repo, "v1.2.0", approvals({"erin", "frank"}), 11);
+  World world(seed, "1m", "0s");
+  keep_records_on_branch(world);
+  auto first = run_action(world.env("refs/tags/v1.1.0"));
+  REQUIRE_MESSAGE(first.exit_code == 0, first.output);
+
+  // The second run reads the tip, then waits in its blob request while another writer appends.
+  world.sim->clear_requests();
+  world.sim->add_fault({{"method", "POST"}, {"path", "/repos/acme/app/git/blobs"}, {"delay_ms", 5000}, {"count", 1}});
+  auto env = world.env("refs/tags/v1.2.0");
+  Run second;
+  std::thread action([&] { second = run_action(env); });
+  bool tip_read = false;
+  for (int i = 0; i < 20'000 && !tip_read; ++i) {
+    for (const auto& r : world.sim->requests()) {
+      if (r["method"] == "GET" && r["path"] == "/repos/acme/app/git/ref/heads/deploy-audit") tip_read = true;
+    }
+    if (!tip_read) std::this_thread::sleep_for(5ms);
+  }
+  CHECK(tip_read);
+  append_file(world, "notes/other-writer.txt", "appended meanwhile\n");
+  action.join();
+  INFO(second.output);
+  REQUIRE(second.exit_code == 0);
+  CHECK(contains(second.output, "after 1 concurrent append(s)"));
+
+  json state = world.repo_state();
+  json tip = sim_commit(state, state["refs"]["refs/heads/deploy-audit"]);
+  json middle = sim_commit(state, tip["parents"][0]);
+  CHECK(middle["files"].contains("notes/other-writer.txt"));  // the other writer's commit is kept below ours
+  json root = sim_commit(state, middle["parents"][0]);
+  CHECK(root["parents"].empty());
+  CHECK(tip["files"].size() == 1);
+  int refused = 0;
+  for (const auto& r : world.sim->requests()) {
+    if (r["method"] == "PATCH" && r["path"] == "/repos/acme/app/git/refs/heads/deploy-audit" && r["status"] == 422) ++refused;
+  }
+  CHECK(refused == 1);  // the stale update was refused, not forced
+
+  auto verify = verify_from_github(world);
+  CHECK_MESSAGE(verify.exit_code == 0, verify.output);
+}

@@ -182,3 +182,48 @@ TEST_CASE("a delivery left running by a dead process is run again at start") {
   CHECK(wait_state(*db, "d-crashed", store::DeliveryState::done));
   CHECK(handler.calls("d-crashed") == 1);
 }
+
+TEST_CASE("the worker prunes the bodies of old handled deliveries by its clock, keeping newer ones and the audit trail") {
+  TempStore db;
+  const auto real_now = std::chrono::system_clock::now();
+  const auto day = std::chrono::hours(24);
+  deploy::ManualClock clock(real_now + 40 * day);  // not advanced while the worker runs
+  auto add = [&](const std::string& id, std::chrono::system_clock::time_point at) {
+    store::IncomingDelivery d;
+    d.delivery_id = id;
+    d.event = "ok";
+    d.installation_id = 42;
+    d.repository = "acme/app";
+    d.received_at = at;
+    d.body = R"({"action":"created"})";
+    (*db).ingest(d);
+  };
+  add("d-old", real_now);            // 40 days old by the worker's clock
+  add("d-new", real_now + 39 * day);  // 1 day old
+  {
+    auto tx = (*db).transaction();
+    (*db).append_audit(0, R"({"seq":0})", "h0");
+    tx.commit();
+  }
+  ScriptedHandler handler;
+  handler.by_event["ok"] = [](int) { return bot::HandleResult::done; };
+  bot::Metrics metrics;
+  bot::WorkerOptions options;
+  options.threads = 1;
+  options.poll_interval = 20ms;
+  options.prune_interval = 20ms;
+  options.delivery_body_retention = 30 * day;
+  bot::Worker worker(*db, handler, metrics, clock, options);
+  worker.start();
+  CHECK(wait_state(*db, "d-old", store::DeliveryState::done));
+  CHECK(wait_state(*db, "d-new", store::DeliveryState::done));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!(*db).delivery("d-old")->body.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  worker.stop();
+  CHECK((*db).delivery("d-old")->body.empty());
+  CHECK((*db).delivery("d-old")->state == store::DeliveryState::done);  // the row stays, for de-duplication
+  CHECK((*db).delivery("d-new")->body == R"({"action":"created"})");
+  CHECK((*db).audit_records(0, 10).size() == 1);
+}

@@ -895,3 +895,49 @@ TEST_CASE("ingest of several at once: one result each, in order, duplicates with
   views.push_back(no_id.view());
   CHECK_THROWS_AS(s.ingest(std::span<const store::IncomingDelivery>(views)), std::invalid_argument);
 }
+
+TEST_CASE("prune_delivery_bodies empties old finished bodies, keeps their ids, newer bodies and the audit trail") {
+  TempDir dir;
+  deploy::ManualClock clock(t0);
+  store::Store s(options_for(dir, &clock));
+  const auto day = std::chrono::hours(24);
+  ingest(s, incoming("old-done", t0));
+  ingest(s, incoming("old-failed", t0));
+  ingest(s, incoming("old-queued", t0 + 1s));
+  ingest(s, incoming("new-done", t0 + 40 * day));
+  for (int i = 0; i < 3; ++i) {
+    auto claim = s.claim_next("w", t0 + 40 * day, 10);
+    REQUIRE(claim);
+    if (claim->delivery.delivery_id == "old-queued") {
+      s.fail(claim->lease, "later", t0 + 50 * day);  // back in the queue, due later
+    } else if (claim->delivery.delivery_id == "old-failed") {
+      s.fail(claim->lease, "gone", std::nullopt);
+    } else {
+      s.complete(claim->lease);
+    }
+  }
+  auto fresh = s.claim_next("w", t0 + 40 * day, 10);
+  REQUIRE(fresh);
+  REQUIRE(fresh->delivery.delivery_id == "new-done");
+  s.complete(fresh->lease);
+  {
+    auto tx = s.transaction();
+    s.append_audit(0, R"({"seq":0})", "h0");
+    tx.commit();
+  }
+  CHECK(s.prune_delivery_bodies(t0 + 10 * day) == 2);  // old-done, old-failed
+  CHECK(s.prune_delivery_bodies(t0 + 10 * day) == 0);  // already empty
+  auto old_done = s.delivery("old-done");
+  REQUIRE(old_done);
+  CHECK(old_done->body.empty());
+  CHECK(old_done->state == store::DeliveryState::done);
+  CHECK(s.delivery("old-queued")->body == R"({"action":"created"})");  // not finished: kept
+  CHECK(s.delivery("new-done")->body == R"({"action":"created"})");    // newer: kept
+  CHECK(s.audit_records(0, 10).size() == 1);
+  CHECK(s.last_audit()->hash == "h0");
+
+  // The id still de-duplicates; a redelivery of the failed one brings its body back.
+  CHECK(ingest(s, incoming("old-done", t0 + 41 * day)) == store::IngestResult::duplicate);
+  CHECK(ingest(s, incoming("old-failed", t0 + 41 * day)) == store::IngestResult::requeued);
+  CHECK(s.delivery("old-failed")->body == R"({"action":"created"})");
+}

@@ -188,6 +188,25 @@ def main():
         expect("GET", f"{r}/git/ref/heads/main", "/repos/{owner}/{repo}/git/ref/{ref}", 200)
         expect("GET", f"{r}/git/ref/tags/v1.0.0", "/repos/{owner}/{repo}/git/ref/{ref}", 200)
         expect("GET", f"{r}/tags", "/repos/{owner}/{repo}/tags", 200)
+        blob = expect("POST", f"{r}/git/blobs", "/repos/{owner}/{repo}/git/blobs", 201,
+                      body={"content": "{\"seq\":0}\n", "encoding": "utf-8"})
+        expect("GET", f"{r}/git/blobs/{blob['sha']}", "/repos/{owner}/{repo}/git/blobs/{file_sha}", 200)
+        tree = expect("POST", f"{r}/git/trees", "/repos/{owner}/{repo}/git/trees", 201,
+                      body={"tree": [{"path": "records/production/000000.json", "mode": "100644", "type": "blob",
+                                      "sha": blob["sha"]}]})
+        expect("GET", f"{r}/git/trees/{tree['sha']}?recursive=1", "/repos/{owner}/{repo}/git/trees/{tree_sha}", 200)
+        root = expect("POST", f"{r}/git/commits", "/repos/{owner}/{repo}/git/commits", 201,
+                      body={"message": "audit record 0", "tree": tree["sha"], "parents": []})
+        expect("POST", f"{r}/git/refs", "/repos/{owner}/{repo}/git/refs", 201,
+               body={"ref": "refs/heads/deploy-audit", "sha": root["sha"]})
+        tree2 = expect("POST", f"{r}/git/trees", "/repos/{owner}/{repo}/git/trees", 201,
+                       body={"base_tree": tree["sha"], "tree": [{"path": "records/production/000001.json", "mode": "100644",
+                                                                  "type": "blob", "sha": blob["sha"]}]})
+        child = expect("POST", f"{r}/git/commits", "/repos/{owner}/{repo}/git/commits", 201,
+                       body={"message": "audit record 1", "tree": tree2["sha"], "parents": [root["sha"]]})
+        expect("PATCH", f"{r}/git/refs/heads/deploy-audit", "/repos/{owner}/{repo}/git/refs/{ref}", 200,
+               body={"sha": child["sha"], "force": False})
+        expect_error("PATCH", f"{r}/git/refs/heads/deploy-audit", 422, body={"sha": root["sha"], "force": False})
 
         issue = expect("POST", f"{r}/issues", "/repos/{owner}/{repo}/issues", 201, body={"title": "Shapes", "labels": ["x"]})
         number = issue["number"]

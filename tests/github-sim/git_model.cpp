@@ -96,10 +96,79 @@ std::map<std::string, std::string> tree_at(json& repo, const std::string& sha) {
   return tree;
 }
 
-std::string tree_sha(json& repo, const std::string& sha) {
+namespace {
+std::string listing_sha(const std::map<std::string, std::string>& files) {
   std::string listing;
-  for (const auto& [path, content] : tree_at(repo, sha)) listing += path + '\0' + git_blob_sha(content) + '\n';
+  for (const auto& [path, content] : files) listing += path + '\0' + git_blob_sha(content) + '\n';
   return sha1_hex("tree " + listing);
+}
+
+std::map<std::string, std::string> under(const std::map<std::string, std::string>& files, const std::string& folder) {
+  std::map<std::string, std::string> out;
+  const std::string prefix = folder.empty() ? "" : folder + "/";
+  for (const auto& [path, content] : files) {
+    if (path.starts_with(prefix)) out[path.substr(prefix.size())] = content;
+  }
+  return out;
+}
+}  // namespace
+
+std::string tree_sha(json& repo, const std::string& sha) { return listing_sha(tree_at(repo, sha)); }
+
+std::string subtree_sha(const std::map<std::string, std::string>& files, const std::string& folder) {
+  return listing_sha(under(files, folder));
+}
+
+std::string store_blob(json& repo, const std::string& content) {
+  std::string sha = git_blob_sha(content);
+  repo["blobs"][sha] = content;
+  return sha;
+}
+
+std::optional<std::string> blob(json& repo, const std::string& sha) {
+  if (repo.contains("blobs") && repo["blobs"].contains(sha)) return repo["blobs"][sha].get<std::string>();
+  if (repo.contains("trees")) {
+    for (auto& [tree, files] : repo["trees"].items()) {
+      for (auto& [path, content] : files.items()) {
+        if (git_blob_sha(content.get<std::string>()) == sha) return content.get<std::string>();
+      }
+    }
+  }
+  for (auto& c : repo["commits"]) {
+    for (auto& [path, content] : c["files"].items()) {
+      if (content.is_string() && git_blob_sha(content.get<std::string>()) == sha) return content.get<std::string>();
+    }
+  }
+  return std::nullopt;
+}
+
+std::string store_tree(json& repo, const std::map<std::string, std::string>& files) {
+  std::set<std::string> folders{""};
+  for (const auto& [path, content] : files) {
+    for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+      folders.insert(path.substr(0, slash));
+    }
+  }
+  for (const auto& folder : folders) {
+    auto inside = under(files, folder);
+    repo["trees"][listing_sha(inside)] = inside;
+  }
+  return listing_sha(files);
+}
+
+std::optional<std::map<std::string, std::string>> tree_files(json& repo, const std::string& sha) {
+  if (repo.contains("trees") && repo["trees"].contains(sha)) {
+    return repo["trees"][sha].get<std::map<std::string, std::string>>();
+  }
+  for (auto& c : repo["commits"]) {
+    const std::string commit_sha = c["sha"];
+    if (tree_sha(repo, commit_sha) == sha) {
+      auto files = tree_at(repo, commit_sha);
+      store_tree(repo, files);
+      return files;
+    }
+  }
+  return std::nullopt;
 }
 
 std::vector<std::string> ancestors(json& repo, const std::string& sha) {

@@ -46,6 +46,19 @@ json signature_for(State& state, const json& who);
 std::string create_commit(State& state, json& repo, std::vector<std::string> parents, const std::string& message,
                           const std::string& author_login, const json& files);
 
+// --- the Git Data API's objects ---
+// Blobs written through the API live in repo["blobs"] (sha -> content); trees in repo["trees"]
+// (sha -> {path relative to the tree: content}), every subtree registered too, so any tree sha
+// GitHub would show can be read back. Tree SHAs use the same formula as tree_sha(), so a commit
+// made from a tree reports that tree.
+std::string store_blob(json& repo, const std::string& content);
+std::optional<std::string> blob(json& repo, const std::string& sha);
+std::string store_tree(json& repo, const std::map<std::string, std::string>& files);
+// The files of a tree sha (registered, or the tree of some commit); nullopt when unknown.
+std::optional<std::map<std::string, std::string>> tree_files(json& repo, const std::string& sha);
+// The sha of the subtree at `folder` ("a/b") of `files` (paths relative to the same root).
+std::string subtree_sha(const std::map<std::string, std::string>& files, const std::string& folder);
+
 // The full ref name for a branch or tag name given either way ("main" -> "refs/heads/main").
 std::string branch_ref(std::string_view branch);
 std::string tag_ref(std::string_view tag);

@@ -4,6 +4,7 @@
 // the state (counts, shas, logins).
 #pragma once
 
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -43,6 +44,10 @@ json render_commit_comment(View& view, json& repo, json& comment);
 json render_commit(View& view, json& repo, const std::string& sha, bool with_files);
 json render_ref(View& view, json& repo, const std::string& name);
 json render_file(View& view, json& repo, const std::string& path, const std::string& content, const std::string& ref);
+json render_blob(View& view, json& repo, const std::string& sha, const std::string& content);
+json render_tree(View& view, json& repo, const std::string& sha, const std::map<std::string, std::string>& files,
+                 bool recursive);
+json render_git_commit(View& view, json& repo, const std::string& sha);
 json render_file_entry(View& view, json& repo, const std::string& path, const std::string& type, const std::string& sha,
                        std::size_t size, const std::string& ref);
 

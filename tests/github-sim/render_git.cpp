@@ -120,6 +120,63 @@ json render_ref(View& view, json& repo, const std::string& name) {
             {"url", api + (annotated ? "/git/tags/" : "/git/commits/") + target}}}};
 }
 
+json render_blob(View& view, json& repo, const std::string& sha, const std::string& content) {
+  return {{"sha", sha},
+          {"node_id", base64_encode("04:Blob" + std::to_string(repo["id"].get<long long>()) + ":" + sha)},
+          {"size", content.size()},
+          {"url", repo_api_url(view, repo) + "/git/blobs/" + sha},
+          {"content", base64_encode_wrapped(content)},
+          {"encoding", "base64"}};
+}
+
+json render_tree(View& view, json& repo, const std::string& sha, const std::map<std::string, std::string>& files,
+                 bool recursive) {
+  std::string api = repo_api_url(view, repo);
+  // Folders first appear when a file below them does; GitHub lists entries by path.
+  std::map<std::string, json> entries;
+  for (const auto& [path, content] : files) {
+    for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+      std::string folder = path.substr(0, slash);
+      if (!entries.contains(folder)) {
+        std::string folder_sha = git::subtree_sha(files, folder);
+        entries[folder] = {{"path", folder}, {"mode", "040000"}, {"type", "tree"}, {"sha", folder_sha},
+                           {"url", api + "/git/trees/" + folder_sha}};
+      }
+      if (!recursive) break;
+    }
+    if (!recursive && path.find('/') != std::string::npos) continue;
+    std::string blob_sha = git_blob_sha(content);
+    entries[path] = {{"path", path}, {"mode", "100644"}, {"type", "blob"}, {"sha", blob_sha}, {"size", content.size()},
+                     {"url", api + "/git/blobs/" + blob_sha}};
+  }
+  json tree = json::array();
+  for (auto& [path, entry] : entries) tree.push_back(entry);
+  return {{"sha", sha}, {"url", api + "/git/trees/" + sha}, {"tree", tree}, {"truncated", false}};
+}
+
+json render_git_commit(View& view, json& repo, const std::string& sha) {
+  json& commit = *git::commit(repo, sha);
+  std::string api = repo_api_url(view, repo);
+  std::string html = repo_html_url(view, repo);
+  json parents = json::array();
+  for (auto& parent : commit["parents"]) {
+    std::string p = parent;
+    parents.push_back({{"sha", p}, {"url", api + "/git/commits/" + p}, {"html_url", html + "/commit/" + p}});
+  }
+  std::string tree = git::tree_sha(repo, sha);
+  return {{"sha", sha},
+          {"node_id", base64_encode("06:Commit" + std::to_string(repo["id"].get<long long>()) + ":" + sha)},
+          {"url", api + "/git/commits/" + sha},
+          {"html_url", html + "/commit/" + sha},
+          {"author", signature_json(commit["author"])},
+          {"committer", signature_json(commit["committer"])},
+          {"message", commit["message"]},
+          {"tree", {{"sha", tree}, {"url", api + "/git/trees/" + tree}}},
+          {"parents", parents},
+          {"verification", {{"verified", false}, {"reason", "unsigned"}, {"signature", nullptr}, {"payload", nullptr},
+                            {"verified_at", nullptr}}}};
+}
+
 json render_file_entry(View& view, json& repo, const std::string& path, const std::string& type, const std::string& sha,
                        std::size_t size, const std::string& ref) {
   std::string api = repo_api_url(view, repo);

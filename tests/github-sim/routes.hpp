@@ -27,6 +27,15 @@ Response get_content(Call& call);
 Response get_ref(Call& call);
 Response list_tags(Call& call);
 
+// routes_git_data.cpp: the Git Data API (blobs, trees, commits, refs)
+Response create_blob(Call& call);
+Response get_blob(Call& call);
+Response get_tree(Call& call);
+Response create_tree(Call& call);
+Response create_git_commit(Call& call);
+Response create_ref(Call& call);
+Response update_ref(Call& call);
+
 // routes_issues.cpp: issues, issue comments and their reactions
 Response create_issue(Call& call);
 Response get_issue(Call& call);

@@ -54,6 +54,11 @@ TEST_CASE("DEPLOY_BOT_WORKERS, DEPLOY_BOT_INSTALLATION_CONCURRENCY and DEPLOY_BO
     CHECK(settings->workers == c.workers);
     CHECK(settings->installation_concurrency == c.per_installation);
   }
+  CHECK(load({})->delivery_body_retention_days == 30);
+  CHECK(load({{"DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS", "7"}})->delivery_body_retention_days == 7);
+  CHECK(load({{"DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS", "0"}})->delivery_body_retention_days == 0);
+  CHECK(load({{"DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS", "30d"}}).error().code == "invalid_delivery_body_retention");
+  CHECK(load({{"DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS", "-1"}}).error().code == "invalid_delivery_body_retention");
   auto named = load({{"DEPLOY_BOT_LOGIN", "deploy-robot"}});
   REQUIRE(named);
   CHECK(named->bot_login == "deploy-robot");

@@ -221,6 +221,7 @@ TEST_CASE("the example file loads into the expected values") {
   CHECK(c.bot.ref == "main");
   CHECK_FALSE(c.bot.allow_fork_pull_requests);
   CHECK(c.audit.signing_key_env == "DEPLOY_AUDIT_KEY");
+  CHECK(c.audit.branch == "deploy-audit");
 }
 
 TEST_CASE("stages_for lists the stages of an environment in file order") {
@@ -825,6 +826,14 @@ TEST_CASE("errors in notifications, bot and audit") {
        kMinimal + "audit: { signing_key_env: \"my key\" }\n",
        {"deploy.yml:10:27: error: audit.signing_key_env: expected the name of an environment "
         "variable (letters, digits and _, not starting with a digit), found 'my key'"}},
+      {"audit branch must be a git branch name",
+       kMinimal + "audit: { branch: \"x..y\" }\n",
+       {"deploy.yml:10:18: error: audit.branch: expected a git branch name like deploy-audit, found "
+        "'x..y', which contains .., // or @{"}},
+      {"audit branch without refs/heads/",
+       kMinimal + "audit: { branch: refs/heads/audit }\n",
+       {"deploy.yml:10:18: error: audit.branch: expected a git branch name like deploy-audit, found "
+        "'refs/heads/audit', which starts with refs/ (give the branch name alone, e.g. deploy-audit)"}},
       {"release",
        kMinimal + "release: { tag_pattern: \"v *\", require_signed: 1 }\n",
        {"deploy.yml:10:25: error: release.tag_pattern: expected a branch or tag name pattern like "
