@@ -202,6 +202,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_failed(const beast::error_code& ec, bool header) {
     const auto why = refusal_for(ec, timed_out_, header);
     if (!why) return close();
+    // A client too slow to send its request gets its 408 and the connection closes: waiting for
+    // the rest of what it announced is what it was refused for.
+    drain_after_refusal_ = !timed_out_;
     begin_request();
     const RequestHeader* known = header && *why != ServerRefusal::body_too_large ? nullptr : &parser_->get().base();
     answer(shared_->routes.refuse(*why, known));
@@ -210,7 +213,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Sends `response`; then the next request if it keeps the connection alive, else drain.
   void answer(Response response) {
     response_.emplace(std::move(response));
-    arm(shared_->options.body_timeout);
+    arm(shared_->options.body_timeout, Phase::writing);
     http::async_write(socket_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->on_written(ec);
     });
@@ -224,7 +227,7 @@ class Session : public std::enable_shared_from_this<Session> {
     release_body();
     end_request();
     if (ec || timed_out_) return close();
-    if (!keep_alive) return drain();
+    if (!keep_alive) return drain_after_refusal_ ? drain() : close();
     wait_for_request();
   }
 
@@ -235,7 +238,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     buffer_.consume(buffer_.size());
-    arm(std::min<std::chrono::milliseconds>(kDrainTimeout, shared_->options.body_timeout));
+    arm(std::min<std::chrono::milliseconds>(kDrainTimeout, shared_->options.body_timeout), Phase::writing);
     read_discard();
   }
 
@@ -254,18 +257,27 @@ class Session : public std::enable_shared_from_this<Session> {
     socket_.close(ignored);
   }
 
-  // One deadline at a time. A deadline that passes cancels whatever is pending on the socket and
-  // leaves timed_out_ set for its handler to see (Beast's tcp_stream would close the socket
-  // instead, and a 408 could not be sent). The generation tells a stale expiry from the current.
-  void arm(std::chrono::milliseconds after) {
+  // One deadline at a time. A deadline that passes while reading ends the read (the receive side
+  // is shut, so the pending read and any read Beast starts after it see the end of the stream)
+  // and leaves timed_out_ set, so that a 408 can still be sent: Beast's tcp_stream would close the
+  // socket instead, and a bare cancel() is lost when it falls between two reads of one message.
+  // Past a deadline for writing, nothing more can be said: close. The generation tells a stale
+  // expiry from the current one.
+  enum class Phase { reading, writing };
+  void arm(std::chrono::milliseconds after, Phase phase = Phase::reading) {
     timed_out_ = false;
     const auto generation = ++deadline_;
     timer_.expires_after(after);
-    timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+    timer_.async_wait([self = shared_from_this(), generation, phase](beast::error_code ec) {
       if (ec || generation != self->deadline_) return;
       self->timed_out_ = true;
       beast::error_code ignored;
-      self->socket_.cancel(ignored);
+      if (phase == Phase::writing) {
+        self->socket_.close(ignored);
+      } else {
+        self->socket_.shutdown(tcp::socket::shutdown_receive, ignored);
+        self->socket_.cancel(ignored);
+      }
     });
   }
   void disarm() {
@@ -311,6 +323,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool shed_ = false;                                                // guarded by idle_mutex
   bool in_flight_ = false;
   bool timed_out_ = false;
+  bool drain_after_refusal_ = true;
   std::uint64_t deadline_ = 0;
   std::uint64_t reserved_ = 0;
   std::size_t drained_ = 0;
