@@ -57,7 +57,12 @@ struct GrowingStringBody {
       if (needed <= body_.capacity()) return;
       std::size_t target = std::max(needed, body_.capacity() * 2);
       if (announced_ && *announced_ >= needed) target = static_cast<std::size_t>(std::min<std::uint64_t>(target, *announced_));
-      body_.reserve(target);
+      // Into a fresh string: libstdc++'s reserve() on a non-empty string at least doubles, which
+      // would overshoot the announced length.
+      std::string grown;
+      grown.reserve(target);
+      grown.append(body_);
+      body_.swap(grown);
     }
 
     value_type& body_;
