@@ -3,7 +3,12 @@
 # libraries it loads, CA certificates and an empty store directory. No shell, no package manager.
 #
 #   docker build -f bot.Dockerfile -t deploy-bot .
-#   docker run -p 8080:8080 -e WEBHOOK_SECRET=... -v deploy-bot:/var/lib/deploy-bot deploy-bot
+#   docker run -p 8080:8080 --ulimit nofile=65536:65536 -e WEBHOOK_SECRET=... \
+#     -v deploy-bot:/var/lib/deploy-bot deploy-bot
+#
+# Each open connection holds a file descriptor: keep nofile above DEPLOY_BOT_MAX_CONNECTIONS
+# (default 1024) + 64. The bot raises its soft limit to the hard one at start, and logs
+# file_limit_low when that is still too low (docs/OPERATIONS.md, "Limits").
 #
 # Unlike the action (which the runner starts as root), the bot is a long-running service: it runs
 # as an unprivileged user (65532) and writes only to /var/lib/deploy-bot. docs/OPERATIONS.md has

@@ -2,6 +2,7 @@
 // bot/ (server, routes) and core/ (store, webhook).
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -83,6 +84,25 @@ void print_help(std::ostream& out) {
 int usage_error(const std::string& message) {
   std::cerr << "deploy-bot: " << message << "\nRun `deploy-bot --help` for usage.\n";
   return kUsageError;
+}
+
+// Each open connection holds a file descriptor. The soft limit is often 1024 while the hard limit
+// is far higher: raise the soft one to the hard one (the bot uses epoll, never select), and warn
+// when even that is too few for DEPLOY_BOT_MAX_CONNECTIONS plus what the store and GitHub need.
+rlim_t raise_file_limit(unsigned max_connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  constexpr rlim_t kReserve = 64;  // the store, GitHub connections, the log, the event loops
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < max_connections + kReserve) {
+    spdlog::warn(R"({{"event":"file_limit_low","nofile":{},"max_connections":{},"hint":"raise LimitNOFILE (or docker --ulimit nofile) above DEPLOY_BOT_MAX_CONNECTIONS + 64; until then, out of descriptors, idle connections are closed to make room"}})",
+                 static_cast<unsigned long long>(limit.rlim_cur), max_connections);
+  }
+  return limit.rlim_cur;
 }
 
 std::optional<std::string> getenv_lookup(std::string_view name) {
@@ -237,13 +257,19 @@ int serve(const std::vector<std::string>& args) {
   deploy::bot::ServerOptions server_options;
   server_options.listen = settings->listen;
   server_options.threads = settings->threads;
+  server_options.max_connections = settings->max_connections;
+  server_options.max_body_bytes_in_flight = settings->max_body_bytes_in_flight;
+  server_options.header_timeout = std::chrono::seconds(settings->header_timeout_seconds);
+  server_options.body_timeout = std::chrono::seconds(settings->body_timeout_seconds);
+  const auto file_limit = raise_file_limit(settings->max_connections);
   deploy::bot::Server server(server_options, routes);
 
   const auto endpoint = server.endpoint();
   const std::string address = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
                                                          : endpoint.address().to_string();
-  spdlog::info(R"({{"event":"started","pid":{},"listen":"{}:{}","store":{},"threads":{},"version":"{}"}})",
-               ::getpid(), address, endpoint.port(), nlohmann::json(settings->store_path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), settings->threads, DEPLOY_BOT_VERSION);
+  spdlog::info(R"({{"event":"started","pid":{},"listen":"{}:{}","store":{},"threads":{},"max_connections":{},"nofile":{},"version":"{}"}})",
+               ::getpid(), address, endpoint.port(), nlohmann::json(settings->store_path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), settings->threads,
+               settings->max_connections, static_cast<unsigned long long>(file_limit), DEPLOY_BOT_VERSION);
   std::cout << "deploy-bot listening on http://" << address << ":" << endpoint.port() << std::endl;
 
   // DEPLOY_BOT_WORKERS=0: receive and store only; deliveries wait for a start with workers.

@@ -23,12 +23,17 @@ static_assert(std::is_sorted(kEvents.begin(), kEvents.end()), "kEvents must stay
 constexpr std::size_t kEventSlots = kEvents.size() + 1;  // + "other"
 
 constexpr std::array<std::string_view, 5> kPathNames = {"/webhook", "/healthz", "/readyz", "/metrics", "other"};
-constexpr std::array<unsigned, 11> kStatusCodes = {200, 202, 400, 401, 404, 405, 408, 413, 500, 503, 0};
+constexpr std::array<unsigned, 14> kStatusCodes = {200, 202, 400, 401, 404, 405, 408, 411, 413, 415, 431, 500, 503, 0};
 constexpr std::array<double, 14> kBucketBounds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                                   0.01,    0.025,  0.05,    0.1,   0.25,  0.5,    1.0};
 
 constexpr std::array<std::string_view, 7> kOutcomeNames = {"queued",    "duplicate",   "requeued",   "bad_signature",
                                                            "too_large", "bad_request", "store_error"};
+
+constexpr std::array<std::string_view, 8> kRefusalNames = {"connection_limit", "body_bytes_in_flight", "header_timeout",
+                                                           "body_timeout",     "header_too_large",     "body_too_large",
+                                                           "length_required",  "malformed"};
+constexpr std::array<std::string_view, 2> kIdleCloseNames = {"connection_limit", "out_of_descriptors"};
 
 constexpr std::array<std::string_view, 4> kJobResultNames = {"done", "ignored", "retry", "failed"};
 constexpr std::array<double, 12> kJobBucketBounds = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
@@ -47,6 +52,10 @@ std::string format_double(double value) {
 
 std::string_view to_string(JobResult result) { return kJobResultNames.at(static_cast<std::size_t>(result)); }
 
+std::string_view to_string(ServerRefusal refusal) { return kRefusalNames.at(static_cast<std::size_t>(refusal)); }
+
+std::string_view to_string(IdleClose reason) { return kIdleCloseNames.at(static_cast<std::size_t>(reason)); }
+
 std::string_view to_string(DeliveryOutcome outcome) { return kOutcomeNames.at(static_cast<std::size_t>(outcome)); }
 
 Metrics::Metrics() : deliveries_(new std::atomic<std::uint64_t>[kEventSlots * kOutcomes]) {
@@ -54,6 +63,8 @@ Metrics::Metrics() : deliveries_(new std::atomic<std::uint64_t>[kEventSlots * kO
                 kBucketBounds.size() == kBuckets && kOutcomeNames.size() == kOutcomes);
   static_assert(kJobResultNames.size() == kJobResults && kJobBucketBounds.size() == kJobBuckets &&
                 kGithubStatusCodes.size() == kGithubStatuses);
+  static_assert(kRefusalNames.size() == static_cast<std::size_t>(ServerRefusal::count_) &&
+                kIdleCloseNames.size() == static_cast<std::size_t>(IdleClose::count_));
   for (std::size_t i = 0; i < kEventSlots * kOutcomes; ++i) deliveries_[i].store(0, std::memory_order_relaxed);
 }
 
@@ -98,6 +109,22 @@ void Metrics::job(JobResult result, std::chrono::nanoseconds duration) {
 void Metrics::github_call(unsigned status) {
   const auto it = std::find(kGithubStatusCodes.begin(), kGithubStatusCodes.end() - 1, status);
   github_calls_[static_cast<std::size_t>(it - kGithubStatusCodes.begin())].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::refusal(ServerRefusal refusal) {
+  refusals_[static_cast<std::size_t>(refusal)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::idle_closed(IdleClose reason) {
+  idle_closed_[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::accept_failed() { accept_failures_.fetch_add(1, std::memory_order_relaxed); }
+
+void Metrics::connections(std::int64_t delta) { connections_.fetch_add(delta, std::memory_order_relaxed); }
+
+void Metrics::body_bytes_in_flight(std::int64_t delta) {
+  body_bytes_in_flight_.fetch_add(delta, std::memory_order_relaxed);
 }
 
 std::string Metrics::render(std::int64_t queue_depth) const {
@@ -175,6 +202,30 @@ std::string Metrics::render(std::int64_t queue_depth) const {
     out += s + 1 < kGithubStatuses ? std::to_string(kGithubStatusCodes[s]) : std::string("other");
     out += "\"} " + std::to_string(n) + "\n";
   }
+  out += "# HELP deploy_bot_server_refusals_total Requests and connections the server refused by itself, by reason.\n";
+  out += "# TYPE deploy_bot_server_refusals_total counter\n";
+  for (std::size_t r = 0; r < kRefusalNames.size(); ++r) {
+    out += "deploy_bot_server_refusals_total{reason=\"";
+    out += kRefusalNames[r];
+    out += "\"} " + std::to_string(refusals_[r].load(std::memory_order_relaxed)) + "\n";
+  }
+  out += "# HELP deploy_bot_idle_connections_closed_total Idle connections closed to make room, by reason.\n";
+  out += "# TYPE deploy_bot_idle_connections_closed_total counter\n";
+  for (std::size_t r = 0; r < kIdleCloseNames.size(); ++r) {
+    out += "deploy_bot_idle_connections_closed_total{reason=\"";
+    out += kIdleCloseNames[r];
+    out += "\"} " + std::to_string(idle_closed_[r].load(std::memory_order_relaxed)) + "\n";
+  }
+  out += "# HELP deploy_bot_accept_failures_total Failed accepts (out of file descriptors or memory).\n";
+  out += "# TYPE deploy_bot_accept_failures_total counter\n";
+  out += "deploy_bot_accept_failures_total " + std::to_string(accept_failures_.load(std::memory_order_relaxed)) + "\n";
+  out += "# HELP deploy_bot_open_connections Open HTTP connections.\n";
+  out += "# TYPE deploy_bot_open_connections gauge\n";
+  out += "deploy_bot_open_connections " + std::to_string(connections_.load(std::memory_order_relaxed)) + "\n";
+  out += "# HELP deploy_bot_body_bytes_in_flight Request body bytes set aside for requests being read.\n";
+  out += "# TYPE deploy_bot_body_bytes_in_flight gauge\n";
+  out += "deploy_bot_body_bytes_in_flight " + std::to_string(body_bytes_in_flight_.load(std::memory_order_relaxed)) +
+         "\n";
   return out;
 }
 

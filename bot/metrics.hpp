@@ -25,6 +25,25 @@ enum class DeliveryOutcome {
 };
 std::string_view to_string(DeliveryOutcome outcome);
 
+// Why the server refused a request (or a connection) by itself, because of a limit or of HTTP
+// itself, before or instead of a route: docs/OPERATIONS.md "Limits" lists each with its answer.
+enum class ServerRefusal {
+  connection_limit,      // 503: every connection slot is busy with a request
+  body_bytes_in_flight,  // 503: the body would not fit in the bytes left for bodies being read
+  header_timeout,        // 408: the header did not arrive in time
+  body_timeout,          // 408: the body did not arrive in time
+  header_too_large,      // 431: header over 16 KiB
+  body_too_large,        // 413: body over 25 MiB
+  length_required,       // 411: a webhook without Content-Length (chunked)
+  malformed,             // 400: not HTTP/1.x that Beast can parse
+  count_
+};
+std::string_view to_string(ServerRefusal refusal);
+
+// Why an idle connection (nothing of a request received) was closed to make room.
+enum class IdleClose { connection_limit, out_of_descriptors, count_ };
+std::string_view to_string(IdleClose reason);
+
 // What the worker did with one claimed delivery.
 enum class JobResult { done, ignored, retry, failed, count_ };
 std::string_view to_string(JobResult result);
@@ -43,12 +62,20 @@ class Metrics {
   // One HTTP exchange with GitHub (each retry counts); status 0 = no response (network error).
   void github_call(unsigned status);
 
+  // The server: refusals, idle connections closed to make room, failed accepts, and the two gauges
+  // its limits are about (open connections, body bytes reserved for requests being read).
+  void refusal(ServerRefusal refusal);
+  void idle_closed(IdleClose reason);
+  void accept_failed();
+  void connections(std::int64_t delta);
+  void body_bytes_in_flight(std::int64_t delta);
+
   // The Prometheus text exposition (format 0.0.4) of every series, plus the queue depth gauge.
   std::string render(std::int64_t queue_depth) const;
 
  private:
   static constexpr std::size_t kPaths = 5;     // /webhook /healthz /readyz /metrics other
-  static constexpr std::size_t kStatuses = 11; // see kStatusCodes in metrics.cpp
+  static constexpr std::size_t kStatuses = 14; // see kStatusCodes in metrics.cpp
   static constexpr std::size_t kBuckets = 14;  // see kBucketBounds in metrics.cpp; +Inf is count_
   static constexpr std::size_t kOutcomes = static_cast<std::size_t>(DeliveryOutcome::count_);
 
@@ -68,6 +95,12 @@ class Metrics {
   std::atomic<std::uint64_t> job_count_{0};
   std::atomic<std::uint64_t> job_sum_ns_{0};
   std::array<std::atomic<std::uint64_t>, kGithubStatuses> github_calls_{};
+
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ServerRefusal::count_)> refusals_{};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(IdleClose::count_)> idle_closed_{};
+  std::atomic<std::uint64_t> accept_failures_{0};
+  std::atomic<std::int64_t> connections_{0};
+  std::atomic<std::int64_t> body_bytes_in_flight_{0};
 };
 
 }  // namespace deploy::bot

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/payload.hpp"
+#include "bot/request_checks.hpp"
 #include "core/webhook.hpp"
 
 namespace deploy::bot {
@@ -21,11 +22,12 @@ std::string_view path_of(std::string_view target) {
   return q == std::string_view::npos ? target : target.substr(0, q);
 }
 
-Response make(const Request& request, http::status status, std::string_view content_type, std::string body) {
-  Response response{status, request.version()};
+Response make(unsigned version, bool keep_alive, http::status status, std::string_view content_type,
+              std::string body) {
+  Response response{status, version};
   response.set(http::field::server, "deploy-bot");
   response.set(http::field::content_type, content_type);
-  response.keep_alive(request.keep_alive());
+  response.keep_alive(keep_alive);
   response.body() = std::move(body);
   response.prepare_payload();
   return response;
@@ -33,9 +35,19 @@ Response make(const Request& request, http::status status, std::string_view cont
 
 // {"error":"CODE","message":"..."}: the reason code is stable, for scripts and for GitHub's
 // "Recent deliveries" page, where people look first.
-Response error(const Request& request, http::status status, std::string_view code, std::string_view message) {
+Response make(const Request& request, http::status status, std::string_view content_type, std::string body) {
+  return make(request.version(), request.keep_alive(), status, content_type, std::move(body));
+}
+
+Response error(unsigned version, bool keep_alive, http::status status, std::string_view code,
+               std::string_view message) {
   nlohmann::json body = {{"error", code}, {"message", message}};
-  return make(request, status, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  return make(version, keep_alive, status, "application/json",
+              body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+Response error(const Request& request, http::status status, std::string_view code, std::string_view message) {
+  return error(request.version(), request.keep_alive(), status, code, message);
 }
 
 // A JSON string literal for a log line; invalid UTF-8 from a sender is replaced, never thrown on.
@@ -43,9 +55,24 @@ std::string quoted(std::string_view text) {
   return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string_view header(const Request& request, std::string_view name) {
+std::string_view header(const RequestHeader& request, std::string_view name) {
   const auto it = request.find(name);
   return it == request.end() ? std::string_view() : std::string_view(it->value());
+}
+
+// Anyone can send requests the bot refuses, as fast as they like: one line per reason a second.
+void log_rejected(LogThrottle& throttle, std::string_view reason, std::string_view extra = {}) {
+  if (const auto n = throttle.note(reason, std::chrono::steady_clock::now())) {
+    spdlog::warn(R"({{"event":"webhook_rejected","reason":"{}","count":{}{}}})", reason, n, extra);
+  }
+}
+
+DeliveryOutcome outcome_of(unsigned status) {
+  switch (status) {
+    case 401: return DeliveryOutcome::bad_signature;
+    case 413: return DeliveryOutcome::too_large;
+    default: return DeliveryOutcome::bad_request;
+  }
 }
 
 }  // namespace
@@ -85,16 +112,63 @@ Response Routes::handle(const Request& request) {
   return response;
 }
 
-Response Routes::too_large(const Request& header_only) {
-  const std::string_view event = header(header_only, "X-GitHub-Event");
-  spdlog::warn(R"({{"event":"webhook_rejected","reason":"body_too_large","github_event":{},"delivery":{}}})",
-               quoted(event.substr(0, 64)),
-               quoted(header(header_only, "X-GitHub-Delivery").substr(0, 64)));
-  metrics_.delivery(event, DeliveryOutcome::too_large);
-  metrics_.http_request("/webhook", 413);
-  auto response = error(header_only, http::status::payload_too_large, "body_too_large",
-                        "webhook bodies are limited to 25 MiB (GitHub's cap)");
-  response.keep_alive(false);  // the rest of the body is not read
+std::optional<Response> Routes::check_header(const RequestHeader& header_only) {
+  if (path_of(header_only.target()) != "/webhook" || header_only.method() != http::verb::post) return std::nullopt;
+  const auto refusal = check_webhook_header(header_only, kMaxWebhookBody);
+  if (!refusal) return std::nullopt;
+  log_rejected(throttle_, refusal->code);
+  metrics_.delivery(header(header_only, "X-GitHub-Event"), outcome_of(refusal->status));
+  if (refusal->status == 413) metrics_.refusal(ServerRefusal::body_too_large);
+  if (refusal->status == 411) metrics_.refusal(ServerRefusal::length_required);
+  metrics_.http_request("/webhook", refusal->status);
+  // The body is not read, so the connection cannot carry another request.
+  return error(header_only.version(), false, static_cast<http::status>(refusal->status), refusal->code,
+               refusal->message);
+}
+
+Response Routes::refuse(ServerRefusal why, const RequestHeader* header_only) {
+  struct Answer {
+    http::status status;
+    std::string_view message;
+  };
+  const Answer answer = [&]() -> Answer {
+    switch (why) {
+      case ServerRefusal::connection_limit:
+        return {http::status::service_unavailable, "too many connections are busy; retry later"};
+      case ServerRefusal::body_bytes_in_flight:
+        return {http::status::service_unavailable, "too many request bodies are being received; retry later"};
+      case ServerRefusal::header_timeout:
+        return {http::status::request_timeout, "the request header did not arrive in time"};
+      case ServerRefusal::body_timeout:
+        return {http::status::request_timeout, "the request body did not arrive in time"};
+      case ServerRefusal::header_too_large:
+        return {http::status::request_header_fields_too_large, "the request header is over 16 KiB"};
+      case ServerRefusal::body_too_large:
+        return {http::status::payload_too_large, "request bodies are limited to 25 MiB (GitHub's cap) on /webhook"};
+      case ServerRefusal::length_required:
+        return {http::status::length_required, "send the body with a Content-Length header, not chunked"};
+      case ServerRefusal::malformed:
+      case ServerRefusal::count_:
+        break;
+    }
+    return {http::status::bad_request, "the request is not HTTP/1.1 that deploy-bot can parse"};
+  }();
+  const std::string_view code = to_string(why);
+  const std::string_view path = header_only ? path_of(header_only->target()) : std::string_view();
+  const std::string_view metric_path =
+      path == "/webhook" || path == "/healthz" || path == "/readyz" || path == "/metrics" ? path : "other";
+  if (const auto n = throttle_.note(code, std::chrono::steady_clock::now())) {
+    spdlog::warn(R"({{"event":"request_refused","reason":"{}","status":{},"count":{}}})", code,
+                 static_cast<unsigned>(answer.status), n);
+  }
+  metrics_.refusal(why);
+  if (metric_path == "/webhook" && header_only && header_only->method() == http::verb::post) {
+    metrics_.delivery(header(*header_only, "X-GitHub-Event"),
+                      why == ServerRefusal::body_too_large ? DeliveryOutcome::too_large : DeliveryOutcome::bad_request);
+  }
+  metrics_.http_request(metric_path, static_cast<unsigned>(answer.status));
+  auto response = error(header_only ? header_only->version() : 11, false, answer.status, code, answer.message);
+  if (answer.status == http::status::service_unavailable) response.set(http::field::retry_after, "1");
   return response;
 }
 
@@ -108,7 +182,7 @@ Response Routes::webhook(const Request& request) {
   const auto signature = webhook::check_signature(secret_, body, header(request, webhook::kSignatureHeader));
   if (signature != webhook::SignatureStatus::ok) {
     const auto outcome = webhook::signature_outcome(signature);
-    spdlog::warn(R"({{"event":"webhook_rejected","reason":"{}","bytes":{}}})", outcome.reason, body.size());
+    log_rejected(throttle_, outcome.reason, ",\"bytes\":" + std::to_string(body.size()));
     metrics_.delivery(event, DeliveryOutcome::bad_signature);
     return error(request, http::status::unauthorized, outcome.reason,
                  signature == webhook::SignatureStatus::missing ? "the X-Hub-Signature-256 header is missing"
@@ -116,7 +190,7 @@ Response Routes::webhook(const Request& request) {
   }
 
   auto bad_request = [&](std::string_view code, std::string_view message) {
-    spdlog::warn(R"({{"event":"webhook_rejected","reason":"{}"}})", code);
+    log_rejected(throttle_, code);
     metrics_.delivery(event, DeliveryOutcome::bad_request);
     return error(request, http::status::bad_request, code, message);
   };

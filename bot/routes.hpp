@@ -5,14 +5,17 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "bot/log_throttle.hpp"
 #include "bot/metrics.hpp"
 #include "core/store.hpp"
 
 namespace deploy::bot {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using RequestHeader = boost::beast::http::request_header<>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 // GitHub's cap on webhook payloads; larger bodies are refused while being read (413).
@@ -31,9 +34,20 @@ class Routes {
   // HTTP version and keep-alive.
   Response handle(const Request& request);
 
-  // The 413 for a body over kMaxWebhookBody, answered before the body is read (so before the
-  // signature could be checked: nothing of it is kept).
-  Response too_large(const Request& header_only);
+  // The checks a request's header alone allows (bot/request_checks.hpp), made before its body is
+  // read: the answer when they refuse it (counted and logged like any refused delivery), nullopt
+  // when the body should be read. The answer closes the connection (the body stays unread).
+  std::optional<Response> check_header(const RequestHeader& header_only);
+
+  // The answer to a request the server refuses by itself (a limit, a timeout, a request it cannot
+  // parse): counted by reason and logged at most once a second per reason. `header_only` is the
+  // request as far as it was parsed, or nullptr when not even its header is known. 503s carry
+  // Retry-After. The answer closes the connection.
+  Response refuse(ServerRefusal why, const RequestHeader* header_only);
+
+  // The server's log lines about its connections, throttled with the same rule, and its metrics.
+  LogThrottle& log_throttle() { return throttle_; }
+  Metrics& counters() { return metrics_; }
 
  private:
   Response webhook(const Request& request);
@@ -45,6 +59,7 @@ class Routes {
   Metrics& metrics_;
   std::string secret_;
   std::function<void()> on_queued_;
+  LogThrottle throttle_;
 };
 
 }  // namespace deploy::bot

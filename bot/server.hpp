@@ -2,6 +2,13 @@
 // new connection to the next thread's io_context in turn; from then on the connection lives on
 // that thread alone, and each request is handled inline there (no hop to another thread: the store
 // batches concurrent commits from all threads into one transaction).
+//
+// It holds against anyone who can connect (docs/OPERATIONS.md, "Limits"): at most max_connections
+// open (beyond, the oldest idle one is closed, else the newcomer gets 503 + Retry-After); request
+// bodies are read only after the header passed the cheap checks, and only while the bytes set
+// aside for bodies stay under max_body_bytes_in_flight (else 503 + Retry-After); deadlines for the
+// idle wait, the header, the body and the answer; 408 / 411 / 413 / 431 / 400 where HTTP allows;
+// out of descriptors, idle connections are closed to make room.
 #pragma once
 
 #include <atomic>
@@ -27,6 +34,8 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{10'000};  // also how long an idle keep-alive connection stays
   std::chrono::milliseconds body_timeout{30'000};    // reading the body, and writing the response
   std::chrono::milliseconds shutdown_grace{10'000};  // in-flight requests get this long to finish
+  unsigned max_connections = 1024;
+  std::uint64_t max_body_bytes_in_flight = 64ull << 20;
 };
 
 class Server {
@@ -49,6 +58,7 @@ class Server {
  private:
   void accept();
   void accept_failed(const boost::system::error_code& ec);
+  void admit(boost::asio::ip::tcp::socket socket);
 
   ServerOptions options_;
   std::shared_ptr<Shared> shared_;

@@ -11,11 +11,12 @@ Error listen_error(std::string_view text, std::string_view why) {
 }
 
 // A whole decimal number in [min, max] from `name`, or `fallback` when unset or empty.
-Result<unsigned> bounded_number(const EnvLookup& env, std::string_view name, unsigned fallback, unsigned min,
-                                unsigned max, std::string_view code) {
+template <class Number = unsigned>
+Result<Number> bounded_number(const EnvLookup& env, std::string_view name, Number fallback, Number min, Number max,
+                              std::string_view code) {
   auto text = env(name);
   if (!text || text->empty()) return fallback;
-  unsigned n = 0;
+  Number n = 0;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
   if (ec != std::errc() || end != text->data() + text->size() || n < min || n > max) {
     return Error{std::string(code), std::string(name) + "=\"" + *text + "\" is not a number from " + std::to_string(min) +
@@ -87,17 +88,35 @@ Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigne
     s.threads = n;
   }
 
-  auto workers = bounded_number(env, "DEPLOY_BOT_WORKERS", 2, 0, 256, "invalid_workers");
+  auto workers = bounded_number(env, "DEPLOY_BOT_WORKERS", 2u, 0u, 256u, "invalid_workers");
   if (!workers) return workers.error();
   s.workers = *workers;
   auto per_installation =
-      bounded_number(env, "DEPLOY_BOT_INSTALLATION_CONCURRENCY", 4, 1, 1024, "invalid_installation_concurrency");
+      bounded_number(env, "DEPLOY_BOT_INSTALLATION_CONCURRENCY", 4u, 1u, 1024u, "invalid_installation_concurrency");
   if (!per_installation) return per_installation.error();
   s.installation_concurrency = static_cast<int>(*per_installation);
   s.bot_login = value_or_empty(env, "DEPLOY_BOT_LOGIN");
   auto retention = delivery_body_retention_days(env);
   if (!retention) return retention.error();
   s.delivery_body_retention_days = *retention;
+
+  auto connections = bounded_number(env, "DEPLOY_BOT_MAX_CONNECTIONS", s.max_connections, 1u, 1'000'000u,
+                                    "invalid_max_connections");
+  if (!connections) return connections.error();
+  s.max_connections = *connections;
+  // At least one delivery of GitHub's largest size must fit, or such a delivery could never arrive.
+  auto in_flight = bounded_number<std::uint64_t>(env, "DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT", s.max_body_bytes_in_flight,
+                                                 25ull << 20, 1ull << 40, "invalid_max_body_bytes_in_flight");
+  if (!in_flight) return in_flight.error();
+  s.max_body_bytes_in_flight = *in_flight;
+  auto header_timeout = bounded_number(env, "DEPLOY_BOT_HEADER_TIMEOUT_SECONDS", s.header_timeout_seconds, 1u, 3600u,
+                                       "invalid_header_timeout");
+  if (!header_timeout) return header_timeout.error();
+  s.header_timeout_seconds = *header_timeout;
+  auto body_timeout = bounded_number(env, "DEPLOY_BOT_BODY_TIMEOUT_SECONDS", s.body_timeout_seconds, 1u, 3600u,
+                                     "invalid_body_timeout");
+  if (!body_timeout) return body_timeout.error();
+  s.body_timeout_seconds = *body_timeout;
 
   if (auto url = env("GITHUB_API_URL"); url && !url->empty()) {
     if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0) {
@@ -131,6 +150,11 @@ const std::vector<EnvVarHelp>& environment_help() {
       {"DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS",
        "days a handled delivery's body is kept (default 30; 0 = forever); its id is kept for de-duplication"},
       {"DEPLOY_BOT_LOGIN", "the bot's own login when run with a user token (its comments are ignored)"},
+      {"DEPLOY_BOT_MAX_CONNECTIONS", "open connections at most (default 1024); beyond, idle ones are closed, else 503"},
+      {"DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT",
+       "request body bytes held at once over all connections (default 67108864 = 64 MiB; at least 25 MiB); beyond, 503"},
+      {"DEPLOY_BOT_HEADER_TIMEOUT_SECONDS", "to send a request's header, and to stay idle between requests (default 10)"},
+      {"DEPLOY_BOT_BODY_TIMEOUT_SECONDS", "to send a request's body, and to read the answer (default 30)"},
       {"GITHUB_API_URL", "GitHub REST API base (default https://api.github.com)"},
       {"GITHUB_TOKEN", "a token to call GitHub with (or use the App variables)"},
       {"GITHUB_APP_ID", "the GitHub App's id (with GITHUB_APP_PRIVATE_KEY_PATH)"},

@@ -59,6 +59,16 @@ SignatureStatus check_signature(std::string_view secret, std::string_view body, 
   return crypto::constant_time_equal(expected, claimed) ? SignatureStatus::ok : SignatureStatus::mismatch;
 }
 
+SignatureStatus check_signature_form(std::string_view header_value) {
+  if (header_value.empty()) return SignatureStatus::missing;
+  if (header_value.size() != kPrefix.size() + 2 * kDigestBytes || header_value.substr(0, kPrefix.size()) != kPrefix) {
+    return SignatureStatus::malformed;
+  }
+  unsigned errors = 0;
+  for (const char c : header_value.substr(kPrefix.size())) errors |= hex_value(static_cast<unsigned char>(c));
+  return (errors & 0x100) != 0 ? SignatureStatus::malformed : SignatureStatus::ok;
+}
+
 bool verify_signature(std::string_view secret, std::string_view body, std::string_view header_value) {
   return check_signature(secret, body, header_value) == SignatureStatus::ok;
 }

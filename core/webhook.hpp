@@ -31,6 +31,10 @@ std::string_view reason_code(SignatureStatus status);
 // An empty secret is a configuration error the bot refuses at start; here it always fails.
 SignatureStatus check_signature(std::string_view secret, std::string_view body, std::string_view header_value);
 
+// Only the form of the header: ok (well-formed, not yet verified), missing or malformed. Cheap, so
+// the server can refuse a delivery before reading its body.
+SignatureStatus check_signature_form(std::string_view header_value);
+
 // check_signature(...) == SignatureStatus::ok.
 bool verify_signature(std::string_view secret, std::string_view body, std::string_view header_value);
 

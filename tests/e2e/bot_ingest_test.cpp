@@ -238,7 +238,9 @@ TEST_CASE("--help names every command, flag and variable; --version prints the v
   const auto result = proc::run(spec, [&](const std::string& line) { out += line + "\n"; });
   CHECK(result.succeeded());
   for (const char* word : {"serve", "--listen", "--store", "--version", "WEBHOOK_SECRET", "DEPLOY_BOT_LISTEN",
-                           "DEPLOY_BOT_STORE", "DEPLOY_BOT_THREADS", "GITHUB_API_URL", "GITHUB_TOKEN", "GITHUB_APP_ID",
+                           "DEPLOY_BOT_STORE", "DEPLOY_BOT_THREADS", "DEPLOY_BOT_MAX_CONNECTIONS",
+                           "DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT", "DEPLOY_BOT_HEADER_TIMEOUT_SECONDS",
+                           "DEPLOY_BOT_BODY_TIMEOUT_SECONDS", "GITHUB_API_URL", "GITHUB_TOKEN", "GITHUB_APP_ID",
                            "GITHUB_APP_PRIVATE_KEY_PATH"}) {
     CAPTURE(word);
     CHECK(out.find(word) != std::string::npos);

@@ -2,6 +2,8 @@
 // by tests/e2e/bot_ingest_test.cpp).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -63,4 +65,53 @@ TEST_CASE("DEPLOY_BOT_WORKERS, DEPLOY_BOT_INSTALLATION_CONCURRENCY and DEPLOY_BO
   REQUIRE(named);
   CHECK(named->bot_login == "deploy-robot");
   CHECK(load({})->bot_login == "");
+}
+
+TEST_CASE("the server's limits: defaults, bounds and reason codes (issue 13)") {
+  struct Case {
+    std::map<std::string, std::string> env;
+    std::string error;  // "" = loads
+    unsigned connections = 1024;
+    std::uint64_t in_flight = 64ull << 20;
+    unsigned header_timeout = 10;
+    unsigned body_timeout = 30;
+  };
+  const std::vector<Case> cases = {
+      {{}, ""},
+      {{{"DEPLOY_BOT_MAX_CONNECTIONS", "1"}}, "", 1},
+      {{{"DEPLOY_BOT_MAX_CONNECTIONS", "1000000"}}, "", 1'000'000},
+      {{{"DEPLOY_BOT_MAX_CONNECTIONS", "0"}}, "invalid_max_connections"},
+      {{{"DEPLOY_BOT_MAX_CONNECTIONS", "1000001"}}, "invalid_max_connections"},
+      {{{"DEPLOY_BOT_MAX_CONNECTIONS", "many"}}, "invalid_max_connections"},
+      {{{"DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT", "26214400"}}, "", 1024, 25ull << 20},
+      {{{"DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT", "8589934592"}}, "", 1024, 8ull << 30},
+      {{{"DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT", "26214399"}}, "invalid_max_body_bytes_in_flight"},
+      {{{"DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT", "64MiB"}}, "invalid_max_body_bytes_in_flight"},
+      {{{"DEPLOY_BOT_HEADER_TIMEOUT_SECONDS", "1"}, {"DEPLOY_BOT_BODY_TIMEOUT_SECONDS", "3600"}}, "", 1024, 64ull << 20, 1, 3600},
+      {{{"DEPLOY_BOT_HEADER_TIMEOUT_SECONDS", "0"}}, "invalid_header_timeout"},
+      {{{"DEPLOY_BOT_BODY_TIMEOUT_SECONDS", "3601"}}, "invalid_body_timeout"},
+  };
+  for (const auto& c : cases) {
+    std::string name;
+    for (const auto& [k, v] : c.env) name += k + "=" + v + " ";
+    CAPTURE(name);
+    auto settings = load(c.env);
+    if (!c.error.empty()) {
+      REQUIRE_FALSE(settings);
+      CHECK(settings.error().code == c.error);
+      continue;
+    }
+    REQUIRE(settings);
+    CHECK(settings->max_connections == c.connections);
+    CHECK(settings->max_body_bytes_in_flight == c.in_flight);
+    CHECK(settings->header_timeout_seconds == c.header_timeout);
+    CHECK(settings->body_timeout_seconds == c.body_timeout);
+  }
+  // Each is in --help's table.
+  for (const char* name : {"DEPLOY_BOT_MAX_CONNECTIONS", "DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT",
+                           "DEPLOY_BOT_HEADER_TIMEOUT_SECONDS", "DEPLOY_BOT_BODY_TIMEOUT_SECONDS"}) {
+    CAPTURE(name);
+    const auto& help = deploy::bot::environment_help();
+    CHECK(std::any_of(help.begin(), help.end(), [&](const auto& entry) { return entry.name == name; }));
+  }
 }
