@@ -46,6 +46,7 @@ class Scanner {
 
   bool value(int depth, Slot slot) {
     if (depth > kMaxDepth) return fail("nested deeper than 512 levels");
+    clear(slot);
     skip_ws();
     if (p_ == end_) return fail("unexpected end of input");
     switch (*p_) {
@@ -115,6 +116,20 @@ class Scanner {
         return true;
       }
       return fail("expected ',' or ']' in an array");
+    }
+  }
+
+  // A repeated key's last value is the one nlohmann keeps, and the worker reads the stored body
+  // with nlohmann: each value at one of our paths first clears what an earlier one set, so that
+  // `{"action":"created","action":1}` has no action here either (found by fuzz/payload_json).
+  void clear(Slot slot) {
+    switch (slot) {
+      case Slot::action: summary.action.clear(); break;
+      case Slot::installation:
+      case Slot::installation_id: summary.installation_id = 0; break;
+      case Slot::repository:
+      case Slot::full_name: summary.repository.clear(); break;
+      default: break;
     }
   }
 

@@ -183,7 +183,9 @@ Result<json> parse(std::string_view text) {
   json value;
   try {
     value = json::parse(text.begin(), text.end(), check);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error for bad syntax, out_of_range for a number beyond a double ("1e999"): both are
+    // bad input (found by fuzz/audit: out_of_range escaped and ended verify-audit).
     return Error{"invalid_json", e.what()};
   }
   if (problem) return *problem;

@@ -206,6 +206,10 @@ TEST_CASE("canonical_json::parse refuses repeated keys and deep nesting") {
       {"not JSON", "{nope", "invalid_json"},
       {"trailing garbage", "{} {}", "invalid_json"},
       {"deep", std::string(100, '[') + std::string(100, ']'), "too_deep"},
+      // A number beyond a double: nlohmann throws out_of_range, not parse_error, which escaped
+      // and terminated `deploy-action verify-audit` (found by fuzz/audit).
+      {"number overflow", R"({"a":9e855})", "invalid_json"},
+      {"integer overflow", "[-" + std::string(400, '9') + "]", "invalid_json"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -691,6 +695,19 @@ TEST_CASE("messages cannot carry control characters from a record") {
 }
 
 // --- JSON Lines --------------------------------------------------------------------------------
+
+TEST_CASE("JSON Lines: a line with a number beyond a double is malformed, not a crash") {
+  const auto chain = make_chain(kKey);
+  const std::string text = *audit::to_jsonl_line(chain[0]) + R"({"seq":1e999})" + "\n";
+  const auto parsed = audit::parse_jsonl(text);
+  REQUIRE_FALSE(parsed.ok());
+  CHECK(parsed.error().code == "malformed");
+  CHECK(parsed.error().message.starts_with("line 2: "));
+  const auto verified = audit::verify_jsonl(text, kKey);
+  CHECK_FALSE(verified.ok);
+  CHECK(verified.reason == "malformed");
+  CHECK(verified.verified == 1);
+}
 
 TEST_CASE("JSON Lines: write, parse with line numbers, verify") {
   const auto chain = make_chain(kKey);
