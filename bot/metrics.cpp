@@ -30,7 +30,7 @@ constexpr std::array<double, 14> kBucketBounds = {0.00005, 0.0001, 0.00025, 0.00
 constexpr std::array<std::string_view, 7> kOutcomeNames = {"queued",    "duplicate",   "requeued",   "bad_signature",
                                                            "too_large", "bad_request", "store_error"};
 
-constexpr std::array<std::string_view, 4> kJobResultNames = {"done", "ignored", "retry", "failed"};
+constexpr std::array<std::string_view, 5> kJobResultNames = {"done", "ignored", "retry", "failed", "parked"};
 constexpr std::array<double, 12> kJobBucketBounds = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
                                                      0.25,  0.5,   1.0,  2.5,   5.0,  10.0};
 // 0 = no response; the last slot is "other".
@@ -98,6 +98,17 @@ void Metrics::job(JobResult result, std::chrono::nanoseconds duration) {
 void Metrics::github_call(unsigned status) {
   const auto it = std::find(kGithubStatusCodes.begin(), kGithubStatusCodes.end() - 1, status);
   github_calls_[static_cast<std::size_t>(it - kGithubStatusCodes.begin())].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::rate_limit_parked(std::int64_t installation, std::chrono::milliseconds wait) {
+  parked_ms_.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, wait.count())), std::memory_order_relaxed);
+  std::lock_guard lock(parked_mutex_);
+  parked_installations_.insert(installation);
+}
+
+void Metrics::rate_limit_cleared(std::int64_t installation) {
+  std::lock_guard lock(parked_mutex_);
+  parked_installations_.erase(installation);
 }
 
 std::string Metrics::render(std::int64_t queue_depth) const {
@@ -175,6 +186,20 @@ std::string Metrics::render(std::int64_t queue_depth) const {
     out += s + 1 < kGithubStatuses ? std::to_string(kGithubStatusCodes[s]) : std::string("other");
     out += "\"} " + std::to_string(n) + "\n";
   }
+  out += "# HELP deploy_bot_rate_limit_parked_seconds_total Time jobs were put aside until GitHub's primary rate limit reset, "
+         "summed over parked jobs.\n";
+  out += "# TYPE deploy_bot_rate_limit_parked_seconds_total counter\n";
+  out += "deploy_bot_rate_limit_parked_seconds_total " +
+         format_double(static_cast<double>(parked_ms_.load(std::memory_order_relaxed)) / 1e3) + "\n";
+  std::size_t parked = 0;
+  {
+    std::lock_guard lock(parked_mutex_);
+    parked = parked_installations_.size();
+  }
+  out += "# HELP deploy_bot_rate_limit_parked_installations Installations whose jobs wait for GitHub's primary rate limit "
+         "to reset.\n";
+  out += "# TYPE deploy_bot_rate_limit_parked_installations gauge\n";
+  out += "deploy_bot_rate_limit_parked_installations " + std::to_string(parked) + "\n";
   return out;
 }
 

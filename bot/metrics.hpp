@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -26,7 +28,8 @@ enum class DeliveryOutcome {
 std::string_view to_string(DeliveryOutcome outcome);
 
 // What the worker did with one claimed delivery.
-enum class JobResult { done, ignored, retry, failed, count_ };
+// parked: put aside until the installation's GitHub rate limit resets (not an attempt).
+enum class JobResult { done, ignored, retry, failed, parked, count_ };
 std::string_view to_string(JobResult result);
 
 class Metrics {
@@ -42,6 +45,11 @@ class Metrics {
   void job(JobResult result, std::chrono::nanoseconds duration);
   // One HTTP exchange with GitHub (each retry counts); status 0 = no response (network error).
   void github_call(unsigned status);
+
+  // A job of `installation` was parked for `wait` until its primary rate limit resets; and one of
+  // its jobs ran again without hitting it (the installation is no longer parked).
+  void rate_limit_parked(std::int64_t installation, std::chrono::milliseconds wait);
+  void rate_limit_cleared(std::int64_t installation);
 
   // The Prometheus text exposition (format 0.0.4) of every series, plus the queue depth gauge.
   std::string render(std::int64_t queue_depth) const;
@@ -68,6 +76,9 @@ class Metrics {
   std::atomic<std::uint64_t> job_count_{0};
   std::atomic<std::uint64_t> job_sum_ns_{0};
   std::array<std::atomic<std::uint64_t>, kGithubStatuses> github_calls_{};
+  std::atomic<std::uint64_t> parked_ms_{0};
+  mutable std::mutex parked_mutex_;
+  std::set<std::int64_t> parked_installations_;
 };
 
 }  // namespace deploy::bot
