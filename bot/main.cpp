@@ -243,6 +243,9 @@ int serve(const std::vector<std::string>& args) {
   github_options.retry.max_wait = std::chrono::milliseconds(20'000);
   github_options.retry.wait_budget = std::chrono::milliseconds(40'000);
   github_options.retry.raise_hint = "the delivery is retried later by the worker";
+  // A used-up primary limit can last up to an hour: the worker parks the installation's jobs until
+  // x-ratelimit-reset instead of a thread sleeping or the delivery failing.
+  github_options.retry.wait_out_primary_limit = false;
   deploy::github::Client github(transport, clock, deploy::system_random(), credentials, github_options);
 
   deploy::bot::handlers::Services services{store, github, app, clock, settings->bot_login};

@@ -35,7 +35,7 @@ constexpr std::array<std::string_view, 8> kRefusalNames = {"connection_limit", "
                                                            "length_required",  "malformed"};
 constexpr std::array<std::string_view, 2> kIdleCloseNames = {"connection_limit", "out_of_descriptors"};
 
-constexpr std::array<std::string_view, 4> kJobResultNames = {"done", "ignored", "retry", "failed"};
+constexpr std::array<std::string_view, 5> kJobResultNames = {"done", "ignored", "retry", "failed", "parked"};
 constexpr std::array<double, 12> kJobBucketBounds = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
                                                      0.25,  0.5,   1.0,  2.5,   5.0,  10.0};
 // 0 = no response; the last slot is "other".
@@ -125,6 +125,17 @@ void Metrics::connections(std::int64_t delta) { connections_.fetch_add(delta, st
 
 void Metrics::body_bytes_in_flight(std::int64_t delta) {
   body_bytes_in_flight_.fetch_add(delta, std::memory_order_relaxed);
+}
+
+void Metrics::rate_limit_parked(std::int64_t installation, std::chrono::milliseconds wait) {
+  parked_ms_.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, wait.count())), std::memory_order_relaxed);
+  std::lock_guard lock(parked_mutex_);
+  parked_installations_.insert(installation);
+}
+
+void Metrics::rate_limit_cleared(std::int64_t installation) {
+  std::lock_guard lock(parked_mutex_);
+  parked_installations_.erase(installation);
 }
 
 std::string Metrics::render(std::int64_t queue_depth) const {
@@ -226,6 +237,20 @@ std::string Metrics::render(std::int64_t queue_depth) const {
   out += "# TYPE deploy_bot_body_bytes_in_flight gauge\n";
   out += "deploy_bot_body_bytes_in_flight " + std::to_string(body_bytes_in_flight_.load(std::memory_order_relaxed)) +
          "\n";
+  out += "# HELP deploy_bot_rate_limit_parked_seconds_total Time jobs were put aside until GitHub's primary rate limit reset, "
+         "summed over parked jobs.\n";
+  out += "# TYPE deploy_bot_rate_limit_parked_seconds_total counter\n";
+  out += "deploy_bot_rate_limit_parked_seconds_total " +
+         format_double(static_cast<double>(parked_ms_.load(std::memory_order_relaxed)) / 1e3) + "\n";
+  std::size_t parked = 0;
+  {
+    std::lock_guard lock(parked_mutex_);
+    parked = parked_installations_.size();
+  }
+  out += "# HELP deploy_bot_rate_limit_parked_installations Installations whose jobs wait for GitHub's primary rate limit "
+         "to reset.\n";
+  out += "# TYPE deploy_bot_rate_limit_parked_installations gauge\n";
+  out += "deploy_bot_rate_limit_parked_installations " + std::to_string(parked) + "\n";
   return out;
 }
 

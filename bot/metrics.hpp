@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -45,7 +47,8 @@ enum class IdleClose { connection_limit, out_of_descriptors, count_ };
 std::string_view to_string(IdleClose reason);
 
 // What the worker did with one claimed delivery.
-enum class JobResult { done, ignored, retry, failed, count_ };
+// parked: put aside until the installation's GitHub rate limit resets (not an attempt).
+enum class JobResult { done, ignored, retry, failed, parked, count_ };
 std::string_view to_string(JobResult result);
 
 class Metrics {
@@ -69,6 +72,11 @@ class Metrics {
   void accept_failed();
   void connections(std::int64_t delta);
   void body_bytes_in_flight(std::int64_t delta);
+
+  // A job of `installation` was parked for `wait` until its primary rate limit resets; and one of
+  // its jobs ran again without hitting it (the installation is no longer parked).
+  void rate_limit_parked(std::int64_t installation, std::chrono::milliseconds wait);
+  void rate_limit_cleared(std::int64_t installation);
 
   // The Prometheus text exposition (format 0.0.4) of every series, plus the queue depth gauge.
   std::string render(std::int64_t queue_depth) const;
@@ -101,6 +109,9 @@ class Metrics {
   std::atomic<std::uint64_t> accept_failures_{0};
   std::atomic<std::int64_t> connections_{0};
   std::atomic<std::int64_t> body_bytes_in_flight_{0};
+  std::atomic<std::uint64_t> parked_ms_{0};
+  mutable std::mutex parked_mutex_;
+  std::set<std::int64_t> parked_installations_;
 };
 
 }  // namespace deploy::bot

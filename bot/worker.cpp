@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "core/github_error.hpp"
@@ -18,6 +21,10 @@ std::string json_text(std::string_view text) {
 struct Failure {
   bool transient = false;
   std::string message;
+  // GitHub's primary rate limit is used up until then: park, do not count an attempt.
+  std::optional<std::chrono::system_clock::time_point> parked_until;
+  // A rate limit said when to come back (retry-after): retry no earlier.
+  std::optional<std::chrono::system_clock::time_point> not_before;
 };
 
 // Must be called from inside a catch block.
@@ -25,17 +32,20 @@ Failure classify_current_exception() {
   try {
     throw;
   } catch (const github::GitHubError& e) {
-    return {github_error_is_transient(e.code(), e.status()), e.what()};
+    Failure failure{github_error_is_transient(e.code(), e.status()), e.what(), std::nullopt, std::nullopt};
+    if (e.details().primary_rate_limit) failure.parked_until = e.details().retry_at;
+    else failure.not_before = e.details().retry_at;
+    return failure;
   } catch (const PermanentError& e) {
-    return {false, e.what()};
+    return {false, e.what(), std::nullopt, std::nullopt};
   } catch (const TransientError& e) {
-    return {true, e.what()};
+    return {true, e.what(), std::nullopt, std::nullopt};
   } catch (const nlohmann::json::exception& e) {
-    return {false, std::string("the payload is not what this event should carry: ") + e.what()};
+    return {false, std::string("the payload is not what this event should carry: ") + e.what(), std::nullopt, std::nullopt};
   } catch (const sqlite::Error& e) {
-    return {true, std::string("store: ") + e.what()};
+    return {true, std::string("store: ") + e.what(), std::nullopt, std::nullopt};
   } catch (const std::exception& e) {
-    return {true, e.what()};
+    return {true, e.what(), std::nullopt, std::nullopt};
   }
 }
 
@@ -132,14 +142,18 @@ void Worker::process(const store::Claim& claim) {
   const auto started = std::chrono::steady_clock::now();
   JobResult result = JobResult::done;
   std::string error;
+  Failure failure;
   try {
     const HandleResult handled = handler_.handle(d);
     result = handled == HandleResult::done ? JobResult::done : JobResult::ignored;
   } catch (...) {
-    const Failure failure = classify_current_exception();
+    failure = classify_current_exception();
     error = failure.message;
-    result = failure.transient && retry_delay(claim.lease.attempt, options_.retry) ? JobResult::retry : JobResult::failed;
+    result = failure.parked_until                                                 ? JobResult::parked
+             : failure.transient && retry_delay(claim.lease.attempt, options_.retry) ? JobResult::retry
+                                                                                   : JobResult::failed;
   }
+  if (result != JobResult::parked) metrics_.rate_limit_cleared(d.installation_id);
   try {
     switch (result) {
       case JobResult::done:
@@ -148,8 +162,24 @@ void Worker::process(const store::Claim& claim) {
       case JobResult::ignored:
         store_.ignore(claim.lease);
         break;
+      case JobResult::parked: {
+        // Waiting out an hourly limit is not a failure: the attempt is not counted, and the
+        // installation's other queued jobs wait too instead of each hitting the limit again.
+        const auto now = clock_.now();
+        const auto until = std::max(*failure.parked_until, now);
+        const auto held = store_.park(claim.lease, d.installation_id, until, error);
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
+        metrics_.rate_limit_parked(d.installation_id, wait);
+        spdlog::warn(R"({{"event":"delivery_parked","delivery":{},"github_event":{},"installation":{},"parked_ms":{},"others_held":{},"why":"GitHub's primary rate limit is used up until it resets"}})",
+                     json_text(d.delivery_id), json_text(d.event), d.installation_id, wait.count(), std::max<std::int64_t>(0, held));
+        break;
+      }
       case JobResult::retry: {
-        const auto delay = *retry_delay(claim.lease.attempt, options_.retry);
+        auto delay = *retry_delay(claim.lease.attempt, options_.retry);
+        // A secondary limit's retry-after is the earliest a retry can work.
+        if (failure.not_before) {
+          delay = std::max(delay, std::chrono::ceil<std::chrono::milliseconds>(*failure.not_before - clock_.now()));
+        }
         store_.fail(claim.lease, error, clock_.now() + delay);
         spdlog::warn(R"({{"event":"delivery_retry","delivery":{},"github_event":{},"attempt":{},"retry_in_ms":{},"error":{}}})",
                      json_text(d.delivery_id), json_text(d.event), claim.lease.attempt, delay.count(), json_text(error));

@@ -130,7 +130,8 @@ enum class Credential { token, installation_token, app_jwt };
 // The error for a call that ends with `decision` after `attempts`, with the credential it sent
 // scrubbed from every field.
 GitHubError failure(const std::string& method, const std::string& path, int attempts, const AttemptResult& result,
-                    const RetryDecision& decision, Credential credential, const std::string& secret) {
+                    const RetryDecision& decision, Credential credential, const std::string& secret,
+                    std::chrono::system_clock::time_point now) {
   const auto& response = result.response;
   ErrorDetails details;
   details.method = method;
@@ -149,6 +150,10 @@ GitHubError failure(const std::string& method, const std::string& path, int atte
   }
 
   const bool rate_limited = is_rate_limited(result.facts);
+  if (auto wait = rate_limit_wait(result.facts, now)) {
+    details.retry_at = wait->until;
+    details.primary_rate_limit = wait->primary;
+  }
   if (decision.action == RetryDecision::Action::fail) {
     details.code = "github_wait_ceiling";
     details.hint = decision.message;
@@ -384,7 +389,7 @@ ApiResponse Client::send_with_budget(const ApiRequest& request, const std::strin
     } else if (request.scope.kind == Scope::Kind::app && std::holds_alternative<AppCredentials>(credentials_)) {
       credential = Credential::app_jwt;
     }
-    throw failure(request.method, path, attempt, attempt_result, decision, credential, auth.token);
+    throw failure(request.method, path, attempt, attempt_result, decision, credential, auth.token, context.now);
   }
 }
 
@@ -924,6 +929,28 @@ void Client::create_repository_dispatch(const std::string& owner, const std::str
 WorkflowRun Client::get_workflow_run(const std::string& owner, const std::string& repo, std::int64_t run_id) {
   auto r = get(repo_path(owner, repo) + "/actions/runs/" + std::to_string(run_id), Scope::repository(owner, repo));
   return decode<WorkflowRun>(send(r), r, url_for(r));
+}
+
+std::vector<WorkflowRun> Client::list_workflow_runs(const std::string& owner, const std::string& repo,
+                                                    const std::string& workflow, const std::string& event,
+                                                    const std::string& created_since) {
+  auto r = get(repo_path(owner, repo) + "/actions/workflows/" + seg(workflow) + "/runs", Scope::repository(owner, repo),
+               Query{{"event", event}, {"created", ">=" + created_since}, {"exclude_pull_requests", "true"}});
+  std::vector<WorkflowRun> runs;
+  const std::string url = url_for(r);
+  for_each_page(r, [&](const ApiResponse& page) {
+    // The page is an object: {total_count, workflow_runs: [...]}.
+    if (!page.body.is_object() || !page.body.contains("workflow_runs") || !page.body["workflow_runs"].is_array()) {
+      throw GitHubError({"github_bad_response", page.status, r.method, path_of(url),
+                         "expected an object with a workflow_runs array", "", "", "", 1, ""});
+    }
+    for (const auto& item : page.body["workflow_runs"]) {
+      ApiResponse wrapped{200, {}, item};
+      runs.push_back(decode<WorkflowRun>(wrapped, r, url));
+    }
+    return true;
+  });
+  return runs;
 }
 
 void Client::review_custom_gate(const std::string& owner, const std::string& repo, std::int64_t run_id,

@@ -5,6 +5,8 @@
 // and the client scrubs the credential it sent from every field before throwing.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +30,10 @@ struct ErrorDetails {
   std::string request_id{};  // x-github-request-id, for GitHub support
   int attempts = 0;
   std::string hint{};  // what the user can do about it, when we know
+  // A rate limit that said when to come back (retry-after, or x-ratelimit-reset + 1 s): the
+  // earliest time a retry can succeed. primary_rate_limit: the hourly limit is used up.
+  std::optional<std::chrono::system_clock::time_point> retry_at{};
+  bool primary_rate_limit = false;
 };
 
 class GitHubError : public std::runtime_error {

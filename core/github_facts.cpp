@@ -59,8 +59,8 @@ struct Timed {
 
 }  // namespace
 
-People::People(github::Client& client, Repo repo, std::vector<policy::Principal> lists_of_interest)
-    : client_(client), repo_(std::move(repo)) {
+People::People(github::Client& client, Repo repo, std::vector<policy::Principal> lists_of_interest, PeopleCache* shared)
+    : client_(client), repo_(std::move(repo)), cache_(shared != nullptr ? shared : &own_) {
   for (const auto& principal : lists_of_interest) {
     if (principal.kind == policy::Principal::Kind::team) teams_.push_back(principal.name);
   }
@@ -68,20 +68,28 @@ People::People(github::Client& client, Repo repo, std::vector<policy::Principal>
 
 policy::Actor People::actor(const std::string& login, bool is_bot_account) {
   const std::string key = lower(login);
-  if (auto found = cache_.find(key); found != cache_.end()) return found->second;
   policy::Actor actor;
   actor.login = login;
   actor.is_bot = is_bot_account;
-  if (auto answer = client_.get_collaborator_permission(repo_.owner, repo_.name, login)) {
-    actor.permission = permission_of(*answer);
+  if (auto found = cache_->permissions.find(key); found != cache_->permissions.end()) {
+    actor.permission = found->second;
+  } else {
+    if (auto answer = client_.get_collaborator_permission(repo_.owner, repo_.name, login)) {
+      actor.permission = permission_of(*answer);
+    }
+    cache_->permissions.emplace(key, actor.permission);
   }
   for (const auto& team : teams_) {
     auto slash = team.find('/');
     if (slash == std::string::npos) continue;
-    auto membership = client_.get_team_membership(team.substr(0, slash), team.substr(slash + 1), login);
-    if (membership && membership->state == "active") actor.teams.push_back(team);
+    const std::string member_key = team + "\n" + key;
+    auto found = cache_->memberships.find(member_key);
+    if (found == cache_->memberships.end()) {
+      auto membership = client_.get_team_membership(team.substr(0, slash), team.substr(slash + 1), login);
+      found = cache_->memberships.emplace(member_key, membership && membership->state == "active").first;
+    }
+    if (found->second) actor.teams.push_back(team);
   }
-  cache_.emplace(key, actor);
   return actor;
 }
 

@@ -24,11 +24,19 @@ struct Repo {
   std::string full_name() const { return owner + "/" + name; }
 };
 
-// Resolves people once per decision: permission on the repository and membership of the teams the
-// config's lists name. A login GitHub does not know has permission none.
+// What People read from GitHub, kept for as long as the caller says the answers stay current (the
+// bot: one handled delivery, so several decisions in it read each person once).
+struct PeopleCache {
+  std::map<std::string, policy::Permission> permissions;  // by lowercased login
+  std::map<std::string, bool> memberships;               // "org/slug\nlogin" (lowercased login): active
+};
+
+// Resolves people once per decision (or once per `shared` cache): permission on the repository and
+// membership of the teams the config's lists name. A login GitHub does not know has permission none.
 class People {
  public:
-  People(github::Client& client, Repo repo, std::vector<policy::Principal> lists_of_interest);
+  People(github::Client& client, Repo repo, std::vector<policy::Principal> lists_of_interest,
+         PeopleCache* shared = nullptr);
 
   policy::Actor actor(const std::string& login, bool is_bot_account);
 
@@ -36,7 +44,8 @@ class People {
   github::Client& client_;
   Repo repo_;
   std::vector<std::string> teams_;  // "org/slug" named by the lists
-  std::map<std::string, policy::Actor> cache_;  // by lowercased login
+  PeopleCache own_;
+  PeopleCache* cache_;
 };
 
 // Where approvals of one commit come from.

@@ -63,6 +63,19 @@ bool is_rate_limited(const AttemptFacts& facts) {
   return mentions_rate_limit(facts.message);
 }
 
+std::optional<RateLimitWait> rate_limit_wait(const AttemptFacts& facts, std::chrono::system_clock::time_point now) {
+  if (!is_rate_limited(facts)) return std::nullopt;
+  if (auto retry_after = parse_int(facts.retry_after)) {
+    return RateLimitWait{now + seconds{std::min(*retry_after, kMaxHeaderWaitSeconds)}, false};
+  }
+  auto reset = parse_int(facts.ratelimit_reset);
+  const bool exhausted = facts.ratelimit_remaining && trim(*facts.ratelimit_remaining) == "0";
+  if (!exhausted || !reset) return std::nullopt;
+  auto now_s = std::chrono::floor<seconds>(now.time_since_epoch()).count();
+  std::int64_t reset_s = *reset - now_s > kMaxHeaderWaitSeconds ? now_s + kMaxHeaderWaitSeconds : *reset;
+  return RateLimitWait{std::max(now, std::chrono::system_clock::time_point{seconds{reset_s} + seconds{1}}), true};
+}
+
 bool idempotent_by_method(std::string_view method) {
   return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
 }
@@ -85,6 +98,9 @@ RetryDecision decide_retry(const AttemptFacts& facts, const RetryContext& contex
       wait = seconds{std::min(*retry_after, kMaxHeaderWaitSeconds)};
       reason = "retry_after";
       why = "GitHub asked to retry after " + std::to_string(*retry_after) + " s";
+    } else if (exhausted && reset && !policy.wait_out_primary_limit) {
+      return stop("primary_limit_not_waited", "GitHub rate limit exhausted until " +
+                                                  format_rfc3339(rate_limit_wait(facts, context.now)->until - seconds{1}));
     } else if (exhausted && reset) {
       auto now_s = std::chrono::floor<seconds>(context.now.time_since_epoch()).count();
       std::int64_t reset_s = *reset - now_s > kMaxHeaderWaitSeconds ? now_s + kMaxHeaderWaitSeconds : *reset;

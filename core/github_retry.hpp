@@ -35,6 +35,11 @@ struct RetryPolicy {
   std::chrono::milliseconds max_wait{15 * 60'000};
   // Ceiling for the sum of all waits of one call (every attempt and page of it).
   std::chrono::milliseconds wait_budget{20 * 60'000};
+  // false: a used-up primary limit (x-ratelimit-remaining: 0 with a reset time) is not waited out
+  // inside the call: it fails at once with code github_rate_limited and the reset time in the
+  // error (ErrorDetails::retry_at), for a caller that can put the work aside until then (the bot
+  // parks the installation's jobs) rather than hold a thread or give up.
+  bool wait_out_primary_limit = true;
   // Appended to ceiling errors: how the user raises the limits where this client is configured.
   std::string raise_hint = "raise the GitHub client's max_wait / wait_budget";
 };
@@ -63,13 +68,21 @@ struct RetryDecision {
   std::chrono::milliseconds wait{0};  // for retry: how long to sleep first
   // Stable snake_case: "success", "not_retryable", "not_idempotent", "attempts_exhausted",
   // "server_error", "network_error", "retry_after", "rate_limit_reset", "secondary_rate_limit",
-  // "wait_above_ceiling", "wait_budget_exhausted".
+  // "wait_above_ceiling", "wait_budget_exhausted", "primary_limit_not_waited".
   std::string reason{};
   std::string message{};  // for people; for fail it is the whole error text
 };
 
 // True for 403/429 responses that GitHub uses for rate limiting (primary or secondary).
 bool is_rate_limited(const AttemptFacts& facts);
+
+// When a rate-limited answer says to come back: `retry-after` seconds from now, or for a used-up
+// primary limit one second after `x-ratelimit-reset`. nullopt when the answer says neither.
+struct RateLimitWait {
+  std::chrono::system_clock::time_point until{};
+  bool primary = false;  // the hourly primary limit is used up (not a secondary limit)
+};
+std::optional<RateLimitWait> rate_limit_wait(const AttemptFacts& facts, std::chrono::system_clock::time_point now);
 
 RetryDecision decide_retry(const AttemptFacts& facts, const RetryContext& context, const RetryPolicy& policy);
 

@@ -322,6 +322,7 @@ void from_json(const Json& j, WorkflowRun& v) {
   require_object(j, "a workflow run");
   v.id = i64(j, "id");
   v.name = str(j, "name");
+  v.display_title = str(j, "display_title");
   v.workflow_id = i64(j, "workflow_id");
   v.head_branch = str(j, "head_branch");
   v.head_sha = str(j, "head_sha");

@@ -224,6 +224,7 @@ struct Release {
 struct WorkflowRun {
   std::int64_t id = 0;
   std::string name{};
+  std::string display_title{};  // the run's name as shown: the workflow's run-name, evaluated
   std::int64_t workflow_id = 0;
   std::string head_branch{};
   std::string head_sha{};

@@ -231,6 +231,15 @@ constexpr const char* kRetry = R"sql(
 UPDATE deliveries SET state = 'queued', next_attempt_at = ?3, last_error = ?4, lease_until = NULL
 WHERE delivery_id = ?1 AND state = 'running' AND attempts = ?2)sql";
 
+// A rate-limit park: the claim did not count as an attempt (the lease's attempt is the one before).
+constexpr const char* kPark = R"sql(
+UPDATE deliveries SET state = 'queued', attempts = attempts - 1, next_attempt_at = ?3, last_error = ?4, lease_until = NULL
+WHERE delivery_id = ?1 AND state = 'running' AND attempts = ?2)sql";
+
+constexpr const char* kHoldInstallation = R"sql(
+UPDATE deliveries SET next_attempt_at = ?2
+WHERE state = 'queued' AND installation_id = ?1 AND next_attempt_at < ?2)sql";
+
 constexpr const char* kFailPermanently = R"sql(
 UPDATE deliveries SET state = 'failed', finished_at = ?3, last_error = ?4, lease_until = NULL
 WHERE delivery_id = ?1 AND state = 'running' AND attempts = ?2)sql";
@@ -879,6 +888,18 @@ bool Store::fail(const Lease& lease, std::string_view error, std::optional<TimeP
   return impl_->write([&](sqlite::Connection& db) {
     if (retry_at) return finish_lease(db, kRetry, "scheduling a delivery's retry", lease, *retry_at, error);
     return finish_lease(db, kFailPermanently, "failing a delivery", lease, impl_->clock.now(), error);
+  });
+}
+
+std::int64_t Store::park(const Lease& lease, std::int64_t installation_id, TimePoint until, std::string_view why) {
+  return impl_->write([&](sqlite::Connection& db) -> std::int64_t {
+    if (!finish_lease(db, kPark, "parking a delivery until a rate limit resets", lease, until, why)) return -1;
+    if (installation_id == 0) return 0;
+    sqlite::Statement& st = db.cached(kHoldInstallation, "holding an installation's deliveries until a rate limit resets");
+    sqlite::Reset reset(st);
+    st.bind(1, installation_id).bind(2, to_ms(until));
+    st.run();
+    return db.changes();
   });
 }
 

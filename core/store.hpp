@@ -257,6 +257,12 @@ class Store {
   // retry_at set: back to queued, due at retry_at. nullopt: failed permanently.
   bool fail(const Lease& lease, std::string_view error, std::optional<TimePoint> retry_at);
   bool ignore(const Lease& lease);  // nothing to do for this event
+  // GitHub's primary rate limit is used up for this installation until `until`: the delivery goes
+  // back to queued, due then, and the claim does not count as an attempt (attempts goes back down:
+  // waiting out a limit must never use up the retries); every queued delivery of the installation
+  // (when not 0) is held until then too, so none is claimed only to hit the limit. Returns how many
+  // others were held, or -1 when the lease was no longer current (nothing changed).
+  std::int64_t park(const Lease& lease, std::int64_t installation_id, TimePoint until, std::string_view why);
   // Running deliveries whose lease ended by `now` go back to queued (a stuck or dead worker).
   std::int64_t release_expired_leases(TimePoint now);
   // Every running delivery goes back to queued. Call once at start, before any worker runs.

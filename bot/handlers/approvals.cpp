@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "bot/status_report.hpp"
+#include "core/crypto.hpp"
 #include "core/github_time.hpp"
 #include "core/policy_config.hpp"
 #include "core/text.hpp"
@@ -29,7 +30,7 @@ Count count_approvals(Context& context, const Subject& subject, const config::En
     auto commit = context.gh().get_commit(context.repo.owner, context.repo.name, subject.sha);
     if (commit.author) count.request.author = commit.author->login;
   }
-  facts::People people(context.gh(), context.repo, count.request.approvers);
+  facts::People people(context.gh(), context.repo, count.request.approvers, &context.people_cache());
   for (const auto& record : records) {
     // Permission and teams now, not when the comment was made: a revoked person no longer counts.
     const auto actor = people.actor(record.login, record.is_bot);
@@ -52,14 +53,28 @@ Count count_approvals(Context& context, const Subject& subject, const config::En
 
 void set_approvals_status(Context& context, const Subject& subject, const Count& count) {
   const auto status = approvals_status(static_cast<int>(count.verdict.counted.size()), count.verdict.required);
-  context.once(context.key("status:" + context.delivery.delivery_id + ":" + subject.sha), Repeat::safe, [&] {
-    github::NewCommitStatus body;
-    body.state = status.state;
-    body.context = std::string(kApprovalsContext);
-    body.description = status.description;
-    context.gh().create_commit_status(context.repo.owner, context.repo.name, subject.sha, body);
-    return nlohmann::json{{"state", status.state}, {"description", status.description}}.dump();
-  });
+  const std::string recorded = nlohmann::json{{"state", status.state}, {"description", status.description}}.dump();
+  context.once(
+      context.key("status:" + context.delivery.delivery_id + ":" + subject.sha), Repeat::safe,
+      [&] {
+        github::NewCommitStatus body;
+        body.state = status.state;
+        body.context = std::string(kApprovalsContext);
+        body.description = status.description;
+        context.gh().create_commit_status(context.repo.owner, context.repo.name, subject.sha, body);
+        return recorded;
+      },
+      // An earlier try whose answer was lost (a slow GitHub) may have set it: the same state again
+      // would only add a duplicate to the commit's statuses.
+      [&] {
+        context.services.clock.sleep_for(kEffectVisibility);
+        for (const auto& latest : context.gh().get_combined_status(context.repo.owner, context.repo.name, subject.sha).statuses) {
+          if (latest.context == kApprovalsContext && latest.state == status.state && latest.description == status.description) {
+            return Lookup{Lookup::Outcome::found, recorded};
+          }
+        }
+        return Lookup{Lookup::Outcome::not_found, ""};
+      });
 }
 
 namespace {
@@ -171,26 +186,78 @@ void report_gate_progress(Context& context, const WaitingGate& gate, const Subje
   });
 }
 
+namespace {
+
+std::string dispatch_state_key(const std::string& effect_key) { return "dispatch-sent:" + effect_key; }
+
+// The same for every try of one effect, unique across effects, short enough for a run name.
+std::string dispatch_id_for(const std::string& effect_key) { return "db-" + crypto::sha256_hex(effect_key).substr(0, 20); }
+
+// Recorded before every send (a crash after it and before GitHub answers leaves it behind).
+void remember_dispatch_sent(Context& context, const std::string& effect_key, bool with_id) {
+  context.store().put_state(dispatch_state_key(effect_key),
+                            nlohmann::json{{"dispatch_id", with_id ? dispatch_id_for(effect_key) : std::string()},
+                                           {"sent_at", github::format_rfc3339(context.services.clock.now())}}
+                                .dump());
+}
+
+}  // namespace
+
 github::WorkflowDispatchResult dispatch_workflow(Context& context, const config::Config& config, const std::string& ref,
                                                  const std::map<std::string, std::string>& inputs,
-                                                 const requester::Requester& asked_by) {
+                                                 const requester::Requester& asked_by, const std::string& effect_key) {
   std::map<std::string, std::string> with_requester = inputs;
   if (!asked_by.login.empty()) with_requester["requested-by"] = asked_by.login;
   if (!asked_by.url.empty()) with_requester["request-url"] = asked_by.url;
+  with_requester["dispatch-id"] = dispatch_id_for(effect_key);
   try {
+    remember_dispatch_sent(context, effect_key, true);
     return context.gh().create_workflow_dispatch(context.repo.owner, context.repo.name, config.bot.workflow, ref,
                                                  with_requester, true);
   } catch (const github::GitHubError& error) {
     const bool undeclared = error.status() == 422 && error.details().message.find("Unexpected inputs") != std::string::npos;
-    if (!undeclared || with_requester.size() == inputs.size()) throw;
+    if (!undeclared) throw;
     // Nothing was dispatched (GitHub refused the request), so dispatching again is no repeat.
     spdlog::warn(R"({{"event":"dispatch_without_requester","workflow":{},"why":{}}})", nlohmann::json(config.bot.workflow).dump(),
-                 nlohmann::json("the workflow does not declare the inputs requested-by and request-url (" +
+                 nlohmann::json("the workflow does not declare the inputs requested-by, request-url and dispatch-id (" +
                                 error.details().message + "); add them, as examples/workflows/deploy.yml does, so the "
-                                "run's audit record names who asked").dump());
+                                "run's audit record names who asked and a dispatch whose answer was lost can be found").dump());
+    remember_dispatch_sent(context, effect_key, false);
     return context.gh().create_workflow_dispatch(context.repo.owner, context.repo.name, config.bot.workflow, ref, inputs,
                                                  true);
   }
+}
+
+Lookup find_dispatched_run(Context& context, const config::Config& config, const std::string& effect_key) {
+  const auto row = context.store().state(dispatch_state_key(effect_key));
+  if (!row) return {Lookup::Outcome::not_found, ""};  // recorded before every send: none was sent
+  const auto sent = nlohmann::json::parse(*row, nullptr, false);
+  if (!sent.is_object()) return {};
+  const std::string dispatch_id = sent.value("dispatch_id", "");
+  const auto sent_at = github::parse_rfc3339(sent.value("sent_at", ""));
+  if (dispatch_id.empty() || !sent_at.ok()) return {};
+  // GitHub's clock and ours may differ a little: look from a few minutes before the send.
+  const std::string since = github::format_rfc3339(*sent_at - std::chrono::minutes(5));
+  auto look = [&]() -> std::optional<github::WorkflowRun> {
+    for (auto& run : context.gh().list_workflow_runs(context.repo.owner, context.repo.name, config.bot.workflow,
+                                                     "workflow_dispatch", since)) {
+      if (run.display_title.find(dispatch_id) != std::string::npos || run.name.find(dispatch_id) != std::string::npos) {
+        return run;
+      }
+    }
+    return std::nullopt;
+  };
+  auto run = look();
+  if (!run) {
+    const auto visible_by = *sent_at + kDispatchVisibility;
+    const auto now = context.services.clock.now();
+    if (now < visible_by) {
+      context.services.clock.sleep_for(std::chrono::ceil<std::chrono::milliseconds>(visible_by - now));
+      run = look();
+    }
+  }
+  if (!run) return {Lookup::Outcome::not_found, ""};
+  return {Lookup::Outcome::found, nlohmann::json{{"run_url", run->html_url}, {"run_id", run->id}}.dump()};
 }
 
 std::string start_release_deploy(Context& context, const Subject& subject, const config::Config& config,
@@ -206,14 +273,24 @@ std::string start_release_deploy(Context& context, const Subject& subject, const
   }
   const std::string ref = config.bot.ref.empty() ? context.default_branch : config.bot.ref;
   std::string run_url;
-  auto result = context.once(context.key("deploy:" + subject.sha + ":" + environment.name), Repeat::at_most_once, [&] {
-    const std::map<std::string, std::string> inputs = {
-        {"environment", environment.name}, {"version", subject.tag}, {"mode", "deploy"}};
-    auto dispatched = dispatch_workflow(context, config, ref, inputs, completed_by);
-    remember_run(context, dispatched.workflow_run_id.value_or(0),
-                 {static_cast<int>(subject.number), subject.tag, environment.name, "deploy"});
-    return nlohmann::json{{"run_url", dispatched.html_url}, {"run_id", dispatched.workflow_run_id.value_or(0)}}.dump();
-  });
+  const std::string effect_key = context.key("deploy:" + subject.sha + ":" + environment.name);
+  const DispatchedRun run{static_cast<int>(subject.number), subject.tag, environment.name, "deploy"};
+  auto result = context.once(
+      effect_key, Repeat::at_most_once,
+      [&] {
+        const std::map<std::string, std::string> inputs = {
+            {"environment", environment.name}, {"version", subject.tag}, {"mode", "deploy"}};
+        auto dispatched = dispatch_workflow(context, config, ref, inputs, completed_by, effect_key);
+        remember_run(context, dispatched.workflow_run_id.value_or(0), run);
+        return nlohmann::json{{"run_url", dispatched.html_url}, {"run_id", dispatched.workflow_run_id.value_or(0)}}.dump();
+      },
+      [&] {
+        auto found = find_dispatched_run(context, config, effect_key);
+        if (found.outcome == Lookup::Outcome::found) {
+          remember_run(context, nlohmann::json::parse(found.result).value("run_id", std::int64_t{0}), run);
+        }
+        return found;
+      });
   audit::Record record;
   record.kind = audit::Kind::deploy;
   record.environment = environment.name;

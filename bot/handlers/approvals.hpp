@@ -5,6 +5,7 @@
 // waiting protection rule, or dispatching the deploy workflow), each exactly once.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -75,9 +76,26 @@ void report_gate_progress(Context& context, const WaitingGate& gate, const Subje
 // Why a dispatch is reported unconfirmed (in replies and the audit trail), one sentence.
 inline constexpr const char* kDispatchUnconfirmed =
     "GitHub did not answer the workflow dispatch request, so whether a run started is unknown.";
+//
+// Every dispatch also carries the input `dispatch-id`, the same on every try of one effect
+// (`effect_key`), and the bot remembers when it sent it: a workflow whose run-name shows that input
+// (examples/workflows/deploy.yml) lets find_dispatched_run() find the run a try whose answer was
+// lost created. A workflow that does not declare it is dispatched without it (as above), and such
+// a lost answer stays unknown.
 github::WorkflowDispatchResult dispatch_workflow(Context& context, const config::Config& config, const std::string& ref,
                                                  const std::map<std::string, std::string>& inputs,
-                                                 const requester::Requester& asked_by);
+                                                 const requester::Requester& asked_by, const std::string& effect_key);
+
+// How long after a dispatch GitHub may take to list the run it created: a look-up sooner than this
+// after the send waits out the rest before it says "not found".
+inline constexpr std::chrono::seconds kDispatchVisibility{10};
+
+// Looks for the run an earlier try of the dispatch `effect_key` created: the workflow's
+// workflow_dispatch runs created since that try was sent (with a margin for clock skew), every page,
+// whose display title (run-name) or name carries its dispatch-id. found: result is
+// {"run_url","run_id"}, as the dispatch effects record; not_found: nothing was sent, or nothing
+// turned up after kDispatchVisibility; cannot_tell: that try went without a dispatch-id.
+Lookup find_dispatched_run(Context& context, const config::Config& config, const std::string& effect_key);
 
 // On a release whose count is met: approves the waiting protection rule, or dispatches the deploy
 // workflow (mode deploy, version = tag), exactly once per commit and environment. Returns the

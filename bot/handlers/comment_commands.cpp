@@ -241,7 +241,7 @@ class CommentHandler {
     }
     const auto history = deployment_history(context_, env->name);
     policy::RollbackRequest request;
-    facts::People people(context_.gh(), context_.repo, policy_config::to_policy(env->rollback.allowed));
+    facts::People people(context_.gh(), context_.repo, policy_config::to_policy(env->rollback.allowed), &context_.people_cache());
     request.user = people.actor(comment_.login, false);
     request.environment = env->name;
     request.version = cmd.version;
@@ -275,18 +275,26 @@ class CommentHandler {
       return;
     }
     const std::string ref = config_.bot.ref.empty() ? context_.default_branch : config_.bot.ref;
-    auto dispatched = context_.once(context_.key("rollback:c" + std::to_string(comment_.id) + ":" + std::to_string(cmd.line)),
-                                    Repeat::at_most_once, [&] {
-      std::map<std::string, std::string> inputs = {
-          {"environment", env->name}, {"mode", "rollback"}, {"version", target_version}};
-      if (!cmd.reason.empty()) inputs["reason"] = cmd.reason;
-      // The run's actor is the bot: who asked, and where, go with it for the run's audit record.
-      auto result = dispatch_workflow(context_, config_, ref, inputs, {comment_.login, comment_.html_url});
-      if (thread_.number != 0) {
-        remember_run(context_, result.workflow_run_id.value_or(0), {thread_.number, target_version, env->name, "rollback"});
-      }
-      return nlohmann::json{{"run_url", result.html_url}, {"run_id", result.workflow_run_id.value_or(0)}}.dump();
-    });
+    const std::string effect_key = context_.key("rollback:c" + std::to_string(comment_.id) + ":" + std::to_string(cmd.line));
+    const DispatchedRun run{thread_.number, target_version, env->name, "rollback"};
+    auto dispatched = context_.once(
+        effect_key, Repeat::at_most_once,
+        [&] {
+          std::map<std::string, std::string> inputs = {
+              {"environment", env->name}, {"mode", "rollback"}, {"version", target_version}};
+          if (!cmd.reason.empty()) inputs["reason"] = cmd.reason;
+          // The run's actor is the bot: who asked, and where, go with it for the run's audit record.
+          auto result = dispatch_workflow(context_, config_, ref, inputs, {comment_.login, comment_.html_url}, effect_key);
+          if (thread_.number != 0) remember_run(context_, result.workflow_run_id.value_or(0), run);
+          return nlohmann::json{{"run_url", result.html_url}, {"run_id", result.workflow_run_id.value_or(0)}}.dump();
+        },
+        [&] {
+          auto found = find_dispatched_run(context_, config_, effect_key);
+          if (found.outcome == Lookup::Outcome::found && thread_.number != 0) {
+            remember_run(context_, nlohmann::json::parse(found.result).value("run_id", std::int64_t{0}), run);
+          }
+          return found;
+        });
     std::string run_url;
     if (dispatched) {
       auto json = nlohmann::json::parse(*dispatched, nullptr, false);

@@ -53,17 +53,29 @@ LoadedConfig Context::config(bool refresh) {
   return parse(content->text, content->sha);
 }
 
-std::optional<std::string> Context::once(const std::string& key, Repeat repeat, const std::function<std::string()>& effect) {
+std::optional<std::string> Context::once(const std::string& key, Repeat repeat, const std::function<std::string()>& effect,
+                                         const FindEarlier& find_earlier) {
   const auto begun = services.store.begin_effect(key);
   if (begun.status == store::EffectStart::already_done) {
     if (begun.result == kOutcomeUnknown) return std::nullopt;  // decided unknown before: still unknown
     return begun.result;
   }
-  if (begun.status == store::EffectStart::outcome_unknown && repeat == Repeat::at_most_once) {
-    spdlog::warn(R"({{"event":"effect_outcome_unknown","key":{},"why":"an earlier try got no answer from GitHub; it may have happened"}})",
+  const bool look = begun.status == store::EffectStart::outcome_unknown && (find_earlier || repeat == Repeat::at_most_once);
+  if (look) {
+    const Lookup earlier = find_earlier ? find_earlier() : Lookup{};
+    if (earlier.outcome == Lookup::Outcome::found) {
+      spdlog::info(R"({{"event":"effect_reconciled","key":{},"found":"the earlier try happened"}})", nlohmann::json(key).dump());
+      services.store.finish_effect(key, earlier.result);
+      return earlier.result;
+    }
+    if (earlier.outcome == Lookup::Outcome::cannot_tell && repeat == Repeat::at_most_once) {
+      spdlog::warn(R"({{"event":"effect_outcome_unknown","key":{},"why":"an earlier try got no answer from GitHub; it may have happened"}})",
+                   nlohmann::json(key).dump());
+      services.store.finish_effect(key, kOutcomeUnknown);
+      return std::nullopt;
+    }
+    spdlog::warn(R"({{"event":"effect_resent","key":{},"why":"an earlier try got no answer from GitHub and left no trace there"}})",
                  nlohmann::json(key).dump());
-    services.store.finish_effect(key, kOutcomeUnknown);
-    return std::nullopt;
   }
   std::string result;
   try {
@@ -80,11 +92,26 @@ std::optional<std::string> Context::once(const std::string& key, Repeat repeat, 
   return result;
 }
 
+namespace {
+
+// A keyed comment's earlier try whose answer never came may still be landing (GitHub answered
+// slower than the read timeout): give it time to show before the effect looks for its key, which it
+// does before posting.
+Lookup wait_for_visibility(Clock& clock) {
+  clock.sleep_for(kEffectVisibility);
+  return {Lookup::Outcome::not_found, ""};
+}
+
+}  // namespace
+
 std::int64_t Context::comment(int number, const std::string& key, const std::string& body) {
-  auto result = once("comment:" + repo.full_name() + ":" + key, Repeat::safe, [&] {
-    const auto id = facts::post_keyed_comment(client_, repo, number, key, body, services.own_login);
-    return nlohmann::json{{"comment_id", id}}.dump();
-  });
+  auto result = once(
+      "comment:" + repo.full_name() + ":" + key, Repeat::safe,
+      [&] {
+        const auto id = facts::post_keyed_comment(client_, repo, number, key, body, services.own_login);
+        return nlohmann::json{{"comment_id", id}}.dump();
+      },
+      [&] { return wait_for_visibility(services.clock); });
   return result ? nlohmann::json::parse(*result).value("comment_id", std::int64_t{0}) : 0;
 }
 
@@ -94,7 +121,7 @@ std::int64_t Context::sticky_comment(int number, const std::string& key, const s
 }
 
 std::int64_t Context::commit_comment(const std::string& sha, const std::string& key, const std::string& body) {
-  auto result = once("commit-comment:" + repo.full_name() + ":" + key, Repeat::safe, [&] {
+  auto result = once("commit-comment:" + repo.full_name() + ":" + key, Repeat::safe, [&]() -> std::string {
     const std::string full = body + "\n\n" + tracking::comment_key_line(key) + "\n";
     for (const auto& existing : client_.list_commit_comments(repo.owner, repo.name, sha)) {
       const bool ours = services.own_login.empty() ? (existing.user.is_bot() || policy::is_bot(existing.user.login, false))
@@ -105,7 +132,7 @@ std::int64_t Context::commit_comment(const std::string& sha, const std::string& 
     }
     const auto created = client_.create_commit_comment(repo.owner, repo.name, sha, full);
     return nlohmann::json{{"comment_id", created.id}}.dump();
-  });
+  }, [&] { return wait_for_visibility(services.clock); });
   return result ? nlohmann::json::parse(*result).value("comment_id", std::int64_t{0}) : 0;
 }
 

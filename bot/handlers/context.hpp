@@ -25,7 +25,7 @@ struct Services {
   store::Store& store;
   github::Client& github;  // the base client (token, or App without an installation)
   bool app_credentials = false;  // true: act as each delivery's installation
-  const Clock& clock;
+  Clock& clock;  // the handlers wait with it too (GitHub's visibility delays)
   std::string own_login;  // the bot's login when known (token mode); its comments are ignored
 };
 
@@ -41,9 +41,22 @@ struct LoadedConfig {
 // answer was lost). A try GitHub answered with an error status did not happen and is always retried.
 enum class Repeat {
   safe,         // GitHub de-duplicates it or we find it again (statuses, keyed comments, gate reviews)
-  at_most_once  // it might have happened and cannot be found again (a workflow dispatch): do not
-                // send it again; once() returns nullopt and the caller says it is unknown
+  at_most_once  // it might have happened: look for it (a Lookup) and send again only when it surely
+                // did not; without a way to tell, do not send it again: once() returns nullopt and
+                // the caller says it is unknown
 };
+
+// What looking for an earlier try of an at_most_once effect found.
+struct Lookup {
+  enum class Outcome {
+    found,        // it happened: `result` is what the effect would have returned
+    not_found,    // it surely did not happen (looked after GitHub's visibility delay): send it again
+    cannot_tell,  // no way to know: say it is unknown
+  };
+  Outcome outcome = Outcome::cannot_tell;
+  std::string result;
+};
+using FindEarlier = std::function<Lookup()>;
 
 // The result once() records for an at_most_once effect whose outcome is unknown, so that a later
 // command asking about it is not told it happened.
@@ -67,11 +80,17 @@ class Context {
   LoadedConfig config(bool refresh = false);
 
   // Runs `effect` unless `key` was done before; returns what it returned (or the recorded result).
-  // Returns nullopt, now and for every later call with `key`, when under Repeat::at_most_once an
-  // earlier try's outcome is unknown: say so, never that it happened. A github::GitHubError with
-  // an HTTP status marks the try failed (retried as new); so in an at_most_once effect the call
-  // that acts must be the last GitHub call that can throw.
-  std::optional<std::string> once(const std::string& key, Repeat repeat, const std::function<std::string()>& effect);
+  // When an earlier try's outcome is unknown, `find_earlier` (if given) looks for it first: found ->
+  // recorded as done with its result; otherwise `effect` runs again, except that under
+  // Repeat::at_most_once it runs again only on not_found. (A Repeat::safe effect whose repeat would
+  // show, such as a second identical commit status, passes one too.) Under at_most_once it returns
+  // nullopt, now and for every later call with `key`, when it cannot tell (or there is no
+  // find_earlier): say so, never that it happened. A github::GitHubError with an HTTP status marks
+  // the try failed (retried as new); so in an at_most_once effect the call that acts must be the
+  // last GitHub call that can throw. An exception from find_earlier leaves the outcome unknown for
+  // the delivery's next try.
+  std::optional<std::string> once(const std::string& key, Repeat repeat, const std::function<std::string()>& effect,
+                                  const FindEarlier& find_earlier = {});
 
   // A comment on issue/PR `number`, once per key (found again by its hidden key after a crash).
   std::int64_t comment(int number, const std::string& key, const std::string& body);
@@ -86,10 +105,20 @@ class Context {
 
   std::string key(const std::string& suffix) const { return repo.full_name() + ":" + suffix; }
 
+  // Permissions and team memberships read during this delivery: each decision in it (an /approve,
+  // the /status after it, a retry of the count) reads a person once. Never kept across deliveries,
+  // so a revoked permission stops counting at the next one.
+  facts::PeopleCache& people_cache() { return people_; }
+
  private:
   github::Client client_;
+  facts::PeopleCache people_;
 };
 
 inline constexpr std::chrono::minutes kConfigMaxAge{10};
+// How long a keyed comment whose request got no answer is given to show up before the bot looks
+// for it and, not finding it, posts it (GitHub may answer slower than the read timeout and still
+// create it).
+inline constexpr std::chrono::seconds kEffectVisibility{10};
 
 }  // namespace deploy::bot::handlers

@@ -104,7 +104,9 @@ json seed(bool link_release = false) {
           {{{"ref", "v1.0.0"}, {"sha", kShaMain}, {"environment", "production"}, {"creator", "alice"}, {"statuses", {{{"state", "inactive"}}}}},
            {{"ref", "v1.1.0"}, {"sha", kShaV11}, {"environment", "production"}, {"creator", "alice"}, {"statuses", {{{"state", "inactive"}}}}},
            {{"ref", "v1.2.0"}, {"sha", kShaV12}, {"environment", "production"}, {"creator", "bob"}, {"statuses", {{{"state", "success"}}}}}}},
-         {"workflows", {{{"id", 501}, {"name", "Deploy"}, {"file", "deploy.yml"}}}},
+         // run-name as examples/workflows/deploy.yml has it: the dispatch-id finds a run whose dispatch answer was lost.
+         {"workflows", {{{"id", 501}, {"name", "Deploy"}, {"file", "deploy.yml"},
+                         {"run_name", "${{ inputs.mode }} ${{ inputs.environment }} ${{ inputs.version }} ${{ inputs.dispatch-id }}"}}}},
          {"environments", {"staging", "production"}}}}}};
 }
 
@@ -421,8 +423,11 @@ TEST_CASE("tracking issue: the approval that completes the count dispatches the 
   // bob's approval completed the count: the run (whose actor is the bot) records him as requested_by.
   const std::string bob_url = w.comment_url(kTrackingIssue, "bob", "/approve");
   REQUIRE(!bob_url.empty());
-  CHECK(d.at("inputs") == json({{"environment", "production"}, {"version", "v1.2.0"}, {"mode", "deploy"},
-                                {"requested-by", "bob"}, {"request-url", bob_url}}));
+  json inputs = d.at("inputs");
+  CHECK(inputs.value("dispatch-id", "").starts_with("db-"));
+  inputs.erase("dispatch-id");
+  CHECK(inputs == json({{"environment", "production"}, {"version", "v1.2.0"}, {"mode", "deploy"},
+                        {"requested-by", "bob"}, {"request-url", bob_url}}));
   CHECK(w.approvals_status(kShaV12).value("state", "") == "success");
   // A third approval and a redelivery change nothing.
   w.comment(kTrackingIssue, "carol", "/approve");
@@ -453,9 +458,11 @@ TEST_CASE("/rollback: allowed dispatches with the right inputs; read-only and un
   // The run's actor is the bot: who asked, and where, go with it.
   const std::string url = w.comment_url(kTrackingIssue, "alice", "/rollback v1.1.0 bad latency");
   REQUIRE(url.find("/acme/app/issues/1#issuecomment-") != std::string::npos);
-  CHECK(w.dispatches()[0].at("inputs") ==
-        json({{"environment", "production"}, {"mode", "rollback"}, {"version", "v1.1.0"}, {"reason", "bad latency"},
-              {"requested-by", "alice"}, {"request-url", url}}));
+  json inputs = w.dispatches()[0].at("inputs");
+  CHECK(inputs.value("dispatch-id", "").starts_with("db-"));  // finds the run if the answer is lost
+  inputs.erase("dispatch-id");
+  CHECK(inputs == json({{"environment", "production"}, {"mode", "rollback"}, {"version", "v1.1.0"}, {"reason", "bad latency"},
+                        {"requested-by", "alice"}, {"request-url", url}}));
   CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "rolling back `production` from `v1.2.0` to `v1.1.0`"));
 
   w.comment(kTrackingIssue, "dave", "/rollback");
@@ -633,6 +640,20 @@ TEST_CASE("a secondary rate limit on a write is waited out and the effect happen
   w.comment(kPull, "alice", "/approve");
   CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
   CHECK(w.requests("POST", "/repos/acme/app/statuses/") == 1);
+}
+
+// Issue 13, finding 5: each decision re-read every earlier approver's permission.
+TEST_CASE("a delivery reads each approver's permission once, however many decisions it makes") {
+  World w;
+  w.comment(kTrackingIssue, "alice", "/approve");
+  const int before = w.requests("GET", "/repos/acme/app/collaborators/alice/permission");
+  CHECK(before == 1);
+  // One comment, two decisions over the same approvals: the count for /approve and the /status table.
+  w.comment(kTrackingIssue, "dave", "/approve\n/status");
+  INFO(w.bot->output());
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "| Environment |"));
+  CHECK(w.requests("GET", "/repos/acme/app/collaborators/alice/permission") == before + 1);
+  CHECK(w.requests("GET", "/repos/acme/app/collaborators/dave/permission") == 1);
 }
 
 TEST_CASE("with 5xx, dropped connections and rate limits on a share of calls, every effect lands once") {
@@ -869,6 +890,24 @@ TEST_CASE("a push that breaks deploy.yml on the default branch: commands get a r
   CHECK(w.dispatches().empty());  // nothing acts on a broken config
 }
 
+// Issue 13, finding 4: GitHub answered slower than the bot waited, so the bot's retry looked for
+// its reply before it showed, and posted it again.
+TEST_CASE("a GitHub slower than the bot's timeout: one reply") {
+  World w;
+  w.sim.add_fault({{"method", "POST"}, {"path", "/repos/acme/app/issues/1/comments"}, {"count", 1}, {"late_ms", 3000}});
+  // dave may not approve: a refusal reply, whose request is answered never and carried out three
+  // seconds later.
+  const auto id = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", "dave"}, {"body", "/approve"}})
+                      .at("delivery")
+                      .at("id");
+  CHECK(w.bot->wait_handled(id, 90s) == "done");
+  INFO(w.bot->output());
+  CHECK(w.sim.admin_json("GET", "/_sim/faults").size() == 0);
+  CHECK(eventually([&] { return w.bot_comments(kTrackingIssue).size() >= 1; }));
+  std::this_thread::sleep_for(4s);  // the late request has landed by now, whatever the bot did
+  CHECK(w.bot_comments(kTrackingIssue).size() == 1);
+}
+
 // Issue 13, finding 1: every acknowledged command has its effect exactly once, or a reply that
 // says plainly it could not be done; and neither replies nor the audit trail claim an effect GitHub
 // did not confirm. One row per (effect kind x fault x moment); each row gets a fresh bot and sim.
@@ -890,6 +929,9 @@ TEST_CASE("effects under GitHub faults: exactly once, or a reply that says it co
       // Every attempt the client allows one call (4) is rate limited: the call fails with a 429.
       {"429 x4", {{"rate_limit", {{"status", 429}, {"retry_after", 1}}}, {"count", 4}}},
       {"drop", {{"drop", true}}},
+      // The request lands and its answer is lost (a timeout): the dispatch is found by its
+      // dispatch-id, the reply and the status by their keys; nothing is done twice.
+      {"answer lost", {{"drop_after", true}}},
   };
   for (const auto& kind : kinds) {
     for (const auto& [fault_name, fault] : faults) {
@@ -929,6 +971,8 @@ TEST_CASE("effects under GitHub faults: exactly once, or a reply that says it co
         }
         const auto dispatched = w.dispatches().size();
         CHECK(dispatched <= 1);
+        // A request whose answer was lost did happen: the bot must find it and say so.
+        if (fault_name == "answer lost" && moment == "at") CHECK(dispatched == 1);
         const std::string success_text = kind.name == "rollback" ? "rolling back `production`" : "has started";
         if (dispatched == 1) {
           CHECK(any_body_contains(comments, success_text));

@@ -227,3 +227,82 @@ TEST_CASE("the worker prunes the bodies of old handled deliveries by its clock, 
   CHECK((*db).delivery("d-new")->body == R"({"action":"created"})");
   CHECK((*db).audit_records(0, 10).size() == 1);
 }
+
+namespace {
+
+// A clock the test moves by hand, safe to read from the worker's threads.
+class SharedManualClock final : public deploy::Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::time_point{std::chrono::milliseconds{ms_.load()}};
+  }
+  void sleep_for(std::chrono::milliseconds duration) override { ms_ += duration.count(); }
+  void advance(std::chrono::milliseconds duration) { ms_ += duration.count(); }
+
+ private:
+  std::atomic<std::int64_t> ms_{std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count()};
+};
+
+}  // namespace
+
+// Issue 13, finding 5: an hour-long primary-limit exhaustion used to burn the retry schedule
+// (10 tries over ~13 minutes) and fail the delivery for good.
+TEST_CASE("a used-up primary rate limit parks the installation's jobs until the reset, without counting an attempt") {
+  TempStore db;
+  SharedManualClock clock;
+  ScriptedHandler handler;
+  handler.by_event["limited"] = [&clock](int call) {
+    if (call == 1) {
+      deploy::github::ErrorDetails details;
+      details.status = 403;
+      details.code = "github_rate_limited";
+      details.message = "API rate limit exceeded for installation ID 42.";
+      details.retry_at = clock.now() + 1h;
+      details.primary_rate_limit = true;
+      throw deploy::github::GitHubError(details);
+    }
+    return bot::HandleResult::done;
+  };
+  handler.by_event["ok"] = [](int) { return bot::HandleResult::done; };
+  bot::Metrics metrics;
+  bot::WorkerOptions options;
+  options.threads = 1;
+  options.poll_interval = 10ms;
+  options.retry.max_attempts = 1;  // any counted failure would fail the delivery for good
+  ingest(*db, "d-limited", "limited");
+  ingest(*db, "d-later", "ok");  // same installation, queued behind it
+  bot::Worker worker(*db, handler, metrics, clock, options);
+  worker.start();
+
+  const auto parked = [&] {
+    auto d = (*db).delivery("d-limited");
+    // The metrics are counted after the store records the park.
+    return handler.calls("d-limited") == 1 && d && d->state == store::DeliveryState::queued &&
+           metrics.render(2).find("deploy_bot_jobs_total{result=\"parked\"} 1\n") != std::string::npos;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!parked() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  REQUIRE(parked());
+  const auto limited = *(*db).delivery("d-limited");
+  CHECK(limited.attempts == 0);  // waiting out the limit did not use up a try
+  CHECK(limited.next_attempt_at >= clock.now() + 1h);
+  // The installation's other queued job waits for the reset too instead of hitting the limit.
+  CHECK((*db).delivery("d-later")->next_attempt_at >= clock.now() + 1h);
+  CHECK(handler.calls("d-later") == 0);
+  std::string text = metrics.render(2);
+  CHECK(text.find("deploy_bot_jobs_total{result=\"parked\"} 1\n") != std::string::npos);
+  CHECK(text.find("deploy_bot_rate_limit_parked_installations 1\n") != std::string::npos);
+  CHECK(text.find("deploy_bot_rate_limit_parked_seconds_total 3600") != std::string::npos);
+
+  clock.advance(1h + 2s);  // the limit has reset
+  worker.notify();
+  CHECK(wait_state(*db, "d-limited", store::DeliveryState::done));
+  CHECK(wait_state(*db, "d-later", store::DeliveryState::done));
+  worker.stop();
+  CHECK((*db).delivery("d-limited")->attempts == 1);
+  text = metrics.render(0);
+  CHECK(text.find("deploy_bot_rate_limit_parked_installations 0\n") != std::string::npos);
+  CHECK(text.find("deploy_bot_jobs_total{result=\"failed\"} 0\n") != std::string::npos);
+}

@@ -109,6 +109,24 @@ Response ApiHandler::handle(const Request& request) {
     std::this_thread::sleep_for(std::chrono::milliseconds(fault->spec["delay_ms"].get<int>()));
     fault.reset();
   }
+  if (fault && fault->kind == "late") {
+    // The fault is used up: the request is handled normally, later, on its own thread (the
+    // simulator lives until the test process ends it, and the handler with it).
+    const auto late = std::chrono::milliseconds(fault->spec["late_ms"].get<int>());
+    std::thread([this, request, late] {
+      std::this_thread::sleep_for(late);
+      handle(request);
+    }).detach();
+    entry["status"] = nullptr;
+    entry["route"] = nullptr;
+    log_.append(entry);
+    Response dropped;
+    dropped.drop = true;
+    return dropped;
+  }
+  // Handled like any request; only its answer is lost (below).
+  const bool drop_answer = fault && fault->kind == "drop_after";
+  if (drop_answer) fault.reset();
   auto match = match_route(request.method, path);
   entry["route"] = match ? nlohmann::json(std::string(match->route->path)) : nlohmann::json();
   std::string docs = match ? docs_url(*match->route) : kRestDocs;
@@ -154,6 +172,7 @@ Response ApiHandler::handle(const Request& request) {
     if (!bucket) bucket = count_request(state_, identity, false);
   }
 
+  if (drop_answer) response.drop = true;
   for (auto& event : caused) deliveries_.enqueue(event.event, event.action, std::move(event.payload), event.installation_id);
 
   entry["status"] = response.drop ? nlohmann::json() : nlohmann::json(response.status);

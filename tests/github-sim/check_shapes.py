@@ -262,6 +262,10 @@ def main():
         details = expect("POST", f"{r}/actions/workflows/deploy.yml/dispatches", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
                          200, body={"ref": "main", "inputs": {"mode": "rollback"}, "return_run_details": True})
         expect("GET", f"{r}/actions/runs/{details['workflow_run_id']}", "/repos/{owner}/{repo}/actions/runs/{run_id}", 200)
+        listed = expect("GET", f"{r}/actions/workflows/deploy.yml/runs?event=workflow_dispatch&created=%3E%3D2000-01-01T00:00:00Z",
+                        "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", 200)
+        if not any(x["id"] == details["workflow_run_id"] for x in listed["workflow_runs"]):
+            failures.append("GET actions/workflows/deploy.yml/runs does not list the run just dispatched")
         got, requested, _ = sim.call("POST", "/_sim/events/deployment_protection_rule",
                                      body={"repo": "acme/app", "environment": "production", "user": "alice"})
         if got != 201:

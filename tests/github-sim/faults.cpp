@@ -45,7 +45,7 @@ void refuse_unknown_keys(const nlohmann::json& object, const std::vector<std::st
 
 nlohmann::json Faults::add(const nlohmann::json& spec) {
   if (!spec.is_object()) throw std::invalid_argument("a fault is a JSON object");
-  refuse_unknown_keys(spec, {"method", "path", "count", "status", "body", "delay_ms", "drop", "rate_limit"}, "a fault");
+  refuse_unknown_keys(spec, {"method", "path", "count", "status", "body", "delay_ms", "drop", "drop_after", "late_ms", "rate_limit"}, "a fault");
   Fault fault;
   fault.spec = spec;
   if (spec.contains("method")) {
@@ -86,6 +86,16 @@ nlohmann::json Faults::add(const nlohmann::json& spec) {
     fault.kind = "drop";
     ++kinds;
   }
+  if (spec.contains("drop_after")) {
+    if (spec["drop_after"] != true) throw std::invalid_argument("\"drop_after\" must be true");
+    fault.kind = "drop_after";
+    ++kinds;
+  }
+  if (spec.contains("late_ms")) {
+    integer_in(spec, "late_ms", 0, 600'000, "\"late_ms\" must be an integer from 0 to 600000");
+    fault.kind = "late";
+    ++kinds;
+  }
   if (spec.contains("rate_limit")) {
     const std::string shape =
         "\"rate_limit\" must be {\"status\": 403|429, \"retry_after\": S} or {\"remaining_zero\": true, \"reset_in\": S}";
@@ -114,7 +124,7 @@ nlohmann::json Faults::add(const nlohmann::json& spec) {
     fault.kind = "rate_limit";
     ++kinds;
   }
-  if (kinds != 1) throw std::invalid_argument("give exactly one of \"status\", \"delay_ms\", \"drop\", \"rate_limit\"");
+  if (kinds != 1) throw std::invalid_argument("give exactly one of \"status\", \"delay_ms\", \"drop\", \"drop_after\", \"late_ms\", \"rate_limit\"");
   std::lock_guard lock(mutex_);
   fault.id = next_id_++;
   faults_.push_back(fault);

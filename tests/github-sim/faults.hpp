@@ -7,6 +7,11 @@
 //   {"status": 502, "body": {...}}            answer with this status (and body, default GitHub-like)
 //   {"delay_ms": 1500}                         wait, then answer normally
 //   {"drop": true}                             close the connection without answering
+//   {"drop_after": true}                       handle the request (it takes effect), then close the
+//                                              connection without answering: the answer is lost
+//   {"late_ms": 3000}                          close the connection without answering at once, and
+//                                              handle the request that much later: a GitHub slower
+//                                              than the caller's timeout, whose effect shows late
 //   {"rate_limit": {"status": 403|429, "retry_after": S}}     secondary rate limit
 //   {"rate_limit": {"remaining_zero": true, "reset_in": S}}  primary rate limit exhausted
 #pragma once
@@ -29,7 +34,7 @@ struct Fault {
   std::string path = "/";
   int remaining = 1;
   nlohmann::json spec;  // as given, for listing
-  std::string kind;     // "status", "delay", "drop", "rate_limit"
+  std::string kind;     // "status", "delay", "drop", "drop_after", "late", "rate_limit"
 };
 
 class Faults {

@@ -21,6 +21,7 @@ const std::vector<Route>& routes() {
     {"GET",   "/repos/{owner}/{repo}/actions/runs/{run_id}", "actions/get-workflow-run", "actions/workflow-runs#get-a-workflow-run", A::token, r::get_workflow_run},
     {"POST",  "/repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule", "actions/review-custom-gates-for-run", "actions/workflow-runs#review-custom-deployment-protection-rules-for-a-workflow-run", A::token, r::review_custom_gates},
     {"POST",  "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", "actions/create-workflow-dispatch", "actions/workflows#create-a-workflow-dispatch-event", A::token, r::create_workflow_dispatch},
+    {"GET",   "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", "actions/list-workflow-runs", "actions/workflow-runs#list-workflow-runs-for-a-workflow", A::token, r::list_workflow_runs},
     {"POST",  "/repos/{owner}/{repo}/check-runs", "checks/create", "reference/checks#create-a-check-run", A::token, r::create_check_run},
     {"PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", "checks/update", "checks/runs#update-a-check-run", A::token, r::update_check_run},
     {"GET",   "/repos/{owner}/{repo}/collaborators/{username}/permission", "repos/get-collaborator-permission-level", "collaborators/collaborators#get-repository-permissions-for-a-user", A::token, r::get_collaborator_permission},

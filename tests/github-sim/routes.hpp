@@ -80,6 +80,7 @@ Response update_check_run(Call& call);
 
 // routes_actions.cpp: workflow runs, dispatches, custom deployment protection rules
 Response get_workflow_run(Call& call);
+Response list_workflow_runs(Call& call);
 Response review_custom_gates(Call& call);
 Response create_workflow_dispatch(Call& call);
 Response create_repository_dispatch(Call& call);

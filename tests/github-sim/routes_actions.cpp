@@ -1,6 +1,7 @@
 #include "access.hpp"
 #include "api_error.hpp"
 #include "git_model.hpp"
+#include "pagination.hpp"
 #include "render.hpp"
 #include "routes.hpp"
 #include "validation.hpp"
@@ -33,6 +34,54 @@ Response get_workflow_run(Call& call) {
   require_read(call.state, repo, call.identity, "actions");
   View view = view_of(call);
   return Response::json(200, render_workflow_run(view, repo, run_or_404(call, repo)));
+}
+
+// GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs: {total_count, workflow_runs},
+// newest first. event, status, branch, actor, head_sha and created (">=TIME", "<=TIME",
+// "TIME..TIME" or a date prefix) narrow the list; pages like every list.
+Response list_workflow_runs(Call& call) {
+  json& repo = call.repo();
+  require_read(call.state, repo, call.identity, "actions");
+  json& workflow = workflow_or_404(call, repo);
+  std::string event, status, branch, actor, head_sha, created;
+  for (const auto& [key, value] : call.request.query) {
+    if (key == "event") event = value;
+    else if (key == "status") status = value;
+    else if (key == "branch") branch = value;
+    else if (key == "actor") actor = value;
+    else if (key == "head_sha") head_sha = value;
+    else if (key == "created") created = value;
+  }
+  // Timestamps are ISO 8601 in UTC with the same shape, so they compare as text.
+  auto created_matches = [&](const std::string& at) {
+    if (created.empty()) return true;
+    if (created.starts_with(">=")) return at >= created.substr(2);
+    if (created.starts_with("<=")) return at <= created.substr(2);
+    if (created.starts_with(">")) return at > created.substr(1);
+    if (created.starts_with("<")) return at < created.substr(1);
+    if (auto dots = created.find(".."); dots != std::string::npos) {
+      return at >= created.substr(0, dots) && at.substr(0, created.size() - dots - 2) <= created.substr(dots + 2);
+    }
+    return at.starts_with(created);
+  };
+  View view = view_of(call);
+  json items = json::array();
+  auto& all = repo["workflow_runs"];
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {  // newest first: created in id order
+    json& run = *it;
+    if (run["workflow_id"] != workflow["id"]) continue;
+    if (!event.empty() && run["event"] != event) continue;
+    if (!status.empty() && run["status"] != status && run["conclusion"] != status) continue;
+    if (!branch.empty() && run["head_branch"] != branch) continue;
+    if (!actor.empty() && run["actor"] != actor) continue;
+    if (!head_sha.empty() && run["head_sha"] != head_sha) continue;
+    if (!created_matches(run["created_at"].get<std::string>())) continue;
+    items.push_back(render_workflow_run(view, repo, run));
+  }
+  Response page = paginated(call, items);
+  Response response = Response::json(200, {{"total_count", items.size()}, {"workflow_runs", json::parse(page.body)}});
+  if (auto link = page.header("link"); !link.empty()) response.set_header("Link", link);
+  return response;
 }
 
 Response create_workflow_dispatch(Call& call) {

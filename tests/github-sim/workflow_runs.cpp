@@ -5,6 +5,38 @@
 
 namespace deploy::sim {
 
+namespace {
+
+// The workflow's `run-name` with `${{ inputs.NAME }}` and `${{ github.event.inputs.NAME }}` replaced
+// by the run's inputs (missing ones by nothing), the only expressions the simulator evaluates.
+// Without a run-name GitHub shows the workflow's name.
+std::string display_title(const json& workflow, const json& inputs) {
+  if (!workflow.contains("run_name") || !workflow["run_name"].is_string()) return workflow["name"];
+  const std::string text = workflow["run_name"];
+  std::string out;
+  std::size_t at = 0;
+  while (true) {
+    auto open = text.find("${{", at);
+    if (open == std::string::npos) break;
+    auto close = text.find("}}", open);
+    if (close == std::string::npos) break;
+    out += text.substr(at, open - at);
+    std::string expression = text.substr(open + 3, close - open - 3);
+    while (!expression.empty() && expression.front() == ' ') expression.erase(expression.begin());
+    while (!expression.empty() && expression.back() == ' ') expression.pop_back();
+    for (const char* prefix : {"inputs.", "github.event.inputs."}) {
+      if (expression.starts_with(prefix)) {
+        const std::string name = expression.substr(std::string(prefix).size());
+        if (inputs.is_object() && inputs.contains(name) && inputs[name].is_string()) out += inputs[name].get<std::string>();
+      }
+    }
+    at = close + 2;
+  }
+  return out + text.substr(at);
+}
+
+}  // namespace
+
 json& create_workflow_run(State& state, json& repo, json& workflow, const std::string& event, const std::string& head_branch,
                           const std::string& head_sha, const std::string& actor, const json& inputs) {
   long long run_number = 1;
@@ -16,6 +48,7 @@ json& create_workflow_run(State& state, json& repo, json& workflow, const std::s
   repo["workflow_runs"].push_back({{"id", state.next_id()},
                                    {"workflow_id", workflow["id"]},
                                    {"name", workflow["name"]},
+                                   {"display_title", display_title(workflow, inputs)},
                                    {"head_branch", head_branch},
                                    {"head_sha", head_sha},
                                    {"event", event},

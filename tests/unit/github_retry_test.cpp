@@ -194,3 +194,25 @@ TEST_CASE("idempotent_by_method") {
   CHECK_FALSE(idempotent_by_method("POST"));
   CHECK_FALSE(idempotent_by_method("PATCH"));
 }
+
+TEST_CASE("a used-up primary limit fails at once with its reset time when the caller parks instead of waiting") {
+  RetryPolicy policy;
+  policy.wait_out_primary_limit = false;
+  const AttemptFacts exhausted = with(status(403, "API rate limit exceeded"), std::nullopt, "0", reset_in(3600s));
+  const RetryDecision decision = decide_retry(exhausted, RetryContext{1, true, kNow, 0ms, 0}, policy);
+  CHECK(decision.action == Action::stop);
+  CHECK(decision.reason == "primary_limit_not_waited");
+  const auto wait = deploy::github::rate_limit_wait(exhausted, kNow);
+  REQUIRE(wait);
+  CHECK(wait->primary);
+  CHECK(wait->until == kNow + 3601s);
+  // A secondary limit is still waited out inside the call, for exactly retry-after.
+  const AttemptFacts secondary = with(status(429), "7", std::nullopt, std::nullopt);
+  const RetryDecision waited = decide_retry(secondary, RetryContext{1, true, kNow, 0ms, 0}, policy);
+  CHECK(waited.action == Action::retry);
+  CHECK(waited.wait == 7s);
+  REQUIRE(deploy::github::rate_limit_wait(secondary, kNow));
+  CHECK_FALSE(deploy::github::rate_limit_wait(secondary, kNow)->primary);
+  CHECK(deploy::github::rate_limit_wait(secondary, kNow)->until == kNow + 7s);
+  CHECK_FALSE(deploy::github::rate_limit_wait(status(403, "Resource not accessible by integration"), kNow));
+}
