@@ -31,6 +31,8 @@ HandleResult on_protection_rule(Context& context) {
   gate.run_id = run_id_of(payload.at("deployment_callback_url").get<std::string>());
   gate.environment = environment;
   gate.sha = text::to_lower(deployment.at("sha").get<std::string>());
+  // Whoever started the run may not approve it: the action in that job would not count them.
+  gate.started_by = facts::run_starters(context.gh().get_workflow_run(context.repo.owner, context.repo.name, gate.run_id));
   remember_gate(context, gate);
 
   auto loaded = context.config();
@@ -42,13 +44,14 @@ HandleResult on_protection_rule(Context& context) {
   // tag that was deployed) and on the commit itself.
   Subject subject;
   subject.sha = gate.sha;
+  subject.started_by = gate.started_by;
   std::string ref = deployment.value("ref", "");
   if (ref.starts_with("refs/tags/")) ref = ref.substr(10);
+  subject.tag = ref;  // its committers are those since the release before it, as the action reads them
   if (auto release = context.gh().get_release_by_tag(context.repo.owner, context.repo.name, ref)) {
     if (auto number = tracking::find_release_link(release->body)) {
       subject.number = *number;
       subject.tracking_issue = true;
-      subject.tag = ref;
     }
   }
   const auto count = count_approvals(context, subject, *env);
