@@ -403,7 +403,23 @@ std::vector<policy::RunInFlight> runs_in_flight(github::Client& client, const Re
     run.since = seen.updated_at;
     runs.push_back(std::move(run));
   }
+  // A run whose deployment of this environment has reached a final status is done with the
+  // environment, even while the run itself still finishes (its later steps, or a runner that never
+  // reports back). deploy-action puts the run's URL in every status's log_url.
+  auto deployment_finished = [&](std::int64_t run_id) {
+    const std::string path = "/actions/runs/" + std::to_string(run_id);
+    for (const auto& seen : history) {
+      const auto at = seen.log_url.find(path);
+      if (at == std::string::npos) continue;
+      const auto end = at + path.size();
+      if (end != seen.log_url.size() && seen.log_url[end] != '/') continue;  // runs/12 is not runs/123
+      const auto& s = seen.latest_status;
+      if (s == "success" || s == "failure" || s == "error" || s == "inactive") return true;
+    }
+    return false;
+  };
   for (const auto& ref : dispatched) {
+    if (ref.run_id != 0 && deployment_finished(ref.run_id)) continue;
     policy::RunInFlight run;
     run.kind = ref.kind;
     run.url = ref.url;

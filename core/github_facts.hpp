@@ -129,8 +129,10 @@ std::optional<std::string> previous_release_sha(const std::vector<DeploymentSeen
 
 // The deploys and rollbacks of an environment that are queued or running now, as GitHub shows
 // them: deployments whose newest status is queued, pending or in_progress, and the workflow runs
-// in `dispatched` (runs the caller started, by id) that have not completed. A run or deployment
-// held by protection rules (waiting, or no status yet) has not touched the environment: not counted.
+// in `dispatched` (runs the caller started, by id) that have not completed and whose deployment of
+// the environment (found by the run's URL in its statuses' log_url) has no final status. A run or
+// deployment held by protection rules (waiting, or no status yet) has not touched the environment:
+// not counted.
 // `history` is the environment's deployment_history.
 struct DispatchedRunRef {
   std::int64_t run_id = 0;  // 0: GitHub did not say which run the dispatch started
