@@ -350,7 +350,13 @@ std::vector<DeploymentSeen> deployment_history(github::Client& client, const Rep
     if (!statuses.empty()) {
       const auto& latest = statuses.front();  // GitHub lists the newest first
       seen.latest_status = latest.state;
-      seen.log_url = latest.log_url;
+      // GitHub's own `inactive` (auto_inactive) has no log_url: the run is in an earlier status.
+      for (const auto& status : statuses) {
+        if (!status.log_url.empty()) {
+          seen.log_url = status.log_url;
+          break;
+        }
+      }
       if (auto at = github::parse_rfc3339(latest.created_at)) seen.updated_at = *at;
       if (latest.state == "success") seen.record.state = policy::DeploymentState::success;
       else if (latest.state == "inactive") seen.record.state = policy::DeploymentState::inactive;

@@ -112,7 +112,7 @@ struct DeploymentSeen {
   std::string color;  // blue-green: payload.deploy_action.color, the colour this version went to
   std::string task;   // "deploy", or "deploy:rollback" for deploy-action's rollbacks
   std::string latest_status;  // GitHub's state of the newest status; "" when it has none yet
-  std::string log_url;        // the newest status's log_url (the run), "" when none
+  std::string log_url;        // the newest log_url among its statuses (the run), "" when none
   std::chrono::system_clock::time_point updated_at;  // the newest status's time, else created_at
   std::optional<std::uint64_t> audit_seq;
   std::optional<std::string> audit_hash;
