@@ -199,7 +199,7 @@ class DeployRun {
     policy::RollbackRequest request;
     // A bot the config names by login in rollback.allowed (the deploy-bot that checked a /rollback)
     // is admitted by core/policy; any other bot is refused there.
-    request.user = people.actor(in_.actor, policy::is_bot(in_.actor, false));
+    request.user = people.actor(in_.actor, facts::is_bot_account(in_.actor));
     request.environment = in_.environment;
     request.version = version;
     for (const auto& seen : history_) request.history.push_back(seen.record);

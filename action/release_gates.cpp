@@ -35,19 +35,20 @@ class ReleaseChanges {
 };
 
 policy::ApprovalVerdict count(github::Client& client, const facts::Repo& repo, const GateContext& context,
-                              ReleaseChanges& changes, std::string& needed) {
+                              std::string& needed) {
   const auto& approvals = context.environment.approvals;
   policy::ApprovalRequest request = policy_config::approval_request(approvals);
   request.sha = context.release.sha;
   request.triggered_by = context.actor;
   request.also_triggered_by = context.also_triggered_by;
   // Whoever wrote part of the release may not approve it (unless allow_author): the release
-  // commit's author, and the authors of the pull requests merged since the previous release.
-  auto commit = client.get_commit(repo.owner, repo.name, context.release.sha);
-  if (commit.author) request.author = commit.author->login;
-  if (!approvals.allow_author && context.release.previous) {
-    for (const auto& pr : changes.get().pulls) request.committers.push_back(pr.author);
-  }
+  // commit's author, and the authors and committers of everything since the previous release
+  // (deploy-bot reads them with the same function before it dispatches or approves a run).
+  std::optional<std::string> previous;
+  if (!approvals.allow_author && context.release.previous) previous = context.release.previous->sha;
+  const auto authors = facts::release_authors(client, repo, context.release.sha, previous);
+  request.author = authors.author;
+  request.committers = authors.committers;
 
   facts::People people(client, repo, request.approvers);
   facts::ApprovalSources sources;
@@ -81,7 +82,7 @@ GateResults evaluate_release_gates(github::Client& client, const facts::Repo& re
   gates.push_back({"trigger", [&] { return trigger_gate(context); }});
   if (context.environment.approvals.required > 0 && !context.skip_approvals) {
     gates.push_back({"approvals", [&] {
-                       results.approvals = count(client, repo, context, changes, results.needed);
+                       results.approvals = count(client, repo, context, results.needed);
                        return results.approvals->outcome;
                      }});
   }

@@ -52,7 +52,7 @@ Result<ListenAddress> parse_listen(std::string_view text) {
 }
 
 Result<unsigned> delivery_body_retention_days(const EnvLookup& env) {
-  return bounded_number(env, "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS", 30, 0, 36'500, "invalid_delivery_body_retention");
+  return bounded_number<unsigned>(env, "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS", 30u, 0u, 36'500u, "invalid_delivery_body_retention");
 }
 
 Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigned hardware_threads) {

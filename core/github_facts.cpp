@@ -8,6 +8,7 @@
 
 #include "core/command.hpp"
 #include "core/github_time.hpp"
+#include "core/semver.hpp"
 
 namespace deploy::facts {
 namespace {
@@ -17,7 +18,16 @@ std::string lower(std::string text) {
   return text;
 }
 
-bool is_bot_user(const github::User& user) { return user.type == "Bot" || policy::is_bot(user.login, false); }
+bool is_bot_user(const github::User& user) { return is_bot_account(user); }
+
+void add_login(std::vector<std::string>& logins, const std::optional<github::User>& user) {
+  if (!user || user->login.empty()) return;
+  const std::string key = lower(user->login);
+  for (const auto& login : logins) {
+    if (lower(login) == key) return;
+  }
+  logins.push_back(user->login);
+}
 
 // role_name is the fine-grained role (maintain, triage); permission the legacy one. Custom roles
 // fall back to the legacy permission.
@@ -58,6 +68,67 @@ struct Timed {
 };
 
 }  // namespace
+
+bool is_bot_account(std::string_view login, std::string_view type, std::string_view own_login) {
+  if (policy::is_bot(login, type == "Bot")) return true;
+  return !own_login.empty() && lower(std::string(login)) == lower(std::string(own_login));
+}
+
+bool is_bot_account(const github::User& user, std::string_view own_login) {
+  return is_bot_account(user.login, user.type, own_login);
+}
+
+ChangeAuthors pull_request_authors(github::Client& client, const Repo& repo, const github::PullRequest& pull) {
+  ChangeAuthors authors;
+  authors.author = pull.user.login;
+  std::vector<std::string> logins;
+  if (!pull.base_sha.empty() && !pull.head_sha.empty()) {
+    for (const auto& commit : client.compare(repo.owner, repo.name, pull.base_sha, pull.head_sha).commits) {
+      add_login(logins, commit.author);
+      add_login(logins, commit.committer);
+    }
+  }
+  for (auto& login : logins) {
+    if (lower(login) != lower(authors.author)) authors.committers.push_back(std::move(login));
+  }
+  return authors;
+}
+
+ChangeAuthors release_authors(github::Client& client, const Repo& repo, const std::string& sha,
+                              const std::optional<std::string>& previous) {
+  ChangeAuthors authors;
+  const auto commit = client.get_commit(repo.owner, repo.name, sha);
+  if (commit.author) authors.author = commit.author->login;
+  std::vector<std::string> logins;
+  add_login(logins, commit.committer);
+  if (previous && lower(*previous) != lower(sha)) {
+    const auto range = client.compare(repo.owner, repo.name, *previous, sha).commits;
+    std::vector<std::string> shas;
+    for (const auto& c : range) {
+      add_login(logins, c.author);
+      add_login(logins, c.committer);
+      shas.push_back(lower(c.sha));
+    }
+    // A squash merge keeps only the merger's commit: the pull request's author wrote it.
+    for (const auto& pull : release_changes(client, repo, shas).pulls) add_login(logins, github::User{pull.author, 0, ""});
+  }
+  for (auto& login : logins) {
+    if (lower(login) != lower(authors.author)) authors.committers.push_back(std::move(login));
+  }
+  return authors;
+}
+
+std::vector<std::string> run_starters(const github::WorkflowRun& run) {
+  std::vector<std::string> starters;
+  add_login(starters, run.triggering_actor);
+  add_login(starters, run.actor);
+  return starters;
+}
+
+void exclude_starters(policy::ApprovalRequest& request, const std::vector<std::string>& starters) {
+  request.triggered_by = starters.empty() ? std::string() : starters.front();
+  request.also_triggered_by.assign(starters.begin() + (starters.empty() ? 0 : 1), starters.end());
+}
 
 People::People(github::Client& client, Repo repo, std::vector<policy::Principal> lists_of_interest, PeopleCache* shared)
     : client_(client), repo_(std::move(repo)), cache_(shared != nullptr ? shared : &own_) {
@@ -260,11 +331,18 @@ std::vector<DeploymentSeen> deployment_history(github::Client& client, const Rep
     DeploymentSeen seen;
     seen.record.id = deployment.id;
     seen.record.sha = lower(deployment.sha);
+    // The action deploys tags by name and branches by SHA; a ref given in full means the same.
     seen.record.version = deployment.ref;
+    for (std::string_view prefix : {"refs/tags/", "refs/heads/"}) {
+      if (seen.record.version.starts_with(prefix)) seen.record.version = seen.record.version.substr(prefix.size());
+    }
+    seen.task = deployment.task;
     const auto& payload = deployment.payload;
     if (payload.is_object() && payload.contains("deploy_action") && payload["deploy_action"].is_object()) {
       const auto& ours = payload["deploy_action"];
-      if (ours.contains("version") && ours["version"].is_string()) seen.record.version = ours["version"].get<std::string>();
+      if (ours.contains("version") && ours["version"].is_string() && !ours["version"].get<std::string>().empty()) {
+        seen.record.version = ours["version"].get<std::string>();
+      }
       // Only the two colours the engine knows; anything else is treated as unknown.
       if (ours.contains("color") && ours["color"].is_string()) {
         const auto color = ours["color"].get<std::string>();
@@ -272,12 +350,22 @@ std::vector<DeploymentSeen> deployment_history(github::Client& client, const Rep
       }
     }
     if (auto created = github::parse_rfc3339(deployment.created_at)) seen.record.created_at = *created;
+    seen.updated_at = seen.record.created_at;
     if (deployment.creator) seen.creator = deployment.creator->login;
     // A later `inactive` (GitHub's auto_inactive) hides the status that carries the audit link.
     auto statuses = client.list_deployment_statuses(repo.owner, repo.name, deployment.id, 10);
     seen.record.state = policy::DeploymentState::in_progress;
     if (!statuses.empty()) {
       const auto& latest = statuses.front();  // GitHub lists the newest first
+      seen.latest_status = latest.state;
+      // GitHub's own `inactive` (auto_inactive) has no log_url: the run is in an earlier status.
+      for (const auto& status : statuses) {
+        if (!status.log_url.empty()) {
+          seen.log_url = status.log_url;
+          break;
+        }
+      }
+      if (auto at = github::parse_rfc3339(latest.created_at)) seen.updated_at = *at;
       if (latest.state == "success") seen.record.state = policy::DeploymentState::success;
       else if (latest.state == "inactive") seen.record.state = policy::DeploymentState::inactive;
       else if (latest.state == "failure") seen.record.state = policy::DeploymentState::failure;
@@ -293,6 +381,80 @@ std::vector<DeploymentSeen> deployment_history(github::Client& client, const Rep
     history.push_back(std::move(seen));
   }
   return history;
+}
+
+std::optional<std::string> previous_release_sha(const std::vector<DeploymentSeen>& history, const std::string& version) {
+  const auto wanted = semver::parse_tag(version);
+  if (!wanted) return std::nullopt;
+  const DeploymentSeen* best = nullptr;
+  for (const auto& seen : history) {
+    const auto state = seen.record.state;
+    if (state != policy::DeploymentState::success && state != policy::DeploymentState::inactive) continue;
+    const auto v = semver::parse_tag(seen.record.version);
+    if (!v || !(*v < *wanted)) continue;
+    if (best == nullptr || seen.record.created_at > best->record.created_at ||
+        (seen.record.created_at == best->record.created_at && seen.record.id > best->record.id)) {
+      best = &seen;
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  return best->record.sha;
+}
+
+std::vector<policy::RunInFlight> runs_in_flight(github::Client& client, const Repo& repo,
+                                                const std::vector<DeploymentSeen>& history,
+                                                const std::vector<DispatchedRunRef>& dispatched) {
+  std::vector<policy::RunInFlight> runs;
+  for (const auto& seen : history) {
+    // No status yet, or "waiting": a job held by its environment's protection rules (perhaps for
+    // approvals that take hours) has not touched the environment, and must not block a rollback.
+    const auto& s = seen.latest_status;
+    if (s != "queued" && s != "pending" && s != "in_progress") continue;
+    policy::RunInFlight run;
+    run.kind = seen.task == "deploy:rollback" ? policy::RunInFlight::Kind::rollback : policy::RunInFlight::Kind::deploy;
+    run.state = s == "in_progress" ? policy::RunInFlight::State::in_progress : policy::RunInFlight::State::queued;
+    run.url = seen.log_url;
+    run.since = seen.updated_at;
+    runs.push_back(std::move(run));
+  }
+  // A run whose deployment of this environment has reached a final status is done with the
+  // environment, even while the run itself still finishes (its later steps, or a runner that never
+  // reports back). deploy-action puts the run's URL in every status's log_url.
+  auto deployment_finished = [&](std::int64_t run_id) {
+    const std::string path = "/actions/runs/" + std::to_string(run_id);
+    for (const auto& seen : history) {
+      const auto at = seen.log_url.find(path);
+      if (at == std::string::npos) continue;
+      const auto end = at + path.size();
+      if (end != seen.log_url.size() && seen.log_url[end] != '/') continue;  // runs/12 is not runs/123
+      const auto& s = seen.latest_status;
+      if (s == "success" || s == "failure" || s == "error" || s == "inactive") return true;
+    }
+    return false;
+  };
+  for (const auto& ref : dispatched) {
+    if (ref.run_id != 0 && deployment_finished(ref.run_id)) continue;
+    policy::RunInFlight run;
+    run.kind = ref.kind;
+    run.url = ref.url;
+    run.since = ref.dispatched_at;
+    if (ref.run_id == 0) {
+      run.state = policy::RunInFlight::State::unknown;
+    } else {
+      github::WorkflowRun seen;
+      try {
+        seen = client.get_workflow_run(repo.owner, repo.name, ref.run_id);
+      } catch (const github::GitHubError& error) {
+        if (error.status() != 404) throw;
+        continue;  // deleted: nothing runs
+      }
+      if (seen.status == "completed" || seen.status == "waiting") continue;  // waiting: held, as above
+      run.state = seen.status == "in_progress" ? policy::RunInFlight::State::in_progress : policy::RunInFlight::State::queued;
+      if (!seen.html_url.empty()) run.url = seen.html_url;
+    }
+    runs.push_back(std::move(run));
+  }
+  return runs;
 }
 
 TrackingIssue find_or_open_tracking_issue(github::Client& client, const Repo& repo, const tracking::IssueText& text,

@@ -21,8 +21,7 @@ using Json = nlohmann::json;
 struct User {
   std::string login{};
   std::int64_t id = 0;
-  std::string type{};  // "User", "Bot", "Organization"
-  bool is_bot() const { return type == "Bot"; }
+  std::string type{};  // "User", "Bot", "Organization"; whether an account is a bot: facts::is_bot_account
 };
 
 struct Repository {

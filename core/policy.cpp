@@ -616,4 +616,34 @@ RequiredChecksResult check_required_checks(const std::vector<std::string>& requi
   return r;
 }
 
+std::string_view to_string(RunInFlight::Kind kind) {
+  return kind == RunInFlight::Kind::rollback ? "rollback" : "deploy";
+}
+
+Outcome decide_rollback_start(const std::string& environment, const std::vector<RunInFlight>& runs,
+                              std::chrono::system_clock::time_point now) {
+  auto counts = [&](const RunInFlight& run) {
+    switch (run.state) {
+      case RunInFlight::State::completed: return false;
+      case RunInFlight::State::unknown: return now - run.since <= kUnnamedDispatchTime;
+      case RunInFlight::State::queued:
+      case RunInFlight::State::in_progress: return now - run.since <= kMaxRunTime;
+    }
+    return false;
+  };
+  // A rollback in flight is named first: it is what a second /rollback most likely repeats.
+  for (const auto kind : {RunInFlight::Kind::rollback, RunInFlight::Kind::deploy}) {
+    for (const auto& run : runs) {
+      if (run.kind != kind || !counts(run)) continue;
+      const std::string what = std::string(to_string(kind));
+      const std::string state = run.state == RunInFlight::State::in_progress ? "running" : "queued";
+      return Outcome::deny(what + "_in_progress",
+                           "a " + what + " of `" + environment + "` is already in progress (" + state + ")" +
+                               (run.url.empty() ? std::string() : ": " + run.url) +
+                               "; one rollback at a time: wait for it to finish, then ask again if it is still needed");
+    }
+  }
+  return Outcome::allow("no_run_in_progress", "no deploy or rollback of `" + environment + "` is queued or running");
+}
+
 }  // namespace deploy::policy

@@ -238,6 +238,38 @@ struct RollbackDecision {
 
 RollbackDecision decide_rollback(const RollbackRequest& request);
 
+// One rollback at a time per environment: a second /rollback while a deploy or rollback of the
+// environment is queued or running would race it (two runs switching the same traffic), so it is
+// refused and pointed at the run instead.
+struct RunInFlight {
+  enum class Kind { deploy, rollback };
+  // queued, in_progress: GitHub says so. unknown: a dispatch whose run GitHub did not name (or
+  // whose outcome was lost); it may be starting.
+  enum class State { queued, in_progress, completed, unknown };
+  Kind kind = Kind::deploy;
+  State state = State::queued;
+  std::string url;  // where people can follow it (the run, else the deployment); may be empty
+  std::chrono::system_clock::time_point since;  // when it was dispatched or last changed state
+};
+std::string_view to_string(RunInFlight::Kind kind);
+
+// A run stops counting once it is older than this without a change: GitHub cancels a job after
+// 6 hours (the default timeout-minutes), so a deployment left in_progress longer was abandoned
+// (a crashed runner) and must not block rollbacks for ever.
+inline constexpr std::chrono::hours kMaxRunTime{6};
+// A dispatch GitHub did not name a run for counts this long: long enough for its run to start
+// and create its deployment, which then counts by itself.
+inline constexpr std::chrono::minutes kUnnamedDispatchTime{10};
+
+// Whether a /rollback may start now. Reason codes, the first that applies:
+//   rollback_in_progress  a rollback of the environment is queued or running
+//   deploy_in_progress    a deploy of the environment is queued or running
+//   no_run_in_progress    allowed
+// Completed runs, and runs past kMaxRunTime (unknown ones past kUnnamedDispatchTime) since
+// `since`, do not count. The message names the run's URL when known.
+Outcome decide_rollback_start(const std::string& environment, const std::vector<RunInFlight>& runs,
+                              std::chrono::system_clock::time_point now);
+
 // ---------------------------------------------------------------------------------------------
 // 3. Gates as a list
 // ---------------------------------------------------------------------------------------------

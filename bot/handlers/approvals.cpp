@@ -12,6 +12,25 @@
 
 namespace deploy::bot::handlers {
 
+namespace {
+
+// The author and committers of the change under count, read as the action reads them: a pull
+// request's from its commits; a release's (tracking issue, waiting run) from its commit and every
+// commit since the release that ran before it; a commit's from that commit.
+facts::ChangeAuthors change_authors(Context& context, const Subject& subject, const config::Environment& environment) {
+  if (subject.number != 0 && !subject.tracking_issue) {
+    const auto pull = context.gh().get_pull_request(context.repo.owner, context.repo.name, static_cast<int>(subject.number));
+    return facts::pull_request_authors(context.gh(), context.repo, pull);
+  }
+  std::optional<std::string> previous;
+  if (!subject.tag.empty() && !environment.approvals.allow_author) {
+    previous = facts::previous_release_sha(facts::deployment_history(context.gh(), context.repo, environment.name), subject.tag);
+  }
+  return facts::release_authors(context.gh(), context.repo, subject.sha, previous);
+}
+
+}  // namespace
+
 Count count_approvals(Context& context, const Subject& subject, const config::Environment& environment) {
   auto records = context.store().approvals(context.repo.full_name(), subject.number, subject.sha);
   if (subject.number != 0) {
@@ -22,14 +41,11 @@ Count count_approvals(Context& context, const Subject& subject, const config::En
   }
   Count count;
   count.request = policy_config::approval_request(environment.approvals);
-  count.request.author = subject.author;
   count.request.sha = subject.sha;
-  // A release (tracking issue, commit comment) has no pull request author: the release commit's
-  // author wrote it, as the action decides too.
-  if (count.request.author.empty()) {
-    auto commit = context.gh().get_commit(context.repo.owner, context.repo.name, subject.sha);
-    if (commit.author) count.request.author = commit.author->login;
-  }
+  const auto authors = change_authors(context, subject, environment);
+  count.request.author = authors.author;
+  count.request.committers = authors.committers;
+  facts::exclude_starters(count.request, subject.started_by);
   facts::People people(context.gh(), context.repo, count.request.approvers, &context.people_cache());
   for (const auto& record : records) {
     // Permission and teams now, not when the comment was made: a revoked person no longer counts.
@@ -86,7 +102,8 @@ std::string gate_key(Context& context, const std::string& sha, const std::string
 void remember_gate(Context& context, const WaitingGate& gate) {
   context.store().put_state(gate_key(context, gate.sha, gate.environment),
                             nlohmann::json{{"run_id", gate.run_id}, {"environment", gate.environment}, {"sha", gate.sha},
-                                           {"settled", gate.settled}, {"why", gate.why}}.dump());
+                                           {"settled", gate.settled}, {"why", gate.why}, {"started_by", gate.started_by}}
+                                .dump());
 }
 
 std::optional<WaitingGate> waiting_gate(Context& context, const std::string& sha, const std::string& environment) {
@@ -94,8 +111,67 @@ std::optional<WaitingGate> waiting_gate(Context& context, const std::string& sha
   if (!row) return std::nullopt;
   auto json = nlohmann::json::parse(*row, nullptr, false);
   if (!json.is_object()) return std::nullopt;
-  return WaitingGate{json.value("run_id", std::int64_t{0}), json.value("environment", ""), json.value("sha", ""),
-                     json.value("settled", ""), json.value("why", "")};
+  WaitingGate gate{json.value("run_id", std::int64_t{0}), json.value("environment", ""), json.value("sha", ""),
+                   json.value("settled", ""), json.value("why", ""), {}};
+  if (auto it = json.find("started_by"); it != json.end() && it->is_array()) {
+    for (const auto& login : *it) {
+      if (login.is_string()) gate.started_by.push_back(login.get<std::string>());
+    }
+  }
+  return gate;
+}
+
+namespace {
+std::string in_flight_key(Context& context, const std::string& environment) {
+  return "in-flight:" + context.repo.full_name() + ":" + environment;
+}
+std::int64_t seconds_of(std::chrono::system_clock::time_point at) {
+  return std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
+}
+
+// The entries not older than policy::kMaxRunTime.
+nlohmann::json in_flight_entries(Context& context, const std::string& environment) {
+  nlohmann::json kept = nlohmann::json::array();
+  auto row = context.store().state(in_flight_key(context, environment));
+  if (!row) return kept;
+  auto json = nlohmann::json::parse(*row, nullptr, false);
+  if (!json.is_array()) return kept;
+  const auto now = context.services.clock.now();
+  for (const auto& entry : json) {
+    if (!entry.is_object()) continue;
+    const auto at = std::chrono::system_clock::time_point(std::chrono::seconds(entry.value("at", std::int64_t{0})));
+    if (now - at <= policy::kMaxRunTime) kept.push_back(entry);
+  }
+  return kept;
+}
+}  // namespace
+
+bool dispatched_by(Context& context, const std::string& environment, const std::string& by) {
+  for (const auto& entry : in_flight_entries(context, environment)) {
+    if (entry.value("by", "") == by) return true;
+  }
+  return false;
+}
+
+std::vector<facts::DispatchedRunRef> dispatched_in_flight(Context& context, const std::string& environment) {
+  std::vector<facts::DispatchedRunRef> runs;
+  for (const auto& entry : in_flight_entries(context, environment)) {
+    facts::DispatchedRunRef run;
+    run.run_id = entry.value("run_id", std::int64_t{0});
+    run.kind = entry.value("kind", "") == "rollback" ? policy::RunInFlight::Kind::rollback : policy::RunInFlight::Kind::deploy;
+    run.url = entry.value("url", "");
+    run.dispatched_at = std::chrono::system_clock::time_point(std::chrono::seconds(entry.value("at", std::int64_t{0})));
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+void remember_in_flight(Context& context, const std::string& environment, const facts::DispatchedRunRef& run,
+                        const std::string& by) {
+  nlohmann::json entries = in_flight_entries(context, environment);
+  entries.push_back({{"run_id", run.run_id}, {"kind", policy::to_string(run.kind)}, {"url", run.url},
+                     {"at", seconds_of(run.dispatched_at)}, {"by", by}});
+  context.store().put_state(in_flight_key(context, environment), entries.dump());
 }
 
 void remember_run(Context& context, std::int64_t run_id, const DispatchedRun& run) {
@@ -275,19 +351,27 @@ std::string start_release_deploy(Context& context, const Subject& subject, const
   std::string run_url;
   const std::string effect_key = context.key("deploy:" + subject.sha + ":" + environment.name);
   const DispatchedRun run{static_cast<int>(subject.number), subject.tag, environment.name, "deploy"};
+  // The run is remembered for workflow_run events and as in flight (one rollback at a time),
+  // whether the dispatch's answer came back or the run was found after a lost answer.
+  const auto remember = [&](std::int64_t run_id, const std::string& url) {
+    remember_run(context, run_id, run);
+    remember_in_flight(context, environment.name,
+                       {run_id, policy::RunInFlight::Kind::deploy, url, context.services.clock.now()}, effect_key);
+  };
   auto result = context.once(
       effect_key, Repeat::at_most_once,
       [&] {
         const std::map<std::string, std::string> inputs = {
             {"environment", environment.name}, {"version", subject.tag}, {"mode", "deploy"}};
         auto dispatched = dispatch_workflow(context, config, ref, inputs, completed_by, effect_key);
-        remember_run(context, dispatched.workflow_run_id.value_or(0), run);
+        remember(dispatched.workflow_run_id.value_or(0), dispatched.html_url);
         return nlohmann::json{{"run_url", dispatched.html_url}, {"run_id", dispatched.workflow_run_id.value_or(0)}}.dump();
       },
       [&] {
         auto found = find_dispatched_run(context, config, effect_key);
         if (found.outcome == Lookup::Outcome::found) {
-          remember_run(context, nlohmann::json::parse(found.result).value("run_id", std::int64_t{0}), run);
+          const auto json = nlohmann::json::parse(found.result);
+          remember(json.value("run_id", std::int64_t{0}), json.value("run_url", ""));
         }
         return found;
       });

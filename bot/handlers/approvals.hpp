@@ -17,13 +17,18 @@
 
 namespace deploy::bot::handlers {
 
-// Who and what the count is about.
+// Who and what the count is about. Who may not approve (the author and committers of the change,
+// who started the run) is read by core/github_facts, as the action reads it, and judged by
+// core/policy: the bot never counts an approval the action would refuse.
 struct Subject {
   std::int64_t number = 0;   // pull request or tracking issue; 0 = commit comments only
   bool tracking_issue = false;
   std::string sha;           // full, lowercase
   std::string tag;           // tracking issues: the release tag
   std::string author;        // the change's author (pull requests), may be empty
+  // Who started the run the count is for (a run waiting on the protection rule): they may not
+  // approve it, as the action in that run decides (facts::run_starters).
+  std::vector<std::string> started_by;
 };
 
 struct Count {
@@ -43,6 +48,7 @@ struct WaitingGate {
   std::string sha;
   std::string settled;  // "" while waiting; "approved" or "rejected" once the bot reviewed it
   std::string why;      // the review's comment, once settled
+  std::vector<std::string> started_by;  // facts::run_starters of the run
 };
 void remember_gate(Context& context, const WaitingGate& gate);
 std::optional<WaitingGate> waiting_gate(Context& context, const std::string& sha, const std::string& environment);
@@ -56,6 +62,16 @@ struct DispatchedRun {
 };
 void remember_run(Context& context, std::int64_t run_id, const DispatchedRun& run);
 std::optional<DispatchedRun> dispatched_run(Context& context, std::int64_t run_id);
+
+// The runs the bot dispatched for an environment (deploys and rollbacks), for "one rollback at a
+// time": facts::runs_in_flight asks GitHub whether each is still queued or running. Entries older
+// than policy::kMaxRunTime are dropped.
+// `by` is the effect key of the dispatch: a retried delivery whose dispatch already happened finds
+// it with dispatched_by (and must not refuse itself as "already in progress").
+void remember_in_flight(Context& context, const std::string& environment, const facts::DispatchedRunRef& run,
+                        const std::string& by);
+std::vector<facts::DispatchedRunRef> dispatched_in_flight(Context& context, const std::string& environment);
+bool dispatched_by(Context& context, const std::string& environment, const std::string& by);
 
 // Approves the waiting run (at the count). A run GitHub already settled counts as approved.
 void approve_gate(Context& context, const WaitingGate& gate, const Count& count);

@@ -7,6 +7,10 @@
 // bot/thread_target.hpp (commit comments: the first environment that requires approvals).
 #include <spdlog/spdlog.h>
 
+#include <map>
+#include <memory>
+#include <mutex>
+
 #include "bot/handlers/approvals.hpp"
 #include "bot/handlers/deployments.hpp"
 #include "bot/handlers/registry.hpp"
@@ -24,6 +28,21 @@ namespace {
 
 enum class ThreadKind { pull_request, tracking_issue, commit };
 
+// Held while a /rollback checks what is in flight for an environment and dispatches: two
+// /rollback comments handled at once by two workers must not both see nothing in flight.
+std::unique_lock<std::mutex> environment_lock(const std::string& key) {
+  static std::mutex guard;
+  static std::map<std::string, std::unique_ptr<std::mutex>> locks;
+  std::mutex* lock = nullptr;
+  {
+    std::lock_guard held(guard);
+    auto& slot = locks[key];
+    if (!slot) slot = std::make_unique<std::mutex>();
+    lock = slot.get();
+  }
+  return std::unique_lock<std::mutex>(*lock);
+}
+
 struct Thread {
   ThreadKind kind = ThreadKind::pull_request;
   int number = 0;  // issue or PR; 0 for a commit
@@ -40,26 +59,22 @@ struct Comment {
   store::TimePoint created_at;
 };
 
-bool is_bot_login(const Context& context, const nlohmann::json& user) {
-  const std::string login = user.value("login", "");
-  return user.value("type", "") == "Bot" || policy::is_bot(login, false) ||
-         (!context.services.own_login.empty() && text::iequals(login, context.services.own_login));
-}
-
 std::string string_or_empty(const nlohmann::json& object, const char* key) {
   auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// A payload's user object; the bot's own login counts as a bot (its replies are never commands).
+bool is_bot_login(const Context& context, const nlohmann::json& user) {
+  if (!user.is_object()) return false;
+  return facts::is_bot_account(string_or_empty(user, "login"), string_or_empty(user, "type"), context.services.own_login);
 }
 
 // A tracking issue is one the automation opened (a bot account, or the bot's own login when it
 // runs with a user token), and it tracks its release only while the tag still points at the
 // commit in its marker: a person's copy of a marker, or a moved tag, gathers no approvals.
 bool tracks_release(Context& context, const nlohmann::json& issue, const tracking::Marker& marker) {
-  const auto& user = issue.contains("user") && issue["user"].is_object() ? issue["user"] : nlohmann::json::object();
-  const std::string login = string_or_empty(user, "login");
-  const bool automation = string_or_empty(user, "type") == "Bot" || policy::is_bot(login, false) ||
-                          (!context.services.own_login.empty() && text::iequals(login, context.services.own_login));
-  if (!automation) return false;
+  if (!issue.contains("user") || !is_bot_login(context, issue["user"])) return false;
   const auto commit = context.gh().get_commit(context.repo.owner, context.repo.name, marker.tag);
   return text::iequals(commit.sha, marker.sha);
 }
@@ -197,12 +212,20 @@ class CommentHandler {
     context_.store().record_approval(record);
   }
 
+  // On a release whose deploy waits on the protection rule, who started that run may not approve
+  // it (the action in the run would not count them): the count is the run's.
+  void with_waiting_run(const config::Environment& env) {
+    if (thread_.kind != ThreadKind::tracking_issue) return;
+    if (auto gate = waiting_gate(context_, thread_.subject.sha, env.name)) thread_.subject.started_by = gate->started_by;
+  }
+
   void approvals() {
     const auto* env = environment();
     if (env == nullptr || env->approvals.required <= 0) {
       reply("no-approvals", "no environment in `.github/deploy.yml` requires approvals for this, so there is nothing to approve.");
       return;
     }
+    with_waiting_run(*env);
     const auto count = count_approvals(context_, thread_.subject, *env);
     set_approvals_status(context_, thread_.subject, count);
     context_.audit("c" + std::to_string(comment_.id) + ":approval", approval_record(thread_.subject, *env, count, comment_.login));
@@ -239,6 +262,9 @@ class CommentHandler {
       reply(purpose, "no environment in `.github/deploy.yml` matches this thread, so there is nothing to roll back.");
       return;
     }
+    // One rollback at a time per environment: deliveries run on several workers, so the check and
+    // the dispatch hold the environment's lock (one deploy-bot process owns a store).
+    const auto lock = environment_lock(context_.repo.full_name() + ":" + env->name);
     const auto history = deployment_history(context_, env->name);
     policy::RollbackRequest request;
     facts::People people(context_.gh(), context_.repo, policy_config::to_policy(env->rollback.allowed), &context_.people_cache());
@@ -274,24 +300,46 @@ class CommentHandler {
       reply(purpose, "rollback refused: " + decision.outcome.message + " (`" + decision.outcome.reason + "`)");
       return;
     }
+    // Allowed, but not while another deploy or rollback of the environment is queued or running
+    // (unless that is this very comment's rollback: a retried delivery after the dispatch).
+    const std::string effect = context_.key("rollback:c" + std::to_string(comment_.id) + ":" + std::to_string(cmd.line));
+    if (!dispatched_by(context_, env->name, effect)) {
+      std::vector<facts::DeploymentSeen> seen;
+      for (const auto& entry : history) seen.push_back(entry.seen);
+      const auto runs = facts::runs_in_flight(context_.gh(), context_.repo, seen, dispatched_in_flight(context_, env->name));
+      const auto busy = policy::decide_rollback_start(env->name, runs, context_.services.clock.now());
+      if (!busy.allowed) {
+        record.outcome = {audit::Status::refused, busy.reason, busy.message};
+        context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
+        reply(purpose, "rollback not started: " + busy.message + " (`" + busy.reason + "`)");
+        return;
+      }
+    }
     const std::string ref = config_.bot.ref.empty() ? context_.default_branch : config_.bot.ref;
-    const std::string effect_key = context_.key("rollback:c" + std::to_string(comment_.id) + ":" + std::to_string(cmd.line));
     const DispatchedRun run{thread_.number, target_version, env->name, "rollback"};
+    // Remembered for workflow_run events and as in flight, whether the dispatch's answer came back
+    // or the run was found after a lost answer.
+    const auto remember = [&](std::int64_t run_id, const std::string& url) {
+      if (thread_.number != 0) remember_run(context_, run_id, run);
+      remember_in_flight(context_, env->name,
+                         {run_id, policy::RunInFlight::Kind::rollback, url, context_.services.clock.now()}, effect);
+    };
     auto dispatched = context_.once(
-        effect_key, Repeat::at_most_once,
+        effect, Repeat::at_most_once,
         [&] {
           std::map<std::string, std::string> inputs = {
               {"environment", env->name}, {"mode", "rollback"}, {"version", target_version}};
           if (!cmd.reason.empty()) inputs["reason"] = cmd.reason;
           // The run's actor is the bot: who asked, and where, go with it for the run's audit record.
-          auto result = dispatch_workflow(context_, config_, ref, inputs, {comment_.login, comment_.html_url}, effect_key);
-          if (thread_.number != 0) remember_run(context_, result.workflow_run_id.value_or(0), run);
+          auto result = dispatch_workflow(context_, config_, ref, inputs, {comment_.login, comment_.html_url}, effect);
+          remember(result.workflow_run_id.value_or(0), result.html_url);
           return nlohmann::json{{"run_url", result.html_url}, {"run_id", result.workflow_run_id.value_or(0)}}.dump();
         },
         [&] {
-          auto found = find_dispatched_run(context_, config_, effect_key);
-          if (found.outcome == Lookup::Outcome::found && thread_.number != 0) {
-            remember_run(context_, nlohmann::json::parse(found.result).value("run_id", std::int64_t{0}), run);
+          auto found = find_dispatched_run(context_, config_, effect);
+          if (found.outcome == Lookup::Outcome::found) {
+            const auto json = nlohmann::json::parse(found.result);
+            remember(json.value("run_id", std::int64_t{0}), json.value("run_url", ""));
           }
           return found;
         });
@@ -330,6 +378,7 @@ class CommentHandler {
       }
       row.required = env.approvals.required;
       if (&env == approvals_env && env.approvals.required > 0 && !thread_.subject.sha.empty()) {
+        with_waiting_run(env);
         const auto count = count_approvals(context_, thread_.subject, env);
         for (const auto& counted : count.verdict.counted) row.approvers.push_back(counted.user);
         row.needed = policy::describe_needed(count.request, count.verdict);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/text.hpp"
 #include "core/tracking_issue.hpp"
 
 namespace deploy::bot::handlers {
@@ -124,8 +125,8 @@ std::int64_t Context::commit_comment(const std::string& sha, const std::string& 
   auto result = once("commit-comment:" + repo.full_name() + ":" + key, Repeat::safe, [&]() -> std::string {
     const std::string full = body + "\n\n" + tracking::comment_key_line(key) + "\n";
     for (const auto& existing : client_.list_commit_comments(repo.owner, repo.name, sha)) {
-      const bool ours = services.own_login.empty() ? (existing.user.is_bot() || policy::is_bot(existing.user.login, false))
-                                                   : existing.user.login == services.own_login;
+      const bool ours = services.own_login.empty() ? facts::is_bot_account(existing.user)
+                                                   : text::iequals(existing.user.login, services.own_login);
       if (ours && tracking::find_comment_key(existing.body) == key) {
         return nlohmann::json{{"comment_id", existing.id}}.dump();
       }

@@ -1,18 +1,20 @@
-// An environment's deployment history as GitHub has it (deployments and their latest status),
-// recorded into the store's deployments-seen table on the way.
+// An environment's deployment history as GitHub has it, read by core/github_facts (the one reader
+// the action uses too) and recorded into the store's deployments-seen table on the way.
 #pragma once
 
 #include <vector>
 
 #include "bot/handlers/context.hpp"
 #include "bot/status_report.hpp"
+#include "core/github_facts.hpp"
 #include "core/policy.hpp"
 
 namespace deploy::bot::handlers {
 
 struct HistoryEntry {
-  policy::DeploymentRecord record;
-  DeploymentRow row;
+  facts::DeploymentSeen seen;
+  policy::DeploymentRecord record;  // seen.record
+  DeploymentRow row;                // for the /status table
 };
 
 // Newest first, at most `limit` deployments.

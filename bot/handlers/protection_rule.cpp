@@ -61,6 +61,8 @@ HandleResult on_protection_rule(Context& context) {
   if (auto known = waiting_gate(context, gate.sha, environment); known && known->run_id == gate.run_id) {
     if (!known->settled.empty()) return HandleResult::done;
   }
+  // Whoever started the run may not approve it: the action in that job would not count them.
+  gate.started_by = facts::run_starters(context.gh().get_workflow_run(context.repo.owner, context.repo.name, gate.run_id));
   remember_gate(context, gate);
 
   auto loaded = context.config();
@@ -87,12 +89,13 @@ HandleResult on_protection_rule(Context& context) {
   // tag that was deployed) and on the commit itself.
   Subject subject;
   subject.sha = gate.sha;
+  subject.started_by = gate.started_by;
   if (ref.starts_with("refs/tags/")) ref = ref.substr(10);
+  subject.tag = ref;  // its committers are those since the release before it, as the action reads them
   if (auto release = context.gh().get_release_by_tag(context.repo.owner, context.repo.name, ref)) {
     if (auto number = tracking::find_release_link(release->body)) {
       subject.number = *number;
       subject.tracking_issue = true;
-      subject.tag = ref;
     }
   }
   const auto count = count_approvals(context, subject, *env);

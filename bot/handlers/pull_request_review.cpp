@@ -38,7 +38,7 @@ HandleResult on_review(Context& context) {
   record.source = store::ApprovalSource::review;
   // A dismissal is its own event (a cancel), recorded next to the review it withdraws.
   record.event_id = review.at("id").get<std::int64_t>() * (dismissed ? -1 : 1);
-  record.is_bot = user.value("type", "") == "Bot" || policy::is_bot(login, false);
+  record.is_bot = facts::is_bot_account(login, user.value("type", ""), context.services.own_login);
   record.cancel = dismissed;
   const auto at = github::parse_rfc3339(review.value("submitted_at", ""));
   record.created_at = dismissed || !at ? context.services.clock.now() : *at;

@@ -309,6 +309,17 @@ struct World {
     };
     status(id, "success");
     for (const auto old : live) status(old, "inactive");
+    // The runs the bot dispatched have completed (github-sim leaves them queued): GitHub says so.
+    for (const auto& d : dispatches()) {
+      complete_run(d.at("run_id").get<long long>());
+    }
+  }
+  void complete_run(long long run_id) {
+    sim.add_fault({{"method", "GET"},
+                   {"path", "/repos/acme/app/actions/runs/" + std::to_string(run_id)},
+                   {"count", 1000},
+                   {"status", 200},
+                   {"body", {{"id", run_id}, {"status", "completed"}, {"conclusion", "success"}}}});
   }
   json dispatches() const {
     const json state = sim.state();
@@ -546,7 +557,7 @@ std::int64_t waiting_run(World& w, const std::string& tag) {
   return answer.at("workflow_run").at("id").get<std::int64_t>();
 }
 
-TEST_CASE("protection rule: n of N on the waiting run as approvals arrive, approved at the count") {
+TEST_CASE("protection rule: n of N on the waiting run as approvals arrive, approved at the count, never by who started the run") {
   // Production runs v1.1.0, so v1.2.0 is a release the action would deploy.
   json seeded = seed(true);
   auto& deployments = seeded["repositories"][0]["deployments"];
@@ -564,19 +575,27 @@ TEST_CASE("protection rule: n of N on the waiting run as approvals arrive, appro
   CHECK(first.find("`/approve` on #1") != std::string::npos);
   CHECK(gate_of(w, run_id).at("state") == "pending");
 
+  // alice started the run: the action in that job would not count her, so neither does the bot,
+  // and it says why; the run hears nothing new.
   w.comment(kTrackingIssue, "alice", "/approve");
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "`triggerer_cannot_approve`"));
+  CHECK(w.approvals_status(kShaV12).value("description", "") == "0/2 approvals");
+  CHECK(reviews().size() == 1);
+
+  w.comment(kTrackingIssue, "bob", "/approve");
   REQUIRE(reviews().size() == 2);
   const std::string second = reviews()[1].at("comment");
-  CHECK(second.find("1 of 2 approvals for `3333333` so far (alice)") != std::string::npos);
-  CHECK(second.find("alice (already approved)") != std::string::npos);
+  CHECK(second.find("1 of 2 approvals for `3333333` so far (bob)") != std::string::npos);
+  CHECK(second.find("bob (already approved)") != std::string::npos);
   CHECK(gate_of(w, run_id).at("state") == "pending");
-  // The same count again (a second /approve by alice, answered as a duplicate on the issue) says
+  CHECK(w.approvals_status(kShaV12).value("description", "") == "1/2 approvals");
+  // The same count again (a second /approve by bob, answered as a duplicate on the issue) says
   // nothing new on the run.
-  w.comment(kTrackingIssue, "alice", "/approve");
+  w.comment(kTrackingIssue, "bob", "/approve");
   CHECK(reviews().size() == 2);
   CHECK_FALSE(any_body_contains(w.bot_comments(kTrackingIssue), "of 2 approvals"));
 
-  w.comment(kTrackingIssue, "bob", "/approve");
+  w.comment(kTrackingIssue, "carol", "/approve");
   CHECK(eventually([&] { return gate_of(w, run_id).at("state") == "approved"; }));
   REQUIRE(reviews().size() == 3);
   CHECK(reviews()[2].at("state") == "approved");
@@ -614,6 +633,64 @@ TEST_CASE("protection rule: a release the action would refuse is rejected with t
   CHECK(w.dispatches().empty());
   CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "stays rejected: Rejected: deploy-action would refuse this release"));
   CHECK_FALSE(any_body_contains(w.bot_comments(kTrackingIssue), "was approved"));
+}
+
+TEST_CASE("a committer of a pull request who is not its author cannot approve it, and is told why") {
+  json state = seed();
+  // bob committed carol's feature commit (a fixup pushed to her branch): he wrote part of the change.
+  for (auto& commit : state["repositories"][0]["commits"]) {
+    if (commit.at("sha") == kShaFeature) commit["committer"] = "bob";
+  }
+  World w(state);
+  w.comment(kPull, "bob", "/approve");
+  CHECK(any_body_contains(w.bot_comments(kPull), "`committer_cannot_approve`"));
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "0/2 approvals");
+  w.comment(kPull, "alice", "/approve");
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
+}
+
+TEST_CASE("one rollback at a time: two /rollback comments a second apart dispatch one rollback") {
+  World w;
+  // Both arrive before either is handled, as two comments a second apart do.
+  const auto first = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", "alice"}, {"body", "/rollback"}});
+  w.sim.advance_clock(1s);
+  const auto second = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", "bob"}, {"body", "/rollback"}});
+  CHECK(w.bot->wait_handled(first.at("delivery").at("id")) == "done");
+  CHECK(w.bot->wait_handled(second.at("delivery").at("id")) == "done");
+  INFO(w.bot->output());
+  CHECK(w.requests("POST", "/actions/workflows/deploy.yml/dispatches") == 1);
+  REQUIRE(w.dispatches().size() == 1);
+  const auto run = w.get("/repos/acme/app/actions/runs/" + std::to_string(w.dispatches()[0].at("run_id").get<long long>()));
+  const std::string run_url = run.at("html_url");
+  bool refused = false;
+  for (const auto& c : w.bot_comments(kTrackingIssue)) {
+    const std::string body = c.at("body");
+    if (body.find("already in progress") != std::string::npos && body.find("`rollback_in_progress`") != std::string::npos &&
+        body.find(run_url) != std::string::npos) {
+      refused = true;
+    }
+  }
+  CHECK(refused);
+
+  // Once GitHub says the run completed, the next /rollback is dispatched.
+  w.deployed("v1.1.0");
+  w.comment(kTrackingIssue, "alice", "/rollback");
+  CHECK(w.dispatches().size() == 2);
+}
+
+TEST_CASE("/rollback while a deploy of the environment is running: already in progress, with the run's link") {
+  World w;
+  const auto created = w.sim.api("POST", "/repos/acme/app/deployments", kBotToken,
+                                 {{"ref", "v1.2.0"}, {"environment", "production"}, {"required_contexts", json::array()}});
+  REQUIRE(created.status == 201);
+  const auto id = json::parse(created.body).at("id").get<long long>();
+  const auto status = w.sim.api("POST", "/repos/acme/app/deployments/" + std::to_string(id) + "/statuses", kBotToken,
+                                {{"state", "in_progress"}, {"log_url", "https://github.example/acme/app/actions/runs/77"}});
+  REQUIRE(status.status == 201);
+  w.comment(kTrackingIssue, "alice", "/rollback v1.1.0");
+  CHECK(w.dispatches().empty());
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "`deploy_in_progress`"));
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "https://github.example/acme/app/actions/runs/77"));
 }
 
 TEST_CASE("a 502 on a write is retried and the comment lands once") {

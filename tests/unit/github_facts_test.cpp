@@ -56,3 +56,72 @@ TEST_CASE("descriptions without a well-formed audit link have none") {
     CHECK_FALSE(parse_audit_status(description));
   }
 }
+
+TEST_CASE("is_bot_account: one rule for every place that asks") {
+  using deploy::facts::is_bot_account;
+  struct Case {
+    std::string login, type, own;
+    bool bot;
+  };
+  const std::vector<Case> cases = {
+      {"alice", "User", "", false},
+      {"renovate[bot]", "Bot", "", true},
+      {"renovate[bot]", "", "", true},      // a payload without type: the login says so
+      {"dependabot", "Bot", "", true},      // GitHub says so
+      {"Deploy-Bot", "User", "deploy-bot", true},  // the token-run bot's own account
+      {"alice", "User", "deploy-bot", false},
+      {"bot", "User", "", false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.login);
+    CHECK(is_bot_account(c.login, c.type, c.own) == c.bot);
+    CHECK(is_bot_account(deploy::github::User{c.login, 1, c.type}, c.own) == c.bot);
+  }
+}
+
+TEST_CASE("run_starters and exclude_starters: the triggering actor first, the actor when different") {
+  using deploy::facts::exclude_starters;
+  using deploy::facts::run_starters;
+  deploy::github::WorkflowRun run;
+  run.actor = deploy::github::User{"alice", 1, "User"};
+  run.triggering_actor = deploy::github::User{"bob", 2, "User"};
+  CHECK(run_starters(run) == std::vector<std::string>{"bob", "alice"});
+  run.triggering_actor = deploy::github::User{"ALICE", 1, "User"};
+  CHECK(run_starters(run) == std::vector<std::string>{"ALICE"});
+  run.triggering_actor.reset();
+  CHECK(run_starters(run) == std::vector<std::string>{"alice"});
+
+  deploy::policy::ApprovalRequest request;
+  exclude_starters(request, {"bob", "alice"});
+  CHECK(request.triggered_by == "bob");
+  CHECK(request.also_triggered_by == std::vector<std::string>{"alice"});
+  exclude_starters(request, {});
+  CHECK(request.triggered_by.empty());
+  CHECK(request.also_triggered_by.empty());
+}
+
+TEST_CASE("previous_release_sha: the newest live deployment of a lower version") {
+  using deploy::facts::DeploymentSeen;
+  using deploy::policy::DeploymentState;
+  auto seen = [](std::string version, std::string sha, DeploymentState state, int hour, std::int64_t id) {
+    DeploymentSeen d;
+    d.record.version = std::move(version);
+    d.record.sha = std::move(sha);
+    d.record.state = state;
+    d.record.created_at = std::chrono::system_clock::time_point{} + std::chrono::hours(hour);
+    d.record.id = id;
+    return d;
+  };
+  const std::vector<DeploymentSeen> history = {
+      seen("v1.3.0", "c", DeploymentState::failure, 5, 5),     // never went live
+      seen("main-1a2b3c4", "m", DeploymentState::success, 4, 4),  // not semver
+      seen("v1.1.0", "b", DeploymentState::success, 3, 3),     // rolled back to, newest
+      seen("v1.2.0", "x", DeploymentState::inactive, 2, 2),
+      seen("v1.0.0", "a", DeploymentState::inactive, 1, 1),
+  };
+  CHECK(deploy::facts::previous_release_sha(history, "v1.3.0") == std::optional<std::string>("b"));
+  CHECK(deploy::facts::previous_release_sha(history, "v1.2.0") == std::optional<std::string>("b"));
+  CHECK(deploy::facts::previous_release_sha(history, "v1.1.0") == std::optional<std::string>("a"));
+  CHECK_FALSE(deploy::facts::previous_release_sha(history, "v1.0.0"));
+  CHECK_FALSE(deploy::facts::previous_release_sha(history, "main"));
+}

@@ -124,7 +124,7 @@ TEST_CASE("from_json: commit, pull request, issue, deployment, rate limit") {
   CHECK(issue.body.empty());
   CHECK(issue.labels == std::vector<std::string>{"release", "plain"});
   CHECK(issue.is_pull_request);
-  CHECK(issue.user.is_bot());
+  CHECK(issue.user.type == "Bot");
 
   auto deployment = Json::parse(R"({"id":5,"sha":"s","ref":"v1.4.0","task":"deploy","environment":"production",
      "payload":{"version":"1.4.0"},"production_environment":true,"creator":{"login":"c"}})")

@@ -1075,3 +1075,57 @@ TEST_CASE("check runs and commit statuses read as branch protection reads them")
   CHECK(deploy::policy::check_state_of_status("error") == CheckState::error);
   CHECK(deploy::policy::check_state_of_status("pending") == CheckState::pending);
 }
+
+// ---------------------------------------------------------------------------------------------
+// One rollback at a time
+// ---------------------------------------------------------------------------------------------
+
+TEST_CASE("decide_rollback_start: a deploy or rollback queued or running refuses a second rollback") {
+  const TimePoint now = TimePoint{} + hours(24 * 365);
+  using Kind = RunInFlight::Kind;
+  using State = RunInFlight::State;
+  auto run = [&](Kind kind, State state, std::chrono::seconds age, std::string url = "https://run") {
+    return RunInFlight{kind, state, std::move(url), now - age};
+  };
+  struct Case {
+    const char* name;
+    std::vector<RunInFlight> runs;
+    bool allowed;
+    std::string reason;
+  };
+  const std::vector<Case> cases = {
+      {"nothing in flight", {}, true, "no_run_in_progress"},
+      {"a rollback queued", {run(Kind::rollback, State::queued, seconds(1))}, false, "rollback_in_progress"},
+      {"a rollback running", {run(Kind::rollback, State::in_progress, seconds(60))}, false, "rollback_in_progress"},
+      {"a deploy running", {run(Kind::deploy, State::in_progress, seconds(60))}, false, "deploy_in_progress"},
+      {"a deploy queued", {run(Kind::deploy, State::queued, seconds(1))}, false, "deploy_in_progress"},
+      {"a rollback is named before a deploy",
+       {run(Kind::deploy, State::in_progress, seconds(5)), run(Kind::rollback, State::queued, seconds(1))}, false,
+       "rollback_in_progress"},
+      {"completed runs do not count",
+       {run(Kind::rollback, State::completed, seconds(1)), run(Kind::deploy, State::completed, seconds(1))}, true,
+       "no_run_in_progress"},
+      {"still running at the job limit", {run(Kind::rollback, State::in_progress, kMaxRunTime)}, false, "rollback_in_progress"},
+      {"abandoned past the job limit", {run(Kind::rollback, State::in_progress, kMaxRunTime + seconds(1))}, true,
+       "no_run_in_progress"},
+      {"an unnamed dispatch just now", {run(Kind::rollback, State::unknown, seconds(30))}, false, "rollback_in_progress"},
+      {"an unnamed dispatch that never showed up",
+       {run(Kind::rollback, State::unknown, std::chrono::duration_cast<seconds>(kUnnamedDispatchTime) + seconds(1))}, true,
+       "no_run_in_progress"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const auto outcome = decide_rollback_start("production", c.runs, now);
+    CHECK(outcome.allowed == c.allowed);
+    CHECK(outcome.reason == c.reason);
+    if (!c.allowed) {
+      CHECK(outcome.message.find("already in progress") != std::string::npos);
+      CHECK(outcome.message.find("https://run") != std::string::npos);
+      CHECK(outcome.message.find("`production`") != std::string::npos);
+    }
+  }
+  // Without a URL the message still reads whole.
+  const auto bare = decide_rollback_start("staging", {run(Kind::deploy, State::queued, seconds(1), "")}, now);
+  CHECK(bare.message == "a deploy of `staging` is already in progress (queued); one rollback at a time: wait for it to "
+                        "finish, then ask again if it is still needed");
+}
