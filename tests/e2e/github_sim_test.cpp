@@ -431,7 +431,7 @@ TEST_CASE("injected faults: a 502 for the next matching request, then normal ser
          "\"count\" must be a positive integer, got 10000000000"},
         {"unknown field", {{"status", 502}, {"cuont", 2}},
          "unknown field \"cuont\" in a fault; known fields: \"method\", \"path\", \"count\", \"status\", \"body\", "
-         "\"delay_ms\", \"drop\", \"rate_limit\""},
+         "\"delay_ms\", \"drop\", \"drop_after\", \"late_ms\", \"rate_limit\""},
     };
     for (const auto& c : cases) {
       CAPTURE(c.name);
