@@ -771,8 +771,10 @@ CommitComment Client::create_commit_comment(const std::string& owner, const std:
 
 CommitStatus Client::create_commit_status(const std::string& owner, const std::string& repo, const std::string& sha,
                                           const NewCommitStatus& status) {
+  // Not idempotent: GitHub keeps every status it is sent, so a retry after a lost answer adds a
+  // second entry. The caller (the bot's Context::once) looks for it before setting it again.
   auto r = write("POST", repo_path(owner, repo) + "/statuses/" + seg(sha), Scope::repository(owner, repo),
-                 request_body(status), true);
+                 request_body(status), false);
   return decode<CommitStatus>(send(r), r, url_for(r));
 }
 

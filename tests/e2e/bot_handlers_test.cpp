@@ -986,6 +986,29 @@ TEST_CASE("a GitHub slower than the bot's timeout: one reply") {
   CHECK(w.bot_comments(kTrackingIssue).size() == 1);
 }
 
+// Issue 13, finding 4: a status whose answer came too late was set again by the client's own retry
+// and by the bot's, leaving extra entries in the commit's statuses.
+TEST_CASE("a GitHub slower than the bot's timeout: one approvals status, not three") {
+  World w;
+  w.sim.add_fault({{"method", "POST"}, {"path", "/repos/acme/app/statuses"}, {"count", 1}, {"late_ms", 3000}});
+  const auto id = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", "alice"}, {"body", "/approve"}})
+                      .at("delivery")
+                      .at("id");
+  CHECK(w.bot->wait_handled(id, 90s) == "done");
+  INFO(w.bot->output());
+  std::this_thread::sleep_for(4s);  // the late request has landed by now, whatever the bot did
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
+  int entries = 0;
+  const json state = w.sim.state();  // kept: a range over a temporary's member would dangle
+  for (const auto& repo : state.at("repositories")) {
+    for (const auto& status : repo.value("statuses", json::array())) {
+      if (status.value("context", "") == "deploy/approvals") ++entries;
+
+    }
+  }
+  CHECK(entries == 1);
+}
+
 // Issue 13, finding 1: every acknowledged command has its effect exactly once, or a reply that
 // says plainly it could not be done; and neither replies nor the audit trail claim an effect GitHub
 // did not confirm. One row per (effect kind x fault x moment); each row gets a fresh bot and sim.

@@ -220,7 +220,9 @@ class Raw {
 
   RawResponse read_response() {
     RawResponse response;
-    std::string data;
+    // Bytes past the previous answer (two answers can arrive in one read) start this one.
+    std::string data = std::move(pending_);
+    pending_.clear();
     char chunk[4096];
     std::size_t end = std::string::npos;
     while ((end = data.find("\r\n\r\n")) == std::string::npos) {
@@ -237,12 +239,14 @@ class Raw {
       body.append(chunk, static_cast<std::size_t>(n));
     }
     response.body = body.substr(0, length);
+    pending_ = body.substr(length);
     if (response.head.rfind("HTTP/1.1 ", 0) == 0) response.status = std::stoi(response.head.substr(9, 3));
     return response;
   }
 
  private:
   int fd_ = -1;
+  std::string pending_;
 };
 
 struct Headers {
