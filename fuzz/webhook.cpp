@@ -1,14 +1,15 @@
 // The webhook entry as deploy-bot runs it: the bytes of an HTTP request go through Beast's request
-// parser with the server's limits (bot/server.cpp), and a complete request is answered by
-// Routes::handle: signature, headers, payload scan and ingest into a real store.
+// parser with the server's limits (bot/server.cpp), its header through Routes::check_header (what
+// the server asks before reading a body), and a request that passes is answered by Routes::handle:
+// signature, headers, payload scan and ingest into a real store.
 //
 // Input: one flag byte, then the request. With bit 0 of the flag set, X-Hub-Signature-256 is
 // replaced by the right signature of the body, so that the fuzzer gets past the signature to the
 // headers, the scanner and the store; without it the signature check itself is fuzzed.
 //
-// Properties: nothing crashes or leaks; an unsigned or wrongly signed POST /webhook is 401; a
-// correctly signed one is 202 exactly when the payload scanner accepts it and the headers are
-// valid, and never a store failure (503).
+// Properties: nothing crashes or leaks; a header refused by check_header gets a 4xx naming why; an
+// unsigned or wrongly signed POST /webhook is 401; a correctly signed one is 202 exactly when the
+// payload scanner accepts it and the headers are valid, and never a store failure (503).
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/buffer.hpp>
@@ -105,11 +106,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   if (++bot->requests > kRequestsPerStore) bot->open();
-  const auto response = bot->routes->handle(request);
-
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
-  if (path != "/webhook" || request.method() != http::verb::post) return 0;
+  const bool webhook = path == "/webhook" && request.method() == http::verb::post;
+  // The server asks this of the header before it reads (or sets room aside for) the body.
+  if (const auto refused = bot->routes->check_header(request.base())) {
+    const unsigned status = refused->result_int();
+    FUZZ_CHECK(webhook);  // only webhooks have header-only checks
+    FUZZ_CHECK(status == 400 || status == 401 || status == 411 || status == 413 || status == 415);
+    return 0;
+  }
+  const auto response = bot->routes->handle(request);
+  if (!webhook) return 0;
   const unsigned status = response.result_int();
   const auto signature = request.find(deploy::webhook::kSignatureHeader);
   const bool signed_right =
