@@ -34,7 +34,9 @@ class DeployRun {
     append(record_.history, read_history(record_, *github_));
     append(record_.release, resolve_release(record_, *github_, clock_));
     append(record_.plan, make_plan(record_));
-    if (record_.mode == RunMode::rollback) append(record_.rollback_gate, decide_rollback_gate(record_, *github_, clock_));
+    if (record_.mode == RunMode::rollback) {
+      append(record_.rollback_gate, decide_rollback_gate(record_, *github_, clock_));
+    }
     record_.tracking_issue = open_tracking_issue(record_, *github_, log_);
     append(record_.gates, evaluate_gates(record_, *github_, log_));
     if (!record_.gates->report.allowed) return end_blocked(ending());

@@ -33,9 +33,8 @@ ConfigLoaded load_config(const RunRecord& record, const runner::Environment& env
     }
   }
   // Webhook URLs are credentials (Slack's carry a token in the path).
-  for (const auto& url : notify::urls_to_mask(found.config.notifications, [&env](const std::string& name) { return env(name); })) {
-    log.mask(url);
-  }
+  const auto variable = [&env](const std::string& name) { return env(name); };
+  for (const auto& url : notify::urls_to_mask(found.config.notifications, variable)) log.mask(url);
   return found;
 }
 

@@ -26,9 +26,11 @@ policy::RollbackRequest rollback_request(const RunRecord& record, const Connecti
 // target that never went live, runs now, or whose tag moved).
 policy::RollbackGate decide_rollback_gate(const RunRecord& record, const Connection& github, const Clock& clock) {
   const auto& release = record.release->release;
-  auto version = semver::parse_tag(release.tag);
-  auto decision = policy::decide_rollback(rollback_request(record, github, clock, version ? std::optional(*version) : std::nullopt));
-  return policy::decide_rollback_gate(decision, record.config->environment.approvals.required, release.tag, release.sha);
+  auto parsed = semver::parse_tag(release.tag);
+  const auto version = parsed ? std::optional(*parsed) : std::nullopt;
+  auto decision = policy::decide_rollback(rollback_request(record, github, clock, version));
+  const int approvals_required = record.config->environment.approvals.required;
+  return policy::decide_rollback_gate(decision, approvals_required, release.tag, release.sha);
 }
 
 }  // namespace deploy::action
