@@ -93,11 +93,4 @@ int run_deploy(const runner::Environment& env, const std::string& mode, Clock& c
   }
 }
 
-int run_deploy_in_runner(const runner::Environment& env, const std::string& mode) {
-  // The one place the run's clock and randomness are chosen: the system's.
-  SystemClock clock;
-  const RandomSource random = system_random();
-  return run_deploy(env, mode, clock, random);
-}
-
 }  // namespace deploy::action

@@ -15,7 +15,4 @@ namespace deploy::action {
 // randomness are the caller's: every timestamp, wait and token of the run comes from them.
 int run_deploy(const runner::Environment& env, const std::string& mode, Clock& clock, const RandomSource& random);
 
-// run_deploy with the system's clock and randomness.
-int run_deploy_in_runner(const runner::Environment& env, const std::string& mode);
-
 }  // namespace deploy::action
