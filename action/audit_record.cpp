@@ -53,41 +53,44 @@ audit::Status audit_status(engine::Status status) {
   return audit::Status::failure;
 }
 
-audit::Record make_record(const RunFacts& facts, const policy::GateReport& gates,
-                          const std::optional<policy::ApprovalVerdict>& approvals, const engine::Report* report,
-                          audit::Status status, const std::string& reason, const std::string& message) {
+audit::Record make_record(const RunRecord& run, audit::Status status, const std::string& reason,
+                          const std::string& message, std::chrono::system_clock::time_point finished) {
+  const auto& in = run.inputs;
   audit::Record record;
-  record.kind = facts.kind;
-  record.repository = facts.repository;
-  record.environment = facts.environment;
-  record.actor = facts.actor;
-  record.requested_by = opt(facts.requester.login);
-  record.request_url = opt(facts.requester.url);
-  record.trigger = facts.trigger.empty() ? "manual" : facts.trigger;
-  record.version = opt(facts.version);
-  record.commit_sha = opt(facts.sha);
-  record.previous_version = opt(facts.previous_version);
-  record.previous_sha = opt(facts.previous_sha);
-  if (!facts.run_id.empty()) {
+  record.kind = run.mode == RunMode::rollback ? audit::Kind::rollback : audit::Kind::deploy;
+  record.repository = in.owner + "/" + in.repo;
+  record.environment = in.environment;
+  record.actor = in.actor;
+  record.requested_by = opt(in.requester.login);
+  record.request_url = opt(in.requester.url);
+  record.trigger = in.event_name.empty() ? "manual" : in.event_name;
+  record.version = opt(version_text(run));
+  record.commit_sha = opt(release_sha(run));
+  record.previous_version = opt(previous_version(run));
+  if (run.history && run.history->current) record.previous_sha = opt(run.history->current->record.sha);
+  if (!in.run_id.empty()) {
     try {
-      record.run_id = std::stoull(facts.run_id);
+      record.run_id = std::stoull(in.run_id);
     } catch (const std::exception&) {
-      record.extra["run_id_text"] = facts.run_id;  // not a number: keep it, as text
+      record.extra["run_id_text"] = in.run_id;  // not a number: keep it, as text
     }
   }
-  if (!facts.run_attempt.empty()) {
+  if (!in.run_attempt.empty()) {
     try {
-      record.run_attempt = std::stoll(facts.run_attempt);
+      record.run_attempt = std::stoll(in.run_attempt);
     } catch (const std::exception&) {
-      record.extra["run_attempt_text"] = facts.run_attempt;
+      record.extra["run_attempt_text"] = in.run_attempt;
     }
   }
-  record.run_url = opt(facts.run_url);
-  if (!facts.deployment_id.empty()) record.extra["deployment_id"] = facts.deployment_id;
-  if (!facts.reason.empty()) record.extra["reason"] = facts.reason;
-  record.started_at = audit::format_timestamp(facts.started);
-  record.recorded_at = audit::format_timestamp(facts.finished);
+  record.run_url = opt(in.run_url());
+  if (run.deployment) record.extra["deployment_id"] = deployment_id(run);
+  if (!in.reason.empty()) record.extra["reason"] = in.reason;
+  record.started_at = audit::format_timestamp(run.started);
+  record.recorded_at = audit::format_timestamp(finished);
 
+  const auto& gates = gate_results(run).report;
+  const auto& approvals = gate_results(run).approvals;
+  const engine::Report* report = run.engine ? &*run.engine : nullptr;
   for (const auto& gate : gates.results) record.gates.push_back(audit::Gate::from(gate.gate, gate.outcome));
   if (approvals) {
     for (const auto& counted : approvals->counted) {
@@ -161,6 +164,27 @@ Result<WrittenRecord> write_record(const audit::Record& record, const std::files
                                      ": check that RUNNER_TEMP is a writable directory"};
   }
   return WrittenRecord{file, (*sealed)["hash"].get<std::string>(), seq, *line};
+}
+
+Result<WrittenRecord> write_run_record(const RunRecord& run, const audit::Record& record,
+                                       const std::filesystem::path& dir) {
+  std::optional<std::string_view> key;
+  if (run.config && !run.config->audit_key.empty()) key = run.config->audit_key;
+  return write_record(record, dir, chain_prev_hash(run), chain_next_seq(run), key);
+}
+
+std::filesystem::path audit_dir(const DeployInputs& in) {
+  std::error_code error;
+  if (!in.runner_temp.empty() && std::filesystem::is_directory(in.runner_temp, error)) {
+    return std::filesystem::path(in.runner_temp) / "deploy-audit";
+  }
+  return std::filesystem::path(in.workspace) / ".deploy-audit";
+}
+
+std::string audit_file_output(const DeployInputs& in, const std::filesystem::path& file) {
+  auto relative = file.lexically_relative(in.workspace);
+  if (!relative.empty() && *relative.begin() != "..") return relative.string();
+  return file.string();
 }
 
 }  // namespace deploy::action

@@ -8,38 +8,17 @@
 #include <optional>
 #include <string>
 
+#include "action/run_record.hpp"
 #include "core/audit.hpp"
 #include "core/deploy_engine.hpp"
-#include "core/policy.hpp"
-#include "core/requester.hpp"
 #include "core/result.hpp"
 
 namespace deploy::action {
 
-struct RunFacts {
-  audit::Kind kind = audit::Kind::deploy;
-  std::string repository;
-  std::string environment;
-  std::string actor;
-  requester::Requester requester;  // who asked deploy-bot for this run (empty: the actor did)
-  std::string trigger;       // GITHUB_EVENT_NAME
-  std::string version;       // tag or branch version
-  std::string sha;
-  std::string previous_version;
-  std::string previous_sha;
-  std::string run_id;
-  std::string run_attempt;
-  std::string run_url;
-  std::string deployment_id;
-  std::string reason;        // rollback reason, as given
-  std::chrono::system_clock::time_point started;
-  std::chrono::system_clock::time_point finished;
-};
-
-// status/reason/message: the run's outcome (engine status, or "refused" when a gate stopped it).
-audit::Record make_record(const RunFacts& facts, const policy::GateReport& gates,
-                          const std::optional<policy::ApprovalVerdict>& approvals, const engine::Report* report,
-                          audit::Status status, const std::string& reason, const std::string& message);
+// The run's audit record, from what its steps found. status/reason/message: the run's outcome
+// (engine status, or refused/cancelled when it stopped before deploying); finished: when.
+audit::Record make_record(const RunRecord& run, audit::Status status, const std::string& reason,
+                          const std::string& message, std::chrono::system_clock::time_point finished);
 
 // The engine's outcome as an audit status.
 audit::Status audit_status(engine::Status status);
@@ -56,5 +35,18 @@ struct WrittenRecord {
 Result<WrittenRecord> write_record(const audit::Record& record, const std::filesystem::path& dir,
                                    const std::string& prev_hash, std::uint64_t seq,
                                    std::optional<std::string_view> key);
+
+// write_record for a run: DIR/ENVIRONMENT-SEQ.jsonl after the environment's chain head (the
+// genesis when it has none), signed with the config's signing key when set.
+Result<WrittenRecord> write_run_record(const RunRecord& run, const audit::Record& record,
+                                       const std::filesystem::path& dir);
+
+// $RUNNER_TEMP/deploy-audit when RUNNER_TEMP is there. A container action does not see it (the
+// runner mounts only the workspace and a few subfolders of its temp), so there the record goes to
+// the workspace, which the job's later steps (upload-artifact) see.
+std::filesystem::path audit_dir(const DeployInputs& in);
+
+// The `audit-file` output: relative to the workspace when inside it, as later steps resolve it.
+std::string audit_file_output(const DeployInputs& in, const std::filesystem::path& file);
 
 }  // namespace deploy::action

@@ -123,7 +123,7 @@ int verify_audit_from_args(const std::vector<std::string>& args) {
 }
 
 // The ref the workflow run is for: GITHUB_REF (refs/tags/v1.2.0, refs/heads/main).
-int run_as_action(const runner::Environment& env) {
+int run_as_action(const runner::Environment& env, Clock& clock, const RandomSource& random) {
   const std::string mode = runner::get_input(env, "mode").empty() ? "deploy" : runner::get_input(env, "mode");
   auto environment = runner::get_required_input(env, "environment", "production");
   if (!environment) {
@@ -143,7 +143,7 @@ int run_as_action(const runner::Environment& env) {
   if (options.ref.empty()) options.ref = env("GITHUB_REF").value_or("");
 
   if (mode == "plan") return run_plan_in_runner(options, env);
-  if (mode == "deploy" || mode == "rollback") return run_deploy_in_runner(env, mode);
+  if (mode == "deploy" || mode == "rollback") return run_deploy(env, mode, clock, random);
   std::cout << runner::annotation_command(runner::AnnotationLevel::error,
                                           "input 'mode' is '" + mode + "'; expected deploy, rollback or plan")
             << "\n";
@@ -152,10 +152,10 @@ int run_as_action(const runner::Environment& env) {
 
 }  // namespace
 
-int run_cli(const std::vector<std::string>& args) {
+int run_cli(const std::vector<std::string>& args, Clock& clock, const RandomSource& random) {
   if (args.empty()) {
     auto env = runner::process_environment();
-    if (env("GITHUB_ACTIONS") || env("INPUT_ENVIRONMENT") || env("INPUT_MODE")) return run_as_action(env);
+    if (env("GITHUB_ACTIONS") || env("INPUT_ENVIRONMENT") || env("INPUT_MODE")) return run_as_action(env, clock, random);
     std::cerr << kUsage;
     return 2;
   }

@@ -5,9 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.hpp"
+
 namespace deploy::action {
 
-// Returns the process exit code.
-int run_cli(const std::vector<std::string>& args);
+// Returns the process exit code. The clock and randomness are main's: a deploy or rollback run
+// reads time and random values only through them.
+int run_cli(const std::vector<std::string>& args, Clock& clock, const RandomSource& random);
 
 }  // namespace deploy::action

@@ -10,9 +10,9 @@ GithubDeployment::GithubDeployment(github::Client& client, facts::Repo repo, Dep
 std::int64_t GithubDeployment::create() {
   github::NewDeployment deployment;
   deployment.ref = request_.ref;
-  deployment.task = request_.mode == "rollback" ? "deploy:rollback" : "deploy";
+  deployment.task = request_.mode == RunMode::rollback ? "deploy:rollback" : "deploy";
   deployment.environment = request_.environment;
-  deployment.description = (request_.mode == "rollback" ? "Roll back to " : "Deploy ") + request_.version;
+  deployment.description = (request_.mode == RunMode::rollback ? "Roll back to " : "Deploy ") + request_.version;
   // deploy-action checked the gates itself (required checks included) and releases exactly this
   // commit: GitHub must neither merge the default branch in nor re-check contexts.
   deployment.auto_merge = false;
@@ -23,7 +23,7 @@ std::int64_t GithubDeployment::create() {
        {{"version", request_.version},
         {"sha", request_.sha},
         {"previous_version", request_.previous_version},
-        {"mode", request_.mode},
+        {"mode", std::string(to_string(request_.mode))},
         {"run_url", request_.run_url},
         {"color", request_.color},
         {"audit", {{"seq", request_.audit_seq}, {"prev_hash", request_.audit_prev_hash}}}}}};
@@ -42,6 +42,7 @@ void GithubDeployment::status(const std::string& state, const std::string& descr
   // mark_inactive does it explicitly so the record of which one was replaced is ours.
   status.auto_inactive = false;
   client_.create_deployment_status(repo_.owner, repo_.name, id_, status);
+  if (state != "in_progress") final_status_set_ = true;
 }
 
 void GithubDeployment::mark_inactive(std::int64_t deployment_id, const std::string& description) {

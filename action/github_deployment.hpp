@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "action/run_status.hpp"
 #include "core/github_client.hpp"
 #include "core/github_facts.hpp"
 
@@ -20,7 +21,7 @@ struct DeploymentRequest {
   std::string version;      // what DEPLOY_VERSION says: "v1.2.0", "main-1a2b3c4"
   std::string previous_version;
   std::string color;  // blue-green: the colour this version goes to; empty otherwise
-  std::string mode;         // "deploy" or "rollback"
+  RunMode mode = RunMode::deploy;
   std::string run_url;
   std::string environment_url;
   std::uint64_t audit_seq = 0;     // the seq this run's record will take
@@ -37,12 +38,16 @@ class GithubDeployment {
   // Marks an earlier deployment of the environment inactive (the one this run replaced).
   void mark_inactive(std::int64_t deployment_id, const std::string& description);
   std::int64_t id() const { return id_; }
+  // Whether a final status (anything but in_progress) was set: one left in_progress would show as
+  // running forever.
+  bool final_status_set() const { return final_status_set_; }
 
  private:
   github::Client& client_;
   facts::Repo repo_;
   DeploymentRequest request_;
   std::int64_t id_ = 0;
+  bool final_status_set_ = false;
 };
 
 }  // namespace deploy::action

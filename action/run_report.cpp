@@ -17,62 +17,68 @@ void RunReport::output(const std::string& name, const std::string& value) {
   }
 }
 
-void RunReport::common_outputs(const OutputFacts& facts) {
-  output("version", facts.version);
-  output("previous-version", facts.previous_version);
-  output("deployment-id", facts.deployment_id);
-  output("audit-file", facts.audit_file);
-  output("sha", facts.sha);
-  output("tracking-issue", facts.tracking_issue_url);
+void RunReport::outputs(const RunRecord& run, RunStatus status, const std::string& audit_file) {
+  output("status", std::string(to_string(status)));
+  if (run.engine) output("rolled-back", run.engine->rolled_back ? "true" : "false");
+  output("version", version_text(run));
+  output("previous-version", previous_version(run));
+  output("deployment-id", deployment_id(run));
+  output("audit-file", audit_file);
+  output("sha", release_sha(run));
+  output("tracking-issue", tracking_issue_url(run));
 }
 
-void RunReport::summary(const RunSummaryFacts& facts, const engine::Report* report) {
-  summary::RunSummary run;
-  run.environment = facts.environment;
-  run.mode = facts.mode;
-  run.version = facts.version;
-  run.sha = facts.sha;
-  run.previous_version = facts.previous_version;
-  run.status = facts.status;
-  run.message = facts.message;
-  run.run_url = facts.run_url;
-  run.environment_url = facts.environment_url;
-  run.tracking_issue_url = facts.tracking_issue_url;
-  run.requested_by = facts.requester.login;
-  run.request_url = facts.requester.url;
-  run.gates = summary::gates_from(facts.gates);
-  if (facts.approvals) run.approvers = summary::approvers_from(*facts.approvals);
-  for (auto& gate : run.gates) {
+void RunReport::summary(const RunRecord& run, RunStatus status, const std::string& message,
+                        std::chrono::system_clock::time_point finished) {
+  const auto& gates = gate_results(run);
+  summary::RunSummary view;
+  view.environment = run.inputs.environment;
+  view.mode = std::string(to_string(run.mode));
+  view.version = version_text(run);
+  view.sha = release_sha(run);
+  view.previous_version = previous_version(run);
+  view.status = std::string(to_string(status));
+  view.message = message;
+  view.run_url = run.inputs.run_url();
+  view.environment_url = run.config ? run.config->environment.url : "";
+  view.tracking_issue_url = tracking_issue_url(run);
+  view.requested_by = run.inputs.requester.login;
+  view.request_url = run.inputs.requester.url;
+  view.gates = summary::gates_from(gates.report);
+  if (gates.approvals) view.approvers = summary::approvers_from(*gates.approvals);
+  for (auto& gate : view.gates) {
     if (gate.name != "approvals") continue;
-    if (!gate.allowed && !facts.needed.empty()) gate.message += "; " + facts.needed;
+    if (!gate.allowed && !gates.needed.empty()) gate.message += "; " + gates.needed;
     // Refusals say why, so the person whose approval did not count knows what to do.
-    if (facts.approvals) {
-      for (const auto& refused : facts.approvals->not_counted) gate.message += "; not counted: " + refused.message;
+    if (gates.approvals) {
+      for (const auto& refused : gates.approvals->not_counted) gate.message += "; not counted: " + refused.message;
     }
   }
-  run.report = report;
-  run.changelog = facts.changelog;
-  run.started = facts.started;
-  run.finished = facts.finished;
-  runner::append_step_summary(env_, summary::render_markdown(run));
+  view.report = run.engine ? &*run.engine : nullptr;
+  if (run.release) view.changelog = summary::changes_from(run.release->release);
+  view.started = run.started;
+  view.finished = finished;
+  runner::append_step_summary(env_, summary::render_markdown(view));
 }
 
-void RunReport::notify(const config::Config& config, const NotificationFacts& facts) {
+void RunReport::notify(const RunRecord& run, config::Event event_kind, std::string_view status,
+                       const std::string& message) {
   notify::Event event;
-  event.kind = facts.event;
-  event.environment = facts.environment;
-  event.version = facts.version;
-  event.sha = facts.sha;
-  event.previous_version = facts.previous_version;
-  event.status = facts.status;
-  event.message = facts.message;
-  event.run_url = facts.run_url;
-  event.actor = facts.actor;
-  event.repository = facts.repository;
+  event.kind = event_kind;
+  event.environment = run.inputs.environment;
+  event.version = version_text(run);
+  event.sha = release_sha(run);
+  event.previous_version = previous_version(run);
+  event.status = std::string(status);
+  event.message = message;
+  event.run_url = run.inputs.run_url();
+  event.actor = run.inputs.actor;
+  event.repository = run.inputs.owner + "/" + run.inputs.repo;
   if (!notifications_) {
     notifications_ = std::make_unique<notify::Queue>(std::make_unique<http::Client>(notify::client_options()));
   }
-  notifications_->post(config.notifications, event, [this](const std::string& name) { return env_(name); });
+  notifications_->post(run.config->config.notifications, event,
+                       [this](const std::string& name) { return env_(name); });
 }
 
 void RunReport::wait_for_notifications() {

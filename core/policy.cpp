@@ -646,4 +646,48 @@ Outcome decide_rollback_start(const std::string& environment, const std::vector<
   return Outcome::allow("no_run_in_progress", "no deploy or rollback of `" + environment + "` is queued or running");
 }
 
+// ---------------------------------------------------------------------------------------------
+// 4. The action's run
+// ---------------------------------------------------------------------------------------------
+
+RollbackGate decide_rollback_gate(const RollbackDecision& decision, int approvals_required, const std::string& tag,
+                                  const std::string& sha) {
+  RollbackGate gate;
+  if (decision.outcome.allowed) {
+    gate = {decision.outcome, true};
+  } else if (decision.needs_approval && approvals_required > 0) {
+    gate.outcome = Outcome::allow("rollback_needs_approvals",
+                                  "outside the rollback window: this rollback needs the environment's approvals");
+  } else {
+    gate.outcome = decision.outcome;
+  }
+  if (decision.target && !decision.target->sha.empty() && !text::iequals(decision.target->sha, sha)) {
+    gate.outcome = Outcome::deny("tag_moved", tag + " points at " + sha.substr(0, 7) + " but " + tag +
+                                                  " went live here as " + decision.target->sha.substr(0, 7) +
+                                                  "; a moved tag is not a rollback: deploy it as a new release, or "
+                                                  "restore the tag");
+    gate.skip_approvals = false;
+  }
+  return gate;
+}
+
+std::string_view to_string(UnmetGates unmet) {
+  switch (unmet) {
+    case UnmetGates::blocked: return "blocked";
+    case UnmetGates::skipped: return "skipped";
+    case UnmetGates::error: return "error";
+  }
+  return "blocked";
+}
+
+UnmetGates when_gates_unmet(bool skip_when_unapproved, bool gate_error) {
+  if (gate_error) return UnmetGates::error;
+  return skip_when_unapproved ? UnmetGates::skipped : UnmetGates::blocked;
+}
+
+DeploymentState final_deployment_state(bool went_live, bool cancelled) {
+  if (went_live) return DeploymentState::success;
+  return cancelled ? DeploymentState::error : DeploymentState::failure;
+}
+
 }  // namespace deploy::policy

@@ -367,4 +367,34 @@ CheckState check_state_of_run(std::string_view status, std::string_view conclusi
 RequiredChecksResult check_required_checks(const std::vector<std::string>& required,
                                            const std::vector<CheckObservation>& observed);
 
+// ---------------------------------------------------------------------------------------------
+// 4. The action's run: what a rollback's gate is, what unmet gates mean, how a deployment ends
+// ---------------------------------------------------------------------------------------------
+
+// The rollback gate of a deploy-action rollback run, from decide_rollback for the release's version.
+struct RollbackGate {
+  Outcome outcome;
+  bool skip_approvals = false;  // the rollback policy admits it: the approvals gate is left out
+};
+
+// approvals_required: the environment's approvals.required. tag, sha: the release's tag and the
+// commit it points at now. Reason codes, the last that applies:
+//   the decision's own        allowed: skip_approvals; refused: the refusal
+//   rollback_needs_approvals  allowed: outside the window with outside_window: require_approval,
+//                             and the environment requires approvals, which decide instead
+//   tag_moved                 refused: the tag points at another commit than the one that went
+//                             live here; a version is bound by commit, not by name
+RollbackGate decide_rollback_gate(const RollbackDecision& decision, int approvals_required, const std::string& tag,
+                                  const std::string& sha);
+
+// What a run whose gates are not met ends as. A gate GitHub could not answer is an error, never
+// a refusal to skip quietly; otherwise on-unapproved: skip skips and anything else blocks.
+enum class UnmetGates { blocked, skipped, error };
+std::string_view to_string(UnmetGates unmet);  // "blocked", "skipped", "error"
+UnmetGates when_gates_unmet(bool skip_when_unapproved, bool gate_error);
+
+// The final state of a run's deployment: success when the release went live; error when the run
+// was cancelled; failure otherwise (failed or rolled back: this deployment is not live).
+DeploymentState final_deployment_state(bool went_live, bool cancelled);
+
 }  // namespace deploy::policy

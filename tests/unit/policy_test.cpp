@@ -1129,3 +1129,87 @@ TEST_CASE("decide_rollback_start: a deploy or rollback queued or running refuses
   CHECK(bare.message == "a deploy of `staging` is already in progress (queued); one rollback at a time: wait for it to "
                         "finish, then ask again if it is still needed");
 }
+
+TEST_CASE("decide_rollback_gate: the rollback policy, the environment's approvals and the tag's commit") {
+  using deploy::Outcome;
+  const auto allowed = Outcome::allow("rollback_allowed", "allowed");
+  const auto outside = Outcome::deny("outside_rollback_window", "outside");
+  const auto never = Outcome::deny("version_never_deployed", "never");
+  auto decision = [](Outcome outcome, bool needs_approval, std::string target_sha) {
+    RollbackDecision d;
+    d.outcome = std::move(outcome);
+    d.needs_approval = needs_approval;
+    if (!target_sha.empty() || needs_approval) d.target = RollbackTarget{Version{1, 0, 0, {}, {}}, std::move(target_sha), 7};
+    return d;
+  };
+  struct Case {
+    const char* name;
+    RollbackDecision decision;
+    int approvals_required;
+    bool allowed;
+    bool skip_approvals;
+    std::string reason;
+  };
+  const std::vector<Case> cases = {
+      {"admitted within the window", decision(allowed, false, kSha), 2, true, true, "rollback_allowed"},
+      {"admitted, target without a recorded commit", decision(allowed, false, ""), 0, true, true, "rollback_allowed"},
+      {"outside the window, approvals decide", decision(outside, true, kSha), 1, true, false,
+       "rollback_needs_approvals"},
+      {"outside the window, no approvals to ask for", decision(outside, true, kSha), 0, false, false,
+       "outside_rollback_window"},
+      {"outside the window, deny", decision(outside, false, kSha), 2, false, false, "outside_rollback_window"},
+      {"refused without a target", decision(never, false, ""), 2, false, false, "version_never_deployed"},
+      {"tag moved since it went live", decision(allowed, false, kOldSha), 2, false, false, "tag_moved"},
+      {"tag moved, outside the window", decision(outside, true, kOldSha), 1, false, false, "tag_moved"},
+      {"commits compare case-insensitively", decision(allowed, false, "ABC1234AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 0,
+       true, true, "rollback_allowed"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const auto gate = decide_rollback_gate(c.decision, c.approvals_required, "v1.0.0", kSha);
+    CHECK(gate.outcome.allowed == c.allowed);
+    CHECK(gate.skip_approvals == c.skip_approvals);
+    CHECK(gate.outcome.reason == c.reason);
+  }
+  const auto moved = decide_rollback_gate(decision(allowed, false, kOldSha), 0, "v1.0.0", kSha);
+  CHECK(moved.outcome.message ==
+        "v1.0.0 points at abc1234 but v1.0.0 went live here as 0ld0000; a moved tag is not a rollback: deploy it as a "
+        "new release, or restore the tag");
+}
+
+TEST_CASE("when_gates_unmet: a gate GitHub could not answer is an error, never skipped") {
+  struct Case {
+    bool skip, gate_error;
+    UnmetGates expected;
+    const char* name;
+  };
+  const std::vector<Case> cases = {
+      {false, false, UnmetGates::blocked, "blocked"},
+      {true, false, UnmetGates::skipped, "skipped"},
+      {false, true, UnmetGates::error, "error"},
+      {true, true, UnmetGates::error, "error"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.skip);
+    CAPTURE(c.gate_error);
+    CHECK(when_gates_unmet(c.skip, c.gate_error) == c.expected);
+    CHECK(to_string(c.expected) == c.name);
+  }
+}
+
+TEST_CASE("final_deployment_state: live, cancelled, or not live") {
+  struct Case {
+    bool went_live, cancelled;
+    DeploymentState expected;
+  };
+  const std::vector<Case> cases = {
+      {true, false, DeploymentState::success},
+      {false, false, DeploymentState::failure},
+      {false, true, DeploymentState::error},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.went_live);
+    CAPTURE(c.cancelled);
+    CHECK(final_deployment_state(c.went_live, c.cancelled) == c.expected);
+  }
+}

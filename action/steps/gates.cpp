@@ -1,0 +1,36 @@
+#include "action/steps/steps.hpp"
+#include "core/text.hpp"
+
+namespace deploy::action {
+
+GateResults evaluate_gates(const RunRecord& record, const Connection& github, const RunLog& log) {
+  const auto& in = record.inputs;
+  const auto& rollback_gate = record.rollback_gate;
+  GateContext context{record.config->environment,
+                      record.release->release,
+                      *record.plan,
+                      in.actor,
+                      {},
+                      record.mode == RunMode::rollback,
+                      rollback_gate && rollback_gate->skip_approvals,
+                      record.tracking_issue ? std::optional(record.tracking_issue->number) : std::nullopt};
+  if (!in.workflow_actor.empty() && !text::iequals(in.workflow_actor, in.actor)) {
+    context.also_triggered_by.push_back(in.workflow_actor);
+  }
+  GateResults gates = evaluate_release_gates(github.github(), github.repo, context);
+  if (rollback_gate) {
+    gates.report.results.insert(gates.report.results.begin(), policy::GateResult{"rollback", rollback_gate->outcome});
+    gates.report.allowed = gates.report.allowed && rollback_gate->outcome.allowed;
+  }
+  for (const auto& gate : gates.report.results) {
+    log.print(std::string(gate.outcome.allowed ? "  pass  " : "  FAIL  ") + gate.gate + ": " + gate.outcome.message);
+  }
+  if (gates.approvals) {
+    for (const auto& refused : gates.approvals->not_counted) {
+      log.print("        not counted: " + refused.event.user + ": " + refused.message);
+    }
+  }
+  return gates;
+}
+
+}  // namespace deploy::action
