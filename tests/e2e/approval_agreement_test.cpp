@@ -26,11 +26,13 @@
 #include "core/tracking_issue.hpp"
 #include "tests/support/github_sim.hpp"
 #include "tests/support/run_action.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
 namespace fs = std::filesystem;
 namespace proc = deploy::process;
+using deploy::test::TempDir;
 
 namespace {
 
@@ -81,8 +83,8 @@ std::string git(const fs::path& dir, std::vector<std::string> args, const std::s
 // v1.0.0 "Initial" (alice), live in production. v1.1.0 merges carol's pull request #1: carol wrote
 // its first commit and bob pushed a fixup to it; frank merged it (the release commit's author).
 struct Repository {
-  deploy::test::TempDir temp{"approval-agreement-repo"};
-  fs::path dir = temp.path / "repo";
+  TempDir temp{"approval-agreement-repo"};
+  fs::path dir = temp.path() / "repo";
   std::map<std::string, std::string> sha;
 
   Repository() {
@@ -267,9 +269,9 @@ enum class Mode { protection_rule, dispatch };
 void run_case(Repository& repo, const Case& c, Mode mode) {
   CAPTURE(c.name);
   CAPTURE(mode == Mode::protection_rule ? "protection rule" : "dispatch");
-  deploy::test::TempDir temp("approval-agreement");
+  TempDir temp("approval-agreement");
   deploy::test::GithubSim sim(seed(repo));
-  Bot bot(temp.path / "bot.sqlite3", sim.base_url());
+  Bot bot(temp.path() / "bot.sqlite3", sim.base_url());
   sim.set_webhook(bot.webhook_url(), kSecret);
   auto deliver = [&](const std::string& kind, const json& body) {
     const auto answer = sim.event(kind, body);
@@ -326,7 +328,7 @@ void run_case(Repository& repo, const Case& c, Mode mode) {
   const std::string actor = mode == Mode::protection_rule ? "mallory" : "deploy-bot[bot]";
   git(repo.dir, {"checkout", "-q", "--detach", "v1.1.0"});
   const auto config = temp.write("deploy.yml", kDeployYml);
-  fs::create_directories(temp.path / "runner-temp");
+  fs::create_directories(temp.path() / "runner-temp");
   const auto output = temp.write("output", "");
   const auto summary = temp.write("summary", "");
   const auto event = temp.write("event.json", R"({"repository":{"default_branch":"main"}})");
@@ -338,7 +340,7 @@ void run_case(Repository& repo, const Case& c, Mode mode) {
               {"GITHUB_SERVER_URL", "https://github.example"}, {"GITHUB_RUN_ID", "9001"}, {"GITHUB_RUN_ATTEMPT", "1"},
               {"GITHUB_ACTOR", actor},         {"GITHUB_TRIGGERING_ACTOR", actor}, {"GITHUB_EVENT_NAME", "push"},
               {"GITHUB_EVENT_PATH", event},    {"GITHUB_WORKSPACE", repo.dir.string()},
-              {"RUNNER_TEMP", (temp.path / "runner-temp").string()}, {"GITHUB_OUTPUT", output},
+              {"RUNNER_TEMP", (temp.path() / "runner-temp").string()}, {"GITHUB_OUTPUT", output},
               {"GITHUB_STEP_SUMMARY", summary}};
   spec.timeout = 120s;
   std::string action_output;
@@ -348,7 +350,7 @@ void run_case(Repository& repo, const Case& c, Mode mode) {
 
   ActionVerdict from_action;
   bool found = false;
-  for (const auto& entry : fs::recursive_directory_iterator(temp.path / "runner-temp")) {
+  for (const auto& entry : fs::recursive_directory_iterator(temp.path() / "runner-temp")) {
     if (!entry.is_regular_file()) continue;
     std::ifstream in(entry.path());
     for (std::string line; std::getline(in, line);) {
