@@ -24,6 +24,7 @@
 
 #include "core/process.hpp"
 #include "core/tracking_issue.hpp"
+#include "tests/support/bot_seed.hpp"
 #include "tests/support/deploy_bot.hpp"
 #include "tests/support/github_sim.hpp"
 #include "tests/support/run_action.hpp"
@@ -56,8 +57,6 @@ rollback:
 bot:
   workflow: deploy.yml
 )";
-
-const char* kAppPublicKey = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA2etbE5wCtwsATlF6iPxw\nIy1hhF/gVJ4pK2ErgQVacIxMSXbpQHDsStrAPHB5Mi/uEcqX7HvVywnF4TSwgQAQ\nvt8ec6NnnV/FG7Wjrjr3Pxnajc9/fVF044ZPNeVZaUZ901TF9mETToSVUc8t2q9+\nKNKedM2FwIi1aRQdTu9s85kM1X5BT2GMvEKt7aLVisRiAiCjq5d79510qr6o13KX\nmDIORIOhL/byAKvO9TYFQsktxAcsvO0TARvHYXLupGiug7dIHjYfgcRs1FC74LqV\n/30MGbMMJ8m4F1IMtqolW9cbdo0rMwAxdooV4n8+pIFFVfYhkXKMD1VKt0zfaiMw\n3wIDAQAB\n-----END PUBLIC KEY-----\n";
 
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -138,10 +137,8 @@ json seed(Repository& repo) {
       {"users", {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "mallory", {{"login", "renovate[bot]"}, {"type", "Bot"}}}},
       {"organizations", {{{"login", "acme"}, {"members", {{"alice", "admin"}}}}}},
       {"tokens", {{kAliceToken, "alice"}, {kBotToken, {{"installation_id", 42}}}, {kRunnerToken, {{"installation_id", 42}}}}},
-      {"app", {{"id", 1234}, {"slug", "deploy-bot"}, {"owner", "acme"}, {"public_key_pem", kAppPublicKey},
-               {"permissions", {{"actions", "write"}, {"checks", "write"}, {"contents", "write"}, {"deployments", "write"},
-                                {"issues", "write"}, {"metadata", "read"}, {"pull_requests", "write"}, {"statuses", "write"}}}}},
-      {"installations", {{{"id", 42}, {"account", "acme"}, {"repositories", {"acme/app"}}}}},
+      {"app", deploy::test::deploy_bot_app()},
+      {"installations", deploy::test::deploy_bot_installations()},
       {"repositories",
        {{{"owner", "acme"},
          {"name", "app"},

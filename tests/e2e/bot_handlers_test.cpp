@@ -23,6 +23,7 @@
 #include "core/process.hpp"
 #include "core/audit.hpp"
 #include "core/tracking_issue.hpp"
+#include "tests/support/bot_seed.hpp"
 #include "tests/support/deploy_bot.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/github_sim.hpp"
@@ -62,9 +63,6 @@ bot:
   workflow: deploy.yml
 )";
 
-// Any RSA public key: the bot runs with an installation token, never a JWT.
-const char* kAppPublicKey = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA2etbE5wCtwsATlF6iPxw\nIy1hhF/gVJ4pK2ErgQVacIxMSXbpQHDsStrAPHB5Mi/uEcqX7HvVywnF4TSwgQAQ\nvt8ec6NnnV/FG7Wjrjr3Pxnajc9/fVF044ZPNeVZaUZ901TF9mETToSVUc8t2q9+\nKNKedM2FwIi1aRQdTu9s85kM1X5BT2GMvEKt7aLVisRiAiCjq5d79510qr6o13KX\nmDIORIOhL/byAKvO9TYFQsktxAcsvO0TARvHYXLupGiug7dIHjYfgcRs1FC74LqV\n/30MGbMMJ8m4F1IMtqolW9cbdo0rMwAxdooV4n8+pIFFVfYhkXKMD1VKt0zfaiMw\n3wIDAQAB\n-----END PUBLIC KEY-----\n";
-
 constexpr int kTrackingIssue = 1;
 constexpr int kPull = 2;
 
@@ -81,11 +79,8 @@ json seed(bool link_release = false) {
          {"members", {{"alice", "admin"}, {"bob", "member"}}},
          {"teams", {{{"slug", "deployers"}, {"members", {{"bob", "member"}}}, {"repositories", {{"acme/app", "write"}}}}}}}}},
       {"tokens", {{kAliceToken, "alice"}, {kBotToken, {{"installation_id", 42}}}}},
-      // contents: write links the tracking issue into the release body and posts commit comments.
-      {"app", {{"id", 1234}, {"slug", "deploy-bot"}, {"owner", "acme"}, {"public_key_pem", kAppPublicKey},
-               {"permissions", {{"actions", "write"}, {"checks", "write"}, {"contents", "write"}, {"deployments", "write"},
-                                {"issues", "write"}, {"metadata", "read"}, {"pull_requests", "write"}, {"statuses", "write"}}}}},
-      {"installations", {{{"id", 42}, {"account", "acme"}, {"repositories", {"acme/app"}}}}},
+      {"app", deploy::test::deploy_bot_app()},
+      {"installations", deploy::test::deploy_bot_installations()},
       {"repositories",
        {{{"owner", "acme"},
          {"name", "app"},
