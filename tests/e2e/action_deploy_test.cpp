@@ -23,8 +23,10 @@
 #include "core/process.hpp"
 #include "core/runner.hpp"
 #include "tests/support/demo_service.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/github_sim.hpp"
 #include "tests/support/run_action.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/silent_server.hpp"
 
 using json = nlohmann::json;
@@ -32,16 +34,10 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using deploy::test::DemoService;
 using deploy::test::eventually;
+using deploy::test::read_file;
 using deploy::test::TempDir;
 
 namespace {
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -135,7 +131,7 @@ struct Repository {
 
 Repository& shared_repository() {
   static TempDir dir("deploy-action-shared");
-  static Repository repo(dir.path / "repo");
+  static Repository repo(dir.path() / "repo");
   return repo;
 }
 
@@ -291,7 +287,7 @@ rollback:
 struct World {
   TempDir temp{"deploy-action-e2e"};
   Repository& repo = shared_repository();
-  fs::path state = temp.path / "service";
+  fs::path state = temp.path() / "service";
   std::unique_ptr<deploy::test::GithubSim> sim;
   std::unique_ptr<DemoService> service;
   fs::path workspace = repo.dir;
@@ -300,7 +296,7 @@ struct World {
 
   explicit World(const json& seed, const std::string& stage_timeout = "1m", const std::string& pause = "1s") {
     fs::create_directories(state);
-    fs::create_directories(temp.path / "runner-temp");
+    fs::create_directories(temp.path() / "runner-temp");
     std::ofstream(state / "version") << "v1.0.0";
     service = std::make_unique<DemoService>(state);
     sim = std::make_unique<deploy::test::GithubSim>(seed);
@@ -313,7 +309,7 @@ struct World {
     std::string checkout = mode == "rollback" ? "main" : ref.substr(ref.rfind('/') + 1);
     git(workspace, {"checkout", "-q", "--detach", checkout});
     ++runs;
-    fs::path run_dir = temp.path / ("run-" + std::to_string(runs));
+    fs::path run_dir = temp.path() / ("run-" + std::to_string(runs));
     fs::create_directories(run_dir);
     std::ofstream(run_dir / "output");
     std::ofstream(run_dir / "summary");
@@ -338,12 +334,12 @@ struct World {
             {"GITHUB_EVENT_NAME", "push"},
             {"GITHUB_EVENT_PATH", (run_dir / "event.json").string()},
             {"GITHUB_WORKSPACE", workspace.string()},
-            {"RUNNER_TEMP", (temp.path / "runner-temp").string()},
+            {"RUNNER_TEMP", (temp.path() / "runner-temp").string()},
             {"GITHUB_OUTPUT", (run_dir / "output").string()},
             {"GITHUB_STEP_SUMMARY", (run_dir / "summary").string()}};
   }
 
-  fs::path run_dir() const { return temp.path / ("run-" + std::to_string(runs)); }
+  fs::path run_dir() const { return temp.path() / ("run-" + std::to_string(runs)); }
 
   // Replaces the config; `{STATE}` and `{URL}` become the service's state folder and URL.
   void use_config(std::string text) {
@@ -516,7 +512,7 @@ TEST_CASE("on-unapproved: skip exits 0 with status skipped and runs nothing") {
   env["INPUT_ON-UNAPPROVED"] = "skip";
   // As in a container action, where the runner's temp directory is not mounted: the record goes to
   // the workspace and the output names it relative to the workspace, as upload-artifact reads it.
-  env["RUNNER_TEMP"] = (world.temp.path / "not-mounted").string();
+  env["RUNNER_TEMP"] = (world.temp.path() / "not-mounted").string();
   auto run = run_action(env);
   INFO(run.output);
   CHECK(run.exit_code == 0);
@@ -647,8 +643,8 @@ TEST_CASE("a checkout of another commit than the release is refused: the stages 
 TEST_CASE("a shallow clone is refused with the fetch-depth fix") {
   auto& repo = shared_repository();
   World world(base_seed(repo));
-  fs::path shallow = world.temp.path / "shallow";
-  git(world.temp.path, {"clone", "-q", "--depth", "1", "--branch", "v1.1.0", "file://" + repo.dir.string(), shallow.string()});
+  fs::path shallow = world.temp.path() / "shallow";
+  git(world.temp.path(), {"clone", "-q", "--depth", "1", "--branch", "v1.1.0", "file://" + repo.dir.string(), shallow.string()});
   world.workspace = shallow;
   auto run = run_action(world.env("refs/tags/v1.1.0"));
   INFO(run.output);
@@ -1312,8 +1308,8 @@ TEST_CASE("finding 7: each deploy appends its record to the audit branch, one co
   REQUIRE(second["parents"].size() == 1);
   json first = sim_commit(state, second["parents"][0]);
   CHECK(first["parents"].empty());  // an orphan branch: nothing of main's history
-  const json r0 = audit_record((world.temp.path / "runner-temp/deploy-audit/production-000000.jsonl").string());
-  const json r1 = audit_record((world.temp.path / "runner-temp/deploy-audit/production-000001.jsonl").string());
+  const json r0 = audit_record((world.temp.path() / "runner-temp/deploy-audit/production-000000.jsonl").string());
+  const json r1 = audit_record((world.temp.path() / "runner-temp/deploy-audit/production-000001.jsonl").string());
   CHECK(r1["prev_hash"] == r0["hash"]);
   const std::string path0 = "records/production/000000-" + r0["hash"].get<std::string>() + ".json";
   const std::string path1 = "records/production/000001-" + r1["hash"].get<std::string>() + ".json";

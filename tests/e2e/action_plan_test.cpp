@@ -8,6 +8,7 @@
 
 #include "core/runner.hpp"
 #include "tests/support/run_action.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 

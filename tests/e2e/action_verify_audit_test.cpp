@@ -9,6 +9,7 @@
 
 #include "core/audit.hpp"
 #include "tests/support/run_action.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -47,7 +48,7 @@ std::vector<nlohmann::json> chain(const std::string& key) {
 std::vector<std::string> write(const TempDir& dir, const std::vector<nlohmann::json>& records) {
   std::vector<std::string> files;
   for (std::size_t i = 0; i < records.size(); ++i) {
-    auto file = (dir.path / ("deploy-" + std::to_string(i) + ".jsonl")).string();
+    auto file = (dir.path() / ("deploy-" + std::to_string(i) + ".jsonl")).string();
     std::ofstream(file) << deploy::audit::to_jsonl_line(records[i]).value();
     files.push_back(file);
   }
@@ -116,7 +117,7 @@ TEST_CASE("verify-audit refuses bad usage with a clear message") {
   auto unset = verify({"--key-env", "DEPLOY_AUDIT_KEY_NOT_SET", files[0]});
   CHECK(unset.exit_code == 2);
   CHECK(unset.output.find("DEPLOY_AUDIT_KEY_NOT_SET names an environment variable that is not set") != std::string::npos);
-  auto missing = verify({(dir.path / "nope.jsonl").string()});
+  auto missing = verify({(dir.path() / "nope.jsonl").string()});
   CHECK(missing.exit_code == 2);
   CHECK(missing.output.find("cannot read the audit file") != std::string::npos);
 }

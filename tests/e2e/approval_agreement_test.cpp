@@ -24,13 +24,17 @@
 
 #include "core/process.hpp"
 #include "core/tracking_issue.hpp"
+#include "tests/support/bot_seed.hpp"
+#include "tests/support/deploy_bot.hpp"
 #include "tests/support/github_sim.hpp"
 #include "tests/support/run_action.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
 namespace fs = std::filesystem;
 namespace proc = deploy::process;
+using deploy::test::TempDir;
 
 namespace {
 
@@ -53,8 +57,6 @@ rollback:
 bot:
   workflow: deploy.yml
 )";
-
-const char* kAppPublicKey = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA2etbE5wCtwsATlF6iPxw\nIy1hhF/gVJ4pK2ErgQVacIxMSXbpQHDsStrAPHB5Mi/uEcqX7HvVywnF4TSwgQAQ\nvt8ec6NnnV/FG7Wjrjr3Pxnajc9/fVF044ZPNeVZaUZ901TF9mETToSVUc8t2q9+\nKNKedM2FwIi1aRQdTu9s85kM1X5BT2GMvEKt7aLVisRiAiCjq5d79510qr6o13KX\nmDIORIOhL/byAKvO9TYFQsktxAcsvO0TARvHYXLupGiug7dIHjYfgcRs1FC74LqV\n/30MGbMMJ8m4F1IMtqolW9cbdo0rMwAxdooV4n8+pIFFVfYhkXKMD1VKt0zfaiMw\n3wIDAQAB\n-----END PUBLIC KEY-----\n";
 
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -81,8 +83,8 @@ std::string git(const fs::path& dir, std::vector<std::string> args, const std::s
 // v1.0.0 "Initial" (alice), live in production. v1.1.0 merges carol's pull request #1: carol wrote
 // its first commit and bob pushed a fixup to it; frank merged it (the release commit's author).
 struct Repository {
-  deploy::test::TempDir temp{"approval-agreement-repo"};
-  fs::path dir = temp.path / "repo";
+  TempDir temp{"approval-agreement-repo"};
+  fs::path dir = temp.path() / "repo";
   std::map<std::string, std::string> sha;
 
   Repository() {
@@ -135,10 +137,8 @@ json seed(Repository& repo) {
       {"users", {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "mallory", {{"login", "renovate[bot]"}, {"type", "Bot"}}}},
       {"organizations", {{{"login", "acme"}, {"members", {{"alice", "admin"}}}}}},
       {"tokens", {{kAliceToken, "alice"}, {kBotToken, {{"installation_id", 42}}}, {kRunnerToken, {{"installation_id", 42}}}}},
-      {"app", {{"id", 1234}, {"slug", "deploy-bot"}, {"owner", "acme"}, {"public_key_pem", kAppPublicKey},
-               {"permissions", {{"actions", "write"}, {"checks", "write"}, {"contents", "write"}, {"deployments", "write"},
-                                {"issues", "write"}, {"metadata", "read"}, {"pull_requests", "write"}, {"statuses", "write"}}}}},
-      {"installations", {{{"id", 42}, {"account", "acme"}, {"repositories", {"acme/app"}}}}},
+      {"app", deploy::test::deploy_bot_app()},
+      {"installations", deploy::test::deploy_bot_installations()},
       {"repositories",
        {{{"owner", "acme"},
          {"name", "app"},
@@ -164,82 +164,15 @@ json seed(Repository& repo) {
          {"environments", {"production"}}}}}};
 }
 
-std::optional<int> number_after(const std::string& line, const std::string& marker) {
-  const auto at = line.find(marker);
-  if (at == std::string::npos) return std::nullopt;
-  int value = 0;
-  bool any = false;
-  for (std::size_t i = at + marker.size(); i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i, any = true) {
-    value = value * 10 + (line[i] - '0');
-  }
-  return any ? std::optional<int>(value) : std::nullopt;
-}
-
-// deploy-bot as a child process (as in bot_handlers_test.cpp).
-class Bot {
+// deploy-bot with two workers against the simulator, as an installation.
+class Bot : public deploy::test::BotProcess {
  public:
-  Bot(const fs::path& store, const std::string& github_url) {
-    spec_.argv = {DEPLOY_BOT_BINARY, "serve", "--listen", "127.0.0.1:0", "--store", store.string()};
-    spec_.unset_env = {"DEPLOY_BOT_LISTEN", "DEPLOY_BOT_STORE", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_PATH", "DEPLOY_BOT_LOGIN"};
-    spec_.env = {{"WEBHOOK_SECRET", kSecret}, {"GITHUB_TOKEN", kBotToken}, {"GITHUB_API_URL", github_url},
-                 {"DEPLOY_BOT_THREADS", "2"}, {"DEPLOY_BOT_WORKERS", "2"}};
-    spec_.timeout = 120s;
-    thread_ = std::thread([this] {
-      auto result = proc::run(spec_, [this](const std::string& line) {
-        std::lock_guard lock(mutex_);
-        lines_.push_back(line);
-        changed_.notify_all();
-      });
-      std::lock_guard lock(mutex_);
-      result_ = result;
-      changed_.notify_all();
-    });
-    std::unique_lock lock(mutex_);
-    changed_.wait_until(lock, std::chrono::steady_clock::now() + 30s, [&] {
-      if (result_) return true;
-      for (const auto& line : lines_) {
-        if (auto port = number_after(line, "deploy-bot listening on http://127.0.0.1:")) port_ = *port;
-        if (auto pid = number_after(line, "\"pid\":")) pid_ = *pid;
-      }
-      return port_ != 0 && pid_ != 0;
-    });
-    if (port_ == 0 || pid_ == 0) throw std::runtime_error("deploy-bot did not start");
+  Bot(const fs::path& store, const std::string& github_url)
+      : BotProcess({.store = store,
+                    .env = {{"WEBHOOK_SECRET", kSecret}, {"GITHUB_TOKEN", kBotToken}, {"GITHUB_API_URL", github_url}},
+                    .workers = 2}) {
+    require_listening();
   }
-  ~Bot() {
-    if (pid_ > 0) ::kill(pid_, SIGKILL);
-    if (thread_.joinable()) thread_.join();
-  }
-  std::string webhook_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/webhook"; }
-  std::string output() {
-    std::lock_guard lock(mutex_);
-    std::string all;
-    for (const auto& line : lines_) all += line + "\n";
-    return all;
-  }
-  std::string wait_handled(const std::string& delivery) {
-    std::unique_lock lock(mutex_);
-    std::string found;
-    changed_.wait_until(lock, std::chrono::steady_clock::now() + 20s, [&] {
-      for (const auto& line : lines_) {
-        if (line.find("\"delivery_handled\"") == std::string::npos || line.find(delivery) == std::string::npos) continue;
-        for (const char* result : {"done", "ignored", "failed"}) {
-          if (line.find(std::string("\"result\":\"") + result + "\"") != std::string::npos) found = result;
-        }
-      }
-      return !found.empty() || result_.has_value();
-    });
-    return found;
-  }
-
- private:
-  proc::Spec spec_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<std::string> lines_;
-  std::optional<proc::Result> result_;
-  int port_ = 0;
-  pid_t pid_ = 0;
 };
 
 // What the bot decided, read back from GitHub.
@@ -267,9 +200,9 @@ enum class Mode { protection_rule, dispatch };
 void run_case(Repository& repo, const Case& c, Mode mode) {
   CAPTURE(c.name);
   CAPTURE(mode == Mode::protection_rule ? "protection rule" : "dispatch");
-  deploy::test::TempDir temp("approval-agreement");
+  TempDir temp("approval-agreement");
   deploy::test::GithubSim sim(seed(repo));
-  Bot bot(temp.path / "bot.sqlite3", sim.base_url());
+  Bot bot(temp.path() / "bot.sqlite3", sim.base_url());
   sim.set_webhook(bot.webhook_url(), kSecret);
   auto deliver = [&](const std::string& kind, const json& body) {
     const auto answer = sim.event(kind, body);
@@ -326,7 +259,7 @@ void run_case(Repository& repo, const Case& c, Mode mode) {
   const std::string actor = mode == Mode::protection_rule ? "mallory" : "deploy-bot[bot]";
   git(repo.dir, {"checkout", "-q", "--detach", "v1.1.0"});
   const auto config = temp.write("deploy.yml", kDeployYml);
-  fs::create_directories(temp.path / "runner-temp");
+  fs::create_directories(temp.path() / "runner-temp");
   const auto output = temp.write("output", "");
   const auto summary = temp.write("summary", "");
   const auto event = temp.write("event.json", R"({"repository":{"default_branch":"main"}})");
@@ -338,7 +271,7 @@ void run_case(Repository& repo, const Case& c, Mode mode) {
               {"GITHUB_SERVER_URL", "https://github.example"}, {"GITHUB_RUN_ID", "9001"}, {"GITHUB_RUN_ATTEMPT", "1"},
               {"GITHUB_ACTOR", actor},         {"GITHUB_TRIGGERING_ACTOR", actor}, {"GITHUB_EVENT_NAME", "push"},
               {"GITHUB_EVENT_PATH", event},    {"GITHUB_WORKSPACE", repo.dir.string()},
-              {"RUNNER_TEMP", (temp.path / "runner-temp").string()}, {"GITHUB_OUTPUT", output},
+              {"RUNNER_TEMP", (temp.path() / "runner-temp").string()}, {"GITHUB_OUTPUT", output},
               {"GITHUB_STEP_SUMMARY", summary}};
   spec.timeout = 120s;
   std::string action_output;
@@ -348,7 +281,7 @@ void run_case(Repository& repo, const Case& c, Mode mode) {
 
   ActionVerdict from_action;
   bool found = false;
-  for (const auto& entry : fs::recursive_directory_iterator(temp.path / "runner-temp")) {
+  for (const auto& entry : fs::recursive_directory_iterator(temp.path() / "runner-temp")) {
     if (!entry.is_regular_file()) continue;
     std::ifstream in(entry.path());
     for (std::string line; std::getline(in, line);) {

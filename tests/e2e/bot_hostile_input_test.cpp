@@ -32,133 +32,34 @@
 #include "core/process.hpp"
 #include "core/store.hpp"
 #include "core/webhook.hpp"
+#include "tests/support/deploy_bot.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/text.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 namespace proc = deploy::process;
 namespace store = deploy::store;
+using deploy::test::count_of;
+using deploy::test::TempDir;
 
 namespace {
 
 const std::string kSecret = "hostile-e2e-secret";
 const std::string kPing = R"({"zen":"Keep it logically awesome.","hook_id":1,"repository":{"full_name":"octo/app"}})";
 
-class TempDir {
+// The ingest side alone (no workers: deliveries stay queued) with the webhook secret; max_files > 0
+// runs it out of file descriptors.
+class Bot : public deploy::test::BotProcess {
  public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("bot-hostile-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  fs::path db() const { return path_ / "bot.sqlite3"; }
+  explicit Bot(const fs::path& store, std::map<std::string, std::string> env = {}, int max_files = 0)
+      : BotProcess({.store = store, .env = with_secret(std::move(env)), .workers = 0, .max_files = max_files}) {}
 
  private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
-
-std::optional<int> number_after(const std::string& line, const std::string& marker) {
-  const auto at = line.find(marker);
-  if (at == std::string::npos) return std::nullopt;
-  int value = 0;
-  bool any = false;
-  for (std::size_t i = at + marker.size(); i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i, any = true) {
-    value = value * 10 + (line[i] - '0');
+  static std::map<std::string, std::string> with_secret(std::map<std::string, std::string> env) {
+    env.emplace("WEBHOOK_SECRET", kSecret);
+    return env;
   }
-  return any ? std::optional<int>(value) : std::nullopt;
-}
-
-int count_of(const std::string& text, const std::string& word) {
-  int n = 0;
-  for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + word.size())) ++n;
-  return n;
-}
-
-// The bot as a child process on port 0, its output collected line by line.
-class Bot {
- public:
-  // max_files: run under `prlimit --nofile` with that limit, soft and hard (0 = inherited).
-  explicit Bot(const fs::path& store_path, std::map<std::string, std::string> env = {}, int max_files = 0) {
-    spec_.argv = {DEPLOY_BOT_BINARY, "serve", "--listen", "127.0.0.1:0", "--store", store_path.string()};
-    if (max_files > 0) {
-      const std::string limit = std::to_string(max_files);
-      spec_.argv.insert(spec_.argv.begin(), {"prlimit", "--nofile=" + limit + ":" + limit, "--"});
-    }
-    spec_.unset_env = {"DEPLOY_BOT_LISTEN", "DEPLOY_BOT_STORE", "GITHUB_TOKEN", "GITHUB_APP_ID",
-                       "GITHUB_APP_PRIVATE_KEY_PATH", "DEPLOY_BOT_MAX_CONNECTIONS", "DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT",
-                       "DEPLOY_BOT_HEADER_TIMEOUT_SECONDS", "DEPLOY_BOT_BODY_TIMEOUT_SECONDS"};
-    spec_.env = std::move(env);
-    spec_.env.emplace("WEBHOOK_SECRET", kSecret);
-    spec_.env.emplace("DEPLOY_BOT_THREADS", "2");
-    spec_.env.emplace("DEPLOY_BOT_WORKERS", "0");  // the ingest side alone: deliveries stay queued
-    spec_.timeout = 120s;
-    thread_ = std::thread([this] {
-      auto result = proc::run(spec_, [this](const std::string& line) {
-        std::lock_guard lock(mutex_);
-        lines_.push_back(line);
-        changed_.notify_all();
-      });
-      std::lock_guard lock(mutex_);
-      result_ = result;
-      changed_.notify_all();
-    });
-  }
-  ~Bot() {
-    if (pid_ > 0 && !finished()) ::kill(pid_, SIGKILL);
-    if (thread_.joinable()) thread_.join();
-  }
-  bool wait_listening() {
-    std::unique_lock lock(mutex_);
-    const bool ok = changed_.wait_until(lock, std::chrono::steady_clock::now() + 30s, [&] {
-      if (result_) return true;
-      for (const auto& line : lines_) {
-        if (auto port = number_after(line, "deploy-bot listening on http://127.0.0.1:")) port_ = *port;
-        if (auto pid = number_after(line, "\"pid\":")) pid_ = *pid;
-      }
-      return port_ != 0 && pid_ != 0;
-    });
-    return ok && !result_;
-  }
-  bool finished() {
-    std::lock_guard lock(mutex_);
-    return result_.has_value();
-  }
-  proc::Result stop() {
-    ::kill(pid_, SIGTERM);
-    if (thread_.joinable()) thread_.join();
-    std::lock_guard lock(mutex_);
-    return result_.value();
-  }
-  std::string output() {
-    std::lock_guard lock(mutex_);
-    std::string all;
-    for (const auto& line : lines_) all += line + "\n";
-    return all;
-  }
-  int port() const { return port_; }
-  // VmRSS from /proc/PID/status, in KiB (0 when unreadable).
-  long rss_kib() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return 0;
-  }
-
- private:
-  proc::Spec spec_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<std::string> lines_;
-  std::optional<proc::Result> result_;
-  int port_ = 0;
-  pid_t pid_ = 0;
 };
 
 struct RawResponse {

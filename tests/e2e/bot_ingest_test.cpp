@@ -26,128 +26,33 @@
 #include "core/process.hpp"
 #include "core/store.hpp"
 #include "core/webhook.hpp"
+#include "tests/support/deploy_bot.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/text.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 namespace http = deploy::http;
 namespace proc = deploy::process;
 namespace store = deploy::store;
+using deploy::test::count_of;
+using deploy::test::eventually;
+using deploy::test::read_file;
+using deploy::test::TempDir;
 
 namespace {
 
 const std::string kSecret = "e2e-webhook-secret";
 
-class TempDir {
+// The ingest side alone (no workers: deliveries stay queued), with the webhook secret unless the
+// test gives another environment; max_files > 0 runs it out of file descriptors.
+class Bot : public deploy::test::BotProcess {
  public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("bot-ingest-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  fs::path db() const { return path_ / "bot.sqlite3"; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// The decimal number right after `marker` in `line`, if any.
-std::optional<int> number_after(const std::string& line, const std::string& marker) {
-  const auto at = line.find(marker);
-  if (at == std::string::npos) return std::nullopt;
-  std::size_t i = at + marker.size();
-  int value = 0;
-  bool any = false;
-  for (; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i, any = true) value = value * 10 + (line[i] - '0');
-  return any ? std::optional<int>(value) : std::nullopt;
-}
-
-// The bot as a child process: started on port 0, its output collected line by line.
-class Bot {
- public:
-  // max_files: run under `prlimit --nofile` with that limit (0 = the inherited limit).
-  explicit Bot(const fs::path& store_path, std::map<std::string, std::string> env = {{"WEBHOOK_SECRET", kSecret}},
-               int max_files = 0) {
-    spec_.argv = {DEPLOY_BOT_BINARY, "serve", "--listen", "127.0.0.1:0", "--store", store_path.string()};
-    if (max_files > 0) {
-      const std::string limit = std::to_string(max_files);
-      spec_.argv.insert(spec_.argv.begin(), {"prlimit", "--nofile=" + limit + ":" + limit, "--"});
-    }
-    spec_.unset_env = {"WEBHOOK_SECRET", "DEPLOY_BOT_LISTEN", "DEPLOY_BOT_STORE", "GITHUB_TOKEN", "GITHUB_APP_ID",
-                       "GITHUB_APP_PRIVATE_KEY_PATH"};
-    spec_.env = std::move(env);
-    spec_.env.emplace("DEPLOY_BOT_THREADS", "2");
-    spec_.env.emplace("DEPLOY_BOT_WORKERS", "0");  // the ingest side alone: deliveries stay queued
-    spec_.timeout = 120s;  // a hung bot fails the test instead of hanging it
-    thread_ = std::thread([this] {
-      auto result = proc::run(spec_, [this](const std::string& line) {
-        std::lock_guard lock(mutex_);
-        lines_.push_back(line);
-        changed_.notify_all();
-      });
-      std::lock_guard lock(mutex_);
-      result_ = result;
-      changed_.notify_all();
-    });
-  }
-  ~Bot() {
-    if (pid_ > 0 && !finished()) ::kill(pid_, SIGKILL);
-    if (thread_.joinable()) thread_.join();
-  }
-
-  // Waits for the "listening" line and the pid in the start log line; false if the bot exited.
-  bool wait_listening() {
-    std::unique_lock lock(mutex_);
-    const bool ok = changed_.wait_until(lock, std::chrono::steady_clock::now() + 30s, [&] {
-      if (result_) return true;
-      for (const auto& line : lines_) {
-        if (auto port = number_after(line, "deploy-bot listening on http://127.0.0.1:")) port_ = *port;
-        if (auto pid = number_after(line, "\"pid\":")) pid_ = *pid;
-      }
-      return port_ != 0 && pid_ != 0;
-    });
-    return ok && !result_;
-  }
-
-  proc::Result wait_exit() {
-    if (thread_.joinable()) thread_.join();
-    std::lock_guard lock(mutex_);
-    return result_.value();
-  }
-  bool finished() {
-    std::lock_guard lock(mutex_);
-    return result_.has_value();
-  }
-  void signal(int sig) const { ::kill(pid_, sig); }
-  std::string output() {
-    std::lock_guard lock(mutex_);
-    std::string all;
-    for (const auto& line : lines_) all += line + "\n";
-    return all;
-  }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-
- private:
-  proc::Spec spec_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<std::string> lines_;
-  std::optional<proc::Result> result_;
-  int port_ = 0;
-  pid_t pid_ = 0;
+  explicit Bot(const fs::path& store, std::map<std::string, std::string> env = {{"WEBHOOK_SECRET", kSecret}},
+               int max_files = 0)
+      : BotProcess({.store = store, .env = std::move(env), .workers = 0, .max_files = max_files}) {}
 };
 
 http::Request webhook_request(const Bot& bot, const std::string& event, const std::string& delivery,
@@ -479,22 +384,6 @@ int idle_connection(int port) {
     return -1;
   }
   return fd;
-}
-
-template <class Predicate>
-bool eventually(Predicate predicate, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
-
-int count_of(const std::string& text, const std::string& word) {
-  int n = 0;
-  for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + word.size())) ++n;
-  return n;
 }
 
 }  // namespace

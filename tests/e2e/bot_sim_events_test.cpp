@@ -19,12 +19,16 @@
 
 #include "core/process.hpp"
 #include "core/tracking_issue.hpp"
+#include "tests/support/bot_seed.hpp"
+#include "tests/support/deploy_bot.hpp"
 #include "tests/support/github_sim.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
 namespace fs = std::filesystem;
 namespace proc = deploy::process;
+using deploy::test::TempDir;
 
 namespace {
 
@@ -36,8 +40,6 @@ const std::string kFork = "mallory/app";
 const std::string kShaMain = "1111111111111111111111111111111111111111";
 const std::string kShaV12 = "3333333333333333333333333333333333333333";
 const std::string kShaFork = "4444444444444444444444444444444444444444";
-// Any RSA public key: the bot runs with an installation token, never a JWT.
-const char* kAppPublicKey = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA2etbE5wCtwsATlF6iPxw\nIy1hhF/gVJ4pK2ErgQVacIxMSXbpQHDsStrAPHB5Mi/uEcqX7HvVywnF4TSwgQAQ\nvt8ec6NnnV/FG7Wjrjr3Pxnajc9/fVF044ZPNeVZaUZ901TF9mETToSVUc8t2q9+\nKNKedM2FwIi1aRQdTu9s85kM1X5BT2GMvEKt7aLVisRiAiCjq5d79510qr6o13KX\nmDIORIOhL/byAKvO9TYFQsktxAcsvO0TARvHYXLupGiug7dIHjYfgcRs1FC74LqV\n/30MGbMMJ8m4F1IMtqolW9cbdo0rMwAxdooV4n8+pIFFVfYhkXKMD1VKt0zfaiMw\n3wIDAQAB\n-----END PUBLIC KEY-----\n";
 constexpr int kTrackingIssue = 1;
 constexpr int kForkPull = 2;
 
@@ -65,10 +67,8 @@ json seed(bool allow_forks) {
          {"members", {{"alice", "admin"}, {"bob", "member"}}},
          {"teams", {{{"slug", "deployers"}, {"members", {{"bob", "member"}}}, {"repositories", {{"acme/app", "write"}}}}}}}}},
       {"tokens", {{kAliceToken, "alice"}, {kBotToken, {{"installation_id", 42}}}}},
-      {"app", {{"id", 1234}, {"slug", "deploy-bot"}, {"owner", "acme"}, {"public_key_pem", kAppPublicKey},
-               {"permissions", {{"actions", "write"}, {"checks", "write"}, {"contents", "write"}, {"deployments", "write"},
-                                {"issues", "write"}, {"metadata", "read"}, {"pull_requests", "write"}, {"statuses", "write"}}}}},
-      {"installations", {{{"id", 42}, {"account", "acme"}, {"repositories", {"acme/app"}}}}},
+      {"app", deploy::test::deploy_bot_app()},
+      {"installations", deploy::test::deploy_bot_installations()},
       {"repositories",
        {{{"owner", "acme"},
          {"name", "app"},
@@ -90,110 +90,15 @@ json seed(bool allow_forks) {
          {"environments", {"production"}}}}}};
 }
 
-// deploy-bot as a child process; its output collected line by line.
-class Bot {
+// deploy-bot with two workers against the simulator, as an installation.
+class Bot : public deploy::test::BotProcess {
  public:
-  Bot(const fs::path& store, const std::string& github_url) {
-    spec_.argv = {DEPLOY_BOT_BINARY, "serve", "--listen", "127.0.0.1:0", "--store", store.string()};
-    spec_.unset_env = {"DEPLOY_BOT_LISTEN", "DEPLOY_BOT_STORE", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_PATH", "DEPLOY_BOT_LOGIN"};
-    spec_.env = {{"WEBHOOK_SECRET", kSecret}, {"GITHUB_TOKEN", kBotToken}, {"GITHUB_API_URL", github_url},
-                 {"DEPLOY_BOT_THREADS", "2"}, {"DEPLOY_BOT_WORKERS", "2"}};
-    spec_.timeout = 120s;
-    thread_ = std::thread([this] {
-      auto result = proc::run(spec_, [this](const std::string& line) {
-        std::lock_guard lock(mutex_);
-        lines_.push_back(line);
-        changed_.notify_all();
-      });
-      std::lock_guard lock(mutex_);
-      result_ = result;
-      changed_.notify_all();
-    });
-    std::unique_lock lock(mutex_);
-    changed_.wait_until(lock, std::chrono::steady_clock::now() + 30s, [&] {
-      if (result_) return true;
-      for (const auto& line : lines_) {
-        if (auto port = number_after(line, "deploy-bot listening on http://127.0.0.1:")) port_ = *port;
-        if (auto pid = number_after(line, "\"pid\":")) pid_ = *pid;
-      }
-      return port_ != 0 && pid_ != 0;
-    });
-    if (port_ == 0 || pid_ == 0) {
-      std::string all;
-      for (const auto& line : lines_) all += line + "\n";
-      throw std::runtime_error("deploy-bot did not start:\n" + all);
-    }
+  Bot(const fs::path& store, const std::string& github_url)
+      : BotProcess({.store = store,
+                    .env = {{"WEBHOOK_SECRET", kSecret}, {"GITHUB_TOKEN", kBotToken}, {"GITHUB_API_URL", github_url}},
+                    .workers = 2}) {
+    require_listening();
   }
-  ~Bot() {
-    bool running = false;
-    {
-      std::lock_guard lock(mutex_);
-      running = !result_.has_value();
-    }
-    if (pid_ > 0 && running) ::kill(pid_, SIGKILL);
-    if (thread_.joinable()) thread_.join();
-  }
-  std::string webhook_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/webhook"; }
-  std::string output() {
-    std::lock_guard lock(mutex_);
-    std::string all;
-    for (const auto& line : lines_) all += line + "\n";
-    return all;
-  }
-  // Waits until the bot logged that it handled `delivery`: "done", "ignored" or "failed"; "" on timeout.
-  std::string wait_handled(const std::string& delivery) {
-    std::unique_lock lock(mutex_);
-    std::string found;
-    changed_.wait_until(lock, std::chrono::steady_clock::now() + 20s, [&] {
-      for (const auto& line : lines_) {
-        if (line.find("\"delivery_handled\"") == std::string::npos || line.find(delivery) == std::string::npos) continue;
-        for (const char* result : {"done", "ignored", "failed"}) {
-          if (line.find(std::string("\"result\":\"") + result + "\"") != std::string::npos) found = result;
-        }
-      }
-      return !found.empty() || result_.has_value();
-    });
-    return found;
-  }
-
- private:
-  static std::optional<int> number_after(const std::string& line, const std::string& marker) {
-    const auto at = line.find(marker);
-    if (at == std::string::npos) return std::nullopt;
-    int value = 0;
-    bool any = false;
-    for (std::size_t i = at + marker.size(); i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i, any = true) {
-      value = value * 10 + (line[i] - '0');
-    }
-    return any ? std::optional<int>(value) : std::nullopt;
-  }
-
-  proc::Spec spec_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<std::string> lines_;
-  std::optional<proc::Result> result_;
-  int port_ = 0;
-  pid_t pid_ = 0;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("bot-sim-events-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  fs::path db() const { return path_ / "bot.sqlite3"; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
 };
 
 struct World {

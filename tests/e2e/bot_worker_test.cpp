@@ -17,6 +17,7 @@
 #include "bot/worker.hpp"
 #include "core/github_error.hpp"
 #include "core/store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -25,27 +26,19 @@ namespace bot = deploy::bot;
 
 namespace {
 
+// A store of the test's own in a TempDir; closed before the directory goes.
 class TempStore {
  public:
   TempStore() {
-    dir_ = fs::temp_directory_path() / ("bot-worker-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     store::Options options;
-    options.path = dir_ / "bot.sqlite3";
+    options.path = dir_.db();
     store_ = std::make_unique<store::Store>(options);
-  }
-  ~TempStore() {
-    store_.reset();
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
   }
   store::Store& operator*() { return *store_; }
 
  private:
-  static inline int counter_ = 0;
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
+  deploy::test::TempDir dir_;
+  std::unique_ptr<store::Store> store_;  // declared after dir_: destroyed first
 };
 
 // Runs the behaviour registered for the delivery's event; counts calls per delivery.

@@ -24,6 +24,7 @@
 #include "core/plan.hpp"
 #include "core/process.hpp"
 #include "tests/support/demo_service.hpp"
+#include "tests/support/files.hpp"
 
 using namespace std::chrono_literals;
 namespace engine = deploy::engine;
@@ -33,6 +34,7 @@ namespace fs = std::filesystem;
 using deploy::test::DemoService;
 using deploy::test::eventually;
 using deploy::test::process_gone;
+using deploy::test::read_file;
 
 namespace {
 
@@ -42,13 +44,6 @@ fs::path temp_dir(const std::string& name) {
               std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   fs::create_directories(dir);
   return dir;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 void write_file(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }

@@ -19,30 +19,16 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
+
 extern char** environ;
 
 namespace fs = std::filesystem;
 namespace git = deploy::git;
 namespace release = deploy::release;
+using deploy::test::TempDir;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("git-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;  // best effort: a leftover temp dir must not fail the test
-    fs::remove_all(path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
 
 // Runs git with a hermetic environment and returns its stdout without the trailing newline;
 // fails the test (with git's stderr) when git fails.
@@ -133,8 +119,8 @@ const std::string kSshBlock =
 //   v2.0.0 @e1 annotated (off the default branch)   `both`: a branch and a tag
 struct Fixture {
   TempDir tmp;
-  GitCli git{tmp.path};
-  fs::path repo = tmp.path / "repo";
+  GitCli git{tmp.path()};
+  fs::path repo = tmp.path() / "repo";
   std::string c1, c2, f1, m1, c3, c4, e1;
 
   std::string commit(const std::string& message, int day) {
@@ -157,16 +143,16 @@ struct Fixture {
     m1 = git(repo, {"rev-parse", "HEAD"});
     git(repo, {"tag", "v1.1.0"});
     c3 = commit("Fix bug (#13)", 5);
-    write(tmp.path / "v1.2.0.msg", "Release 1.2.0\n\nNotes.\n" + kPgpBlock);
-    git(repo, {"tag", "-a", "v1.2.0", "-F", (tmp.path / "v1.2.0.msg").string()});
+    write(tmp.path() / "v1.2.0.msg", "Release 1.2.0\n\nNotes.\n" + kPgpBlock);
+    git(repo, {"tag", "-a", "v1.2.0", "-F", (tmp.path() / "v1.2.0.msg").string()});
     git(repo, {"checkout", "-q", "-b", "experiment"});
     e1 = commit("Experiment", 6);
     git(repo, {"tag", "-a", "v2.0.0", "-m", "Not on main"});
     git(repo, {"checkout", "-q", "main"});
     c4 = commit("Chore", 7);
-    write(tmp.path / "v1.3.0.tag", "object " + c4 + "\ntype commit\ntag v1.3.0\n"
+    write(tmp.path() / "v1.3.0.tag", "object " + c4 + "\ntype commit\ntag v1.3.0\n"
                                    "tagger Test User <test@example.com> 1704456000 +0100\n\nRelease 1.3.0\n" + kSshBlock);
-    const std::string tag_object = git(repo, {"mktag"}, tmp.path / "v1.3.0.tag");
+    const std::string tag_object = git(repo, {"mktag"}, tmp.path() / "v1.3.0.tag");
     git(repo, {"update-ref", "refs/tags/v1.3.0", tag_object});
     git(repo, {"tag", "release-5"});
     git(repo, {"tag", "vnext"});
@@ -201,10 +187,10 @@ std::vector<std::string> shas(const std::vector<release::Commit>& commits) {
 
 TEST_CASE("open: a directory that is not a repository says to add actions/checkout") {
   TempDir tmp;
-  auto opened = git::Repository::open(tmp.path.string());
+  auto opened = git::Repository::open(tmp.path().string());
   REQUIRE_FALSE(opened.ok());
   CHECK(opened.error().code == "not_a_repository");
-  CHECK(opened.error().message == "GITHUB_WORKSPACE (" + tmp.path.string() +
+  CHECK(opened.error().message == "GITHUB_WORKSPACE (" + tmp.path().string() +
                                       ") is not a git repository: add actions/checkout before deploy-action, "
                                       "with fetch-depth: 0");
   // Not searched upwards: a subdirectory of a repository is not the checkout.
@@ -457,8 +443,8 @@ TEST_CASE("resolve_release: each tag of the repository") {
 
 TEST_CASE("a clone: the default branch comes from origin, other branches too") {
   Fixture f;
-  const fs::path clone = f.tmp.path / "clone";
-  f.git(f.tmp.path, {"clone", "-q", "file://" + f.repo.string(), clone.string()});
+  const fs::path clone = f.tmp.path() / "clone";
+  f.git(f.tmp.path(), {"clone", "-q", "file://" + f.repo.string(), clone.string()});
   // The local main is moved away: origin/main is what actions/checkout fetched.
   f.git(clone, {"update-ref", "refs/heads/main", f.c1});
   const auto repo = f.open(clone);
@@ -478,8 +464,8 @@ TEST_CASE("a clone: the default branch comes from origin, other branches too") {
 
 TEST_CASE("a shallow clone is refused: the previous release and changelog would be wrong") {
   Fixture f;
-  const fs::path clone = f.tmp.path / "shallow";
-  f.git(f.tmp.path, {"clone", "-q", "--depth", "1", "file://" + f.repo.string(), clone.string()});
+  const fs::path clone = f.tmp.path() / "shallow";
+  f.git(f.tmp.path(), {"clone", "-q", "--depth", "1", "file://" + f.repo.string(), clone.string()});
   const auto repo = f.open(clone);
   CHECK(repo.is_shallow());
   auto d = git::resolve_release(repo, request("refs/tags/v1.3.0"));

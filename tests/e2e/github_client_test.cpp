@@ -23,12 +23,16 @@
 #include "core/http_client.hpp"
 #include "core/process.hpp"
 #include "tests/support/github_sim.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/test_tls.hpp"
 
 using namespace std::chrono_literals;
 using deploy::ManualClock;
 using deploy::test::GithubSim;
 using deploy::test::GithubSimOptions;
+using deploy::test::TempDir;
+using deploy::test::read_file;
 using Json = nlohmann::json;
 namespace github = deploy::github;
 namespace http = deploy::http;
@@ -37,27 +41,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kToken = "tok-alice";
-
-// A directory of its own for each test, removed at the end.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("github-client-e2e-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary);
@@ -287,7 +270,7 @@ TEST_CASE("GHES: the /api/v3 base URL works, pagination included") {
 
 TEST_CASE("TLS with the test CA; an untrusted server certificate is not retried") {
   TempDir dir;
-  auto pki = deploy::test::make_test_pki(dir.path / "pki");
+  auto pki = deploy::test::make_test_pki(dir.path() / "pki");
   GithubSimOptions sim_options;
   sim_options.tls_cert = pki.localhost.cert;
   sim_options.tls_key = pki.localhost.key;
@@ -323,7 +306,7 @@ TEST_CASE("the App JWT verifies with `openssl dgst -sha256 -verify`, for PKCS#1 
   TempDir dir;
   for (bool pkcs1 : {true, false}) {
     CAPTURE(pkcs1);
-    CliKey key = openssl_key(dir.path, pkcs1);
+    CliKey key = openssl_key(dir.path(), pkcs1);
     auto app_key = github::AppKey::from_pem(key.private_pem);
     REQUIRE(app_key.ok());
     auto now = std::chrono::system_clock::time_point{1'700'000'000s};
@@ -332,19 +315,19 @@ TEST_CASE("the App JWT verifies with `openssl dgst -sha256 -verify`, for PKCS#1 
     std::string data = jwt.substr(0, dot);
     auto signature = github::base64url_decode(jwt.substr(dot + 1));
     REQUIRE(signature);
-    write_file(dir.path / "data.txt", data);
-    write_file(dir.path / "sig.bin", *signature);
+    write_file(dir.path() / "data.txt", data);
+    write_file(dir.path() / "sig.bin", *signature);
 
     Run verify = run({"openssl", "dgst", "-sha256", "-verify", key.public_file.string(), "-signature",
-                      (dir.path / "sig.bin").string(), (dir.path / "data.txt").string()});
+                      (dir.path() / "sig.bin").string(), (dir.path() / "data.txt").string()});
     INFO(verify.output);
     CHECK(verify.result.succeeded());
     CHECK(verify.output.find("Verified OK") != std::string::npos);
 
     // The check can fail: a changed payload does not verify.
-    write_file(dir.path / "data.txt", data + "x");
+    write_file(dir.path() / "data.txt", data + "x");
     Run tampered = run({"openssl", "dgst", "-sha256", "-verify", key.public_file.string(), "-signature",
-                        (dir.path / "sig.bin").string(), (dir.path / "data.txt").string()});
+                        (dir.path() / "sig.bin").string(), (dir.path() / "data.txt").string()});
     CHECK_FALSE(tampered.result.succeeded());
 
     auto payload = github::base64url_decode(data.substr(data.find('.') + 1));
@@ -355,7 +338,7 @@ TEST_CASE("the App JWT verifies with `openssl dgst -sha256 -verify`, for PKCS#1 
 
 TEST_CASE("App auth end to end: JWT accepted, installation token used, refreshed near expiry and after a 401") {
   TempDir dir;
-  CliKey key = openssl_key(dir.path, true);
+  CliKey key = openssl_key(dir.path(), true);
   GithubSim sim(seed(1, key.public_pem));
   ManualClock clock(sim_now(sim));
   auto app = std::make_shared<github::AppAuth>("1234", github::AppKey::from_pem(key.private_pem).value(), clock);

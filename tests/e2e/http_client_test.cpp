@@ -26,6 +26,7 @@
 
 #include "core/http_client.hpp"
 #include "tests/support/test_tls.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -40,24 +41,8 @@ using deploy::http::Request;
 using deploy::http::Response;
 using deploy::http::TransportError;
 using deploy::test::CertFiles;
+using deploy::test::TempDir;
 using Kind = TransportError::Kind;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "deploy-http-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Sets (or unsets, with nullopt) an environment variable for the scope of a test.
 class EnvVar {

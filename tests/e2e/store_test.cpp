@@ -22,34 +22,16 @@
 #include <vector>
 
 #include "core/sqlite.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 namespace store = deploy::store;
 using store::TimePoint;
+using deploy::test::TempDir;
 
 namespace {
 
 const TimePoint t0{std::chrono::seconds{1'700'000'000}};
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::filesystem::path db() const { return path_ / "bot.db"; }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  std::filesystem::path path_;
-};
 
 store::Options options_for(const TempDir& dir, const deploy::Clock* clock = nullptr) {
   store::Options options;

@@ -1,5 +1,5 @@
 // DemoService: tests/demo-service as a real process for one test (stopped when destroyed), and
-// the polling helpers end-to-end tests share.
+// process_gone for tests that watch a child end.
 #pragma once
 
 #include <signal.h>
@@ -17,18 +17,9 @@
 
 #include "core/http_client.hpp"
 #include "core/process.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace deploy::test {
-
-template <class Predicate>
-inline bool eventually(Predicate predicate, std::chrono::milliseconds limit = std::chrono::seconds{10}) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
-  return true;
-}
 
 // A process is gone when kill(0) fails or it is a zombie waiting for a reaper that is not us.
 inline bool process_gone(pid_t pid) {

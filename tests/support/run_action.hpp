@@ -5,8 +5,6 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,24 +31,5 @@ inline ActionRun run_action(const std::vector<std::string>& args, std::map<std::
   run.exit_code = result.exit_code;
   return run;
 }
-
-// A temporary directory of the test's own, removed when it goes out of scope.
-struct TempDir {
-  std::filesystem::path path;
-  explicit TempDir(const std::string& prefix) {
-    path = std::filesystem::temp_directory_path() /
-           (prefix + "-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string write(const std::string& name, const std::string& text) const {
-    auto file = path / name;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file) << text;
-    return file.string();
-  }
-};
 
 }  // namespace deploy::test
