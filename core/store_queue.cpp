@@ -18,7 +18,7 @@ DeliveryState parse_state(std::string_view text) {
   throw std::runtime_error("store: unknown delivery state '" + std::string(text) + "' in the database");
 }
 
-// body is the last column, so a query that does not want it can stop before it (and its overflow pages).
+// body last, as in the table, so a query that leaves it out selects the same leading columns.
 constexpr const char* kDeliveryColumns =
     "delivery_id, event, action, installation_id, repository, received_at, state, attempts, next_attempt_at, "
     "last_error, finished_at, lease_until, worker_id, redeliveries, body";
@@ -46,10 +46,10 @@ Delivery read_delivery(const sqlite::Statement& st, bool with_body = true) {
 
 const std::string kSelectDelivery = std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE delivery_id = ?1";
 
-// The body column is selected as an empty blob: listing never reads bodies.
+// Every column but the body: listing never reads a body (nor its overflow pages).
 constexpr const char* kListDeliveries = R"sql(
 SELECT delivery_id, event, action, installation_id, repository, received_at, state, attempts, next_attempt_at,
-       last_error, finished_at, lease_until, worker_id, redeliveries, X''
+       last_error, finished_at, lease_until, worker_id, redeliveries
 FROM deliveries WHERE (?1 IS NULL OR state = ?1) ORDER BY received_at, delivery_id)sql";
 
 constexpr const char* kInsertDelivery = R"sql(
