@@ -1,4 +1,4 @@
-// Ingest throughput and latency of core/store: N threads call Store::ingest() back to back (as the
+// Ingest throughput and latency of core/store: N threads call Queue::ingest() back to back (as the
 // bot's HTTP threads do after verifying a signature), each with a fresh delivery id and a body of
 // --body-bytes. Bounded by --max-deliveries or --max-seconds, whichever comes first. Prints one
 // JSON object per run on stdout (machine-readable); progress goes to stderr.
@@ -207,9 +207,9 @@ void run(const Args& args, int threads, const std::string& body) {
           auto started = Clock::now();
           try {
             if (count == 1) {
-              if (store.ingest(deliveries.front()) != deploy::store::IngestResult::inserted) failures.fetch_add(1);
+              if (store.queue().ingest(deliveries.front()) != deploy::store::IngestResult::inserted) failures.fetch_add(1);
             } else {
-              for (auto result : store.ingest(std::span<const deploy::store::IncomingDelivery>(deliveries))) {
+              for (auto result : store.queue().ingest(std::span<const deploy::store::IncomingDelivery>(deliveries))) {
                 if (result != deploy::store::IngestResult::inserted) failures.fetch_add(1);
               }
             }

@@ -2,39 +2,41 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <vector>
 
 #include "core/audit.hpp"
-#include "core/sqlite.hpp"
 #include "core/store.hpp"
 
 namespace deploy::bot {
 namespace {
 
-std::optional<sqlite::Connection> open(const std::filesystem::path& store, std::ostream& err) {
-  if (!std::filesystem::exists(store)) {
-    err << "deploy-bot: no store at " << store.string() << " (set DEPLOY_BOT_STORE or pass --store)\n";
+// Read-only, so the commands also work while `deploy-bot serve` holds the store.
+std::optional<store::Store> open(const std::filesystem::path& path, std::ostream& err) {
+  if (!std::filesystem::exists(path)) {
+    err << "deploy-bot: no store at " << path.string() << " (set DEPLOY_BOT_STORE or pass --store)\n";
     return std::nullopt;
   }
-  return std::optional<sqlite::Connection>(std::in_place, store, sqlite::OpenMode::read_only);
+  store::Options options;
+  options.path = path;
+  options.read_only = true;
+  options.read_connections = 1;
+  return std::optional<store::Store>(std::in_place, options);
 }
 
-std::vector<nlohmann::json> records(sqlite::Connection& db) {
+std::vector<nlohmann::json> records(store::Store& db) {
+  constexpr int kPage = 1000;
   std::vector<nlohmann::json> out;
-  sqlite::Statement select(db, "SELECT seq, record FROM audit ORDER BY seq", "read the audit trail");
-  while (select.step()) {
-    auto record = nlohmann::json::parse(select.column_text(1), nullptr, false);
-    if (record.is_discarded()) {
-      record = nlohmann::json{{"seq", select.column_int64(0)}, {"unreadable", true}};
+  for (std::int64_t next = 0;;) {
+    const auto page = db.audit().records(next, kPage);
+    for (const auto& entry : page) {
+      auto record = nlohmann::json::parse(entry.record, nullptr, false);
+      if (record.is_discarded()) record = nlohmann::json{{"seq", entry.seq}, {"unreadable", true}};
+      out.push_back(std::move(record));
+      next = entry.seq + 1;
     }
-    out.push_back(std::move(record));
+    if (page.size() < static_cast<std::size_t>(kPage)) return out;
   }
-  return out;
-}
-
-std::string iso(std::optional<std::int64_t> ms) {
-  if (!ms) return "";
-  return audit::format_timestamp(std::chrono::system_clock::time_point{std::chrono::milliseconds{*ms}});
 }
 
 }  // namespace
@@ -64,34 +66,30 @@ int audit_verify(const std::filesystem::path& store, std::ostream& out, std::ost
 
 int deliveries_list(const std::filesystem::path& store, const std::optional<std::string>& state, std::ostream& out,
                     std::ostream& err) {
-  static const std::vector<std::string> kStates = {"queued", "running", "done", "failed", "ignored"};
-  if (state && std::find(kStates.begin(), kStates.end(), *state) == kStates.end()) {
-    err << "deploy-bot: --state must be one of queued, running, done, failed, ignored\n";
-    return 2;
+  std::optional<store::DeliveryState> wanted;
+  if (state) {
+    wanted = store::parse_delivery_state(*state);
+    if (!wanted) {
+      err << "deploy-bot: --state must be one of queued, running, done, failed, ignored\n";
+      return 2;
+    }
   }
   auto db = open(store, err);
   if (!db) return 1;
-  sqlite::Statement select(*db,
-                           "SELECT delivery_id, event, action, installation_id, repository, received_at, state, attempts, "
-                           "last_error, finished_at, redeliveries FROM deliveries WHERE (?1 IS NULL OR state = ?1) "
-                           "ORDER BY received_at, delivery_id",
-                           "list deliveries");
-  sqlite::Reset reset(select);
-  select.bind(1, state);
-  while (select.step()) {
-    nlohmann::json row = {{"delivery_id", select.column_string(0)},
-                          {"event", select.column_string(1)},
-                          {"action", select.column_string(2)},
-                          {"installation_id", select.column_int64(3)},
-                          {"repository", select.column_string(4)},
-                          {"received_at", iso(select.column_int64(5))},
-                          {"state", select.column_string(6)},
-                          {"attempts", select.column_int64(7)},
-                          {"last_error", select.column_optional_string(8) ? nlohmann::json(*select.column_optional_string(8)) : nlohmann::json()},
-                          {"finished_at", select.is_null(9) ? nlohmann::json() : nlohmann::json(iso(select.column_int64(9)))},
-                          {"redeliveries", select.column_int64(10)}};
+  db->queue().list(wanted, [&](const store::Delivery& d) {
+    nlohmann::json row = {{"delivery_id", d.delivery_id},
+                          {"event", d.event},
+                          {"action", d.action},
+                          {"installation_id", d.installation_id},
+                          {"repository", d.repository},
+                          {"received_at", audit::format_timestamp(d.received_at)},
+                          {"state", store::to_string(d.state)},
+                          {"attempts", d.attempts},
+                          {"last_error", d.last_error ? nlohmann::json(*d.last_error) : nlohmann::json()},
+                          {"finished_at", d.finished_at ? nlohmann::json(audit::format_timestamp(*d.finished_at)) : nlohmann::json()},
+                          {"redeliveries", d.redeliveries}};
     out << row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  }
+  });
   return 0;
 }
 
@@ -105,7 +103,7 @@ int deliveries_prune(const std::filesystem::path& store, unsigned days, std::ost
     options.path = store;
     store::Store opened(options);
     const auto before = std::chrono::system_clock::now() - std::chrono::hours(24) * days;
-    const auto pruned = opened.prune_delivery_bodies(before);
+    const auto pruned = opened.queue().prune_bodies(before);
     out << "pruned the bodies of " << pruned << " finished deliver" << (pruned == 1 ? "y" : "ies")
         << " received before " << audit::format_timestamp(before) << "; their ids and the audit trail are kept\n";
     return 0;

@@ -1,6 +1,7 @@
-// deploy-bot's offline commands over a store file: `audit export`, `audit verify`,
-// `deliveries list` and `deliveries prune`. They open the SQLite file read-only (WAL readers never block the writer), so
-// they also work while `deploy-bot serve` runs on the same store.
+// deploy-bot's offline commands over a store file, through core/store: `audit export`,
+// `audit verify`, `deliveries list` and `deliveries prune`. The first three open the store
+// read-only (WAL readers never block the writer), so they also work while `deploy-bot serve` runs
+// on the same store.
 #pragma once
 
 #include <filesystem>

@@ -211,7 +211,7 @@ Response Routes::webhook(const Request& request) {
   incoming.body = body;
   store::IngestResult result;
   try {
-    result = store_.ingest(incoming);
+    result = store_.queue().ingest(incoming);
   } catch (const std::exception& e) {
     // GitHub does not retry by itself, but the sender sees the failure on its delivery page and
     // can redeliver; 503 says "try again", which is the truth.
@@ -254,7 +254,7 @@ Response Routes::readyz(const Request& request) {
 Response Routes::metrics(const Request& request) {
   std::int64_t depth = -1;
   try {
-    depth = store_.queue_depth();
+    depth = store_.queue().depth();
   } catch (const std::exception& e) {
     spdlog::warn(R"({{"event":"queue_depth_failed","error":{}}})", quoted(e.what()));
   }

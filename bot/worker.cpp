@@ -57,7 +57,7 @@ Worker::Worker(store::Store& store, Handler& handler, Metrics& metrics, const Cl
 Worker::~Worker() { stop(); }
 
 void Worker::start() {
-  const auto requeued = store_.requeue_running();
+  const auto requeued = store_.queue().requeue_running();
   if (requeued > 0) spdlog::info(R"({{"event":"requeued_running","count":{}}})", requeued);
   next_sweep_ = std::chrono::steady_clock::now() + options_.lease_sweep_interval;
   next_prune_ = std::chrono::steady_clock::now();
@@ -117,14 +117,14 @@ void Worker::run(const std::string& worker_id) {
     std::optional<store::Claim> claim;
     try {
       if (sweep) {
-        const auto released = store_.release_expired_leases(clock_.now());
+        const auto released = store_.queue().release_expired_leases(clock_.now());
         if (released > 0) spdlog::warn(R"({{"event":"leases_expired","count":{}}})", released);
       }
       if (prune) {
-        const auto pruned = store_.prune_delivery_bodies(clock_.now() - options_.delivery_body_retention);
+        const auto pruned = store_.queue().prune_bodies(clock_.now() - options_.delivery_body_retention);
         if (pruned > 0) spdlog::info(R"({{"event":"delivery_bodies_pruned","count":{}}})", pruned);
       }
-      claim = store_.claim_next(worker_id, clock_.now(), options_.installation_limit);
+      claim = store_.queue().claim_next(worker_id, clock_.now(), options_.installation_limit);
     } catch (const std::exception& e) {
       spdlog::error(R"({{"event":"claim_failed","worker":{},"error":{}}})", json_text(worker_id), json_text(e.what()));
     }
@@ -157,17 +157,17 @@ void Worker::process(const store::Claim& claim) {
   try {
     switch (result) {
       case JobResult::done:
-        store_.complete(claim.lease);
+        store_.queue().complete(claim.lease);
         break;
       case JobResult::ignored:
-        store_.ignore(claim.lease);
+        store_.queue().ignore(claim.lease);
         break;
       case JobResult::parked: {
         // Waiting out an hourly limit is not a failure: the attempt is not counted, and the
         // installation's other queued jobs wait too instead of each hitting the limit again.
         const auto now = clock_.now();
         const auto until = std::max(*failure.parked_until, now);
-        const auto held = store_.park(claim.lease, d.installation_id, until, error);
+        const auto held = store_.queue().park(claim.lease, d.installation_id, until, error);
         const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
         metrics_.rate_limit_parked(d.installation_id, wait);
         spdlog::warn(R"({{"event":"delivery_parked","delivery":{},"github_event":{},"installation":{},"parked_ms":{},"others_held":{},"why":"GitHub's primary rate limit is used up until it resets"}})",
@@ -180,14 +180,14 @@ void Worker::process(const store::Claim& claim) {
         if (failure.not_before) {
           delay = std::max(delay, std::chrono::ceil<std::chrono::milliseconds>(*failure.not_before - clock_.now()));
         }
-        store_.fail(claim.lease, error, clock_.now() + delay);
+        store_.queue().fail(claim.lease, error, clock_.now() + delay);
         spdlog::warn(R"({{"event":"delivery_retry","delivery":{},"github_event":{},"attempt":{},"retry_in_ms":{},"error":{}}})",
                      json_text(d.delivery_id), json_text(d.event), claim.lease.attempt, delay.count(), json_text(error));
         break;
       }
       case JobResult::failed:
       case JobResult::count_:
-        store_.fail(claim.lease, error, std::nullopt);
+        store_.queue().fail(claim.lease, error, std::nullopt);
         spdlog::error(R"({{"event":"delivery_failed","delivery":{},"github_event":{},"attempt":{},"error":{}}})",
                       json_text(d.delivery_id), json_text(d.event), claim.lease.attempt, json_text(error));
         break;

@@ -48,7 +48,7 @@ struct WorkerOptions {
   std::chrono::milliseconds poll_interval{500};
   std::chrono::milliseconds lease_sweep_interval{10'000};
   // Bodies of finished deliveries received more than delivery_body_retention ago are emptied
-  // (store::prune_delivery_bodies) at start and every prune_interval; 0 = never.
+  // (store::Queue::prune_bodies) at start and every prune_interval; 0 = never.
   std::chrono::seconds delivery_body_retention{std::chrono::hours(24 * 30)};
   std::chrono::milliseconds prune_interval{3'600'000};
   RetrySchedule retry;

@@ -10,18 +10,6 @@ std::vector<HistoryEntry> deployment_history(Context& context, const std::string
     HistoryEntry entry;
     entry.record = seen.record;
     entry.row = {seen.record.version, seen.record.sha, state, seen.creator, seen.record.created_at};
-
-    store::DeploymentSeen row;
-    row.repository = context.repo.full_name();
-    row.environment = environment;
-    row.version = seen.record.version;
-    row.sha = seen.record.sha;
-    row.deployment_id = seen.record.id;
-    row.state = state;
-    row.created_at = seen.record.created_at;
-    row.updated_at = seen.updated_at;
-    context.store().record_deployment(row);
-
     entry.seen = std::move(seen);
     history.push_back(std::move(entry));
   }

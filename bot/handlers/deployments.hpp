@@ -1,5 +1,5 @@
 // An environment's deployment history as GitHub has it, read by core/github_facts (the one reader
-// the action uses too) and recorded into the store's deployments-seen table on the way.
+// the action uses too). GitHub is the record of deployments: the bot keeps no copy.
 #pragma once
 
 #include <vector>

@@ -198,7 +198,7 @@ void valid_delivery_is_stored(Bot& bot, const fs::path& db, const std::string& i
   CHECK(result.end == proc::Result::End::exited);
   CHECK(result.exit_code == 0);
   store::Store store(store::Options{.path = db});
-  const auto stored = store.delivery(id);
+  const auto stored = store.queue().delivery(id);
   REQUIRE(stored.has_value());
   CHECK(stored->body == kPing);
 }
@@ -313,8 +313,8 @@ TEST_CASE("hostile payloads and lying lengths are refused with the right status,
 
   valid_delivery_is_stored(bot, dir.db(), "after-payloads");
   store::Store db(store::Options{.path = dir.db()});
-  for (const char* id : {"bad-json", "deep", "utf8", "nul", "short", "long"}) CHECK_FALSE(db.delivery(id).has_value());
-  const auto stored = db.delivery("metachars");
+  for (const char* id : {"bad-json", "deep", "utf8", "nul", "short", "long"}) CHECK_FALSE(db.queue().delivery(id).has_value());
+  const auto stored = db.queue().delivery("metachars");
   REQUIRE(stored.has_value());
   CHECK(stored->body == comment);
 }

@@ -179,11 +179,11 @@ TEST_CASE("every webhook example, signed, is accepted with 202 and stored once")
   CHECK(bot.output().find(kSecret) == std::string::npos);  // the secret is never logged
 
   store::Store db(store::Options{.path = dir.db()});
-  CHECK(db.counts().queued == static_cast<std::int64_t>(files.size()));
+  CHECK(db.queue().counts().queued == static_cast<std::int64_t>(files.size()));
   for (const auto& file : files) {
     CAPTURE(file.filename().string());
     const std::string name = file.filename().string();
-    const auto stored = db.delivery("example-" + name);
+    const auto stored = db.queue().delivery("example-" + name);
     REQUIRE(stored.has_value());
     const std::string body = read_file(file);
     CHECK(stored->event == name.substr(0, name.find('.')));
@@ -240,9 +240,9 @@ TEST_CASE("refused deliveries get the right status and reason, and nothing is st
   stop(bot);
 
   store::Store db(store::Options{.path = dir.db()});
-  const auto counts = db.counts();
+  const auto counts = db.queue().counts();
   CHECK(counts.queued + counts.running + counts.done + counts.failed + counts.ignored == 0);
-  for (const char* id : {"r1", "r2", "r3", "r4", "r5", "r6", "r7", "r9"}) CHECK_FALSE(db.delivery(id).has_value());
+  for (const char* id : {"r1", "r2", "r3", "r4", "r5", "r6", "r7", "r9"}) CHECK_FALSE(db.queue().delivery(id).has_value());
 }
 
 TEST_CASE("the same delivery ID twice: the second is a duplicate and there is one row") {
@@ -259,8 +259,8 @@ TEST_CASE("the same delivery ID twice: the second is a duplicate and there is on
   stop(bot);
 
   store::Store db(store::Options{.path = dir.db()});
-  CHECK(db.counts().queued == 1);
-  CHECK(db.delivery("dup-1").has_value());
+  CHECK(db.queue().counts().queued == 1);
+  CHECK(db.queue().delivery("dup-1").has_value());
 }
 
 TEST_CASE("healthz, readyz, metrics, unknown paths and wrong methods") {
@@ -364,9 +364,9 @@ TEST_CASE("SIGKILL while deliveries are being sent loses no acknowledged deliver
 
   store::Store db(store::Options{.path = dir.db()});
   std::size_t missing = 0;
-  for (const auto& id : acknowledged) missing += db.delivery(id).has_value() ? 0 : 1;
+  for (const auto& id : acknowledged) missing += db.queue().delivery(id).has_value() ? 0 : 1;
   CHECK(missing == 0);
-  CHECK(db.counts().queued >= static_cast<std::int64_t>(acknowledged.size()));
+  CHECK(db.queue().counts().queued >= static_cast<std::int64_t>(acknowledged.size()));
 }
 
 // A plain TCP connection to the bot that sends nothing: an idle client holding a descriptor.

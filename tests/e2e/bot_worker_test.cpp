@@ -71,13 +71,13 @@ void ingest(store::Store& db, const std::string& id, const std::string& event) {
   d.repository = "acme/app";
   d.received_at = std::chrono::system_clock::now();
   d.body = "{}";
-  db.ingest(d);
+  db.queue().ingest(d);
 }
 
 bool wait_state(store::Store& db, const std::string& id, store::DeliveryState state, std::chrono::seconds timeout = 10s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto d = db.delivery(id);
+    auto d = db.queue().delivery(id);
     if (d && d->state == state) return true;
     std::this_thread::sleep_for(5ms);
   }
@@ -125,13 +125,13 @@ TEST_CASE("the worker records done, ignored, retries transient failures and fail
   CHECK(wait_state(*db, "d-flaky", store::DeliveryState::done));
   CHECK(handler.calls("d-flaky") == 3);
   CHECK(wait_state(*db, "d-bad", store::DeliveryState::failed));
-  CHECK((*db).delivery("d-bad")->last_error == "no repository object");
+  CHECK((*db).queue().delivery("d-bad")->last_error == "no repository object");
   CHECK(handler.calls("d-bad") == 1);
   CHECK(wait_state(*db, "d-refused", store::DeliveryState::failed));
   CHECK(handler.calls("d-refused") == 1);
   CHECK(wait_state(*db, "d-hopeless", store::DeliveryState::failed));
   CHECK(handler.calls("d-hopeless") == 4);  // max_attempts, then it gives up
-  CHECK((*db).delivery("d-hopeless")->last_error == "callback refused");
+  CHECK((*db).queue().delivery("d-hopeless")->last_error == "callback refused");
   worker.stop();
 
   const std::string text = metrics.render(0);
@@ -158,14 +158,14 @@ TEST_CASE("notify wakes an idle worker long before the poll interval; stop leave
   CHECK(wait_state(*db, "d-1", store::DeliveryState::done, 10s));
   worker.stop();
   ingest(*db, "d-2", "ok");
-  CHECK((*db).delivery("d-2")->state == store::DeliveryState::queued);
+  CHECK((*db).queue().delivery("d-2")->state == store::DeliveryState::queued);
   CHECK(handler.calls("d-2") == 0);
 }
 
 TEST_CASE("a delivery left running by a dead process is run again at start") {
   TempStore db;
   ingest(*db, "d-crashed", "ok");
-  REQUIRE((*db).claim_next("dead-worker", std::chrono::system_clock::now(), 4).has_value());
+  REQUIRE((*db).queue().claim_next("dead-worker", std::chrono::system_clock::now(), 4).has_value());
   ScriptedHandler handler;
   handler.by_event["ok"] = [](int) { return bot::HandleResult::done; };
   bot::Metrics metrics;
@@ -189,13 +189,13 @@ TEST_CASE("the worker prunes the bodies of old handled deliveries by its clock, 
     d.repository = "acme/app";
     d.received_at = at;
     d.body = R"({"action":"created"})";
-    (*db).ingest(d);
+    (*db).queue().ingest(d);
   };
   add("d-old", real_now);            // 40 days old by the worker's clock
   add("d-new", real_now + 39 * day);  // 1 day old
   {
     auto tx = (*db).transaction();
-    (*db).append_audit(0, R"({"seq":0})", "h0");
+    (*db).audit().append(0, R"({"seq":0})", "h0");
     tx.commit();
   }
   ScriptedHandler handler;
@@ -211,14 +211,14 @@ TEST_CASE("the worker prunes the bodies of old handled deliveries by its clock, 
   CHECK(wait_state(*db, "d-old", store::DeliveryState::done));
   CHECK(wait_state(*db, "d-new", store::DeliveryState::done));
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!(*db).delivery("d-old")->body.empty() && std::chrono::steady_clock::now() < deadline) {
+  while (!(*db).queue().delivery("d-old")->body.empty() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(5ms);
   }
   worker.stop();
-  CHECK((*db).delivery("d-old")->body.empty());
-  CHECK((*db).delivery("d-old")->state == store::DeliveryState::done);  // the row stays, for de-duplication
-  CHECK((*db).delivery("d-new")->body == R"({"action":"created"})");
-  CHECK((*db).audit_records(0, 10).size() == 1);
+  CHECK((*db).queue().delivery("d-old")->body.empty());
+  CHECK((*db).queue().delivery("d-old")->state == store::DeliveryState::done);  // the row stays, for de-duplication
+  CHECK((*db).queue().delivery("d-new")->body == R"({"action":"created"})");
+  CHECK((*db).audit().records(0, 10).size() == 1);
 }
 
 namespace {
@@ -270,7 +270,7 @@ TEST_CASE("a used-up primary rate limit parks the installation's jobs until the 
   worker.start();
 
   const auto parked = [&] {
-    auto d = (*db).delivery("d-limited");
+    auto d = (*db).queue().delivery("d-limited");
     // The metrics are counted after the store records the park.
     return handler.calls("d-limited") == 1 && d && d->state == store::DeliveryState::queued &&
            metrics.render(2).find("deploy_bot_jobs_total{result=\"parked\"} 1\n") != std::string::npos;
@@ -278,11 +278,11 @@ TEST_CASE("a used-up primary rate limit parks the installation's jobs until the 
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (!parked() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
   REQUIRE(parked());
-  const auto limited = *(*db).delivery("d-limited");
+  const auto limited = *(*db).queue().delivery("d-limited");
   CHECK(limited.attempts == 0);  // waiting out the limit did not use up a try
   CHECK(limited.next_attempt_at >= clock.now() + 1h);
   // The installation's other queued job waits for the reset too instead of hitting the limit.
-  CHECK((*db).delivery("d-later")->next_attempt_at >= clock.now() + 1h);
+  CHECK((*db).queue().delivery("d-later")->next_attempt_at >= clock.now() + 1h);
   CHECK(handler.calls("d-later") == 0);
   std::string text = metrics.render(2);
   CHECK(text.find("deploy_bot_jobs_total{result=\"parked\"} 1\n") != std::string::npos);
@@ -294,7 +294,7 @@ TEST_CASE("a used-up primary rate limit parks the installation's jobs until the 
   CHECK(wait_state(*db, "d-limited", store::DeliveryState::done));
   CHECK(wait_state(*db, "d-later", store::DeliveryState::done));
   worker.stop();
-  CHECK((*db).delivery("d-limited")->attempts == 1);
+  CHECK((*db).queue().delivery("d-limited")->attempts == 1);
   text = metrics.render(0);
   CHECK(text.find("deploy_bot_rate_limit_parked_installations 0\n") != std::string::npos);
   CHECK(text.find("deploy_bot_jobs_total{result=\"failed\"} 0\n") != std::string::npos);

@@ -1,5 +1,5 @@
 // core/store against real SQLite files in a temporary directory: the queue, group commit, effects,
-// approvals, deployments, audit, migrations, and crash recovery with real child processes.
+// approvals, config cache, bot state, audit, migrations, and crash recovery with real child processes.
 #include "core/store.hpp"
 
 #include <doctest/doctest.h>
@@ -62,7 +62,7 @@ Incoming incoming(std::string id, TimePoint at = t0, std::int64_t installation =
   return in;
 }
 
-store::IngestResult ingest(store::Store& s, const Incoming& in) { return s.ingest(in.view()); }
+store::IngestResult ingest(store::Store& s, const Incoming& in) { return s.queue().ingest(in.view()); }
 
 // Polls a child's pipe until `wanted` lines arrived or the child ended; no sleeping.
 std::vector<std::string> read_lines(int fd, std::size_t wanted, std::string& partial) {
@@ -102,7 +102,7 @@ TEST_CASE("ingest stores the exact bytes once; the same X-GitHub-Delivery again 
   other_body.body = "{}";
   CHECK(ingest(s, other_body) == store::IngestResult::duplicate);
 
-  auto d = s.delivery("d-1");
+  auto d = s.queue().delivery("d-1");
   REQUIRE(d);
   CHECK(d->delivery_id == "d-1");
   CHECK(d->event == "issue_comment");
@@ -118,8 +118,8 @@ TEST_CASE("ingest stores the exact bytes once; the same X-GitHub-Delivery again 
   CHECK_FALSE(d->last_error);
   CHECK_FALSE(d->finished_at);
   CHECK(d->redeliveries == 0);
-  CHECK_FALSE(s.delivery("d-2"));
-  CHECK(s.queue_depth() == 1);
+  CHECK_FALSE(s.queue().delivery("d-2"));
+  CHECK(s.queue().depth() == 1);
 
   CHECK_THROWS_AS(ingest(s, incoming("")), std::invalid_argument);
 }
@@ -173,10 +173,10 @@ TEST_CASE("group commit: 8 threads x 1000 deliveries are each stored exactly onc
   CHECK(inserted == kThreads * kPerThread);
   CHECK(duplicates == kThreads * kPerThread);
 
-  store::Counts counts = s.counts();
+  store::Counts counts = s.queue().counts();
   CHECK(counts.queued == kThreads * kPerThread);
-  CHECK(s.queue_depth() == kThreads * kPerThread);
-  auto d = s.delivery("t5-999");
+  CHECK(s.queue().depth() == kThreads * kPerThread);
+  auto d = s.queue().delivery("t5-999");
   REQUIRE(d);
   CHECK(d->body == "body of t5-999");
 
@@ -196,9 +196,9 @@ TEST_CASE("the queue: claim oldest due first, complete, fail with retry, fail pe
   ingest(s, incoming("c", t0 + 3s));
   ingest(s, incoming("future", t0 + 10min));
 
-  CHECK_FALSE(s.claim_next("w1", t0, 10));  // nothing is due before it was received
+  CHECK_FALSE(s.queue().claim_next("w1", t0, 10));  // nothing is due before it was received
 
-  auto first = s.claim_next("w1", t0 + 5s, 10);
+  auto first = s.queue().claim_next("w1", t0 + 5s, 10);
   REQUIRE(first);
   CHECK(first->delivery.delivery_id == "a");
   CHECK(first->lease.delivery_id == "a");
@@ -210,65 +210,65 @@ TEST_CASE("the queue: claim oldest due first, complete, fail with retry, fail pe
   CHECK(first->delivery.body == R"({"action":"created"})");
 
   // Retry later: back to queued, not due until retry_at.
-  CHECK(s.fail(first->lease, "github 502", t0 + 5min));
-  auto a = s.delivery("a");
+  CHECK(s.queue().fail(first->lease, "github 502", t0 + 5min));
+  auto a = s.queue().delivery("a");
   REQUIRE(a);
   CHECK(a->state == store::DeliveryState::queued);
   CHECK(a->next_attempt_at == t0 + 5min);
   CHECK(a->last_error == "github 502");
   CHECK_FALSE(a->lease_until);
 
-  auto second = s.claim_next("w2", t0 + 6s, 10);
+  auto second = s.queue().claim_next("w2", t0 + 6s, 10);
   REQUIRE(second);
   CHECK(second->delivery.delivery_id == "b");
-  CHECK(s.complete(second->lease));
-  auto b = s.delivery("b");
+  CHECK(s.queue().complete(second->lease));
+  auto b = s.queue().delivery("b");
   REQUIRE(b);
   CHECK(b->state == store::DeliveryState::done);
   CHECK(b->finished_at == t0 + 1h);
-  CHECK_FALSE(s.complete(second->lease));  // already done: the lease no longer holds
+  CHECK_FALSE(s.queue().complete(second->lease));  // already done: the lease no longer holds
 
-  auto third = s.claim_next("w1", t0 + 7s, 10);
+  auto third = s.queue().claim_next("w1", t0 + 7s, 10);
   REQUIRE(third);
   CHECK(third->delivery.delivery_id == "c");
-  CHECK(s.ignore(third->lease));
-  CHECK(s.delivery("c")->state == store::DeliveryState::ignored);
+  CHECK(s.queue().ignore(third->lease));
+  CHECK(s.queue().delivery("c")->state == store::DeliveryState::ignored);
 
-  CHECK_FALSE(s.claim_next("w1", t0 + 4min, 10));  // a waits for its retry time, "future" too
+  CHECK_FALSE(s.queue().claim_next("w1", t0 + 4min, 10));  // a waits for its retry time, "future" too
 
-  auto retried = s.claim_next("w1", t0 + 5min, 10);
+  auto retried = s.queue().claim_next("w1", t0 + 5min, 10);
   REQUIRE(retried);
   CHECK(retried->delivery.delivery_id == "a");
   CHECK(retried->lease.attempt == 2);
-  CHECK_FALSE(s.complete(first->lease));  // the first attempt's lease is stale
-  CHECK(s.fail(retried->lease, "bad payload", std::nullopt));
-  a = s.delivery("a");
+  CHECK_FALSE(s.queue().complete(first->lease));  // the first attempt's lease is stale
+  CHECK(s.queue().fail(retried->lease, "bad payload", std::nullopt));
+  a = s.queue().delivery("a");
   CHECK(a->state == store::DeliveryState::failed);
   CHECK(a->last_error == "bad payload");
   CHECK(a->finished_at == t0 + 1h);
 
-  store::Counts counts = s.counts();
+  store::Counts counts = s.queue().counts();
   CHECK(counts.queued == 1);  // "future"
   CHECK(counts.running == 0);
   CHECK(counts.done == 1);
   CHECK(counts.failed == 1);
   CHECK(counts.ignored == 1);
-  CHECK(s.queue_depth() == 1);
+  CHECK(s.queue().depth() == 1);
 
   // An expired lease: the delivery goes back to the queue and the old holder cannot finish it.
-  auto late = s.claim_next("w3", t0 + 10min, 10);
+  auto late = s.queue().claim_next("w3", t0 + 10min, 10);
   REQUIRE(late);
   CHECK(late->delivery.delivery_id == "future");
-  CHECK(s.release_expired_leases(t0 + 10min + 59s) == 0);
-  CHECK(s.release_expired_leases(t0 + 10min + 60s) == 1);
-  CHECK(s.delivery("future")->state == store::DeliveryState::queued);
-  auto again = s.claim_next("w4", t0 + 11min, 10);
+  CHECK(s.queue().release_expired_leases(t0 + 10min + 59s) == 0);
+  CHECK(s.queue().release_expired_leases(t0 + 10min + 60s) == 1);
+  CHECK(s.queue().delivery("future")->state == store::DeliveryState::queued);
+  auto again = s.queue().claim_next("w4", t0 + 11min, 10);
   REQUIRE(again);
   CHECK(again->lease.attempt == 2);
-  CHECK_FALSE(s.complete(late->lease));
-  CHECK_FALSE(s.fail(late->lease, "x", std::nullopt));
-  CHECK(s.complete(again->lease));
-  CHECK_THROWS_AS(s.claim_next("w", t0, 0), std::invalid_argument);
+  CHECK_FALSE(s.queue().complete(late->lease));
+  CHECK_FALSE(s.queue().fail(late->lease, "x", std::nullopt));
+  CHECK(s.queue().complete(again->lease));
+  CHECK_THROWS_AS(s.queue().claim_next("w", t0, 0), std::invalid_argument);
 }
 
 TEST_CASE("a GitHub redelivery re-queues a permanently failed delivery, and only that") {
@@ -276,16 +276,16 @@ TEST_CASE("a GitHub redelivery re-queues a permanently failed delivery, and only
   store::Store s(options_for(dir));
   ingest(s, incoming("failed-one", t0));
   ingest(s, incoming("done-one", t0 + 1s));
-  auto claim = s.claim_next("w", t0 + 2s, 10);
+  auto claim = s.queue().claim_next("w", t0 + 2s, 10);
   REQUIRE(claim);
-  s.fail(claim->lease, "permission denied", std::nullopt);
-  auto done = s.claim_next("w", t0 + 2s, 10);
+  s.queue().fail(claim->lease, "permission denied", std::nullopt);
+  auto done = s.queue().claim_next("w", t0 + 2s, 10);
   REQUIRE(done);
-  s.complete(done->lease);
+  s.queue().complete(done->lease);
 
   CHECK(ingest(s, incoming("failed-one", t0 + 1h)) == store::IngestResult::requeued);
   CHECK(ingest(s, incoming("done-one", t0 + 1h)) == store::IngestResult::duplicate);
-  auto d = s.delivery("failed-one");
+  auto d = s.queue().delivery("failed-one");
   REQUIRE(d);
   CHECK(d->state == store::DeliveryState::queued);
   CHECK(d->redeliveries == 1);
@@ -293,7 +293,7 @@ TEST_CASE("a GitHub redelivery re-queues a permanently failed delivery, and only
   CHECK(d->next_attempt_at == t0 + 1h);    // due from the redelivery
   CHECK_FALSE(d->last_error);
   CHECK(d->attempts == 1);                 // attempts count over the whole life (the lease token)
-  auto again = s.claim_next("w", t0 + 1h, 10);
+  auto again = s.queue().claim_next("w", t0 + 1h, 10);
   REQUIRE(again);
   CHECK(again->delivery.delivery_id == "failed-one");
   CHECK(again->lease.attempt == 2);
@@ -312,19 +312,19 @@ TEST_CASE("claim_next keeps at most `limit` deliveries running per installation"
 
   std::vector<std::string> claimed;
   std::map<std::string, store::Lease> leases;
-  while (auto c = s.claim_next("w", now, 2)) {
+  while (auto c = s.queue().claim_next("w", now, 2)) {
     claimed.push_back(c->delivery.delivery_id);
     leases[c->delivery.delivery_id] = c->lease;
   }
   CHECK(claimed == std::vector<std::string>{"A1", "A2", "B1"});
-  CHECK(s.counts().running == 3);
+  CHECK(s.queue().counts().running == 3);
 
-  REQUIRE(s.complete(leases.at("A1")));
-  auto next = s.claim_next("w", now, 2);
+  REQUIRE(s.queue().complete(leases.at("A1")));
+  auto next = s.queue().claim_next("w", now, 2);
   REQUIRE(next);
   CHECK(next->delivery.delivery_id == "A3");
-  CHECK_FALSE(s.claim_next("w", now, 2));
-  auto with_more_room = s.claim_next("w", now, 3);
+  CHECK_FALSE(s.queue().claim_next("w", now, 2));
+  auto with_more_room = s.queue().claim_next("w", now, 3);
   REQUIRE(with_more_room);
   CHECK(with_more_room->delivery.delivery_id == "A4");
 }
@@ -339,10 +339,10 @@ TEST_CASE("after a crash (a child process that claimed and _exit()ed), reopening
       // Never destroyed: _exit() below skips every destructor, as a crash would.
       auto* s = new store::Store(options_for(dir));
       Incoming in = incoming("crashed-while-running", t0);
-      bool ok = s->ingest(in.view()) == store::IngestResult::inserted;
-      auto claim = s->claim_next("doomed-worker", t0, 1);
+      bool ok = s->queue().ingest(in.view()) == store::IngestResult::inserted;
+      auto claim = s->queue().claim_next("doomed-worker", t0, 1);
       ok = ok && claim && claim->delivery.delivery_id == "crashed-while-running";
-      auto effect = s->begin_effect("comment:octo/repo#1:delivery:crashed-while-running:reply");
+      auto effect = s->effects().begin("comment:octo/repo#1:delivery:crashed-while-running:reply");
       ok = ok && effect.status == store::EffectStart::new_effect;
       code = ok ? 0 : 2;
     } catch (...) {
@@ -355,17 +355,17 @@ TEST_CASE("after a crash (a child process that claimed and _exit()ed), reopening
   REQUIRE(WEXITSTATUS(status) == 0);
 
   store::Store s(options_for(dir));  // the dead child's lock is gone with it
-  auto d = s.delivery("crashed-while-running");
+  auto d = s.queue().delivery("crashed-while-running");
   REQUIRE(d);
   CHECK(d->state == store::DeliveryState::running);
   CHECK(d->worker_id == "doomed-worker");
-  CHECK(s.requeue_running() == 1);
-  CHECK(s.delivery("crashed-while-running")->state == store::DeliveryState::queued);
-  auto claim = s.claim_next("new-worker", t0 + 1s, 1);
+  CHECK(s.queue().requeue_running() == 1);
+  CHECK(s.queue().delivery("crashed-while-running")->state == store::DeliveryState::queued);
+  auto claim = s.queue().claim_next("new-worker", t0 + 1s, 1);
   REQUIRE(claim);
   CHECK(claim->delivery.delivery_id == "crashed-while-running");
   CHECK(claim->lease.attempt == 2);
-  auto effect = s.begin_effect("comment:octo/repo#1:delivery:crashed-while-running:reply");
+  auto effect = s.effects().begin("comment:octo/repo#1:delivery:crashed-while-running:reply");
   CHECK(effect.status == store::EffectStart::outcome_unknown);
   CHECK(effect.attempts == 2);
 }
@@ -386,7 +386,7 @@ TEST_CASE("SIGKILL mid-stream loses no acknowledged delivery") {
           for (int i = 0;; ++i) {
             Incoming in = incoming("k" + std::to_string(t) + "-" + std::to_string(i), t0);
             in.body.assign(4096, static_cast<char>('a' + t));
-            if (s->ingest(in.view()) != store::IngestResult::inserted) ::_exit(4);
+            if (s->queue().ingest(in.view()) != store::IngestResult::inserted) ::_exit(4);
             // Acknowledged: report it. One write() of < PIPE_BUF bytes is atomic.
             std::string line = in.id + "\n";
             if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) ::_exit(5);
@@ -414,7 +414,7 @@ TEST_CASE("SIGKILL mid-stream loses no acknowledged delivery") {
   store::Store s(options_for(dir));
   std::size_t missing = 0;
   for (const auto& id : acknowledged) {
-    auto d = s.delivery(id);
+    auto d = s.queue().delivery(id);
     if (!d) {
       ++missing;
       continue;
@@ -422,8 +422,8 @@ TEST_CASE("SIGKILL mid-stream loses no acknowledged delivery") {
     CHECK(d->body == std::string(4096, static_cast<char>('a' + (id[1] - '0'))));
   }
   CHECK(missing == 0);
-  CHECK(s.counts().queued >= static_cast<std::int64_t>(acknowledged.size()));
-  MESSAGE("acknowledged before SIGKILL: ", acknowledged.size(), ", stored: ", s.counts().queued);
+  CHECK(s.queue().counts().queued >= static_cast<std::int64_t>(acknowledged.size()));
+  MESSAGE("acknowledged before SIGKILL: ", acknowledged.size(), ", stored: ", s.queue().counts().queued);
 }
 
 TEST_CASE("effects: new, finished, begun again, started before a crash") {
@@ -431,53 +431,53 @@ TEST_CASE("effects: new, finished, begun again, started before a crash") {
   const std::string key = "comment:octo/repo#12:delivery:abc:reply";
   {
     store::Store s(options_for(dir));
-    auto first = s.begin_effect(key);
+    auto first = s.effects().begin(key);
     CHECK(first.status == store::EffectStart::new_effect);
     CHECK(first.attempts == 1);
-    s.finish_effect(key, R"({"comment_id":9001})");
-    auto again = s.begin_effect(key);
+    s.effects().finish(key, R"({"comment_id":9001})");
+    auto again = s.effects().begin(key);
     CHECK(again.status == store::EffectStart::already_done);
     CHECK(again.result == R"({"comment_id":9001})");
 
-    auto other = s.begin_effect("status:octo/repo@abc:deploy/approvals");
+    auto other = s.effects().begin("status:octo/repo@abc:deploy/approvals");
     CHECK(other.status == store::EffectStart::new_effect);
     // The process "crashes" here: the effect is never finished.
-    CHECK_THROWS_AS(s.finish_effect("never-begun", "{}"), std::logic_error);
-    CHECK_THROWS_AS(s.begin_effect(""), std::invalid_argument);
+    CHECK_THROWS_AS(s.effects().finish("never-begun", "{}"), std::logic_error);
+    CHECK_THROWS_AS(s.effects().begin(""), std::invalid_argument);
   }
   store::Store reopened(options_for(dir));
-  auto resumed = reopened.begin_effect("status:octo/repo@abc:deploy/approvals");
+  auto resumed = reopened.effects().begin("status:octo/repo@abc:deploy/approvals");
   CHECK(resumed.status == store::EffectStart::outcome_unknown);
   CHECK(resumed.attempts == 2);
-  reopened.finish_effect("status:octo/repo@abc:deploy/approvals", R"({"state":"success"})");
-  CHECK(reopened.begin_effect("status:octo/repo@abc:deploy/approvals").status == store::EffectStart::already_done);
-  CHECK(reopened.begin_effect(key).result == R"({"comment_id":9001})");
+  reopened.effects().finish("status:octo/repo@abc:deploy/approvals", R"({"state":"success"})");
+  CHECK(reopened.effects().begin("status:octo/repo@abc:deploy/approvals").status == store::EffectStart::already_done);
+  CHECK(reopened.effects().begin(key).result == R"({"comment_id":9001})");
 }
 
 TEST_CASE("effects: one GitHub refused is retried as such; one begun and never answered is unknown") {
   TempDir dir;
   store::Store s(options_for(dir));
   const std::string key = "acme/app:rollback:c7:1";
-  CHECK(s.begin_effect(key).status == store::EffectStart::new_effect);
-  s.fail_effect(key, "GitHub API POST /repos/acme/app/actions/workflows/deploy.yml/dispatches failed: 502");
-  auto retried = s.begin_effect(key);
+  CHECK(s.effects().begin(key).status == store::EffectStart::new_effect);
+  s.effects().fail(key, "GitHub API POST /repos/acme/app/actions/workflows/deploy.yml/dispatches failed: 502");
+  auto retried = s.effects().begin(key);
   CHECK(retried.status == store::EffectStart::retry_after_failure);  // not "maybe happened"
   CHECK(retried.attempts == 2);
   // This try got no answer: the next one cannot know whether it happened.
-  CHECK(s.begin_effect(key).status == store::EffectStart::outcome_unknown);
-  s.finish_effect(key, R"({"run_id":5})");
-  CHECK(s.begin_effect(key).status == store::EffectStart::already_done);
-  CHECK_THROWS_AS(s.fail_effect(key, "late"), std::logic_error);  // a done effect cannot fail
-  CHECK_THROWS_AS(s.fail_effect("never-begun", "x"), std::logic_error);
+  CHECK(s.effects().begin(key).status == store::EffectStart::outcome_unknown);
+  s.effects().finish(key, R"({"run_id":5})");
+  CHECK(s.effects().begin(key).status == store::EffectStart::already_done);
+  CHECK_THROWS_AS(s.effects().fail(key, "late"), std::logic_error);  // a done effect cannot fail
+  CHECK_THROWS_AS(s.effects().fail("never-begun", "x"), std::logic_error);
 }
 
 TEST_CASE("migrations: version 3 keeps the effects a version-2 build recorded") {
   TempDir dir;
   {
     store::Store s(options_for(dir));
-    s.begin_effect("done-before");
-    s.finish_effect("done-before", R"({"comment_id":1})");
-    s.begin_effect("started-before");
+    s.effects().begin("done-before");
+    s.effects().finish("done-before", R"({"comment_id":1})");
+    s.effects().begin("started-before");
   }
   {
     // Back to version 2's effects table (no 'failed' state, no last_error), with the rows kept.
@@ -494,16 +494,16 @@ CREATE TABLE effects_v2 (
 INSERT INTO effects_v2 SELECT effect_key, state, result, attempts, created_at, finished_at FROM effects;
 DROP TABLE effects;
 ALTER TABLE effects_v2 RENAME TO effects;
-DELETE FROM schema_version WHERE version = 3;)sql",
+DELETE FROM schema_version WHERE version >= 3;)sql",
             "test: back to version 2");
   }
   store::Store s(options_for(dir));
-  auto done = s.begin_effect("done-before");
+  auto done = s.effects().begin("done-before");
   CHECK(done.status == store::EffectStart::already_done);
   CHECK(done.result == R"({"comment_id":1})");
-  CHECK(s.begin_effect("started-before").status == store::EffectStart::outcome_unknown);
-  s.fail_effect("started-before", "answered 422");  // the new state is accepted
-  CHECK(s.begin_effect("started-before").status == store::EffectStart::retry_after_failure);
+  CHECK(s.effects().begin("started-before").status == store::EffectStart::outcome_unknown);
+  s.effects().fail("started-before", "answered 422");  // the new state is accepted
+  CHECK(s.effects().begin("started-before").status == store::EffectStart::retry_after_failure);
 }
 
 TEST_CASE("approvals: recorded once per event, queried per repository, subject and sha, in order") {
@@ -520,28 +520,28 @@ TEST_CASE("approvals: recorded once per event, queried per repository, subject a
     a.created_at = at;
     return a;
   };
-  CHECK(s.record_approval(approval("alice", 1001, "aaa", t0 + 2s)));
-  CHECK(s.record_approval(approval("bob", 1002, "aaa", t0 + 1s)));
+  CHECK(s.approvals().record(approval("alice", 1001, "aaa", t0 + 2s)));
+  CHECK(s.approvals().record(approval("bob", 1002, "aaa", t0 + 1s)));
   auto cancel = approval("alice", 1003, "aaa", t0 + 3s);
   cancel.cancel = true;
-  CHECK(s.record_approval(cancel));
-  CHECK(s.record_approval(approval("carol", 1004, "bbb", t0 + 4s)));  // another commit
+  CHECK(s.approvals().record(cancel));
+  CHECK(s.approvals().record(approval("carol", 1004, "bbb", t0 + 4s)));  // another commit
   auto bot = approval("deploy-bot[bot]", 1005, "aaa", t0 + 5s);
   bot.is_bot = true;
-  CHECK(s.record_approval(bot));
+  CHECK(s.approvals().record(bot));
   auto review = approval("dave", 1001, "aaa", t0 + 6s);  // same id as a comment, but a review
   review.source = store::ApprovalSource::review;
   review.permission = "admin";
-  CHECK(s.record_approval(review));
+  CHECK(s.approvals().record(review));
   auto other_subject = approval("erin", 1006, "aaa", t0 + 7s);
   other_subject.subject = 13;
-  CHECK(s.record_approval(other_subject));
-  CHECK_FALSE(s.record_approval(approval("alice", 1001, "aaa", t0 + 9s)));  // webhook seen twice
+  CHECK(s.approvals().record(other_subject));
+  CHECK_FALSE(s.approvals().record(approval("alice", 1001, "aaa", t0 + 9s)));  // webhook seen twice
 
-  CHECK(s.mark_approval_edited("octo/repo", store::ApprovalSource::comment, 1002));
-  CHECK_FALSE(s.mark_approval_edited("octo/repo", store::ApprovalSource::comment, 999));
+  CHECK(s.approvals().mark_edited("octo/repo", store::ApprovalSource::comment, 1002));
+  CHECK_FALSE(s.approvals().mark_edited("octo/repo", store::ApprovalSource::comment, 999));
 
-  auto events = s.approvals("octo/repo", 12, "aaa");
+  auto events = s.approvals().list("octo/repo", 12, "aaa");
   REQUIRE(events.size() == 5);
   std::vector<std::string> logins;
   for (const auto& e : events) logins.push_back(e.login);
@@ -559,142 +559,94 @@ TEST_CASE("approvals: recorded once per event, queried per repository, subject a
   CHECK(events[0].subject == 12);
   CHECK(events[0].repository == "octo/repo");
   CHECK(events[0].sha == "aaa");
-  CHECK(s.approvals("octo/repo", 12, "bbb").size() == 1);
-  CHECK(s.approvals("octo/repo", 13, "aaa").size() == 1);
-  CHECK(s.approvals("octo/other", 12, "aaa").empty());
-}
-
-TEST_CASE("deployments: upserted by id, stale updates ignored, last successful and history per environment") {
-  TempDir dir;
-  store::Store s(options_for(dir));
-  auto deployment = [](std::int64_t id, std::string env, std::string version, std::string state, TimePoint created) {
-    return store::DeploymentSeen{"octo/repo", std::move(env), std::move(version), "sha-" + std::to_string(id), id,
-                                 std::move(state), created, created};
-  };
-  s.record_deployment(deployment(1, "production", "v1.0.0", "success", t0 + 1min));
-  s.record_deployment(deployment(2, "production", "v1.1.0", "in_progress", t0 + 2min));
-  s.record_deployment(deployment(3, "staging", "v1.2.0", "success", t0 + 3min));
-  s.record_deployment(deployment(4, "production", "v1.2.0", "failure", t0 + 4min));
-
-  auto last = s.last_successful_deployment("octo/repo", "production");
-  REQUIRE(last);
-  CHECK(last->version == "v1.0.0");
-  CHECK(last->deployment_id == 1);
-  CHECK(last->sha == "sha-1");
-
-  // v1.1.0 succeeds; GitHub then marks v1.0.0 inactive.
-  auto success = deployment(2, "production", "v1.1.0", "success", t0 + 2min);
-  success.updated_at = t0 + 5min;
-  s.record_deployment(success);
-  auto inactive = deployment(1, "production", "v1.0.0", "inactive", t0 + 1min);
-  inactive.updated_at = t0 + 5min;
-  s.record_deployment(inactive);
-  // A late, older status event must not undo the newer one.
-  auto stale = deployment(2, "production", "v1.1.0", "in_progress", t0 + 2min);
-  stale.updated_at = t0 + 3min;
-  s.record_deployment(stale);
-
-  last = s.last_successful_deployment("octo/repo", "production");
-  REQUIRE(last);
-  CHECK(last->version == "v1.1.0");
-  CHECK(last->state == "success");
-  CHECK(last->updated_at == t0 + 5min);
-  CHECK(last->created_at == t0 + 2min);
-  CHECK_FALSE(s.last_successful_deployment("octo/repo", "qa"));
-
-  auto history = s.deployment_history("octo/repo", "production", 10);
-  REQUIRE(history.size() == 3);
-  CHECK(history[0].deployment_id == 4);
-  CHECK(history[1].deployment_id == 2);
-  CHECK(history[2].deployment_id == 1);
-  CHECK(history[2].state == "inactive");
-  CHECK(s.deployment_history("octo/repo", "production", 2).size() == 2);
-  CHECK(s.deployment_history("octo/repo", "staging", 10).size() == 1);
+  CHECK(s.approvals().list("octo/repo", 12, "bbb").size() == 1);
+  CHECK(s.approvals().list("octo/repo", 13, "aaa").size() == 1);
+  CHECK(s.approvals().list("octo/other", 12, "aaa").empty());
 }
 
 TEST_CASE("config cache: one entry per repository, replaced when fetched again") {
   TempDir dir;
   store::Store s(options_for(dir));
-  CHECK_FALSE(s.config("octo/repo"));
-  s.put_config({"octo/repo", "blob1", "environments: {}\n", t0});
-  s.put_config({"octo/other", "blob9", "x: 1\n", t0});
-  s.put_config({"octo/repo", "blob2", "environments:\n  production: {}\n", t0 + 1h});
-  auto cached = s.config("octo/repo");
+  CHECK_FALSE(s.config_cache().get("octo/repo"));
+  s.config_cache().put({"octo/repo", "blob1", "environments: {}\n", t0});
+  s.config_cache().put({"octo/other", "blob9", "x: 1\n", t0});
+  s.config_cache().put({"octo/repo", "blob2", "environments:\n  production: {}\n", t0 + 1h});
+  auto cached = s.config_cache().get("octo/repo");
   REQUIRE(cached);
   CHECK(cached->repository == "octo/repo");
   CHECK(cached->blob_sha == "blob2");
   CHECK(cached->text == "environments:\n  production: {}\n");
   CHECK(cached->fetched_at == t0 + 1h);
-  CHECK(s.config("octo/other")->blob_sha == "blob9");
+  CHECK(s.config_cache().get("octo/other")->blob_sha == "blob9");
 }
 
 TEST_CASE("bot state: JSON text by key, replaced by a later put, kept across a reopen") {
   TempDir dir;
   {
     store::Store s(options_for(dir));
-    CHECK_FALSE(s.state("waiting-gate:octo/repo:abc:production"));
-    s.put_state("waiting-gate:octo/repo:abc:production", R"({"run_id":1})");
-    s.put_state("dispatched-run:octo/repo:7", R"({"issue":3})");
-    s.put_state("waiting-gate:octo/repo:abc:production", R"({"run_id":2})");
-    CHECK(s.state("waiting-gate:octo/repo:abc:production") == std::optional<std::string>(R"({"run_id":2})"));
-    CHECK_THROWS_AS(s.put_state("", "{}"), std::logic_error);
+    CHECK_FALSE(s.bot_state().get("waiting-gate:octo/repo:abc:production"));
+    s.bot_state().put("waiting-gate:octo/repo:abc:production", R"({"run_id":1})");
+    s.bot_state().put("dispatched-run:octo/repo:7", R"({"issue":3})");
+    s.bot_state().put("waiting-gate:octo/repo:abc:production", R"({"run_id":2})");
+    CHECK(s.bot_state().get("waiting-gate:octo/repo:abc:production") == std::optional<std::string>(R"({"run_id":2})"));
+    CHECK_THROWS_AS(s.bot_state().put("", "{}"), std::logic_error);
   }
   store::Store reopened(options_for(dir));
-  CHECK(reopened.state("dispatched-run:octo/repo:7") == std::optional<std::string>(R"({"issue":3})"));
+  CHECK(reopened.bot_state().get("dispatched-run:octo/repo:7") == std::optional<std::string>(R"({"issue":3})"));
   // Not in the config cache: that table is for configs only.
-  CHECK_FALSE(reopened.config("dispatched-run:octo/repo:7"));
+  CHECK_FALSE(reopened.config_cache().get("dispatched-run:octo/repo:7"));
 }
 
 TEST_CASE("audit trail: append in order, read back, last record; atomic with the decision") {
   TempDir dir;
   deploy::ManualClock clock(t0);
   store::Store s(options_for(dir, &clock));
-  CHECK_FALSE(s.last_audit());
-  CHECK(s.audit_records(0, 10).empty());
+  CHECK_FALSE(s.audit().last());
+  CHECK(s.audit().records(0, 10).empty());
 
-  s.append_audit(0, R"({"seq":0})", "h0");
-  s.append_audit(1, R"({"seq":1})", "h1");
-  CHECK_THROWS_AS(s.append_audit(1, R"({"seq":1})", "again"), std::logic_error);  // not the next
-  CHECK_THROWS_AS(s.append_audit(5, R"({"seq":5})", "gap"), std::logic_error);
-  s.append_audit(2, R"({"seq":2})", "h2");
+  s.audit().append(0, R"({"seq":0})", "h0");
+  s.audit().append(1, R"({"seq":1})", "h1");
+  CHECK_THROWS_AS(s.audit().append(1, R"({"seq":1})", "again"), std::logic_error);  // not the next
+  CHECK_THROWS_AS(s.audit().append(5, R"({"seq":5})", "gap"), std::logic_error);
+  s.audit().append(2, R"({"seq":2})", "h2");
 
-  auto head = s.last_audit();
+  auto head = s.audit().last();
   REQUIRE(head);
   CHECK(head->seq == 2);
   CHECK(head->hash == "h2");
-  auto records = s.audit_records(1, 10);
+  auto records = s.audit().records(1, 10);
   REQUIRE(records.size() == 2);
   CHECK(records[0].seq == 1);
   CHECK(records[0].record == R"({"seq":1})");
   CHECK(records[0].hash == "h1");
   CHECK(records[1].seq == 2);
-  CHECK(s.audit_records(0, 1).size() == 1);
+  CHECK(s.audit().records(0, 1).size() == 1);
 
   // A worker's decision: read the head, append the sealed record, finish the delivery, together.
   ingest(s, incoming("decided", t0));
-  auto claim = s.claim_next("w", t0, 1);
+  auto claim = s.queue().claim_next("w", t0, 1);
   REQUIRE(claim);
   {
     auto tx = s.transaction();
-    auto last = s.last_audit();
+    auto last = s.audit().last();
     REQUIRE(last);
-    s.append_audit(last->seq + 1, R"({"seq":3})", "h3");
-    CHECK(s.last_audit()->seq == 3);  // this thread sees its own uncommitted append
-    CHECK(s.complete(claim->lease));
+    s.audit().append(last->seq + 1, R"({"seq":3})", "h3");
+    CHECK(s.audit().last()->seq == 3);  // this thread sees its own uncommitted append
+    CHECK(s.queue().complete(claim->lease));
     CHECK_THROWS_AS(ingest(s, incoming("inside", t0)), std::logic_error);
     CHECK_THROWS_AS(s.transaction(), std::logic_error);
     // Destroyed without commit(): all of it is rolled back.
   }
-  CHECK(s.last_audit()->seq == 2);
-  CHECK(s.delivery("decided")->state == store::DeliveryState::running);
+  CHECK(s.audit().last()->seq == 2);
+  CHECK(s.queue().delivery("decided")->state == store::DeliveryState::running);
   {
     auto tx = s.transaction();
-    s.append_audit(s.last_audit()->seq + 1, R"({"seq":3})", "h3");
-    CHECK(s.complete(claim->lease));
+    s.audit().append(s.audit().last()->seq + 1, R"({"seq":3})", "h3");
+    CHECK(s.queue().complete(claim->lease));
     tx.commit();
   }
-  CHECK(s.last_audit()->seq == 3);
-  CHECK(s.delivery("decided")->state == store::DeliveryState::done);
+  CHECK(s.audit().last()->seq == 3);
+  CHECK(s.queue().delivery("decided")->state == store::DeliveryState::done);
 
   // While one thread holds a transaction, another thread's ingest waits for it and then lands.
   std::atomic<bool> done{false};
@@ -705,13 +657,13 @@ TEST_CASE("audit trail: append in order, read back, last record; atomic with the
       ingest(s, incoming("from-another-thread", t0));
       done = true;
     });
-    s.append_audit(4, R"({"seq":4})", "h4");
+    s.audit().append(4, R"({"seq":4})", "h4");
     tx.commit();
   }
   other.join();
   CHECK(done.load());
-  CHECK(s.delivery("from-another-thread"));
-  CHECK(s.last_audit()->seq == 4);
+  CHECK(s.queue().delivery("from-another-thread"));
+  CHECK(s.audit().last()->seq == 4);
 }
 
 TEST_CASE("migrations: an empty file gets the schema; reopening keeps the data; a newer schema is refused") {
@@ -730,13 +682,13 @@ TEST_CASE("migrations: an empty file gets the schema; reopening keeps the data; 
     while (st.step()) result.push_back(st.column_int64(0));
     return result;
   };
-  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3});
-  CHECK(store::Store::schema_version() == 3);
+  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3, 4});
+  CHECK(store::Store::schema_version() == 4);
   {
     store::Store s(options_for(dir));
-    CHECK(s.delivery("kept"));
+    CHECK(s.queue().delivery("kept"));
   }
-  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3});  // nothing applied twice
+  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3, 4});  // nothing applied twice
 
   // A store written by a version-1 build is migrated forward on open, its data kept.
   {
@@ -746,10 +698,10 @@ TEST_CASE("migrations: an empty file gets the schema; reopening keeps the data; 
   CHECK(versions() == std::vector<std::int64_t>{1});
   {
     store::Store s(options_for(dir));
-    CHECK(s.delivery("kept"));
-    s.put_state("k", "{}");
+    CHECK(s.queue().delivery("kept"));
+    s.bot_state().put("k", "{}");
   }
-  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3});
+  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3, 4});
 
   {
     deploy::sqlite::Connection db(dir.db(), deploy::sqlite::OpenMode::read_write_create);
@@ -804,34 +756,34 @@ TEST_CASE("prune deletes finished deliveries and done effects older than the cut
   for (int i = 0; i < 1200; ++i) ingest(s, incoming("old-" + std::to_string(i), t0));
   ingest(s, incoming("old-queued", t0 + 1s));
   ingest(s, incoming("new", t0 + 2h));
-  while (auto c = s.claim_next("w", t0 + 1s, 100'000)) {
+  while (auto c = s.queue().claim_next("w", t0 + 1s, 100'000)) {
     if (c->delivery.delivery_id == "old-queued") {
-      s.fail(c->lease, "later", t0 + 3h);
+      s.queue().fail(c->lease, "later", t0 + 3h);
     } else {
-      s.complete(c->lease);
+      s.queue().complete(c->lease);
     }
   }
-  auto fresh = s.claim_next("w", t0 + 2h, 1);
+  auto fresh = s.queue().claim_next("w", t0 + 2h, 1);
   REQUIRE(fresh);
   REQUIRE(fresh->delivery.delivery_id == "new");
-  s.complete(fresh->lease);
-  s.begin_effect("old-done");
-  s.finish_effect("old-done", "{}");
-  s.begin_effect("old-started");
+  s.queue().complete(fresh->lease);
+  s.effects().begin("old-done");
+  s.effects().finish("old-done", "{}");
+  s.effects().begin("old-started");
   clock.advance(2h + 1min);
-  s.begin_effect("new-done");
-  s.finish_effect("new-done", "{}");
+  s.effects().begin("new-done");
+  s.effects().finish("new-done", "{}");
 
   CHECK(s.prune(t0 + 1h) == 1200);
-  CHECK_FALSE(s.delivery("old-0"));
-  CHECK(s.delivery("old-queued"));  // not finished: kept
-  CHECK(s.delivery("new"));
-  store::Counts counts = s.counts();
+  CHECK_FALSE(s.queue().delivery("old-0"));
+  CHECK(s.queue().delivery("old-queued"));  // not finished: kept
+  CHECK(s.queue().delivery("new"));
+  store::Counts counts = s.queue().counts();
   CHECK(counts.done == 1);  // "new"
   CHECK(counts.queued == 1);
-  CHECK(s.begin_effect("old-done").status == store::EffectStart::new_effect);  // forgotten
-  CHECK(s.begin_effect("old-started").status == store::EffectStart::outcome_unknown);
-  CHECK(s.begin_effect("new-done").status == store::EffectStart::already_done);
+  CHECK(s.effects().begin("old-done").status == store::EffectStart::new_effect);  // forgotten
+  CHECK(s.effects().begin("old-started").status == store::EffectStart::outcome_unknown);
+  CHECK(s.effects().begin("new-done").status == store::EffectStart::already_done);
 }
 
 TEST_CASE("readers do not wait for the writer: reads succeed while a transaction is open on another thread") {
@@ -839,46 +791,46 @@ TEST_CASE("readers do not wait for the writer: reads succeed while a transaction
   store::Store s(options_for(dir));
   ingest(s, incoming("visible", t0));
   auto tx = s.transaction();
-  s.append_audit(0, "{}", "h0");
+  s.audit().append(0, "{}", "h0");
   std::optional<store::Delivery> seen;
   std::optional<store::AuditHead> head;
   std::thread reader([&] {
-    seen = s.delivery("visible");
-    head = s.last_audit();
+    seen = s.queue().delivery("visible");
+    head = s.audit().last();
     s.ping();
   });
   reader.join();  // would deadlock if reads needed the writer
   CHECK(seen);
   CHECK_FALSE(head);  // the uncommitted append is not visible to other threads
   tx.commit();
-  CHECK(s.last_audit());
+  CHECK(s.audit().last());
 }
 
 TEST_CASE("ingest of several at once: one result each, in order, duplicates within the call included") {
   TempDir dir;
   store::Store s(options_for(dir));
   ingest(s, incoming("failed-before", t0));
-  auto claim = s.claim_next("w", t0, 1);
+  auto claim = s.queue().claim_next("w", t0, 1);
   REQUIRE(claim);
-  s.fail(claim->lease, "gone", std::nullopt);
+  s.queue().fail(claim->lease, "gone", std::nullopt);
   ingest(s, incoming("seen-before", t0));
 
   std::vector<Incoming> owned{incoming("n1", t0), incoming("seen-before", t0), incoming("n2", t0),
                               incoming("n1", t0), incoming("failed-before", t0 + 1h)};
   std::vector<store::IncomingDelivery> views;
   for (const auto& in : owned) views.push_back(in.view());
-  auto results = s.ingest(std::span<const store::IncomingDelivery>(views));
+  auto results = s.queue().ingest(std::span<const store::IncomingDelivery>(views));
   CHECK(results == std::vector<store::IngestResult>{store::IngestResult::inserted, store::IngestResult::duplicate,
                                                     store::IngestResult::inserted, store::IngestResult::duplicate,
                                                     store::IngestResult::requeued});
-  CHECK(s.counts().queued == 4);  // seen-before, n1, n2, failed-before
-  CHECK(s.ingest(std::span<const store::IncomingDelivery>()).empty());
+  CHECK(s.queue().counts().queued == 4);  // seen-before, n1, n2, failed-before
+  CHECK(s.queue().ingest(std::span<const store::IncomingDelivery>()).empty());
   Incoming no_id = incoming("");
   views.push_back(no_id.view());
-  CHECK_THROWS_AS(s.ingest(std::span<const store::IncomingDelivery>(views)), std::invalid_argument);
+  CHECK_THROWS_AS(s.queue().ingest(std::span<const store::IncomingDelivery>(views)), std::invalid_argument);
 }
 
-TEST_CASE("prune_delivery_bodies empties old finished bodies, keeps their ids, newer bodies and the audit trail") {
+TEST_CASE("prune_bodies empties old finished bodies, keeps their ids, newer bodies and the audit trail") {
   TempDir dir;
   deploy::ManualClock clock(t0);
   store::Store s(options_for(dir, &clock));
@@ -888,38 +840,123 @@ TEST_CASE("prune_delivery_bodies empties old finished bodies, keeps their ids, n
   ingest(s, incoming("old-queued", t0 + 1s));
   ingest(s, incoming("new-done", t0 + 40 * day));
   for (int i = 0; i < 3; ++i) {
-    auto claim = s.claim_next("w", t0 + 40 * day, 10);
+    auto claim = s.queue().claim_next("w", t0 + 40 * day, 10);
     REQUIRE(claim);
     if (claim->delivery.delivery_id == "old-queued") {
-      s.fail(claim->lease, "later", t0 + 50 * day);  // back in the queue, due later
+      s.queue().fail(claim->lease, "later", t0 + 50 * day);  // back in the queue, due later
     } else if (claim->delivery.delivery_id == "old-failed") {
-      s.fail(claim->lease, "gone", std::nullopt);
+      s.queue().fail(claim->lease, "gone", std::nullopt);
     } else {
-      s.complete(claim->lease);
+      s.queue().complete(claim->lease);
     }
   }
-  auto fresh = s.claim_next("w", t0 + 40 * day, 10);
+  auto fresh = s.queue().claim_next("w", t0 + 40 * day, 10);
   REQUIRE(fresh);
   REQUIRE(fresh->delivery.delivery_id == "new-done");
-  s.complete(fresh->lease);
+  s.queue().complete(fresh->lease);
   {
     auto tx = s.transaction();
-    s.append_audit(0, R"({"seq":0})", "h0");
+    s.audit().append(0, R"({"seq":0})", "h0");
     tx.commit();
   }
-  CHECK(s.prune_delivery_bodies(t0 + 10 * day) == 2);  // old-done, old-failed
-  CHECK(s.prune_delivery_bodies(t0 + 10 * day) == 0);  // already empty
-  auto old_done = s.delivery("old-done");
+  CHECK(s.queue().prune_bodies(t0 + 10 * day) == 2);  // old-done, old-failed
+  CHECK(s.queue().prune_bodies(t0 + 10 * day) == 0);  // already empty
+  auto old_done = s.queue().delivery("old-done");
   REQUIRE(old_done);
   CHECK(old_done->body.empty());
   CHECK(old_done->state == store::DeliveryState::done);
-  CHECK(s.delivery("old-queued")->body == R"({"action":"created"})");  // not finished: kept
-  CHECK(s.delivery("new-done")->body == R"({"action":"created"})");    // newer: kept
-  CHECK(s.audit_records(0, 10).size() == 1);
-  CHECK(s.last_audit()->hash == "h0");
+  CHECK(s.queue().delivery("old-queued")->body == R"({"action":"created"})");  // not finished: kept
+  CHECK(s.queue().delivery("new-done")->body == R"({"action":"created"})");    // newer: kept
+  CHECK(s.audit().records(0, 10).size() == 1);
+  CHECK(s.audit().last()->hash == "h0");
 
   // The id still de-duplicates; a redelivery of the failed one brings its body back.
   CHECK(ingest(s, incoming("old-done", t0 + 41 * day)) == store::IngestResult::duplicate);
   CHECK(ingest(s, incoming("old-failed", t0 + 41 * day)) == store::IngestResult::requeued);
-  CHECK(s.delivery("old-failed")->body == R"({"action":"created"})");
+  CHECK(s.queue().delivery("old-failed")->body == R"({"action":"created"})");
+}
+
+TEST_CASE("migration 4 drops the deployments table an older store wrote and never read, keeping the rest") {
+  TempDir dir;
+  {
+    store::Store s(options_for(dir));
+    ingest(s, incoming("kept", t0));
+  }
+  auto has_table = [&](const char* name) {
+    deploy::sqlite::Connection db(dir.db(), deploy::sqlite::OpenMode::read_only);
+    deploy::sqlite::Statement st(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                                 "test: looking for a table");
+    st.bind(1, name);
+    return st.step() && st.column_int64(0) == 1;
+  };
+  CHECK_FALSE(has_table("deployments"));  // a new store never has it
+  {
+    // Back to version 3, with the table as version 1 created it, and a row in it.
+    deploy::sqlite::Connection db(dir.db(), deploy::sqlite::OpenMode::read_write_create);
+    db.exec(R"sql(
+CREATE TABLE deployments (
+  repository TEXT NOT NULL, deployment_id INTEGER NOT NULL, environment TEXT NOT NULL, version TEXT NOT NULL,
+  sha TEXT NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (repository, deployment_id));
+CREATE INDEX deployments_by_environment ON deployments (repository, environment, created_at);
+INSERT INTO deployments VALUES ('octo/repo', 1, 'production', 'v1.0.0', 'abc', 'success', 0, 0);
+DELETE FROM schema_version WHERE version = 4;)sql",
+            "test: back to version 3");
+  }
+  REQUIRE(has_table("deployments"));
+  {
+    store::Store s(options_for(dir));
+    CHECK(s.queue().delivery("kept"));
+  }
+  CHECK_FALSE(has_table("deployments"));
+  CHECK(has_table("deliveries"));
+  CHECK(has_table("audit"));
+}
+
+TEST_CASE("read-only: opens while another process's store holds the lock; reads work, writes are refused") {
+  TempDir dir;
+  store::Store writer(options_for(dir));
+  ingest(writer, incoming("d-1", t0));
+  {
+    auto tx = writer.transaction();
+    writer.audit().append(0, R"({"seq":0})", "h0");
+    tx.commit();
+  }
+  store::Options options = options_for(dir);
+  options.read_only = true;
+  store::Store reader(options);  // no lock file taken: the writer holds it
+  CHECK(reader.queue().delivery("d-1"));
+  CHECK(reader.audit().records(0, 10).size() == 1);
+  reader.ping();
+  CHECK_THROWS_AS(reader.bot_state().put("k", "{}"), std::logic_error);
+  CHECK_THROWS_AS(reader.queue().ingest(incoming("d-2", t0).view()), std::logic_error);
+  CHECK_THROWS_AS((void)reader.transaction(), std::logic_error);
+  ingest(writer, incoming("d-3", t0 + 1s));  // the writer is not held up by the reader
+  CHECK(reader.queue().delivery("d-3"));
+}
+
+TEST_CASE("queue list: oldest first, filtered by state, without bodies") {
+  TempDir dir;
+  store::Store s(options_for(dir));
+  ingest(s, incoming("b", t0 + 2s));
+  ingest(s, incoming("a", t0 + 1s));
+  ingest(s, incoming("c", t0 + 3s));
+  auto claim = s.queue().claim_next("w", t0 + 10s, 4);
+  REQUIRE(claim);
+  REQUIRE(claim->delivery.delivery_id == "a");
+  s.queue().complete(claim->lease);
+  auto ids = [&](std::optional<store::DeliveryState> state) {
+    std::vector<std::string> result;
+    s.queue().list(state, [&](const store::Delivery& d) {
+      CHECK(d.body.empty());
+      result.push_back(d.delivery_id);
+    });
+    return result;
+  };
+  CHECK(ids(std::nullopt) == std::vector<std::string>{"a", "b", "c"});
+  CHECK(ids(store::DeliveryState::queued) == std::vector<std::string>{"b", "c"});
+  CHECK(ids(store::DeliveryState::done) == std::vector<std::string>{"a"});
+  CHECK(ids(store::DeliveryState::failed).empty());
+  CHECK(store::parse_delivery_state("ignored") == store::DeliveryState::ignored);
+  CHECK_FALSE(store::parse_delivery_state("lost"));
 }
