@@ -5,8 +5,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -25,6 +23,7 @@
 #include "bot/worker.hpp"
 #include "core/audit.hpp"
 #include "core/cli.hpp"
+#include "core/log_json.hpp"
 #include "core/command.hpp"
 #include "core/github_client.hpp"
 #include "bot/routes.hpp"
@@ -109,8 +108,12 @@ rlim_t raise_file_limit(unsigned max_connections) {
   }
   constexpr rlim_t kReserve = 64;  // the store, GitHub connections, the log, the event loops
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < max_connections + kReserve) {
-    spdlog::warn(R"({{"event":"file_limit_low","nofile":{},"max_connections":{},"hint":"raise LimitNOFILE (or docker --ulimit nofile) above DEPLOY_BOT_MAX_CONNECTIONS + 64; until then, out of descriptors, idle connections are closed to make room"}})",
-                 static_cast<unsigned long long>(limit.rlim_cur), max_connections);
+    spdlog::warn("{}", deploy::log_json::event(
+                           "file_limit_low",
+                           {{"nofile", static_cast<unsigned long long>(limit.rlim_cur)},
+                            {"max_connections", max_connections},
+                            {"hint", "raise LimitNOFILE (or docker --ulimit nofile) above DEPLOY_BOT_MAX_CONNECTIONS + 64; "
+                                     "until then, out of descriptors, idle connections are closed to make room"}}));
   }
   return limit.rlim_cur;
 }
@@ -234,9 +237,13 @@ int serve(const deploy::cli::Parsed& args) {
   const auto endpoint = server.endpoint();
   const std::string address = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
                                                          : endpoint.address().to_string();
-  spdlog::info(R"({{"event":"started","pid":{},"listen":"{}:{}","store":{},"threads":{},"max_connections":{},"nofile":{},"version":"{}"}})",
-               ::getpid(), address, endpoint.port(), nlohmann::json(settings->store_path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), settings->threads,
-               settings->max_connections, static_cast<unsigned long long>(file_limit), DEPLOY_BOT_VERSION);
+  spdlog::info("{}", deploy::log_json::event("started", {{"pid", ::getpid()},
+                                                        {"listen", address + ":" + std::to_string(endpoint.port())},
+                                                        {"store", settings->store_path},
+                                                        {"threads", settings->threads},
+                                                        {"max_connections", settings->max_connections},
+                                                        {"nofile", static_cast<unsigned long long>(file_limit)},
+                                                        {"version", DEPLOY_BOT_VERSION}}));
   std::cout << "deploy-bot listening on http://" << address << ":" << endpoint.port() << std::endl;
 
   // DEPLOY_BOT_WORKERS=0: receive and store only; deliveries wait for a start with workers.
@@ -245,7 +252,7 @@ int serve(const deploy::cli::Parsed& args) {
   // The server stopped accepting: let each worker finish the delivery in hand; queued ones wait
   // for the next start.
   worker.stop();
-  spdlog::info(R"({"event":"stopped"})");
+  spdlog::info("{}", deploy::log_json::event("stopped"));
   return 0;
 }
 
