@@ -130,7 +130,7 @@ int run_as_action(const runner::Environment& env) {
 int run_cli(const std::vector<std::string>& args) {
   if (args.empty()) {
     auto env = runner::process_environment();
-    if (env("GITHUB_ACTIONS") || env("INPUT_ENVIRONMENT") || env("INPUT_MODE")) return run_as_action(env);
+    if (started_by_runner(env)) return run_as_action(env);
     std::cerr << usage_text();
     return 2;
   }

@@ -41,6 +41,10 @@ std::string input(const runner::Environment& env, const char* name) {
 
 }  // namespace
 
+bool started_by_runner(const runner::Environment& env) {
+  return env("GITHUB_ACTIONS") || env("INPUT_ENVIRONMENT") || env("INPUT_MODE");
+}
+
 Result<std::string> read_mode(const runner::Environment& env) {
   std::string mode = input(env, "mode");
   if (mode == "deploy" || mode == "rollback" || mode == "plan") return mode;

@@ -14,6 +14,9 @@ namespace deploy::action {
 
 enum class OnUnapproved { fail, skip };
 
+// Whether the Actions runner started the action (GITHUB_ACTIONS, or the inputs a test sets without it).
+bool started_by_runner(const runner::Environment& env);
+
 // Input mode: "deploy" (when empty), "rollback" or "plan". Error code "invalid_input".
 Result<std::string> read_mode(const runner::Environment& env);
 
