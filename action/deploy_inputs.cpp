@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "action/action_interface.hpp"
 #include "core/command.hpp"
 
 namespace deploy::action {
@@ -32,7 +33,39 @@ std::string default_branch_from_event(const std::string& event_path) {
   return branch != repo->end() && branch->is_string() ? branch->get<std::string>() : std::string{};
 }
 
+// Input `name`, or its fallback (action/action_interface.cpp) when empty.
+std::string input(const runner::Environment& env, const char* name) {
+  std::string value = runner::get_input(env, name);
+  return value.empty() ? input_fallback(name) : value;
+}
+
 }  // namespace
+
+bool started_by_runner(const runner::Environment& env) {
+  return env("GITHUB_ACTIONS") || env("INPUT_ENVIRONMENT") || env("INPUT_MODE");
+}
+
+Result<std::string> read_mode(const runner::Environment& env) {
+  std::string mode = input(env, "mode");
+  if (mode == "deploy" || mode == "rollback" || mode == "plan") return mode;
+  return Error{"invalid_input", "input 'mode' is '" + mode + "'; expected deploy, rollback or plan"};
+}
+
+Result<PlanInputs> read_plan_inputs(const runner::Environment& env) {
+  PlanInputs in;
+  auto environment = runner::get_required_input(env, "environment", "production");
+  if (!environment) return environment.error();
+  in.environment = *environment;
+  in.config_path = input(env, "config");
+  // The runner mounts the workspace and starts the container in it; a relative path is resolved
+  // against GITHUB_WORKSPACE so the action works whatever the working directory.
+  if (auto workspace = env("GITHUB_WORKSPACE"); workspace && std::filesystem::path(in.config_path).is_relative()) {
+    in.config_path = (std::filesystem::path(*workspace) / in.config_path).string();
+  }
+  in.ref = runner::get_input(env, "ref");
+  if (in.ref.empty()) in.ref = env("GITHUB_REF").value_or("");
+  return in;
+}
 
 std::string DeployInputs::run_url() const {
   if (run_id.empty()) return {};
@@ -47,8 +80,7 @@ Result<DeployInputs> read_deploy_inputs(const runner::Environment& env, const st
   in.environment = *environment;
 
   in.workspace = var(env, "GITHUB_WORKSPACE", std::filesystem::current_path().string());
-  in.config_path = runner::get_input(env, "config");
-  if (in.config_path.empty()) in.config_path = ".github/deploy.yml";
+  in.config_path = input(env, "config");
   if (std::filesystem::path(in.config_path).is_relative()) {
     in.config_path = (std::filesystem::path(in.workspace) / in.config_path).string();
   }
@@ -66,8 +98,8 @@ Result<DeployInputs> read_deploy_inputs(const runner::Environment& env, const st
                  "issues: write, contents: write, statuses: read, pull-requests: read` on the job"};
   }
 
-  const std::string unapproved = runner::get_input(env, "on-unapproved");
-  if (unapproved.empty() || unapproved == "fail") in.on_unapproved = OnUnapproved::fail;
+  const std::string unapproved = input(env, "on-unapproved");
+  if (unapproved == "fail") in.on_unapproved = OnUnapproved::fail;
   else if (unapproved == "skip") in.on_unapproved = OnUnapproved::skip;
   else return Error{"invalid_input", "input 'on-unapproved' is '" + unapproved + "'; expected fail or skip"};
 

@@ -1,6 +1,6 @@
-// What a deploy or rollback run is asked to do, read once from the runner's environment: the
-// action's inputs (INPUT_*) and the GITHUB_* / RUNNER_* variables the runner sets. Nothing else in
-// the action reads the environment.
+// What a run is asked to do, read once from the runner's environment: the action's inputs
+// (INPUT_*, as action/action_interface.hpp defines them) and the GITHUB_* / RUNNER_* variables the
+// runner sets. Nothing else in the action reads its inputs.
 #pragma once
 
 #include <optional>
@@ -13,6 +13,21 @@
 namespace deploy::action {
 
 enum class OnUnapproved { fail, skip };
+
+// Whether the Actions runner started the action (GITHUB_ACTIONS, or the inputs a test sets without it).
+bool started_by_runner(const runner::Environment& env);
+
+// Input mode: "deploy" (when empty), "rollback" or "plan". Error code "invalid_input".
+Result<std::string> read_mode(const runner::Environment& env);
+
+// What mode plan needs: the environment, the config (resolved against GITHUB_WORKSPACE) and the ref.
+struct PlanInputs {
+  std::string environment;
+  std::string config_path;
+  std::string ref;  // input ref, else GITHUB_REF
+};
+// Error code "missing_input" (environment).
+Result<PlanInputs> read_plan_inputs(const runner::Environment& env);
 
 struct DeployInputs {
   std::string mode;             // "deploy" or "rollback"

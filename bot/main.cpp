@@ -5,13 +5,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <span>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -23,6 +22,8 @@
 #include "bot/metrics.hpp"
 #include "bot/worker.hpp"
 #include "core/audit.hpp"
+#include "core/cli.hpp"
+#include "core/log_json.hpp"
 #include "core/command.hpp"
 #include "core/github_client.hpp"
 #include "bot/routes.hpp"
@@ -40,32 +41,40 @@ namespace {
 constexpr int kUsageError = 2;
 constexpr int kConfigError = 78;  // EX_CONFIG
 
+// The commands; their synopses, help and parsing all come from these definitions.
+const std::vector<deploy::cli::Command>& commands() {
+  using deploy::cli::Option;
+  const Option store{"--store", "PATH", "overrides DEPLOY_BOT_STORE"};
+  static const std::vector<deploy::cli::Command> defined = {
+      {"serve",
+       {{"--listen", "HOST:PORT", "overrides DEPLOY_BOT_LISTEN (port 0 = any free port)"}, store},
+       false,
+       {},
+       "Receive GitHub webhooks on POST /webhook, store them durably, answer 202.\n"
+       "Also serves GET /healthz, GET /readyz and GET /metrics (Prometheus)."},
+      {"audit export", {store}, false, {},
+       "Print the store's audit trail (every approval, rollback and dispatch decision), one\n"
+       "sealed JSON record per line."},
+      {"audit verify", {store}, false, {}, "Check the audit trail's hash chain; exit 1 naming the first broken record."},
+      {"deliveries list", {store, {"--state", "queued|running|done|failed|ignored", "only deliveries in this state"}},
+       false, {}, "The stored webhook deliveries, one JSON object per line (without bodies)."},
+      {"deliveries prune", {store, {"--older-than-days", "N", "the age, in days, of the bodies to empty"}}, false, {},
+       "Empty the bodies of handled deliveries older than N days (default\n"
+       "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS, else 30) now; ids and the audit trail stay.\n"
+       "serve does this every hour by itself; this needs the store not in use."},
+  };
+  return defined;
+}
+
 void print_help(std::ostream& out) {
-  out << "deploy-bot " DEPLOY_BOT_VERSION " - the deploy-action webhook bot\n\n"
-         "Usage:\n"
-         "  deploy-bot serve [--listen HOST:PORT] [--store PATH]\n"
-         "      Receive GitHub webhooks on POST /webhook, store them durably, answer 202.\n"
-         "      Also serves GET /healthz, GET /readyz and GET /metrics (Prometheus).\n"
-         "  deploy-bot audit export [--store PATH]\n"
-         "      Print the store's audit trail (every approval, rollback and dispatch decision), one\n"
-         "      sealed JSON record per line.\n"
-         "  deploy-bot audit verify [--store PATH]\n"
-         "      Check the audit trail's hash chain; exit 1 naming the first broken record.\n"
-         "  deploy-bot deliveries list [--store PATH] [--state queued|running|done|failed|ignored]\n"
-         "      The stored webhook deliveries, one JSON object per line (without bodies).\n"
-         "  deploy-bot deliveries prune [--store PATH] [--older-than-days N]\n"
-         "      Empty the bodies of handled deliveries older than N days (default\n"
-         "      DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS, else 30) now; ids and the audit trail stay.\n"
-         "      serve does this every hour by itself; this needs the store not in use.\n"
-         "  deploy-bot --help     this text\n"
+  out << "deploy-bot " DEPLOY_BOT_VERSION " - the deploy-action webhook bot\n\nUsage:\n"
+      << deploy::cli::usage("deploy-bot", commands())
+      << "  deploy-bot --help     this text\n"
          "  deploy-bot --version  the version\n\n"
          "Flags (serve):\n"
-         "  --listen HOST:PORT    overrides DEPLOY_BOT_LISTEN (port 0 = any free port)\n"
-         "  --store PATH          overrides DEPLOY_BOT_STORE\n\n"
-         "Environment (secrets are only ever read from here):\n";
-  for (const auto& var : deploy::bot::environment_help()) {
-    out << "  " << var.name << std::string(var.name.size() < 30 ? 30 - var.name.size() : 1, ' ') << var.help << "\n";
-  }
+      << deploy::cli::table(deploy::cli::option_entries(commands().front()), 24)
+      << "\nEnvironment (secrets are only ever read from here):\n"
+      << deploy::cli::table(deploy::bot::environment_help(), 32);
   out << "\nEvents handled (others are acknowledged with 202 and ignored):\n";
   for (const auto& entry : deploy::bot::handlers::registry()) {
     std::string name(entry.event);
@@ -99,8 +108,12 @@ rlim_t raise_file_limit(unsigned max_connections) {
   }
   constexpr rlim_t kReserve = 64;  // the store, GitHub connections, the log, the event loops
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < max_connections + kReserve) {
-    spdlog::warn(R"({{"event":"file_limit_low","nofile":{},"max_connections":{},"hint":"raise LimitNOFILE (or docker --ulimit nofile) above DEPLOY_BOT_MAX_CONNECTIONS + 64; until then, out of descriptors, idle connections are closed to make room"}})",
-                 static_cast<unsigned long long>(limit.rlim_cur), max_connections);
+    spdlog::warn("{}", deploy::log_json::event(
+                           "file_limit_low",
+                           {{"nofile", static_cast<unsigned long long>(limit.rlim_cur)},
+                            {"max_connections", max_connections},
+                            {"hint", "raise LimitNOFILE (or docker --ulimit nofile) above DEPLOY_BOT_MAX_CONNECTIONS + 64; "
+                                     "until then, out of descriptors, idle connections are closed to make room"}}));
   }
   return limit.rlim_cur;
 }
@@ -124,80 +137,34 @@ std::optional<std::string> check_app_key(const deploy::bot::Settings& settings) 
   return std::nullopt;
 }
 
-// The value of option `name` at args[i], written `--name=VALUE` or `--name VALUE` (then i moves
-// past the value); nullopt when args[i] is another option or the value is missing.
-std::optional<std::string> option_value(const std::vector<std::string>& args, std::size_t& i, const char* name) {
-  const std::string& arg = args[i];
-  const std::string prefix = std::string(name) + "=";
-  if (arg.rfind(prefix, 0) == 0) return arg.substr(prefix.size());
-  if (arg == name && i + 1 < args.size()) return args[++i];
-  return std::nullopt;
-}
-
-bool is_option(const std::string& arg, const char* name) {
-  return arg == name || arg.rfind(std::string(name) + "=", 0) == 0;
-}
-
-// `audit export|verify` and `deliveries list`: [--store PATH] [--state STATE].
-int offline_command(const std::string& command, const std::vector<std::string>& args) {
-  std::string store = getenv_lookup("DEPLOY_BOT_STORE").value_or("");
+// `audit export|verify`, `deliveries list|prune`: the store, read while serve may hold it.
+int offline_command(const deploy::cli::Command& command, const deploy::cli::Parsed& args) {
+  std::string store = args.get("--store").value_or(getenv_lookup("DEPLOY_BOT_STORE").value_or(""));
   if (store.empty()) store = "./deploy-bot.sqlite3";
-  std::optional<std::string> state;
-  std::optional<std::string> days;
-  std::string sub;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string arg = args[i];
-    if (is_option(arg, "--store")) {
-      auto v = option_value(args, i, "--store");
-      if (!v) return usage_error("--store needs a path");
-      store = *v;
-    } else if (command == "deliveries" && is_option(arg, "--state")) {
-      state = option_value(args, i, "--state");
-      if (!state) return usage_error("--state needs a value");
-    } else if (command == "deliveries" && is_option(arg, "--older-than-days")) {
-      days = option_value(args, i, "--older-than-days");
-      if (!days) return usage_error("--older-than-days needs a number of days");
-    } else if (sub.empty() && arg.rfind("--", 0) != 0) {
-      sub = arg;
-    } else {
-      return usage_error("unknown argument to " + command + ": " + arg);
-    }
+  if (command.name == "audit export") return deploy::bot::audit_export(store, std::cout, std::cerr);
+  if (command.name == "audit verify") return deploy::bot::audit_verify(store, std::cout, std::cerr);
+  if (command.name == "deliveries list") {
+    return deploy::bot::deliveries_list(store, args.get("--state"), std::cout, std::cerr);
   }
-  if (command == "audit" && sub == "export") return deploy::bot::audit_export(store, std::cout, std::cerr);
-  if (command == "audit" && sub == "verify") return deploy::bot::audit_verify(store, std::cout, std::cerr);
-  if (command == "deliveries" && sub == "list") return deploy::bot::deliveries_list(store, state, std::cout, std::cerr);
-  if (command == "deliveries" && sub == "prune") {
-    // The same variable and bounds as serve's, so both prune to the same age by default.
-    auto lookup = [&days](std::string_view name) -> std::optional<std::string> {
-      if (days && name == "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS") return *days;
-      return getenv_lookup(name);
-    };
-    auto retention = deploy::bot::delivery_body_retention_days(lookup);
-    if (!retention) {
-      return usage_error(days ? "--older-than-days \"" + *days + "\" is not a number of days from 1 to 36500"
-                              : retention.error().message);
-    }
-    if (*retention == 0) return usage_error("a retention of 0 days means keep forever: nothing to prune");
-    return deploy::bot::deliveries_prune(store, *retention, std::cout, std::cerr);
+  // deliveries prune: the same variable and bounds as serve's, so both prune to the same age by default.
+  const auto days = args.get("--older-than-days");
+  auto lookup = [&days](std::string_view name) -> std::optional<std::string> {
+    if (days && name == "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS") return *days;
+    return getenv_lookup(name);
+  };
+  auto retention = deploy::bot::delivery_body_retention_days(lookup);
+  if (!retention) {
+    return usage_error(days ? "--older-than-days \"" + *days + "\" is not a number of days from 1 to 36500"
+                            : retention.error().message);
   }
-  return usage_error(command == "audit" ? "use `deploy-bot audit export` or `deploy-bot audit verify`"
-                                        : "use `deploy-bot deliveries list` or `deploy-bot deliveries prune`");
+  if (*retention == 0) return usage_error("a retention of 0 days means keep forever: nothing to prune");
+  return deploy::bot::deliveries_prune(store, *retention, std::cout, std::cerr);
 }
 
-int serve(const std::vector<std::string>& args) {
+int serve(const deploy::cli::Parsed& args) {
   deploy::bot::Flags flags;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string arg = args[i];
-    if (is_option(arg, "--listen")) {
-      flags.listen = option_value(args, i, "--listen");
-      if (!flags.listen) return usage_error("--listen needs a value HOST:PORT");
-    } else if (is_option(arg, "--store")) {
-      flags.store = option_value(args, i, "--store");
-      if (!flags.store) return usage_error("--store needs a path");
-    } else {
-      return usage_error("unknown argument to serve: " + arg);
-    }
-  }
+  flags.listen = args.get("--listen");
+  flags.store = args.get("--store");
 
   auto settings = deploy::bot::load_settings(getenv_lookup, flags, std::thread::hardware_concurrency());
   if (!settings) {
@@ -270,9 +237,13 @@ int serve(const std::vector<std::string>& args) {
   const auto endpoint = server.endpoint();
   const std::string address = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
                                                          : endpoint.address().to_string();
-  spdlog::info(R"({{"event":"started","pid":{},"listen":"{}:{}","store":{},"threads":{},"max_connections":{},"nofile":{},"version":"{}"}})",
-               ::getpid(), address, endpoint.port(), nlohmann::json(settings->store_path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), settings->threads,
-               settings->max_connections, static_cast<unsigned long long>(file_limit), DEPLOY_BOT_VERSION);
+  spdlog::info("{}", deploy::log_json::event("started", {{"pid", ::getpid()},
+                                                        {"listen", address + ":" + std::to_string(endpoint.port())},
+                                                        {"store", settings->store_path},
+                                                        {"threads", settings->threads},
+                                                        {"max_connections", settings->max_connections},
+                                                        {"nofile", static_cast<unsigned long long>(file_limit)},
+                                                        {"version", DEPLOY_BOT_VERSION}}));
   std::cout << "deploy-bot listening on http://" << address << ":" << endpoint.port() << std::endl;
 
   // DEPLOY_BOT_WORKERS=0: receive and store only; deliveries wait for a start with workers.
@@ -281,7 +252,7 @@ int serve(const std::vector<std::string>& args) {
   // The server stopped accepting: let each worker finish the delivery in hand; queued ones wait
   // for the next start.
   worker.stop();
-  spdlog::info(R"({"event":"stopped"})");
+  spdlog::info("{}", deploy::log_json::event("stopped"));
   return 0;
 }
 
@@ -302,11 +273,21 @@ int main(int argc, char** argv) {
       std::cout << "deploy-bot " DEPLOY_BOT_VERSION "\n";
       return 0;
     }
-    if (args[0] == "serve") return serve(std::vector<std::string>(args.begin() + 1, args.end()));
-    if (args[0] == "audit" || args[0] == "deliveries") {
-      return offline_command(args[0], std::vector<std::string>(args.begin() + 1, args.end()));
+    std::size_t words = 0;
+    const deploy::cli::Command* command = deploy::cli::find(commands(), args, words);
+    if (command == nullptr) {
+      const auto group = deploy::cli::group(commands(), args[0]);
+      if (group.empty()) return usage_error("unknown command: " + args[0]);
+      std::string hint;
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        hint += (i == 0 ? "" : i + 1 == group.size() ? " or " : ", ") + std::string("`deploy-bot ") + group[i]->name + "`";
+      }
+      return usage_error("use " + hint);
     }
-    return usage_error("unknown command: " + args[0]);
+    auto parsed = deploy::cli::parse(*command, std::span(args).subspan(words));
+    if (!parsed) return usage_error(command->name + ": " + parsed.error().message);
+    if (command->name == "serve") return serve(*parsed);
+    return offline_command(*command, *parsed);
   } catch (const std::exception& e) {
     std::cerr << "deploy-bot: " << e.what() << "\n";
     return 1;

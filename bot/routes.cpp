@@ -11,6 +11,7 @@
 
 #include "bot/payload.hpp"
 #include "bot/request_checks.hpp"
+#include "core/log_json.hpp"
 #include "core/webhook.hpp"
 
 namespace deploy::bot {
@@ -50,20 +51,17 @@ Response error(const Request& request, http::status status, std::string_view cod
   return error(request.version(), request.keep_alive(), status, code, message);
 }
 
-// A JSON string literal for a log line; invalid UTF-8 from a sender is replaced, never thrown on.
-std::string quoted(std::string_view text) {
-  return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 std::string_view header(const RequestHeader& request, std::string_view name) {
   const auto it = request.find(name);
   return it == request.end() ? std::string_view() : std::string_view(it->value());
 }
 
 // Anyone can send requests the bot refuses, as fast as they like: one line per reason a second.
-void log_rejected(LogThrottle& throttle, std::string_view reason, std::string_view extra = {}) {
+// `bytes`: the body's size, when the body is what was refused.
+void log_rejected(LogThrottle& throttle, std::string_view reason, std::optional<std::size_t> bytes = std::nullopt) {
   if (const auto n = throttle.note(reason, std::chrono::steady_clock::now())) {
-    spdlog::warn(R"({{"event":"webhook_rejected","reason":"{}","count":{}{}}})", reason, n, extra);
+    spdlog::warn("{}", bytes ? log_json::event("webhook_rejected", {{"reason", reason}, {"count", n}, {"bytes", *bytes}})
+                             : log_json::event("webhook_rejected", {{"reason", reason}, {"count", n}}));
   }
 }
 
@@ -158,8 +156,8 @@ Response Routes::refuse(ServerRefusal why, const RequestHeader* header_only) {
   const std::string_view metric_path =
       path == "/webhook" || path == "/healthz" || path == "/readyz" || path == "/metrics" ? path : "other";
   if (const auto n = throttle_.note(code, std::chrono::steady_clock::now())) {
-    spdlog::warn(R"({{"event":"request_refused","reason":"{}","status":{},"count":{}}})", code,
-                 static_cast<unsigned>(answer.status), n);
+    spdlog::warn("{}", log_json::event("request_refused",
+                                       {{"reason", code}, {"status", static_cast<unsigned>(answer.status)}, {"count", n}}));
   }
   metrics_.refusal(why);
   if (metric_path == "/webhook" && header_only && header_only->method() == http::verb::post) {
@@ -182,7 +180,7 @@ Response Routes::webhook(const Request& request) {
   const auto signature = webhook::check_signature(secret_, body, header(request, webhook::kSignatureHeader));
   if (signature != webhook::SignatureStatus::ok) {
     const auto outcome = webhook::signature_outcome(signature);
-    log_rejected(throttle_, outcome.reason, ",\"bytes\":" + std::to_string(body.size()));
+    log_rejected(throttle_, outcome.reason, body.size());
     metrics_.delivery(event, DeliveryOutcome::bad_signature);
     return error(request, http::status::unauthorized, outcome.reason,
                  signature == webhook::SignatureStatus::missing ? "the X-Hub-Signature-256 header is missing"
@@ -215,8 +213,7 @@ Response Routes::webhook(const Request& request) {
   } catch (const std::exception& e) {
     // GitHub does not retry by itself, but the sender sees the failure on its delivery page and
     // can redeliver; 503 says "try again", which is the truth.
-    spdlog::error(R"({{"event":"ingest_failed","delivery":{},"error":{}}})", quoted(delivery_id),
-                  quoted(e.what()));
+    spdlog::error("{}", log_json::event("ingest_failed", {{"delivery", delivery_id}, {"error", e.what()}}));
     metrics_.delivery(event, DeliveryOutcome::store_error);
     return error(request, http::status::service_unavailable, "store_unavailable",
                  "the delivery could not be stored; redeliver it later");
@@ -229,9 +226,9 @@ Response Routes::webhook(const Request& request) {
                                      : result == store::IngestResult::requeued ? DeliveryOutcome::requeued
                                                                                : DeliveryOutcome::queued);
   if (spdlog::should_log(spdlog::level::debug)) {
-    spdlog::debug(R"({{"event":"webhook_ingested","delivery":{},"github_event":{},"result":"{}"}})",
-                  quoted(delivery_id), quoted(event),
-                  store::to_string(result));
+    spdlog::debug("{}", log_json::event("webhook_ingested", {{"delivery", delivery_id},
+                                                            {"github_event", event},
+                                                            {"result", store::to_string(result)}}));
   }
   const nlohmann::json answer = {{"delivery", delivery_id}, {"status", duplicate ? "duplicate" : "queued"}};
   return make(request, http::status::accepted, "application/json", answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
@@ -245,7 +242,7 @@ Response Routes::readyz(const Request& request) {
   try {
     store_.ping();
   } catch (const std::exception& e) {
-    spdlog::warn(R"({{"event":"not_ready","error":{}}})", quoted(e.what()));
+    spdlog::warn("{}", log_json::event("not_ready", {{"error", e.what()}}));
     return error(request, http::status::service_unavailable, "store_unavailable", "the store cannot be read");
   }
   return make(request, http::status::ok, "application/json", "{\"status\":\"ready\"}\n");
@@ -256,7 +253,7 @@ Response Routes::metrics(const Request& request) {
   try {
     depth = store_.queue().depth();
   } catch (const std::exception& e) {
-    spdlog::warn(R"({{"event":"queue_depth_failed","error":{}}})", quoted(e.what()));
+    spdlog::warn("{}", log_json::event("queue_depth_failed", {{"error", e.what()}}));
   }
   return make(request, http::status::ok, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(depth));
 }

@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "bot/growing_body.hpp"
+#include "core/log_json.hpp"
 
 namespace deploy::bot {
 namespace asio = boost::asio;
@@ -55,7 +56,7 @@ constexpr int kMaxRefusing = 256;
 
 void log_throttled(Routes& routes, std::string_view event, std::string_view reason) {
   if (const auto n = routes.log_throttle().note(event, std::chrono::steady_clock::now())) {
-    spdlog::warn(R"({{"event":"{}","reason":"{}","count":{}}})", event, reason, n);
+    spdlog::warn("{}", log_json::event(event, {{"reason", reason}, {"count", n}}));
   }
 }
 
@@ -439,8 +440,9 @@ void Server::accept_failed(const beast::error_code& ec) {
   ++unlogged_accept_failures_;
   const auto now = std::chrono::steady_clock::now();
   if (now - last_accept_log_ >= std::chrono::seconds{1}) {
-    spdlog::warn(R"({{"event":"accept_failed","error":"{}","failures":{},"hint":"out of file descriptors? raise LimitNOFILE"}})",
-                 ec.message(), unlogged_accept_failures_);
+    spdlog::warn("{}", log_json::event("accept_failed", {{"error", ec.message()},
+                                                          {"failures", unlogged_accept_failures_},
+                                                          {"hint", "out of file descriptors? raise LimitNOFILE"}}));
     last_accept_log_ = now;
     unlogged_accept_failures_ = 0;
   }
@@ -475,7 +477,7 @@ void Server::run() {
           return;
         } catch (const std::exception& e) {
           // A handler threw (a bug or the store failing in an unexpected way): log, keep serving.
-          spdlog::error(R"({{"event":"handler_exception","error":"{}"}})", e.what());
+          spdlog::error("{}", log_json::event("handler_exception", {{"error", e.what()}}));
         }
       }
     });
@@ -487,7 +489,7 @@ void Server::run() {
   std::function<void()> wait_for_idle = [&] {
     const int busy = shared_->in_flight.load();
     if (busy == 0 || std::chrono::steady_clock::now() >= deadline) {
-      if (busy != 0) spdlog::warn(R"({{"event":"shutdown_grace_expired","in_flight":{}}})", busy);
+      if (busy != 0) spdlog::warn("{}", log_json::event("shutdown_grace_expired", {{"in_flight", busy}}));
       return;
     }
     timer.expires_after(std::chrono::milliseconds(10));
@@ -495,7 +497,7 @@ void Server::run() {
   };
   signals.async_wait([&](beast::error_code ec, int signal) {
     if (ec) return;
-    spdlog::info(R"({{"event":"shutdown","signal":{}}})", signal);
+    spdlog::info("{}", log_json::event("shutdown", {{"signal", signal}}));
     shared_->stopping.store(true);
     asio::post(*contexts_[0], [this] {
       beast::error_code ignored;

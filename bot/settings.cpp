@@ -139,8 +139,8 @@ Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigne
   return s;
 }
 
-const std::vector<EnvVarHelp>& environment_help() {
-  static const std::vector<EnvVarHelp> help = {
+const std::vector<cli::Entry>& environment_help() {
+  static const std::vector<cli::Entry> help = {
       {"WEBHOOK_SECRET", "required; the GitHub webhook secret (X-Hub-Signature-256 key)"},
       {"DEPLOY_BOT_LISTEN", "HOST:PORT to listen on (default 0.0.0.0:8080; --listen overrides)"},
       {"DEPLOY_BOT_STORE", "SQLite store file (default ./deploy-bot.sqlite3; --store overrides)"},

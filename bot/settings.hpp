@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/cli.hpp"
 #include "core/result.hpp"
 
 namespace deploy::bot {
@@ -61,11 +62,8 @@ Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigne
 // for `deploy-bot deliveries prune`. Error code "invalid_delivery_body_retention".
 Result<unsigned> delivery_body_retention_days(const EnvLookup& env);
 
-// One line per variable and flag, for --help.
-struct EnvVarHelp {
-  std::string_view name;
-  std::string_view help;
-};
-const std::vector<EnvVarHelp>& environment_help();
+// One line per variable load_settings reads, for --help (tests/unit/bot_settings_test.cpp checks
+// that the two name the same variables).
+const std::vector<cli::Entry>& environment_help();
 
 }  // namespace deploy::bot

@@ -9,14 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/github_error.hpp"
+#include "core/log_json.hpp"
 #include "core/sqlite.hpp"
 
 namespace deploy::bot {
 namespace {
-
-std::string json_text(std::string_view text) {
-  return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 struct Failure {
   bool transient = false;
@@ -58,7 +55,7 @@ Worker::~Worker() { stop(); }
 
 void Worker::start() {
   const auto requeued = store_.queue().requeue_running();
-  if (requeued > 0) spdlog::info(R"({{"event":"requeued_running","count":{}}})", requeued);
+  if (requeued > 0) spdlog::info("{}", log_json::event("requeued_running", {{"count", requeued}}));
   next_sweep_ = std::chrono::steady_clock::now() + options_.lease_sweep_interval;
   next_prune_ = std::chrono::steady_clock::now();
   const unsigned n = options_.threads == 0 ? 1 : options_.threads;
@@ -118,15 +115,15 @@ void Worker::run(const std::string& worker_id) {
     try {
       if (sweep) {
         const auto released = store_.queue().release_expired_leases(clock_.now());
-        if (released > 0) spdlog::warn(R"({{"event":"leases_expired","count":{}}})", released);
+        if (released > 0) spdlog::warn("{}", log_json::event("leases_expired", {{"count", released}}));
       }
       if (prune) {
         const auto pruned = store_.queue().prune_bodies(clock_.now() - options_.delivery_body_retention);
-        if (pruned > 0) spdlog::info(R"({{"event":"delivery_bodies_pruned","count":{}}})", pruned);
+        if (pruned > 0) spdlog::info("{}", log_json::event("delivery_bodies_pruned", {{"count", pruned}}));
       }
       claim = store_.queue().claim_next(worker_id, clock_.now(), options_.installation_limit);
     } catch (const std::exception& e) {
-      spdlog::error(R"({{"event":"claim_failed","worker":{},"error":{}}})", json_text(worker_id), json_text(e.what()));
+      spdlog::error("{}", log_json::event("claim_failed", {{"worker", worker_id}, {"error", e.what()}}));
     }
     if (!claim) {
       if (!wait_for_work(generation)) return;
@@ -170,8 +167,13 @@ void Worker::process(const store::Claim& claim) {
         const auto held = store_.queue().park(claim.lease, d.installation_id, until, error);
         const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
         metrics_.rate_limit_parked(d.installation_id, wait);
-        spdlog::warn(R"({{"event":"delivery_parked","delivery":{},"github_event":{},"installation":{},"parked_ms":{},"others_held":{},"why":"GitHub's primary rate limit is used up until it resets"}})",
-                     json_text(d.delivery_id), json_text(d.event), d.installation_id, wait.count(), std::max<std::int64_t>(0, held));
+        spdlog::warn("{}", log_json::event("delivery_parked",
+                                           {{"delivery", d.delivery_id},
+                                            {"github_event", d.event},
+                                            {"installation", d.installation_id},
+                                            {"parked_ms", wait.count()},
+                                            {"others_held", std::max<std::int64_t>(0, held)},
+                                            {"why", "GitHub's primary rate limit is used up until it resets"}}));
         break;
       }
       case JobResult::retry: {
@@ -180,25 +182,32 @@ void Worker::process(const store::Claim& claim) {
         if (failure.not_before) {
           delay = std::max(delay, std::chrono::ceil<std::chrono::milliseconds>(*failure.not_before - clock_.now()));
         }
-        store_.queue().fail(claim.lease, error, clock_.now() + delay);
-        spdlog::warn(R"({{"event":"delivery_retry","delivery":{},"github_event":{},"attempt":{},"retry_in_ms":{},"error":{}}})",
-                     json_text(d.delivery_id), json_text(d.event), claim.lease.attempt, delay.count(), json_text(error));
+        store_.fail(claim.lease, error, clock_.now() + delay);
+        spdlog::warn("{}", log_json::event("delivery_retry", {{"delivery", d.delivery_id},
+                                                             {"github_event", d.event},
+                                                             {"attempt", claim.lease.attempt},
+                                                             {"retry_in_ms", delay.count()},
+                                                             {"error", error}}));
         break;
       }
       case JobResult::failed:
       case JobResult::count_:
-        store_.queue().fail(claim.lease, error, std::nullopt);
-        spdlog::error(R"({{"event":"delivery_failed","delivery":{},"github_event":{},"attempt":{},"error":{}}})",
-                      json_text(d.delivery_id), json_text(d.event), claim.lease.attempt, json_text(error));
+        store_.fail(claim.lease, error, std::nullopt);
+        spdlog::error("{}", log_json::event("delivery_failed", {{"delivery", d.delivery_id},
+                                                               {"github_event", d.event},
+                                                               {"attempt", claim.lease.attempt},
+                                                               {"error", error}}));
         break;
     }
   } catch (const std::exception& e) {
     // The lease expires and the delivery runs again: effects are keyed, so that is safe.
-    spdlog::error(R"({{"event":"record_result_failed","delivery":{},"error":{}}})", json_text(d.delivery_id), json_text(e.what()));
+    spdlog::error("{}", log_json::event("record_result_failed", {{"delivery", d.delivery_id}, {"error", e.what()}}));
   }
   metrics_.job(result, std::chrono::steady_clock::now() - started);
-  spdlog::info(R"({{"event":"delivery_handled","delivery":{},"github_event":{},"action":{},"result":"{}"}})",
-               json_text(d.delivery_id), json_text(d.event), json_text(d.action), to_string(result));
+  spdlog::info("{}", log_json::event("delivery_handled", {{"delivery", d.delivery_id},
+                                                          {"github_event", d.event},
+                                                          {"action", d.action},
+                                                          {"result", to_string(result)}}));
 }
 
 }  // namespace deploy::bot

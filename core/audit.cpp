@@ -9,6 +9,7 @@
 
 #include "core/canonical_json.hpp"
 #include "core/crypto.hpp"
+#include "core/rfc3339.hpp"
 
 namespace deploy::audit {
 namespace {
@@ -465,69 +466,11 @@ Result<Record> from_json(const json& j) {
 
 // --- timestamps --------------------------------------------------------------------------------
 
-std::string format_timestamp(std::chrono::system_clock::time_point time) {
-  using namespace std::chrono;
-  const auto ms = floor<milliseconds>(time);
-  const auto day = floor<days>(ms);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{ms - day};
-  const int year = static_cast<int>(ymd.year());
-  if (year < 0 || year > 9999) throw std::out_of_range("audit::format_timestamp: year " + std::to_string(year) + " is outside 0000..9999");
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", year, static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
-                static_cast<int>(hms.subseconds().count()));
-  return buf;
-}
+// One implementation in core/rfc3339 (shared with GitHub's times); these name the audit record's form.
+std::string format_timestamp(std::chrono::system_clock::time_point time) { return rfc3339::format_milliseconds(time); }
 
 Result<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text) {
-  using namespace std::chrono;
-  const auto invalid = [&](const std::string& why) {
-    return Error{"invalid_timestamp", "timestamp \"" + std::string{text} + "\" " + why +
-                                          "; expected RFC 3339 UTC like 2024-05-01T12:30:05.120Z"};
-  };
-  const auto digits = [&](std::size_t at, std::size_t count, int& value) {
-    if (at + count > text.size()) return false;
-    value = 0;
-    for (std::size_t i = at; i < at + count; ++i) {
-      if (text[i] < '0' || text[i] > '9') return false;
-      value = value * 10 + (text[i] - '0');
-    }
-    return true;
-  };
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  if (text.size() < 20 || !digits(0, 4, y) || text[4] != '-' || !digits(5, 2, mo) || text[7] != '-' ||
-      !digits(8, 2, d) || text[10] != 'T' || !digits(11, 2, h) || text[13] != ':' || !digits(14, 2, mi) ||
-      text[16] != ':' || !digits(17, 2, s)) {
-    return invalid("is not in the form YYYY-MM-DDTHH:MM:SS");
-  }
-  std::size_t pos = 19;
-  nanoseconds fraction{0};
-  if (text[pos] == '.') {
-    ++pos;
-    std::int64_t value = 0;
-    std::size_t count = 0;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      if (++count > 9) return invalid("has more than 9 fraction digits");
-      value = value * 10 + (text[pos] - '0');
-      ++pos;
-    }
-    if (count == 0) return invalid("has a '.' without fraction digits");
-    for (std::size_t i = count; i < 9; ++i) value *= 10;
-    fraction = nanoseconds{value};
-  }
-  if (pos + 1 != text.size() || text[pos] != 'Z') return invalid("does not end in 'Z' (only UTC is accepted)");
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return invalid("is not a calendar date");
-  if (h > 23 || mi > 59 || s > 59) return invalid("is not a time of day");
-  // system_clock counts nanoseconds in 64 bits here (years 1677..2262): refuse what it cannot hold
-  // rather than overflow.
-  const sys_seconds whole = sys_days{ymd} + hours{h} + minutes{mi} + seconds{s};
-  if (whole < ceil<seconds>(system_clock::time_point::min()) || whole >= floor<seconds>(system_clock::time_point::max())) {
-    return invalid("is outside the range of the system clock");
-  }
-  return time_point_cast<system_clock::duration>(whole) + duration_cast<system_clock::duration>(fraction);
+  return rfc3339::parse(text, rfc3339::Form::utc);
 }
 
 // --- hashing and signing -----------------------------------------------------------------------

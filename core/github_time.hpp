@@ -1,5 +1,6 @@
 // RFC 3339 timestamps as GitHub writes them ("2016-07-11T22:14:10Z", sometimes with fractional
-// seconds or a numeric offset).
+// seconds or a numeric offset): core/rfc3339's parser in its `any` form, under the name the
+// GitHub client and the bot use.
 #pragma once
 
 #include <chrono>

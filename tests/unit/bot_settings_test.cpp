@@ -115,3 +115,19 @@ TEST_CASE("the server's limits: defaults, bounds and reason codes (issue 13)") {
     CHECK(std::any_of(help.begin(), help.end(), [&](const auto& entry) { return entry.name == name; }));
   }
 }
+
+TEST_CASE("--help's environment table names exactly the variables load_settings reads") {
+  std::vector<std::string> asked;
+  auto lookup = [&asked](std::string_view name) -> std::optional<std::string> {
+    asked.emplace_back(name);
+    if (name == "WEBHOOK_SECRET") return "s3cret";
+    return std::nullopt;
+  };
+  REQUIRE(deploy::bot::load_settings(lookup, {}, 2));
+  std::vector<std::string> documented;
+  for (const auto& entry : deploy::bot::environment_help()) documented.push_back(entry.name);
+  std::sort(asked.begin(), asked.end());
+  asked.erase(std::unique(asked.begin(), asked.end()), asked.end());
+  std::sort(documented.begin(), documented.end());
+  CHECK(asked == documented);
+}
