@@ -336,6 +336,37 @@ Lookup find_dispatched_run(Context& context, const config::Config& config, const
   return {Lookup::Outcome::found, nlohmann::json{{"run_url", run->html_url}, {"run_id", run->id}}.dump()};
 }
 
+void remember_dispatch(Context& context, const DispatchedRun& run, std::int64_t run_id, const std::string& url,
+                       const std::string& effect_key) {
+  if (run.issue != 0) remember_run(context, run_id, run);
+  const auto kind = run.mode == "rollback" ? policy::RunInFlight::Kind::rollback : policy::RunInFlight::Kind::deploy;
+  remember_in_flight(context, run.environment, {run_id, kind, url, context.services.clock.now()}, effect_key);
+}
+
+std::optional<std::string> dispatch_once(Context& context, const config::Config& config, const std::string& ref,
+                                         const std::map<std::string, std::string>& inputs,
+                                         const requester::Requester& asked_by, const DispatchedRun& run,
+                                         const std::string& effect_key) {
+  auto result = context.once(
+      effect_key, Repeat::at_most_once,
+      [&] {
+        auto dispatched = dispatch_workflow(context, config, ref, inputs, asked_by, effect_key);
+        remember_dispatch(context, run, dispatched.workflow_run_id.value_or(0), dispatched.html_url, effect_key);
+        return nlohmann::json{{"run_url", dispatched.html_url}, {"run_id", dispatched.workflow_run_id.value_or(0)}}.dump();
+      },
+      [&] {
+        auto found = find_dispatched_run(context, config, effect_key);
+        if (found.outcome == Lookup::Outcome::found) {
+          const auto json = nlohmann::json::parse(found.result);
+          remember_dispatch(context, run, json.value("run_id", std::int64_t{0}), json.value("run_url", ""), effect_key);
+        }
+        return found;
+      });
+  if (!result) return std::nullopt;
+  const auto recorded = nlohmann::json::parse(*result, nullptr, false);
+  return recorded.is_object() ? recorded.value("run_url", "") : std::string();
+}
+
 std::string start_release_deploy(Context& context, const Subject& subject, const config::Config& config,
                                  const config::Environment& environment, const Count& count,
                                  const requester::Requester& completed_by) {
@@ -348,54 +379,30 @@ std::string start_release_deploy(Context& context, const Subject& subject, const
     return "The waiting deploy of `" + subject.tag + "` to `" + environment.name + "` was approved.";
   }
   const std::string ref = config.bot.ref.empty() ? context.default_branch : config.bot.ref;
-  std::string run_url;
   const std::string effect_key = context.key("deploy:" + subject.sha + ":" + environment.name);
   const DispatchedRun run{static_cast<int>(subject.number), subject.tag, environment.name, "deploy"};
-  // The run is remembered for workflow_run events and as in flight (one rollback at a time),
-  // whether the dispatch's answer came back or the run was found after a lost answer.
-  const auto remember = [&](std::int64_t run_id, const std::string& url) {
-    remember_run(context, run_id, run);
-    remember_in_flight(context, environment.name,
-                       {run_id, policy::RunInFlight::Kind::deploy, url, context.services.clock.now()}, effect_key);
-  };
-  auto result = context.once(
-      effect_key, Repeat::at_most_once,
-      [&] {
-        const std::map<std::string, std::string> inputs = {
-            {"environment", environment.name}, {"version", subject.tag}, {"mode", "deploy"}};
-        auto dispatched = dispatch_workflow(context, config, ref, inputs, completed_by, effect_key);
-        remember(dispatched.workflow_run_id.value_or(0), dispatched.html_url);
-        return nlohmann::json{{"run_url", dispatched.html_url}, {"run_id", dispatched.workflow_run_id.value_or(0)}}.dump();
-      },
-      [&] {
-        auto found = find_dispatched_run(context, config, effect_key);
-        if (found.outcome == Lookup::Outcome::found) {
-          const auto json = nlohmann::json::parse(found.result);
-          remember(json.value("run_id", std::int64_t{0}), json.value("run_url", ""));
-        }
-        return found;
-      });
+  const std::map<std::string, std::string> inputs = {
+      {"environment", environment.name}, {"version", subject.tag}, {"mode", "deploy"}};
+  const auto run_url = dispatch_once(context, config, ref, inputs, completed_by, run, effect_key);
   audit::Record record;
   record.kind = audit::Kind::deploy;
   record.environment = environment.name;
   record.actor = completed_by.login;
   record.version = subject.tag;
   record.commit_sha = subject.sha;
-  if (!result) {
+  if (!run_url) {
     // The audit trail and the reply state only what GitHub confirmed.
     record.outcome = {audit::Status::failure, "dispatch_unconfirmed", kDispatchUnconfirmed};
     context.audit("deploy:" + subject.sha + ":" + environment.name, record);
     return "Approvals are complete, but the bot could not confirm that the deploy of `" + subject.tag + "` to `" +
            environment.name + "` started: " + kDispatchUnconfirmed + " Check the Actions tab before starting it by hand.";
   }
-  const auto recorded = nlohmann::json::parse(*result, nullptr, false);
-  if (recorded.is_object()) run_url = recorded.value("run_url", "");
   record.outcome = {audit::Status::success, "deploy_dispatched",
                     "workflow " + config.bot.workflow + " dispatched on " + ref + " (mode deploy)"};
-  if (!run_url.empty()) record.run_url = run_url;
+  if (!run_url->empty()) record.run_url = *run_url;
   context.audit("deploy:" + subject.sha + ":" + environment.name, record);
   return "Approvals are complete: the deploy of `" + subject.tag + "` to `" + environment.name + "` has started" +
-         (run_url.empty() ? std::string(".") : ": " + run_url);
+         (run_url->empty() ? std::string(".") : ": " + *run_url);
 }
 
 audit::Record approval_record(const Subject& subject, const config::Environment& environment, const Count& count,

@@ -317,38 +317,11 @@ class CommentHandler {
     }
     const std::string ref = config_.bot.ref.empty() ? context_.default_branch : config_.bot.ref;
     const DispatchedRun run{thread_.number, target_version, env->name, "rollback"};
-    // Remembered for workflow_run events and as in flight, whether the dispatch's answer came back
-    // or the run was found after a lost answer.
-    const auto remember = [&](std::int64_t run_id, const std::string& url) {
-      if (thread_.number != 0) remember_run(context_, run_id, run);
-      remember_in_flight(context_, env->name,
-                         {run_id, policy::RunInFlight::Kind::rollback, url, context_.services.clock.now()}, effect);
-    };
-    auto dispatched = context_.once(
-        effect, Repeat::at_most_once,
-        [&] {
-          std::map<std::string, std::string> inputs = {
-              {"environment", env->name}, {"mode", "rollback"}, {"version", target_version}};
-          if (!cmd.reason.empty()) inputs["reason"] = cmd.reason;
-          // The run's actor is the bot: who asked, and where, go with it for the run's audit record.
-          auto result = dispatch_workflow(context_, config_, ref, inputs, {comment_.login, comment_.html_url}, effect);
-          remember(result.workflow_run_id.value_or(0), result.html_url);
-          return nlohmann::json{{"run_url", result.html_url}, {"run_id", result.workflow_run_id.value_or(0)}}.dump();
-        },
-        [&] {
-          auto found = find_dispatched_run(context_, config_, effect);
-          if (found.outcome == Lookup::Outcome::found) {
-            const auto json = nlohmann::json::parse(found.result);
-            remember(json.value("run_id", std::int64_t{0}), json.value("run_url", ""));
-          }
-          return found;
-        });
-    std::string run_url;
-    if (dispatched) {
-      auto json = nlohmann::json::parse(*dispatched, nullptr, false);
-      if (json.is_object()) run_url = json.value("run_url", "");
-    }
-    if (!dispatched) {
+    std::map<std::string, std::string> inputs = {{"environment", env->name}, {"mode", "rollback"}, {"version", target_version}};
+    if (!cmd.reason.empty()) inputs["reason"] = cmd.reason;
+    // The run's actor is the bot: who asked, and where, go with it for the run's audit record.
+    const auto run_url = dispatch_once(context_, config_, ref, inputs, {comment_.login, comment_.html_url}, run, effect);
+    if (!run_url) {
       // The audit trail and the reply state only what GitHub confirmed.
       record.outcome = {audit::Status::failure, "dispatch_unconfirmed", kDispatchUnconfirmed};
       context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
@@ -357,10 +330,10 @@ class CommentHandler {
       return;
     }
     record.outcome = {audit::Status::success, decision.outcome.reason, decision.outcome.message};
-    if (!run_url.empty()) record.run_url = run_url;
+    if (!run_url->empty()) record.run_url = *run_url;
     context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
     reply(purpose, "rolling back `" + env->name + "` from `" + (decision.current ? decision.current->version : std::string("?")) +
-                       "` to `" + target_version + "`" + (run_url.empty() ? std::string(".") : ": " + run_url));
+                       "` to `" + target_version + "`" + (run_url->empty() ? std::string(".") : ": " + *run_url));
   }
 
   void status(const command::Command& cmd) {
