@@ -59,23 +59,17 @@ struct Comment {
   store::TimePoint created_at;
 };
 
-std::string string_or_empty(const nlohmann::json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// A payload's user object; the bot's own login counts as a bot (its replies are never commands).
-bool is_bot_login(const Context& context, const nlohmann::json& user) {
-  if (!user.is_object()) return false;
-  return facts::is_bot_account(string_or_empty(user, "login"), string_or_empty(user, "type"), context.services.own_login);
+// The bot's own login counts as a bot (its replies are never commands).
+bool is_bot(const Context& context, const events::User& user) {
+  return facts::is_bot_account(user.login, user.type, context.services.own_login);
 }
 
 // A tracking issue is one the automation opened (a bot account, or the bot's own login when it
 // runs with a user token), and it tracks its release only while the tag still points at the
 // commit in its marker: a person's copy of a marker, or a moved tag, gathers no approvals.
-bool tracks_release(Context& context, const nlohmann::json& issue, const tracking::Marker& marker) {
-  if (!issue.contains("user") || !is_bot_login(context, issue["user"])) return false;
-  const auto commit = context.gh().get_commit(context.repo.owner, context.repo.name, marker.tag);
+bool tracks_release(Context& context, const events::Comment::Issue& issue, const tracking::Marker& marker) {
+  if (!issue.user || !is_bot(context, *issue.user)) return false;
+  const auto commit = context.ports().repository.commit(marker.tag);
   return text::iequals(commit.sha, marker.sha);
 }
 
@@ -84,36 +78,35 @@ class CommentHandler {
   explicit CommentHandler(Context& context) : context_(context) {}
 
   HandleResult run() {
-    const bool on_commit = context_.delivery.event == "commit_comment";
-    const auto& c = context_.payload.at("comment");
-    if (is_bot_login(context_, c.at("user"))) return HandleResult::ignored;
-    comment_.id = c.at("id").get<std::int64_t>();
-    comment_.login = c.at("user").at("login").get<std::string>();
-    comment_.body = string_or_empty(c, "body");
-    comment_.html_url = string_or_empty(c, "html_url");
-    auto created = github::parse_rfc3339(string_or_empty(c, "created_at"));
+    const auto& c = context_.event<events::Comment>();
+    if (is_bot(context_, c.user)) return HandleResult::ignored;
+    comment_.id = c.id;
+    comment_.login = c.user.login;
+    comment_.body = c.body;
+    comment_.html_url = c.html_url;
+    auto created = github::parse_rfc3339(c.created_at);
     comment_.created_at = created ? *created : context_.services.clock.now();
 
     const auto parsed = command::parse_comment(comment_.body);
     if (parsed.type == command::ParseResult::Type::ignore) return HandleResult::ignored;
 
-    if (on_commit) {
+    if (!c.issue) {  // commit_comment
       thread_.kind = ThreadKind::commit;
-      thread_.subject.sha = text::to_lower(c.at("commit_id").get<std::string>());
-      if (!string_or_empty(c, "path").empty()) return HandleResult::ignored;  // a line comment is about code
+      thread_.subject.sha = text::to_lower(c.commit_id);
+      if (!c.path.empty()) return HandleResult::ignored;  // a line comment is about code
     } else {
-      const auto& issue = context_.payload.at("issue");
-      thread_.number = issue.at("number").get<int>();
+      const auto& issue = *c.issue;
+      thread_.number = issue.number;
       thread_.subject.number = thread_.number;
-      if (issue.contains("pull_request") && !issue["pull_request"].is_null()) {
+      if (issue.is_pull_request) {
         thread_.kind = ThreadKind::pull_request;
-        const auto pull = context_.gh().get_pull_request(context_.repo.owner, context_.repo.name, thread_.number);
+        const auto pull = context_.ports().repository.pull_request(thread_.number);
         thread_.subject.sha = text::to_lower(pull.head_sha);
         thread_.subject.author = pull.user.login;
         thread_.base_ref = pull.base_ref;
         thread_.fork = !pull.head_repo_full_name.empty() && !text::iequals(pull.head_repo_full_name, context_.repo.full_name());
       } else {
-        auto marker = tracking::find_marker(string_or_empty(issue, "body"));
+        auto marker = tracking::find_marker(issue.body);
         if (!marker) return HandleResult::ignored;  // an ordinary issue: not ours
         if (!tracks_release(context_, issue, *marker)) return HandleResult::ignored;
         thread_.kind = ThreadKind::tracking_issue;
@@ -177,11 +170,9 @@ class CommentHandler {
 
   void react_eyes() {
     context_.once(context_.key("eyes:" + context_.delivery.event + ":" + std::to_string(comment_.id)), Repeat::safe, [&] {
-      if (thread_.kind == ThreadKind::commit) {
-        context_.gh().create_commit_comment_reaction(context_.repo.owner, context_.repo.name, comment_.id, "eyes");
-      } else {
-        context_.gh().create_issue_comment_reaction(context_.repo.owner, context_.repo.name, comment_.id, "eyes");
-      }
+      context_.ports().comments.react(
+          thread_.kind == ThreadKind::commit ? CommentPoster::On::commit_comment : CommentPoster::On::issue_comment, comment_.id,
+          "eyes");
       return std::string("{}");
     });
   }
@@ -209,7 +200,7 @@ class CommentHandler {
     record.is_bot = false;  // bots were ignored above
     record.cancel = cmd.kind == command::Kind::approve_cancel;
     record.created_at = comment_.created_at;
-    context_.store().record_approval(record);
+    context_.ports().approvals.record_approval(record);
   }
 
   // On a release whose deploy waits on the protection rule, who started that run may not approve
@@ -267,8 +258,7 @@ class CommentHandler {
     const auto lock = environment_lock(context_.repo.full_name() + ":" + env->name);
     const auto history = deployment_history(context_, env->name);
     policy::RollbackRequest request;
-    facts::People people(context_.gh(), context_.repo, policy_config::to_policy(env->rollback.allowed), &context_.people_cache());
-    request.user = people.actor(comment_.login, false);
+    request.user = context_.ports().people.actor(comment_.login, false, policy_config::to_policy(env->rollback.allowed));
     request.environment = env->name;
     request.version = cmd.version;
     for (const auto& entry : history) request.history.push_back(entry.record);
@@ -306,7 +296,7 @@ class CommentHandler {
     if (!dispatched_by(context_, env->name, effect)) {
       std::vector<facts::DeploymentSeen> seen;
       for (const auto& entry : history) seen.push_back(entry.seen);
-      const auto runs = facts::runs_in_flight(context_.gh(), context_.repo, seen, dispatched_in_flight(context_, env->name));
+      const auto runs = context_.ports().deployments.runs_in_flight(seen, dispatched_in_flight(context_, env->name));
       const auto busy = policy::decide_rollback_start(env->name, runs, context_.services.clock.now());
       if (!busy.allowed) {
         record.outcome = {audit::Status::refused, busy.reason, busy.message};
@@ -381,23 +371,22 @@ HandleResult on_comment(Context& context) { return CommentHandler(context).run()
 // An edited comment: a recorded approval becomes `edited` (it never counts again); the new text
 // is not read as commands (edits never count).
 HandleResult on_comment_edited(Context& context) {
-  const auto& c = context.payload.at("comment");
-  const bool marked = context.store().mark_approval_edited(context.repo.full_name(), store::ApprovalSource::comment,
-                                                           c.at("id").get<std::int64_t>());
-  if (!marked) return HandleResult::ignored;
+  const auto& c = context.event<events::Comment>();
+  const bool marked = context.ports().approvals.mark_approval_edited(store::ApprovalSource::comment, c.id);
+  if (!marked || !c.issue) return HandleResult::ignored;
   // The count may have dropped: set the status of the thread's commit again.
-  const auto& issue = context.payload.at("issue");
+  const auto& issue = *c.issue;
   auto loaded = context.config();
   if (!loaded.config) return HandleResult::done;
   Subject subject;
-  subject.number = issue.at("number").get<int>();
+  subject.number = issue.number;
   const config::Environment* env = nullptr;
-  if (issue.contains("pull_request") && !issue["pull_request"].is_null()) {
-    const auto pull = context.gh().get_pull_request(context.repo.owner, context.repo.name, static_cast<int>(subject.number));
+  if (issue.is_pull_request) {
+    const auto pull = context.ports().repository.pull_request(static_cast<int>(subject.number));
     subject.sha = text::to_lower(pull.head_sha);
     subject.author = pull.user.login;
     env = environment_for_pull_request(*loaded.config, pull.base_ref);
-  } else if (auto marker = tracking::find_marker(string_or_empty(issue, "body"));
+  } else if (auto marker = tracking::find_marker(issue.body);
              marker && tracks_release(context, issue, *marker)) {
     subject.tracking_issue = true;
     subject.sha = marker->sha;
