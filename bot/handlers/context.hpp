@@ -1,8 +1,7 @@
 // What every handler gets: the delivery and its event, parsed once into a typed struct
-// (bot/events.hpp), the narrow ports it acts through (bot/handlers/ports.hpp), a GitHub client
-// acting as the delivery's installation for the facts readers it shares with the action, the
-// repository's trusted config, and the exactly-once helpers (keyed effects, keyed comments, the
-// audit trail).
+// (bot/events.hpp), the narrow ports it reads and acts through (bot/handlers/ports.hpp: GitHubPorts
+// over a client acting as the delivery's installation, or a test's fake), the repository's trusted
+// config, and the exactly-once helpers (keyed effects, keyed comments, the audit trail).
 #pragma once
 
 #include <cstdint>
