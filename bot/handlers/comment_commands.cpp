@@ -90,31 +90,7 @@ class CommentHandler {
     const auto parsed = command::parse_comment(comment_.body);
     if (parsed.type == command::ParseResult::Type::ignore) return HandleResult::ignored;
 
-    if (!c.issue) {  // commit_comment
-      thread_.kind = ThreadKind::commit;
-      thread_.subject.sha = text::to_lower(c.commit_id);
-      if (!c.path.empty()) return HandleResult::ignored;  // a line comment is about code
-    } else {
-      const auto& issue = *c.issue;
-      thread_.number = issue.number;
-      thread_.subject.number = thread_.number;
-      if (issue.is_pull_request) {
-        thread_.kind = ThreadKind::pull_request;
-        const auto pull = context_.ports().repository.pull_request(thread_.number);
-        thread_.subject.sha = text::to_lower(pull.head_sha);
-        thread_.subject.author = pull.user.login;
-        thread_.base_ref = pull.base_ref;
-        thread_.fork = !pull.head_repo_full_name.empty() && !text::iequals(pull.head_repo_full_name, context_.repo.full_name());
-      } else {
-        auto marker = tracking::find_marker(issue.body);
-        if (!marker) return HandleResult::ignored;  // an ordinary issue: not ours
-        if (!tracks_release(context_, issue, *marker)) return HandleResult::ignored;
-        thread_.kind = ThreadKind::tracking_issue;
-        thread_.subject.tracking_issue = true;
-        thread_.subject.sha = marker->sha;
-        thread_.subject.tag = marker->tag;
-      }
-    }
+    if (!find_thread(c)) return HandleResult::ignored;
 
     auto loaded = context_.config();
     if (!loaded.config) {
@@ -160,6 +136,38 @@ class CommentHandler {
   }
 
  private:
+  // The thread the comment is in and the commit its approvals are for; false when it is not one
+  // the bot acts in (a line comment on code, an ordinary issue, a tracking issue that does not
+  // track its release).
+  bool find_thread(const events::Comment& c) {
+    if (!c.issue) {  // commit_comment
+      thread_.kind = ThreadKind::commit;
+      thread_.subject.sha = text::to_lower(c.commit_id);
+      if (!c.path.empty()) return false;  // a line comment is about code
+    } else {
+      const auto& issue = *c.issue;
+      thread_.number = issue.number;
+      thread_.subject.number = thread_.number;
+      if (issue.is_pull_request) {
+        thread_.kind = ThreadKind::pull_request;
+        const auto pull = context_.ports().repository.pull_request(thread_.number);
+        thread_.subject.sha = text::to_lower(pull.head_sha);
+        thread_.subject.author = pull.user.login;
+        thread_.base_ref = pull.base_ref;
+        thread_.fork = !pull.head_repo_full_name.empty() && !text::iequals(pull.head_repo_full_name, context_.repo.full_name());
+      } else {
+        auto marker = tracking::find_marker(issue.body);
+        if (!marker) return false;  // an ordinary issue: not ours
+        if (!tracks_release(context_, issue, *marker)) return false;
+        thread_.kind = ThreadKind::tracking_issue;
+        thread_.subject.tracking_issue = true;
+        thread_.subject.sha = marker->sha;
+        thread_.subject.tag = marker->tag;
+      }
+    }
+    return true;
+  }
+
   // Replies where the comment was made, once per comment and purpose.
   void reply(const std::string& purpose, const std::string& body) {
     const std::string key = "c" + std::to_string(comment_.id) + ":" + purpose;
@@ -245,6 +253,51 @@ class CommentHandler {
     }
   }
 
+  // A rollback decided over the environment's history (policy::decide_rollback), with its audit
+  // record still waiting for an outcome.
+  struct RollbackPlan {
+    policy::RollbackDecision decision;
+    audit::Record record;
+    std::string target_version;
+  };
+
+  RollbackPlan plan_rollback(const config::Environment& env, const command::Command& cmd, const std::vector<HistoryEntry>& history) {
+    policy::RollbackRequest request;
+    request.user = context_.ports().people.actor(comment_.login, false, policy_config::to_policy(env.rollback.allowed));
+    request.environment = env.name;
+    request.version = cmd.version;
+    for (const auto& entry : history) request.history.push_back(entry.record);
+    request.now = context_.services.clock.now();
+    request.policy = policy_config::to_policy(env.rollback);
+    RollbackPlan plan{policy::decide_rollback(request), {}, {}};
+    const auto& decision = plan.decision;
+
+    audit::Record& record = plan.record;
+    record.kind = audit::Kind::rollback_decision;
+    record.environment = env.name;
+    record.actor = comment_.login;
+    if (decision.current) {
+      record.previous_version = decision.current->version;
+      record.previous_sha = decision.current->sha;
+    }
+    if (decision.target) {
+      for (const auto& entry : history) {
+        if (entry.record.id == decision.target->deployment_id) plan.target_version = entry.record.version;
+      }
+      record.version = plan.target_version;
+      record.commit_sha = decision.target->sha;
+    }
+    record.gates.push_back(audit::Gate::from("rollback:" + std::string(policy::to_string(request.user.permission)), decision.outcome));
+    return plan;
+  }
+
+  // Records the rollback's outcome in the audit trail and says it where the comment was made.
+  void conclude_rollback(const std::string& purpose, audit::Record& record, audit::RecordOutcome outcome, const std::string& said) {
+    record.outcome = std::move(outcome);
+    context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
+    reply(purpose, said);
+  }
+
   void rollback(const command::Command& cmd) {
     const config::Environment* env = thread_.kind == ThreadKind::tracking_issue ? environment_for_tag(config_, thread_.subject.tag)
                                                                                 : environment();
@@ -257,37 +310,11 @@ class CommentHandler {
     // the dispatch hold the environment's lock (one deploy-bot process owns a store).
     const auto lock = environment_lock(context_.repo.full_name() + ":" + env->name);
     const auto history = deployment_history(context_, env->name);
-    policy::RollbackRequest request;
-    request.user = context_.ports().people.actor(comment_.login, false, policy_config::to_policy(env->rollback.allowed));
-    request.environment = env->name;
-    request.version = cmd.version;
-    for (const auto& entry : history) request.history.push_back(entry.record);
-    request.now = context_.services.clock.now();
-    request.policy = policy_config::to_policy(env->rollback);
-    const auto decision = policy::decide_rollback(request);
-
-    audit::Record record;
-    record.kind = audit::Kind::rollback_decision;
-    record.environment = env->name;
-    record.actor = comment_.login;
-    if (decision.current) {
-      record.previous_version = decision.current->version;
-      record.previous_sha = decision.current->sha;
-    }
-    std::string target_version;
-    if (decision.target) {
-      for (const auto& entry : history) {
-        if (entry.record.id == decision.target->deployment_id) target_version = entry.record.version;
-      }
-      record.version = target_version;
-      record.commit_sha = decision.target->sha;
-    }
-    record.gates.push_back(audit::Gate::from("rollback:" + std::string(policy::to_string(request.user.permission)), decision.outcome));
-
+    auto plan = plan_rollback(*env, cmd, history);
+    const auto& decision = plan.decision;
     if (!decision.outcome.allowed) {
-      record.outcome = {audit::Status::refused, decision.outcome.reason, decision.outcome.message};
-      context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
-      reply(purpose, "rollback refused: " + decision.outcome.message + " (`" + decision.outcome.reason + "`)");
+      conclude_rollback(purpose, plan.record, {audit::Status::refused, decision.outcome.reason, decision.outcome.message},
+                        "rollback refused: " + decision.outcome.message + " (`" + decision.outcome.reason + "`)");
       return;
     }
     // Allowed, but not while another deploy or rollback of the environment is queued or running
@@ -299,31 +326,28 @@ class CommentHandler {
       const auto runs = context_.ports().deployments.runs_in_flight(seen, dispatched_in_flight(context_, env->name));
       const auto busy = policy::decide_rollback_start(env->name, runs, context_.services.clock.now());
       if (!busy.allowed) {
-        record.outcome = {audit::Status::refused, busy.reason, busy.message};
-        context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
-        reply(purpose, "rollback not started: " + busy.message + " (`" + busy.reason + "`)");
+        conclude_rollback(purpose, plan.record, {audit::Status::refused, busy.reason, busy.message},
+                          "rollback not started: " + busy.message + " (`" + busy.reason + "`)");
         return;
       }
     }
     const std::string ref = config_.bot.ref.empty() ? context_.default_branch : config_.bot.ref;
-    const DispatchedRun run{thread_.number, target_version, env->name, "rollback"};
-    std::map<std::string, std::string> inputs = {{"environment", env->name}, {"mode", "rollback"}, {"version", target_version}};
+    const DispatchedRun run{thread_.number, plan.target_version, env->name, "rollback"};
+    std::map<std::string, std::string> inputs = {{"environment", env->name}, {"mode", "rollback"}, {"version", plan.target_version}};
     if (!cmd.reason.empty()) inputs["reason"] = cmd.reason;
     // The run's actor is the bot: who asked, and where, go with it for the run's audit record.
     const auto run_url = dispatch_once(context_, config_, ref, inputs, {comment_.login, comment_.html_url}, run, effect);
     if (!run_url) {
       // The audit trail and the reply state only what GitHub confirmed.
-      record.outcome = {audit::Status::failure, "dispatch_unconfirmed", kDispatchUnconfirmed};
-      context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
-      reply(purpose, std::string("could not confirm the rollback: ") + kDispatchUnconfirmed +
-                         " Check the Actions tab before asking again.");
+      conclude_rollback(purpose, plan.record, {audit::Status::failure, "dispatch_unconfirmed", kDispatchUnconfirmed},
+                        std::string("could not confirm the rollback: ") + kDispatchUnconfirmed +
+                            " Check the Actions tab before asking again.");
       return;
     }
-    record.outcome = {audit::Status::success, decision.outcome.reason, decision.outcome.message};
-    if (!run_url->empty()) record.run_url = *run_url;
-    context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
-    reply(purpose, "rolling back `" + env->name + "` from `" + (decision.current ? decision.current->version : std::string("?")) +
-                       "` to `" + target_version + "`" + (run_url->empty() ? std::string(".") : ": " + *run_url));
+    if (!run_url->empty()) plan.record.run_url = *run_url;
+    conclude_rollback(purpose, plan.record, {audit::Status::success, decision.outcome.reason, decision.outcome.message},
+                      "rolling back `" + env->name + "` from `" + (decision.current ? decision.current->version : std::string("?")) +
+                          "` to `" + plan.target_version + "`" + (run_url->empty() ? std::string(".") : ": " + *run_url));
   }
 
   void status(const command::Command& cmd) {

@@ -329,6 +329,27 @@ TEST_SUITE("comment_commands") {
     CHECK(started->body.find("rolling back `production` from `v1.2.0` to `v1.1.0`") != std::string::npos);
   }
 
+  TEST_CASE("/rollback waits while a deploy of the environment is running") {
+    Bot bot;
+    const auto now = bot.clock.now();
+    bot.github.history["production"] = {deployed(2, "v1.2.0", kRelease, now - std::chrono::hours(1)),
+                                        deployed(1, "v1.1.0", kPrevious, now - std::chrono::hours(30))};
+    deploy::policy::RunInFlight running;
+    running.state = deploy::policy::RunInFlight::State::in_progress;
+    running.url = "https://github.test/acme/app/actions/runs/5";
+    running.since = now - std::chrono::minutes(3);
+    bot.github.in_flight = {running};
+    CHECK(bot.deliver("issue_comment", "created", tracking_comment(43, "bob", "/rollback")) == HandleResult::done);
+    CHECK(bot.github.dispatches.empty());
+    const auto* said = bot.github.comment("c43:rollback:1");
+    REQUIRE(said != nullptr);
+    CHECK(said->body.find("rollback not started") != std::string::npos);
+    CHECK(said->body.find("runs/5") != std::string::npos);
+    const auto record = bot.last_audit();
+    CHECK(record.at("kind") == "rollback_decision");
+    CHECK(record.at("outcome").at("status") == "refused");
+  }
+
   TEST_CASE("/status edits the thread's one status comment") {
     Bot bot;
     bot.deliver("issue_comment", "created", pr_comment(51, "bob", "/status"));
