@@ -707,11 +707,6 @@ std::vector<IssueComment> Client::list_issue_comments(const std::string& owner, 
                                    Scope::repository(owner, repo), query));
 }
 
-IssueComment Client::get_issue_comment(const std::string& owner, const std::string& repo, std::int64_t comment_id) {
-  auto r = get(repo_path(owner, repo) + "/issues/comments/" + std::to_string(comment_id), Scope::repository(owner, repo));
-  return decode<IssueComment>(send(r), r, url_for(r));
-}
-
 IssueComment Client::create_issue_comment(const std::string& owner, const std::string& repo, int issue_number,
                                           const std::string& body) {
   auto r = write("POST", repo_path(owner, repo) + "/issues/" + std::to_string(issue_number) + "/comments",
@@ -814,19 +809,6 @@ std::vector<CheckRun> Client::list_check_runs_for_ref(const std::string& owner, 
   return runs;
 }
 
-CheckRun Client::create_check_run(const std::string& owner, const std::string& repo, const NewCheckRun& check) {
-  auto r = write("POST", repo_path(owner, repo) + "/check-runs", Scope::repository(owner, repo), request_body(check),
-                 false);
-  return decode<CheckRun>(send(r), r, url_for(r));
-}
-
-CheckRun Client::update_check_run(const std::string& owner, const std::string& repo, std::int64_t check_run_id,
-                                  const CheckRunUpdate& update) {
-  auto r = write("PATCH", repo_path(owner, repo) + "/check-runs/" + std::to_string(check_run_id),
-                 Scope::repository(owner, repo), request_body(update), true);
-  return decode<CheckRun>(send(r), r, url_for(r));
-}
-
 Deployment Client::create_deployment(const std::string& owner, const std::string& repo,
                                      const NewDeployment& deployment) {
   auto r = write("POST", repo_path(owner, repo) + "/deployments", Scope::repository(owner, repo),
@@ -851,11 +833,6 @@ std::vector<Deployment> Client::list_deployments(const std::string& owner, const
                              limit);
 }
 
-Deployment Client::get_deployment(const std::string& owner, const std::string& repo, std::int64_t deployment_id) {
-  auto r = get(repo_path(owner, repo) + "/deployments/" + std::to_string(deployment_id), Scope::repository(owner, repo));
-  return decode<Deployment>(send(r), r, url_for(r));
-}
-
 DeploymentStatus Client::create_deployment_status(const std::string& owner, const std::string& repo,
                                                   std::int64_t deployment_id, const NewDeploymentStatus& status) {
   auto r = write("POST", repo_path(owner, repo) + "/deployments/" + std::to_string(deployment_id) + "/statuses",
@@ -872,20 +849,10 @@ std::vector<DeploymentStatus> Client::list_deployment_statuses(const std::string
       limit);
 }
 
-std::vector<Release> Client::list_releases(const std::string& owner, const std::string& repo,
-                                           std::optional<std::size_t> limit) {
-  return list_of<Release>(get(repo_path(owner, repo) + "/releases", Scope::repository(owner, repo)), limit);
-}
-
 std::optional<Release> Client::get_release_by_tag(const std::string& owner, const std::string& repo,
                                                   const std::string& tag) {
   return get_or_not_found<Release>(
       get(repo_path(owner, repo) + "/releases/tags/" + seg(tag), Scope::repository(owner, repo)));
-}
-
-Release Client::get_release(const std::string& owner, const std::string& repo, std::int64_t release_id) {
-  auto r = get(repo_path(owner, repo) + "/releases/" + std::to_string(release_id), Scope::repository(owner, repo));
-  return decode<Release>(send(r), r, url_for(r));
 }
 
 Release Client::create_release(const std::string& owner, const std::string& repo, const NewRelease& release) {
@@ -920,12 +887,6 @@ WorkflowDispatchResult Client::create_workflow_dispatch(const std::string& owner
     result.html_url = string_field(response.body, "html_url");
   }
   return result;
-}
-
-void Client::create_repository_dispatch(const std::string& owner, const std::string& repo,
-                                        const std::string& event_type, const Json& client_payload) {
-  send(write("POST", repo_path(owner, repo) + "/dispatches", Scope::repository(owner, repo),
-             Json{{"event_type", event_type}, {"client_payload", client_payload}}, false));
 }
 
 WorkflowRun Client::get_workflow_run(const std::string& owner, const std::string& repo, std::int64_t run_id) {
@@ -985,11 +946,6 @@ InstallationToken Client::create_installation_token(std::int64_t installation_id
                        "installation tokens need GitHub App credentials", "", "", "", 0, ""});
   }
   return exchange_installation_token(installation_id, app->app->jwt());
-}
-
-RateLimit Client::get_rate_limit() {
-  auto r = get("/rate_limit", Scope::installation());
-  return decode<RateLimit>(send(r), r, url_for(r));
 }
 
 }  // namespace deploy::github

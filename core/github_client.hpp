@@ -47,7 +47,7 @@ struct TokenCredentials {
 struct AppCredentials {
   std::shared_ptr<AppAuth> app{};
   // The installation to act as. When absent, repository calls find theirs with
-  // GET /repos/{owner}/{repo}/installation; org-level calls (team membership, rate limit) then
+  // GET /repos/{owner}/{repo}/installation; org-level calls (team membership) then
   // throw github_app_installation_unknown. The bot takes it from the webhook's installation.id.
   std::optional<std::int64_t> installation_id{};
 };
@@ -166,7 +166,6 @@ class Client : private AppApi {
   std::vector<Review> list_reviews(const std::string& owner, const std::string& repo, int number);
   std::vector<IssueComment> list_issue_comments(const std::string& owner, const std::string& repo, int issue_number,
                                                 const std::optional<std::string>& since = std::nullopt);
-  IssueComment get_issue_comment(const std::string& owner, const std::string& repo, std::int64_t comment_id);
   // Not idempotent: a retry after a lost answer could post the comment twice.
   IssueComment create_issue_comment(const std::string& owner, const std::string& repo, int issue_number,
                                     const std::string& body);
@@ -198,11 +197,6 @@ class Client : private AppApi {
   // The latest check run of each name on `ref` (filter=latest), every page; newest first.
   std::vector<CheckRun> list_check_runs_for_ref(const std::string& owner, const std::string& repo,
                                                 const std::string& ref);
-  // Not idempotent: a repeat creates a second check run.
-  CheckRun create_check_run(const std::string& owner, const std::string& repo, const NewCheckRun& check);
-  // Idempotent.
-  CheckRun update_check_run(const std::string& owner, const std::string& repo, std::int64_t check_run_id,
-                            const CheckRunUpdate& update);
 
   // ---- deployments ----
   // Not idempotent: a repeat creates a second deployment. A 202 (GitHub merged the default
@@ -212,7 +206,6 @@ class Client : private AppApi {
   std::vector<Deployment> list_deployments(const std::string& owner, const std::string& repo,
                                            const DeploymentFilter& filter = {},
                                            std::optional<std::size_t> limit = std::nullopt);
-  Deployment get_deployment(const std::string& owner, const std::string& repo, std::int64_t deployment_id);
   // Idempotent: a duplicate status with the same state is harmless, a lost one leaves the
   // deployment shown as stuck.
   DeploymentStatus create_deployment_status(const std::string& owner, const std::string& repo,
@@ -222,10 +215,7 @@ class Client : private AppApi {
                                                          std::optional<std::size_t> limit = std::nullopt);
 
   // ---- releases ----
-  std::vector<Release> list_releases(const std::string& owner, const std::string& repo,
-                                     std::optional<std::size_t> limit = std::nullopt);
   std::optional<Release> get_release_by_tag(const std::string& owner, const std::string& repo, const std::string& tag);
-  Release get_release(const std::string& owner, const std::string& repo, std::int64_t release_id);
   // Not idempotent (a repeat fails with 422 already_exists after the first succeeded).
   Release create_release(const std::string& owner, const std::string& repo, const NewRelease& release);
   // Idempotent.
@@ -239,9 +229,6 @@ class Client : private AppApi {
                                                   const std::string& workflow, const std::string& ref,
                                                   const std::map<std::string, std::string>& inputs = {},
                                                   bool return_run_details = false);
-  // Not idempotent (a second repository_dispatch event).
-  void create_repository_dispatch(const std::string& owner, const std::string& repo, const std::string& event_type,
-                                  const Json& client_payload = Json::object());
   WorkflowRun get_workflow_run(const std::string& owner, const std::string& repo, std::int64_t run_id);
   // Runs of one workflow (id or file name) that `event` triggered, created at or after
   // `created_since` (RFC 3339), newest first, every page.
@@ -255,12 +242,11 @@ class Client : private AppApi {
   std::optional<Environment> get_environment(const std::string& owner, const std::string& repo,
                                              const std::string& environment);
 
-  // ---- apps (JWT) and rate limit ----
+  // ---- apps (JWT) ----
   App get_app();
   Installation get_repo_installation(const std::string& owner, const std::string& repo);
   // Idempotent: a spare token is harmless and expires by itself.
   InstallationToken create_installation_token(std::int64_t installation_id);
-  RateLimit get_rate_limit();
 
  private:
   struct Auth {

@@ -19,22 +19,22 @@ namespace {
 // commit since the release that ran before it; a commit's from that commit.
 facts::ChangeAuthors change_authors(Context& context, const Subject& subject, const config::Environment& environment) {
   if (subject.number != 0 && !subject.tracking_issue) {
-    const auto pull = context.gh().get_pull_request(context.repo.owner, context.repo.name, static_cast<int>(subject.number));
-    return facts::pull_request_authors(context.gh(), context.repo, pull);
+    const auto pull = context.ports().repository.pull_request(static_cast<int>(subject.number));
+    return context.ports().people.pull_request_authors(pull);
   }
   std::optional<std::string> previous;
   if (!subject.tag.empty() && !environment.approvals.allow_author) {
-    previous = facts::previous_release_sha(facts::deployment_history(context.gh(), context.repo, environment.name), subject.tag);
+    previous = facts::previous_release_sha(context.ports().deployments.deployments(environment.name, kDeploymentHistoryLimit), subject.tag);
   }
-  return facts::release_authors(context.gh(), context.repo, subject.sha, previous);
+  return context.ports().people.release_authors(subject.sha, previous);
 }
 
 }  // namespace
 
 Count count_approvals(Context& context, const Subject& subject, const config::Environment& environment) {
-  auto records = context.store().approvals(context.repo.full_name(), subject.number, subject.sha);
+  auto records = context.ports().approvals.approvals(subject.number, subject.sha);
   if (subject.number != 0) {
-    auto on_commit = context.store().approvals(context.repo.full_name(), 0, subject.sha);
+    auto on_commit = context.ports().approvals.approvals(0, subject.sha);
     records.insert(records.end(), on_commit.begin(), on_commit.end());
     std::stable_sort(records.begin(), records.end(),
                      [](const store::ApprovalRecord& a, const store::ApprovalRecord& b) { return a.created_at < b.created_at; });
@@ -46,10 +46,9 @@ Count count_approvals(Context& context, const Subject& subject, const config::En
   count.request.author = authors.author;
   count.request.committers = authors.committers;
   facts::exclude_starters(count.request, subject.started_by);
-  facts::People people(context.gh(), context.repo, count.request.approvers, &context.people_cache());
   for (const auto& record : records) {
     // Permission and teams now, not when the comment was made: a revoked person no longer counts.
-    const auto actor = people.actor(record.login, record.is_bot);
+    const auto actor = context.ports().people.actor(record.login, record.is_bot, count.request.approvers);
     policy::ApprovalEvent event;
     event.user = record.login;
     event.source = record.source == store::ApprovalSource::review ? policy::ApprovalSource::review
@@ -77,14 +76,14 @@ void set_approvals_status(Context& context, const Subject& subject, const Count&
         body.state = status.state;
         body.context = std::string(kApprovalsContext);
         body.description = status.description;
-        context.gh().create_commit_status(context.repo.owner, context.repo.name, subject.sha, body);
+        context.ports().statuses.set_status(subject.sha, body);
         return recorded;
       },
       // An earlier try whose answer was lost (a slow GitHub) may have set it: the same state again
       // would only add a duplicate to the commit's statuses.
       [&] {
         context.services.clock.sleep_for(kEffectVisibility);
-        for (const auto& latest : context.gh().get_combined_status(context.repo.owner, context.repo.name, subject.sha).statuses) {
+        for (const auto& latest : context.ports().statuses.statuses(subject.sha)) {
           if (latest.context == kApprovalsContext && latest.state == status.state && latest.description == status.description) {
             return Lookup{Lookup::Outcome::found, recorded};
           }
@@ -195,7 +194,7 @@ namespace {
 // left waiting on us.
 std::string review_gate(Context& context, const WaitingGate& gate, const github::ProtectionRuleReview& review) {
   try {
-    context.gh().review_custom_gate(context.repo.owner, context.repo.name, gate.run_id, review);
+    context.ports().gates.review_gate(gate.run_id, review);
   } catch (const github::GitHubError& error) {
     if (error.status() != 422) throw;
     return nlohmann::json{{"run_id", gate.run_id}, {"already", error.details().message}}.dump();
@@ -288,8 +287,7 @@ github::WorkflowDispatchResult dispatch_workflow(Context& context, const config:
   with_requester["dispatch-id"] = dispatch_id_for(effect_key);
   try {
     remember_dispatch_sent(context, effect_key, true);
-    return context.gh().create_workflow_dispatch(context.repo.owner, context.repo.name, config.bot.workflow, ref,
-                                                 with_requester, true);
+    return context.ports().workflows.dispatch(config.bot.workflow, ref, with_requester);
   } catch (const github::GitHubError& error) {
     const bool undeclared = error.status() == 422 && error.details().message.find("Unexpected inputs") != std::string::npos;
     if (!undeclared) throw;
@@ -299,8 +297,7 @@ github::WorkflowDispatchResult dispatch_workflow(Context& context, const config:
                                 error.details().message + "); add them, as examples/workflows/deploy.yml does, so the "
                                 "run's audit record names who asked and a dispatch whose answer was lost can be found").dump());
     remember_dispatch_sent(context, effect_key, false);
-    return context.gh().create_workflow_dispatch(context.repo.owner, context.repo.name, config.bot.workflow, ref, inputs,
-                                                 true);
+    return context.ports().workflows.dispatch(config.bot.workflow, ref, inputs);
   }
 }
 
@@ -315,8 +312,7 @@ Lookup find_dispatched_run(Context& context, const config::Config& config, const
   // GitHub's clock and ours may differ a little: look from a few minutes before the send.
   const std::string since = github::format_rfc3339(*sent_at - std::chrono::minutes(5));
   auto look = [&]() -> std::optional<github::WorkflowRun> {
-    for (auto& run : context.gh().list_workflow_runs(context.repo.owner, context.repo.name, config.bot.workflow,
-                                                     "workflow_dispatch", since)) {
+    for (auto& run : context.ports().workflows.dispatched_runs(config.bot.workflow, since)) {
       if (run.display_title.find(dispatch_id) != std::string::npos || run.name.find(dispatch_id) != std::string::npos) {
         return run;
       }
@@ -336,6 +332,37 @@ Lookup find_dispatched_run(Context& context, const config::Config& config, const
   return {Lookup::Outcome::found, nlohmann::json{{"run_url", run->html_url}, {"run_id", run->id}}.dump()};
 }
 
+void remember_dispatch(Context& context, const DispatchedRun& run, std::int64_t run_id, const std::string& url,
+                       const std::string& effect_key) {
+  if (run.issue != 0) remember_run(context, run_id, run);
+  const auto kind = run.mode == "rollback" ? policy::RunInFlight::Kind::rollback : policy::RunInFlight::Kind::deploy;
+  remember_in_flight(context, run.environment, {run_id, kind, url, context.services.clock.now()}, effect_key);
+}
+
+std::optional<std::string> dispatch_once(Context& context, const config::Config& config, const std::string& ref,
+                                         const std::map<std::string, std::string>& inputs,
+                                         const requester::Requester& asked_by, const DispatchedRun& run,
+                                         const std::string& effect_key) {
+  auto result = context.once(
+      effect_key, Repeat::at_most_once,
+      [&] {
+        auto dispatched = dispatch_workflow(context, config, ref, inputs, asked_by, effect_key);
+        remember_dispatch(context, run, dispatched.workflow_run_id.value_or(0), dispatched.html_url, effect_key);
+        return nlohmann::json{{"run_url", dispatched.html_url}, {"run_id", dispatched.workflow_run_id.value_or(0)}}.dump();
+      },
+      [&] {
+        auto found = find_dispatched_run(context, config, effect_key);
+        if (found.outcome == Lookup::Outcome::found) {
+          const auto json = nlohmann::json::parse(found.result);
+          remember_dispatch(context, run, json.value("run_id", std::int64_t{0}), json.value("run_url", ""), effect_key);
+        }
+        return found;
+      });
+  if (!result) return std::nullopt;
+  const auto recorded = nlohmann::json::parse(*result, nullptr, false);
+  return recorded.is_object() ? recorded.value("run_url", "") : std::string();
+}
+
 std::string start_release_deploy(Context& context, const Subject& subject, const config::Config& config,
                                  const config::Environment& environment, const Count& count,
                                  const requester::Requester& completed_by) {
@@ -348,54 +375,30 @@ std::string start_release_deploy(Context& context, const Subject& subject, const
     return "The waiting deploy of `" + subject.tag + "` to `" + environment.name + "` was approved.";
   }
   const std::string ref = config.bot.ref.empty() ? context.default_branch : config.bot.ref;
-  std::string run_url;
   const std::string effect_key = context.key("deploy:" + subject.sha + ":" + environment.name);
   const DispatchedRun run{static_cast<int>(subject.number), subject.tag, environment.name, "deploy"};
-  // The run is remembered for workflow_run events and as in flight (one rollback at a time),
-  // whether the dispatch's answer came back or the run was found after a lost answer.
-  const auto remember = [&](std::int64_t run_id, const std::string& url) {
-    remember_run(context, run_id, run);
-    remember_in_flight(context, environment.name,
-                       {run_id, policy::RunInFlight::Kind::deploy, url, context.services.clock.now()}, effect_key);
-  };
-  auto result = context.once(
-      effect_key, Repeat::at_most_once,
-      [&] {
-        const std::map<std::string, std::string> inputs = {
-            {"environment", environment.name}, {"version", subject.tag}, {"mode", "deploy"}};
-        auto dispatched = dispatch_workflow(context, config, ref, inputs, completed_by, effect_key);
-        remember(dispatched.workflow_run_id.value_or(0), dispatched.html_url);
-        return nlohmann::json{{"run_url", dispatched.html_url}, {"run_id", dispatched.workflow_run_id.value_or(0)}}.dump();
-      },
-      [&] {
-        auto found = find_dispatched_run(context, config, effect_key);
-        if (found.outcome == Lookup::Outcome::found) {
-          const auto json = nlohmann::json::parse(found.result);
-          remember(json.value("run_id", std::int64_t{0}), json.value("run_url", ""));
-        }
-        return found;
-      });
+  const std::map<std::string, std::string> inputs = {
+      {"environment", environment.name}, {"version", subject.tag}, {"mode", "deploy"}};
+  const auto run_url = dispatch_once(context, config, ref, inputs, completed_by, run, effect_key);
   audit::Record record;
   record.kind = audit::Kind::deploy;
   record.environment = environment.name;
   record.actor = completed_by.login;
   record.version = subject.tag;
   record.commit_sha = subject.sha;
-  if (!result) {
+  if (!run_url) {
     // The audit trail and the reply state only what GitHub confirmed.
     record.outcome = {audit::Status::failure, "dispatch_unconfirmed", kDispatchUnconfirmed};
     context.audit("deploy:" + subject.sha + ":" + environment.name, record);
     return "Approvals are complete, but the bot could not confirm that the deploy of `" + subject.tag + "` to `" +
            environment.name + "` started: " + kDispatchUnconfirmed + " Check the Actions tab before starting it by hand.";
   }
-  const auto recorded = nlohmann::json::parse(*result, nullptr, false);
-  if (recorded.is_object()) run_url = recorded.value("run_url", "");
   record.outcome = {audit::Status::success, "deploy_dispatched",
                     "workflow " + config.bot.workflow + " dispatched on " + ref + " (mode deploy)"};
-  if (!run_url.empty()) record.run_url = run_url;
+  if (!run_url->empty()) record.run_url = *run_url;
   context.audit("deploy:" + subject.sha + ":" + environment.name, record);
   return "Approvals are complete: the deploy of `" + subject.tag + "` to `" + environment.name + "` has started" +
-         (run_url.empty() ? std::string(".") : ": " + run_url);
+         (run_url->empty() ? std::string(".") : ": " + *run_url);
 }
 
 audit::Record approval_record(const Subject& subject, const config::Environment& environment, const Count& count,

@@ -73,6 +73,12 @@ void remember_in_flight(Context& context, const std::string& environment, const 
 std::vector<facts::DispatchedRunRef> dispatched_in_flight(Context& context, const std::string& environment);
 bool dispatched_by(Context& context, const std::string& environment, const std::string& by);
 
+// A run the bot dispatched (a deploy or a rollback, by run.mode), whether the dispatch's answer came
+// back or the run was found after a lost answer: remembered for workflow_run events when a thread
+// asked for it (run.issue != 0), and as in flight for run.environment, dispatched by `effect_key`.
+void remember_dispatch(Context& context, const DispatchedRun& run, std::int64_t run_id, const std::string& url,
+                       const std::string& effect_key);
+
 // Approves the waiting run (at the count). A run GitHub already settled counts as approved.
 void approve_gate(Context& context, const WaitingGate& gate, const Count& count);
 // Rejects the waiting run, saying why (`refusal`: the action's reason code and text). Shares
@@ -112,6 +118,15 @@ inline constexpr std::chrono::seconds kDispatchVisibility{10};
 // {"run_url","run_id"}, as the dispatch effects record; not_found: nothing was sent, or nothing
 // turned up after kDispatchVisibility; cannot_tell: that try went without a dispatch-id.
 Lookup find_dispatched_run(Context& context, const config::Config& config, const std::string& effect_key);
+
+// The one way the bot starts a run: config.bot.workflow dispatched on `ref` with `inputs` exactly
+// once per `effect_key` (Repeat::at_most_once): sent by dispatch_workflow, or, after a lost answer,
+// found by find_dispatched_run; remembered either way (remember_dispatch). Returns the run's URL
+// ("" when GitHub did not say it), or nullopt when whether a run started cannot be told.
+std::optional<std::string> dispatch_once(Context& context, const config::Config& config, const std::string& ref,
+                                         const std::map<std::string, std::string>& inputs,
+                                         const requester::Requester& asked_by, const DispatchedRun& run,
+                                         const std::string& effect_key);
 
 // On a release whose count is met: approves the waiting protection rule, or dispatches the deploy
 // workflow (mode deploy, version = tag), exactly once per commit and environment. Returns the

@@ -59,23 +59,17 @@ struct Comment {
   store::TimePoint created_at;
 };
 
-std::string string_or_empty(const nlohmann::json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// A payload's user object; the bot's own login counts as a bot (its replies are never commands).
-bool is_bot_login(const Context& context, const nlohmann::json& user) {
-  if (!user.is_object()) return false;
-  return facts::is_bot_account(string_or_empty(user, "login"), string_or_empty(user, "type"), context.services.own_login);
+// The bot's own login counts as a bot (its replies are never commands).
+bool is_bot(const Context& context, const events::User& user) {
+  return facts::is_bot_account(user.login, user.type, context.services.own_login);
 }
 
 // A tracking issue is one the automation opened (a bot account, or the bot's own login when it
 // runs with a user token), and it tracks its release only while the tag still points at the
 // commit in its marker: a person's copy of a marker, or a moved tag, gathers no approvals.
-bool tracks_release(Context& context, const nlohmann::json& issue, const tracking::Marker& marker) {
-  if (!issue.contains("user") || !is_bot_login(context, issue["user"])) return false;
-  const auto commit = context.gh().get_commit(context.repo.owner, context.repo.name, marker.tag);
+bool tracks_release(Context& context, const events::Comment::Issue& issue, const tracking::Marker& marker) {
+  if (!issue.user || !is_bot(context, *issue.user)) return false;
+  const auto commit = context.ports().repository.commit(marker.tag);
   return text::iequals(commit.sha, marker.sha);
 }
 
@@ -84,44 +78,19 @@ class CommentHandler {
   explicit CommentHandler(Context& context) : context_(context) {}
 
   HandleResult run() {
-    const bool on_commit = context_.delivery.event == "commit_comment";
-    const auto& c = context_.payload.at("comment");
-    if (is_bot_login(context_, c.at("user"))) return HandleResult::ignored;
-    comment_.id = c.at("id").get<std::int64_t>();
-    comment_.login = c.at("user").at("login").get<std::string>();
-    comment_.body = string_or_empty(c, "body");
-    comment_.html_url = string_or_empty(c, "html_url");
-    auto created = github::parse_rfc3339(string_or_empty(c, "created_at"));
+    const auto& c = context_.event<events::Comment>();
+    if (is_bot(context_, c.user)) return HandleResult::ignored;
+    comment_.id = c.id;
+    comment_.login = c.user.login;
+    comment_.body = c.body;
+    comment_.html_url = c.html_url;
+    auto created = github::parse_rfc3339(c.created_at);
     comment_.created_at = created ? *created : context_.services.clock.now();
 
     const auto parsed = command::parse_comment(comment_.body);
     if (parsed.type == command::ParseResult::Type::ignore) return HandleResult::ignored;
 
-    if (on_commit) {
-      thread_.kind = ThreadKind::commit;
-      thread_.subject.sha = text::to_lower(c.at("commit_id").get<std::string>());
-      if (!string_or_empty(c, "path").empty()) return HandleResult::ignored;  // a line comment is about code
-    } else {
-      const auto& issue = context_.payload.at("issue");
-      thread_.number = issue.at("number").get<int>();
-      thread_.subject.number = thread_.number;
-      if (issue.contains("pull_request") && !issue["pull_request"].is_null()) {
-        thread_.kind = ThreadKind::pull_request;
-        const auto pull = context_.gh().get_pull_request(context_.repo.owner, context_.repo.name, thread_.number);
-        thread_.subject.sha = text::to_lower(pull.head_sha);
-        thread_.subject.author = pull.user.login;
-        thread_.base_ref = pull.base_ref;
-        thread_.fork = !pull.head_repo_full_name.empty() && !text::iequals(pull.head_repo_full_name, context_.repo.full_name());
-      } else {
-        auto marker = tracking::find_marker(string_or_empty(issue, "body"));
-        if (!marker) return HandleResult::ignored;  // an ordinary issue: not ours
-        if (!tracks_release(context_, issue, *marker)) return HandleResult::ignored;
-        thread_.kind = ThreadKind::tracking_issue;
-        thread_.subject.tracking_issue = true;
-        thread_.subject.sha = marker->sha;
-        thread_.subject.tag = marker->tag;
-      }
-    }
+    if (!find_thread(c)) return HandleResult::ignored;
 
     auto loaded = context_.config();
     if (!loaded.config) {
@@ -167,6 +136,38 @@ class CommentHandler {
   }
 
  private:
+  // The thread the comment is in and the commit its approvals are for; false when it is not one
+  // the bot acts in (a line comment on code, an ordinary issue, a tracking issue that does not
+  // track its release).
+  bool find_thread(const events::Comment& c) {
+    if (!c.issue) {  // commit_comment
+      thread_.kind = ThreadKind::commit;
+      thread_.subject.sha = text::to_lower(c.commit_id);
+      if (!c.path.empty()) return false;  // a line comment is about code
+    } else {
+      const auto& issue = *c.issue;
+      thread_.number = issue.number;
+      thread_.subject.number = thread_.number;
+      if (issue.is_pull_request) {
+        thread_.kind = ThreadKind::pull_request;
+        const auto pull = context_.ports().repository.pull_request(thread_.number);
+        thread_.subject.sha = text::to_lower(pull.head_sha);
+        thread_.subject.author = pull.user.login;
+        thread_.base_ref = pull.base_ref;
+        thread_.fork = !pull.head_repo_full_name.empty() && !text::iequals(pull.head_repo_full_name, context_.repo.full_name());
+      } else {
+        auto marker = tracking::find_marker(issue.body);
+        if (!marker) return false;  // an ordinary issue: not ours
+        if (!tracks_release(context_, issue, *marker)) return false;
+        thread_.kind = ThreadKind::tracking_issue;
+        thread_.subject.tracking_issue = true;
+        thread_.subject.sha = marker->sha;
+        thread_.subject.tag = marker->tag;
+      }
+    }
+    return true;
+  }
+
   // Replies where the comment was made, once per comment and purpose.
   void reply(const std::string& purpose, const std::string& body) {
     const std::string key = "c" + std::to_string(comment_.id) + ":" + purpose;
@@ -177,11 +178,9 @@ class CommentHandler {
 
   void react_eyes() {
     context_.once(context_.key("eyes:" + context_.delivery.event + ":" + std::to_string(comment_.id)), Repeat::safe, [&] {
-      if (thread_.kind == ThreadKind::commit) {
-        context_.gh().create_commit_comment_reaction(context_.repo.owner, context_.repo.name, comment_.id, "eyes");
-      } else {
-        context_.gh().create_issue_comment_reaction(context_.repo.owner, context_.repo.name, comment_.id, "eyes");
-      }
+      context_.ports().comments.react(
+          thread_.kind == ThreadKind::commit ? CommentPoster::On::commit_comment : CommentPoster::On::issue_comment, comment_.id,
+          "eyes");
       return std::string("{}");
     });
   }
@@ -209,7 +208,7 @@ class CommentHandler {
     record.is_bot = false;  // bots were ignored above
     record.cancel = cmd.kind == command::Kind::approve_cancel;
     record.created_at = comment_.created_at;
-    context_.store().record_approval(record);
+    context_.ports().approvals.record_approval(record);
   }
 
   // On a release whose deploy waits on the protection rule, who started that run may not approve
@@ -254,6 +253,51 @@ class CommentHandler {
     }
   }
 
+  // A rollback decided over the environment's history (policy::decide_rollback), with its audit
+  // record still waiting for an outcome.
+  struct RollbackPlan {
+    policy::RollbackDecision decision;
+    audit::Record record;
+    std::string target_version;
+  };
+
+  RollbackPlan plan_rollback(const config::Environment& env, const command::Command& cmd, const std::vector<HistoryEntry>& history) {
+    policy::RollbackRequest request;
+    request.user = context_.ports().people.actor(comment_.login, false, policy_config::to_policy(env.rollback.allowed));
+    request.environment = env.name;
+    request.version = cmd.version;
+    for (const auto& entry : history) request.history.push_back(entry.record);
+    request.now = context_.services.clock.now();
+    request.policy = policy_config::to_policy(env.rollback);
+    RollbackPlan plan{policy::decide_rollback(request), {}, {}};
+    const auto& decision = plan.decision;
+
+    audit::Record& record = plan.record;
+    record.kind = audit::Kind::rollback_decision;
+    record.environment = env.name;
+    record.actor = comment_.login;
+    if (decision.current) {
+      record.previous_version = decision.current->version;
+      record.previous_sha = decision.current->sha;
+    }
+    if (decision.target) {
+      for (const auto& entry : history) {
+        if (entry.record.id == decision.target->deployment_id) plan.target_version = entry.record.version;
+      }
+      record.version = plan.target_version;
+      record.commit_sha = decision.target->sha;
+    }
+    record.gates.push_back(audit::Gate::from("rollback:" + std::string(policy::to_string(request.user.permission)), decision.outcome));
+    return plan;
+  }
+
+  // Records the rollback's outcome in the audit trail and says it where the comment was made.
+  void conclude_rollback(const std::string& purpose, audit::Record& record, audit::RecordOutcome outcome, const std::string& said) {
+    record.outcome = std::move(outcome);
+    context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
+    reply(purpose, said);
+  }
+
   void rollback(const command::Command& cmd) {
     const config::Environment* env = thread_.kind == ThreadKind::tracking_issue ? environment_for_tag(config_, thread_.subject.tag)
                                                                                 : environment();
@@ -266,38 +310,11 @@ class CommentHandler {
     // the dispatch hold the environment's lock (one deploy-bot process owns a store).
     const auto lock = environment_lock(context_.repo.full_name() + ":" + env->name);
     const auto history = deployment_history(context_, env->name);
-    policy::RollbackRequest request;
-    facts::People people(context_.gh(), context_.repo, policy_config::to_policy(env->rollback.allowed), &context_.people_cache());
-    request.user = people.actor(comment_.login, false);
-    request.environment = env->name;
-    request.version = cmd.version;
-    for (const auto& entry : history) request.history.push_back(entry.record);
-    request.now = context_.services.clock.now();
-    request.policy = policy_config::to_policy(env->rollback);
-    const auto decision = policy::decide_rollback(request);
-
-    audit::Record record;
-    record.kind = audit::Kind::rollback_decision;
-    record.environment = env->name;
-    record.actor = comment_.login;
-    if (decision.current) {
-      record.previous_version = decision.current->version;
-      record.previous_sha = decision.current->sha;
-    }
-    std::string target_version;
-    if (decision.target) {
-      for (const auto& entry : history) {
-        if (entry.record.id == decision.target->deployment_id) target_version = entry.record.version;
-      }
-      record.version = target_version;
-      record.commit_sha = decision.target->sha;
-    }
-    record.gates.push_back(audit::Gate::from("rollback:" + std::string(policy::to_string(request.user.permission)), decision.outcome));
-
+    auto plan = plan_rollback(*env, cmd, history);
+    const auto& decision = plan.decision;
     if (!decision.outcome.allowed) {
-      record.outcome = {audit::Status::refused, decision.outcome.reason, decision.outcome.message};
-      context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
-      reply(purpose, "rollback refused: " + decision.outcome.message + " (`" + decision.outcome.reason + "`)");
+      conclude_rollback(purpose, plan.record, {audit::Status::refused, decision.outcome.reason, decision.outcome.message},
+                        "rollback refused: " + decision.outcome.message + " (`" + decision.outcome.reason + "`)");
       return;
     }
     // Allowed, but not while another deploy or rollback of the environment is queued or running
@@ -306,61 +323,31 @@ class CommentHandler {
     if (!dispatched_by(context_, env->name, effect)) {
       std::vector<facts::DeploymentSeen> seen;
       for (const auto& entry : history) seen.push_back(entry.seen);
-      const auto runs = facts::runs_in_flight(context_.gh(), context_.repo, seen, dispatched_in_flight(context_, env->name));
+      const auto runs = context_.ports().deployments.runs_in_flight(seen, dispatched_in_flight(context_, env->name));
       const auto busy = policy::decide_rollback_start(env->name, runs, context_.services.clock.now());
       if (!busy.allowed) {
-        record.outcome = {audit::Status::refused, busy.reason, busy.message};
-        context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
-        reply(purpose, "rollback not started: " + busy.message + " (`" + busy.reason + "`)");
+        conclude_rollback(purpose, plan.record, {audit::Status::refused, busy.reason, busy.message},
+                          "rollback not started: " + busy.message + " (`" + busy.reason + "`)");
         return;
       }
     }
     const std::string ref = config_.bot.ref.empty() ? context_.default_branch : config_.bot.ref;
-    const DispatchedRun run{thread_.number, target_version, env->name, "rollback"};
-    // Remembered for workflow_run events and as in flight, whether the dispatch's answer came back
-    // or the run was found after a lost answer.
-    const auto remember = [&](std::int64_t run_id, const std::string& url) {
-      if (thread_.number != 0) remember_run(context_, run_id, run);
-      remember_in_flight(context_, env->name,
-                         {run_id, policy::RunInFlight::Kind::rollback, url, context_.services.clock.now()}, effect);
-    };
-    auto dispatched = context_.once(
-        effect, Repeat::at_most_once,
-        [&] {
-          std::map<std::string, std::string> inputs = {
-              {"environment", env->name}, {"mode", "rollback"}, {"version", target_version}};
-          if (!cmd.reason.empty()) inputs["reason"] = cmd.reason;
-          // The run's actor is the bot: who asked, and where, go with it for the run's audit record.
-          auto result = dispatch_workflow(context_, config_, ref, inputs, {comment_.login, comment_.html_url}, effect);
-          remember(result.workflow_run_id.value_or(0), result.html_url);
-          return nlohmann::json{{"run_url", result.html_url}, {"run_id", result.workflow_run_id.value_or(0)}}.dump();
-        },
-        [&] {
-          auto found = find_dispatched_run(context_, config_, effect);
-          if (found.outcome == Lookup::Outcome::found) {
-            const auto json = nlohmann::json::parse(found.result);
-            remember(json.value("run_id", std::int64_t{0}), json.value("run_url", ""));
-          }
-          return found;
-        });
-    std::string run_url;
-    if (dispatched) {
-      auto json = nlohmann::json::parse(*dispatched, nullptr, false);
-      if (json.is_object()) run_url = json.value("run_url", "");
-    }
-    if (!dispatched) {
+    const DispatchedRun run{thread_.number, plan.target_version, env->name, "rollback"};
+    std::map<std::string, std::string> inputs = {{"environment", env->name}, {"mode", "rollback"}, {"version", plan.target_version}};
+    if (!cmd.reason.empty()) inputs["reason"] = cmd.reason;
+    // The run's actor is the bot: who asked, and where, go with it for the run's audit record.
+    const auto run_url = dispatch_once(context_, config_, ref, inputs, {comment_.login, comment_.html_url}, run, effect);
+    if (!run_url) {
       // The audit trail and the reply state only what GitHub confirmed.
-      record.outcome = {audit::Status::failure, "dispatch_unconfirmed", kDispatchUnconfirmed};
-      context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
-      reply(purpose, std::string("could not confirm the rollback: ") + kDispatchUnconfirmed +
-                         " Check the Actions tab before asking again.");
+      conclude_rollback(purpose, plan.record, {audit::Status::failure, "dispatch_unconfirmed", kDispatchUnconfirmed},
+                        std::string("could not confirm the rollback: ") + kDispatchUnconfirmed +
+                            " Check the Actions tab before asking again.");
       return;
     }
-    record.outcome = {audit::Status::success, decision.outcome.reason, decision.outcome.message};
-    if (!run_url.empty()) record.run_url = run_url;
-    context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
-    reply(purpose, "rolling back `" + env->name + "` from `" + (decision.current ? decision.current->version : std::string("?")) +
-                       "` to `" + target_version + "`" + (run_url.empty() ? std::string(".") : ": " + run_url));
+    if (!run_url->empty()) plan.record.run_url = *run_url;
+    conclude_rollback(purpose, plan.record, {audit::Status::success, decision.outcome.reason, decision.outcome.message},
+                      "rolling back `" + env->name + "` from `" + (decision.current ? decision.current->version : std::string("?")) +
+                          "` to `" + plan.target_version + "`" + (run_url->empty() ? std::string(".") : ": " + *run_url));
   }
 
   void status(const command::Command& cmd) {
@@ -408,23 +395,22 @@ HandleResult on_comment(Context& context) { return CommentHandler(context).run()
 // An edited comment: a recorded approval becomes `edited` (it never counts again); the new text
 // is not read as commands (edits never count).
 HandleResult on_comment_edited(Context& context) {
-  const auto& c = context.payload.at("comment");
-  const bool marked = context.store().mark_approval_edited(context.repo.full_name(), store::ApprovalSource::comment,
-                                                           c.at("id").get<std::int64_t>());
-  if (!marked) return HandleResult::ignored;
+  const auto& c = context.event<events::Comment>();
+  const bool marked = context.ports().approvals.mark_approval_edited(store::ApprovalSource::comment, c.id);
+  if (!marked || !c.issue) return HandleResult::ignored;
   // The count may have dropped: set the status of the thread's commit again.
-  const auto& issue = context.payload.at("issue");
+  const auto& issue = *c.issue;
   auto loaded = context.config();
   if (!loaded.config) return HandleResult::done;
   Subject subject;
-  subject.number = issue.at("number").get<int>();
+  subject.number = issue.number;
   const config::Environment* env = nullptr;
-  if (issue.contains("pull_request") && !issue["pull_request"].is_null()) {
-    const auto pull = context.gh().get_pull_request(context.repo.owner, context.repo.name, static_cast<int>(subject.number));
+  if (issue.is_pull_request) {
+    const auto pull = context.ports().repository.pull_request(static_cast<int>(subject.number));
     subject.sha = text::to_lower(pull.head_sha);
     subject.author = pull.user.login;
     env = environment_for_pull_request(*loaded.config, pull.base_ref);
-  } else if (auto marker = tracking::find_marker(string_or_empty(issue, "body"));
+  } else if (auto marker = tracking::find_marker(issue.body);
              marker && tracks_release(context, issue, *marker)) {
     subject.tracking_issue = true;
     subject.sha = marker->sha;

@@ -26,15 +26,15 @@ LoadedConfig parse(const std::string& text, const std::string& blob_sha) {
 
 }  // namespace
 
-Context::Context(Services& services_in, const store::Delivery& delivery_in, nlohmann::json payload_in)
-    : services(services_in), delivery(delivery_in), payload(std::move(payload_in)), client_(client_for(services_in, delivery_in)) {
-  const auto& repository = payload.at("repository");
-  repo.owner = repository.at("owner").at("login").get<std::string>();
-  repo.name = repository.at("name").get<std::string>();
-  if (auto it = repository.find("default_branch"); it != repository.end() && it->is_string()) {
-    default_branch = it->get<std::string>();
-  }
-}
+Context::Context(Services& services_in, const store::Delivery& delivery_in, events::Webhook webhook_in)
+    : services(services_in),
+      delivery(delivery_in),
+      webhook(std::move(webhook_in)),
+      repo{webhook.repository.owner, webhook.repository.name},
+      default_branch(webhook.repository.default_branch),
+      client_(client_for(services_in, delivery_in)),
+      github_ports_(client_, services_in.store, repo, services_in.own_login, people_),
+      ports_(services_in.ports != nullptr ? *services_in.ports : github_ports_.ports()) {}
 
 LoadedConfig Context::config(bool refresh) {
   const auto now = services.clock.now();
@@ -44,7 +44,7 @@ LoadedConfig Context::config(bool refresh) {
     }
   }
   // No ref: the contents API reads the default branch, the only trusted one.
-  auto content = client_.get_content(repo.owner, repo.name, kConfigPath);
+  auto content = ports_.repository.content(kConfigPath);
   if (!content) {
     LoadedConfig missing;
     missing.problem = std::string(kConfigPath) + " does not exist on the default branch; deploy-bot reads its rules from there";
@@ -109,7 +109,7 @@ std::int64_t Context::comment(int number, const std::string& key, const std::str
   auto result = once(
       "comment:" + repo.full_name() + ":" + key, Repeat::safe,
       [&] {
-        const auto id = facts::post_keyed_comment(client_, repo, number, key, body, services.own_login);
+        const auto id = ports_.comments.keyed_comment(number, key, body);
         return nlohmann::json{{"comment_id", id}}.dump();
       },
       [&] { return wait_for_visibility(services.clock); });
@@ -118,21 +118,20 @@ std::int64_t Context::comment(int number, const std::string& key, const std::str
 
 std::int64_t Context::sticky_comment(int number, const std::string& key, const std::string& body) {
   // No effect key: finding the keyed comment and setting its body is idempotent by itself.
-  return facts::post_keyed_comment(client_, repo, number, key, body, services.own_login);
+  return ports_.comments.keyed_comment(number, key, body);
 }
 
 std::int64_t Context::commit_comment(const std::string& sha, const std::string& key, const std::string& body) {
   auto result = once("commit-comment:" + repo.full_name() + ":" + key, Repeat::safe, [&]() -> std::string {
     const std::string full = body + "\n\n" + tracking::comment_key_line(key) + "\n";
-    for (const auto& existing : client_.list_commit_comments(repo.owner, repo.name, sha)) {
+    for (const auto& existing : ports_.comments.commit_comments(sha)) {
       const bool ours = services.own_login.empty() ? facts::is_bot_account(existing.user)
                                                    : text::iequals(existing.user.login, services.own_login);
       if (ours && tracking::find_comment_key(existing.body) == key) {
         return nlohmann::json{{"comment_id", existing.id}}.dump();
       }
     }
-    const auto created = client_.create_commit_comment(repo.owner, repo.name, sha, full);
-    return nlohmann::json{{"comment_id", created.id}}.dump();
+    return nlohmann::json{{"comment_id", ports_.comments.create_commit_comment(sha, full)}}.dump();
   }, [&] { return wait_for_visibility(services.clock); });
   return result ? nlohmann::json::parse(*result).value("comment_id", std::int64_t{0}) : 0;
 }

@@ -1,6 +1,7 @@
-// What every handler gets: the delivery and its parsed payload, a GitHub client acting as the
-// delivery's installation, the repository's trusted config, and the exactly-once helpers (keyed
-// effects, keyed comments, the audit trail).
+// What every handler gets: the delivery and its event, parsed once into a typed struct
+// (bot/events.hpp), the narrow ports it reads and acts through (bot/handlers/ports.hpp: GitHubPorts
+// over a client acting as the delivery's installation, or a test's fake), the repository's trusted
+// config, and the exactly-once helpers (keyed effects, keyed comments, the audit trail).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/events.hpp"
+#include "bot/handlers/ports.hpp"
 #include "core/audit.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -27,6 +30,8 @@ struct Services {
   bool app_credentials = false;  // true: act as each delivery's installation
   Clock& clock;  // the handlers wait with it too (GitHub's visibility delays)
   std::string own_login;  // the bot's login when known (token mode); its comments are ignored
+  // Tests: the ports every Context hands its handler instead of the GitHub adapter.
+  Ports* ports = nullptr;
 };
 
 inline constexpr const char* kConfigPath = ".github/deploy.yml";
@@ -64,15 +69,24 @@ inline constexpr const char* kOutcomeUnknown = R"({"outcome":"unknown"})";
 
 class Context {
  public:
-  Context(Services& services, const store::Delivery& delivery, nlohmann::json payload);
+  Context(Services& services, const store::Delivery& delivery, events::Webhook webhook);
 
   Services& services;
   const store::Delivery& delivery;
-  const nlohmann::json payload;
+  const events::Webhook webhook;
   facts::Repo repo;
-  std::string default_branch;  // from the payload's repository; fetched when absent
+  std::string default_branch;  // from the payload's repository
 
-  github::Client& gh() { return client_; }
+  // The delivery's event, as the handler registered for it reads it (std::bad_variant_access for
+  // another event is a bug in the registry, not a payload problem).
+  template <class Event>
+  const Event& event() const {
+    return std::get<Event>(webhook.event);
+  }
+
+  // Everything a handler reads from or does on GitHub, and the approvals it records.
+  Ports& ports() { return ports_; }
+  // For the exactly-once machinery, the config cache and the bot's own state rows.
   store::Store& store() { return services.store; }
 
   // .github/deploy.yml of the default branch: from the store's cache (by blob SHA, refreshed when
@@ -105,14 +119,15 @@ class Context {
 
   std::string key(const std::string& suffix) const { return repo.full_name() + ":" + suffix; }
 
-  // Permissions and team memberships read during this delivery: each decision in it (an /approve,
-  // the /status after it, a retry of the count) reads a person once. Never kept across deliveries,
-  // so a revoked permission stops counting at the next one.
-  facts::PeopleCache& people_cache() { return people_; }
 
  private:
-  github::Client client_;
+  github::Client client_;  // as the delivery's installation; only the GitHub adapter uses it
+  // Permissions and team memberships read during this delivery (by ports().people): each decision
+  // in it (an /approve, the /status after it, a retry of the count) reads a person once. Never kept
+  // across deliveries, so a revoked permission stops counting at the next one.
   facts::PeopleCache people_;
+  GitHubPorts github_ports_;
+  Ports ports_;
 };
 
 inline constexpr std::chrono::minutes kConfigMaxAge{10};

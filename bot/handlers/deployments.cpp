@@ -4,7 +4,7 @@ namespace deploy::bot::handlers {
 
 std::vector<HistoryEntry> deployment_history(Context& context, const std::string& environment, std::size_t limit) {
   std::vector<HistoryEntry> history;
-  for (auto& seen : facts::deployment_history(context.gh(), context.repo, environment, limit)) {
+  for (auto& seen : context.ports().deployments.deployments(environment, limit)) {
     // The table shows GitHub's word for a deployment with no status yet.
     const std::string state = seen.latest_status.empty() ? "pending" : seen.latest_status;
     HistoryEntry entry;

@@ -8,7 +8,7 @@
 // A failed callback fails the delivery with a retry (a 5xx is retried by the worker).
 #include "bot/handlers/approvals.hpp"
 #include "bot/handlers/registry.hpp"
-#include "core/github_release_facts.hpp"
+#include "core/github_release_facts.hpp"  // facts::deployed_version
 #include "core/release.hpp"
 #include "core/text.hpp"
 #include "core/tracking_issue.hpp"
@@ -37,32 +37,31 @@ std::optional<Outcome> refused_release(Context& context, const config::Config& c
   request.ref = ref;
   request.environment = environment;
   request.default_branch = context.default_branch;
-  request.deployed = facts::deployed_version(facts::deployment_history(context.gh(), context.repo, environment));
+  request.deployed = facts::deployed_version(context.ports().deployments.deployments(environment, kDeploymentHistoryLimit));
   // A rollback the bot dispatched goes back on purpose; any other run deploys.
   const auto dispatched = dispatched_run(context, run_id);
   request.mode = dispatched && dispatched->mode == "rollback" ? release::Mode::rollback : release::Mode::deploy;
   request.rules = release::tag_rules(config.release);
   // GitHub does not show a tag's signature without its object: the action's own check decides it.
   request.rules.require_signed = false;
-  const auto decision = release::decide(request, facts::release_facts(context.gh(), context.repo, request));
+  const auto decision = release::decide(request, context.ports().repository.release_facts(request));
   if (decision.outcome.allowed || !release::about_the_release(decision.outcome.reason)) return std::nullopt;
   return decision.outcome;
 }
 
 HandleResult on_protection_rule(Context& context) {
-  const auto& payload = context.payload;
-  const std::string environment = payload.at("environment").get<std::string>();
-  const auto& deployment = payload.at("deployment");
+  const auto& event = context.event<events::ProtectionRule>();
+  const std::string& environment = event.environment;
   WaitingGate gate;
-  gate.run_id = run_id_of(payload.at("deployment_callback_url").get<std::string>());
+  gate.run_id = run_id_of(event.callback_url);
   gate.environment = environment;
-  gate.sha = text::to_lower(deployment.at("sha").get<std::string>());
+  gate.sha = text::to_lower(event.sha);
   // A redelivery of a run already reviewed changes nothing: a gate is settled once.
   if (auto known = waiting_gate(context, gate.sha, environment); known && known->run_id == gate.run_id) {
     if (!known->settled.empty()) return HandleResult::done;
   }
   // Whoever started the run may not approve it: the action in that job would not count them.
-  gate.started_by = facts::run_starters(context.gh().get_workflow_run(context.repo.owner, context.repo.name, gate.run_id));
+  gate.started_by = facts::run_starters(context.ports().repository.workflow_run(gate.run_id));
   remember_gate(context, gate);
 
   auto loaded = context.config();
@@ -70,13 +69,13 @@ HandleResult on_protection_rule(Context& context) {
   const auto* env = loaded.config->environment(environment);
   if (env == nullptr) return HandleResult::done;
 
-  std::string ref = deployment.value("ref", "");
+  std::string ref = event.ref;
   if (auto refusal = refused_release(context, *loaded.config, environment, ref, gate.run_id)) {
     reject_gate(context, gate, *refusal);
     audit::Record record;
     record.kind = audit::Kind::deploy;
     record.environment = environment;
-    record.actor = payload.contains("sender") ? payload.at("sender").value("login", "") : std::string();
+    record.actor = event.sender;
     record.version = ref;
     record.commit_sha = gate.sha;
     record.gates.push_back(audit::Gate::from("release", *refusal));
@@ -92,7 +91,7 @@ HandleResult on_protection_rule(Context& context) {
   subject.started_by = gate.started_by;
   if (ref.starts_with("refs/tags/")) ref = ref.substr(10);
   subject.tag = ref;  // its committers are those since the release before it, as the action reads them
-  if (auto release = context.gh().get_release_by_tag(context.repo.owner, context.repo.name, ref)) {
+  if (auto release = context.ports().repository.release_by_tag(ref)) {
     if (auto number = tracking::find_release_link(release->body)) {
       subject.number = *number;
       subject.tracking_issue = true;

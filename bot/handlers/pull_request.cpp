@@ -11,16 +11,14 @@ namespace deploy::bot::handlers {
 namespace {
 
 HandleResult on_pull_request(Context& context) {
-  const auto& pull = context.payload.at("pull_request");
-  const int number = context.payload.contains("number") ? context.payload.at("number").get<int>() : pull.at("number").get<int>();
+  const auto& pull = context.event<events::PullRequest>();
+  const int number = pull.number;
   Subject subject;
   subject.number = number;
-  subject.sha = text::to_lower(pull.at("head").at("sha").get<std::string>());
-  subject.author = pull.at("user").at("login").get<std::string>();
-  const std::string base = pull.at("base").at("ref").get<std::string>();
-  const std::string head_repo = pull.at("head").contains("repo") && pull.at("head").at("repo").is_object()
-                                    ? pull.at("head").at("repo").value("full_name", "")
-                                    : std::string();
+  subject.sha = text::to_lower(pull.head_sha);
+  subject.author = pull.author;
+  const std::string& base = pull.base_ref;
+  const std::string& head_repo = pull.head_repo_full_name;
 
   auto loaded = context.config();
   if (!loaded.config) return HandleResult::ignored;  // said on the first command; nothing to set
@@ -34,8 +32,8 @@ HandleResult on_pull_request(Context& context) {
   const auto count = count_approvals(context, subject, *env);
   set_approvals_status(context, subject, count);
 
-  if (context.delivery.action == "synchronize" && context.payload.contains("before") && context.payload["before"].is_string()) {
-    const std::string before = text::to_lower(context.payload["before"].get<std::string>());
+  if (context.delivery.action == "synchronize" && pull.before) {
+    const std::string before = text::to_lower(*pull.before);
     Subject old = subject;
     old.sha = before;
     const auto previous = count_approvals(context, old, *env);

@@ -11,43 +11,40 @@ namespace deploy::bot::handlers {
 namespace {
 
 HandleResult on_review(Context& context) {
-  const auto& review = context.payload.at("review");
-  const auto& pull = context.payload.at("pull_request");
-  const std::string state = text::to_lower(review.value("state", ""));
+  const auto& review = context.event<events::Review>();
+  const auto& pull = review.pull_request;
+  const std::string state = text::to_lower(review.state);
   const bool dismissed = context.delivery.action == "dismissed";
   if (!dismissed && state != "approved") return HandleResult::ignored;
 
   auto loaded = context.config();
   if (!loaded.config) return HandleResult::ignored;
-  const auto* env = environment_for_pull_request(*loaded.config, pull.at("base").at("ref").get<std::string>());
+  const auto* env = environment_for_pull_request(*loaded.config, pull.base_ref);
   if (env == nullptr || !env->approvals.count_reviews) return HandleResult::ignored;
-  const std::string head_repo = pull.at("head").contains("repo") && pull.at("head").at("repo").is_object()
-                                    ? pull.at("head").at("repo").value("full_name", "")
-                                    : std::string();
+  const std::string& head_repo = pull.head_repo_full_name;
   if (!head_repo.empty() && !text::iequals(head_repo, context.repo.full_name()) && !loaded.config->bot.allow_fork_pull_requests) {
     return HandleResult::ignored;
   }
 
-  const auto& user = review.at("user");
-  const std::string login = user.at("login").get<std::string>();
+  const std::string& login = review.user.login;
   store::ApprovalRecord record;
   record.repository = context.repo.full_name();
-  record.subject = pull.at("number").get<int>();
-  record.sha = text::to_lower(review.value("commit_id", pull.at("head").at("sha").get<std::string>()));
+  record.subject = pull.number;
+  record.sha = text::to_lower(review.commit_id.empty() ? pull.head_sha : review.commit_id);
   record.login = login;
   record.source = store::ApprovalSource::review;
   // A dismissal is its own event (a cancel), recorded next to the review it withdraws.
-  record.event_id = review.at("id").get<std::int64_t>() * (dismissed ? -1 : 1);
-  record.is_bot = facts::is_bot_account(login, user.value("type", ""), context.services.own_login);
+  record.event_id = review.id * (dismissed ? -1 : 1);
+  record.is_bot = facts::is_bot_account(login, review.user.type, context.services.own_login);
   record.cancel = dismissed;
-  const auto at = github::parse_rfc3339(review.value("submitted_at", ""));
+  const auto at = github::parse_rfc3339(review.submitted_at);
   record.created_at = dismissed || !at ? context.services.clock.now() : *at;
-  context.store().record_approval(record);
+  context.ports().approvals.record_approval(record);
 
   Subject subject;
   subject.number = record.subject;
-  subject.sha = text::to_lower(pull.at("head").at("sha").get<std::string>());
-  subject.author = pull.at("user").at("login").get<std::string>();
+  subject.sha = text::to_lower(pull.head_sha);
+  subject.author = pull.author;
   const auto count = count_approvals(context, subject, *env);
   set_approvals_status(context, subject, count);
   context.audit("review:" + std::to_string(record.event_id), approval_record(subject, *env, count, login));

@@ -34,12 +34,11 @@ HandleResult Dispatcher::handle(const store::Delivery& delivery) {
   if (entry == nullptr) return HandleResult::ignored;
   // Acknowledged and recorded (the delivery row is the record); nothing to do on GitHub.
   if (entry->event == "ping" || entry->event.starts_with("installation")) return HandleResult::done;
-  auto payload = nlohmann::json::parse(delivery.body, nullptr, false);
-  if (payload.is_discarded() || !payload.is_object()) throw PermanentError("the stored payload is not a JSON object");
-  if (!payload.contains("repository") || !payload["repository"].is_object()) {
-    throw PermanentError("the payload has no repository object");
-  }
-  Context context(services_, delivery, std::move(payload));
+  // Parsed once, here: a payload without what its handler reads fails the delivery for good, with
+  // the field named, before any effect (GitHub's "redeliver" queues it again).
+  auto webhook = events::parse_webhook(delivery.event, delivery.body);
+  if (!webhook) throw PermanentError(webhook.error().message);
+  Context context(services_, delivery, std::move(webhook).value());
   auto lock = repository_lock(context.repo.full_name());
   std::lock_guard one_at_a_time(*lock);
   return entry->handle(context);

@@ -1,6 +1,7 @@
 // The handler registry: one entry per (event, actions) with its help line, each declared next to
 // its handler in bot/handlers/*.cpp (Prow's plugin shape). The Dispatcher routes a stored delivery
-// to the entry for its event and action; a delivery no entry wants is `ignored`.
+// to the entry for its event and action; a delivery no entry wants is `ignored`; one whose payload
+// is malformed (bot/events.hpp) fails with a PermanentError naming the field, before its handler.
 #pragma once
 
 #include <map>

@@ -9,16 +9,16 @@ namespace deploy::bot::handlers {
 namespace {
 
 HandleResult on_release(Context& context) {
-  const auto& release = context.payload.at("release");
-  if (release.value("draft", false)) return HandleResult::ignored;
-  const std::string tag = release.at("tag_name").get<std::string>();
+  const auto& release = context.event<events::Release>();
+  if (release.draft) return HandleResult::ignored;
+  const std::string& tag = release.tag;
   auto loaded = context.config();
   if (!loaded.config) return HandleResult::ignored;
   const auto* env = environment_for_tag(*loaded.config, tag);
   if (env == nullptr) return HandleResult::ignored;  // not a tag any environment deploys
 
   // The commit the tag points at (an annotated tag peels to its commit).
-  const auto commit = context.gh().get_commit(context.repo.owner, context.repo.name, tag);
+  const auto commit = context.ports().repository.commit(tag);
   tracking::IssueText text;
   text.marker = {tag, text::to_lower(commit.sha)};
   text.environment = env->name;
@@ -30,7 +30,7 @@ HandleResult on_release(Context& context) {
     // Run with a user token, the bot opens issues as that user: trust its own issues as well.
     std::vector<std::string> trusted;
     if (!context.services.own_login.empty()) trusted.push_back(context.services.own_login);
-    const auto issue = facts::find_or_open_tracking_issue(context.gh(), context.repo, text, trusted);
+    const auto issue = context.ports().comments.tracking_issue(text, trusted);
     return nlohmann::json{{"issue", issue.number}, {"opened", issue.opened}}.dump();
   });
   return HandleResult::done;

@@ -14,27 +14,27 @@ std::string file_name(const std::string& path) {
 }
 
 HandleResult on_workflow_run(Context& context) {
-  const auto& run = context.payload.at("workflow_run");
+  const auto& run = context.event<events::WorkflowRun>();
   auto loaded = context.config();
   if (!loaded.config) return HandleResult::ignored;
-  if (file_name(run.value("path", "")) != loaded.config->bot.workflow) return HandleResult::ignored;
-  const std::int64_t run_id = run.at("id").get<std::int64_t>();
+  if (file_name(run.path) != loaded.config->bot.workflow) return HandleResult::ignored;
+  const std::int64_t run_id = run.id;
 
   std::optional<DispatchedRun> dispatched = dispatched_run(context, run_id);
   if (!dispatched) {
     // A tag-triggered run: its head branch is the tag.
-    const std::string tag = run.value("head_branch", "");
-    if (auto release = tag.empty() ? std::nullopt : context.gh().get_release_by_tag(context.repo.owner, context.repo.name, tag)) {
+    const std::string& tag = run.head_branch;
+    if (auto release = tag.empty() ? std::nullopt : context.ports().repository.release_by_tag(tag)) {
       if (auto number = tracking::find_release_link(release->body)) dispatched = DispatchedRun{*number, tag, "", "deploy"};
     }
   }
   if (!dispatched) return HandleResult::ignored;
-  const std::string conclusion = run.value("conclusion", "unknown");
+  const std::string& conclusion = run.conclusion;
   std::string body = "The " + dispatched->mode + " run";
   if (!dispatched->version.empty()) body += " for `" + dispatched->version + "`";
   if (!dispatched->environment.empty()) body += " on `" + dispatched->environment + "`";
   body += " finished: **" + conclusion + "**";
-  const std::string url = run.value("html_url", "");
+  const std::string& url = run.html_url;
   body += url.empty() ? std::string(".") : " (" + url + ").";
   context.comment(dispatched->issue, "run:" + std::to_string(run_id), body);
   return HandleResult::done;

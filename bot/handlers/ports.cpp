@@ -1,0 +1,102 @@
+#include "bot/handlers/ports.hpp"
+
+#include "core/github_release_facts.hpp"
+
+namespace deploy::bot::handlers {
+
+github::PullRequest GitHubPorts::pull_request(int number) { return client_.get_pull_request(repo_.owner, repo_.name, number); }
+
+github::Commit GitHubPorts::commit(const std::string& ref) { return client_.get_commit(repo_.owner, repo_.name, ref); }
+
+std::optional<github::Release> GitHubPorts::release_by_tag(const std::string& tag) {
+  return client_.get_release_by_tag(repo_.owner, repo_.name, tag);
+}
+
+github::WorkflowRun GitHubPorts::workflow_run(std::int64_t run_id) {
+  return client_.get_workflow_run(repo_.owner, repo_.name, run_id);
+}
+
+std::optional<github::Content> GitHubPorts::content(const std::string& path) {
+  // No ref: the contents API reads the default branch.
+  return client_.get_content(repo_.owner, repo_.name, path);
+}
+
+release::Facts GitHubPorts::release_facts(const release::Request& request) {
+  return facts::release_facts(client_, repo_, request);
+}
+
+facts::ChangeAuthors GitHubPorts::pull_request_authors(const github::PullRequest& pull) {
+  return facts::pull_request_authors(client_, repo_, pull);
+}
+
+facts::ChangeAuthors GitHubPorts::release_authors(const std::string& sha, const std::optional<std::string>& previous) {
+  return facts::release_authors(client_, repo_, sha, previous);
+}
+
+policy::Actor GitHubPorts::actor(const std::string& login, bool is_bot, const std::vector<policy::Principal>& lists) {
+  return facts::People(client_, repo_, lists, &people_).actor(login, is_bot);
+}
+
+std::vector<store::ApprovalRecord> GitHubPorts::approvals(std::int64_t subject, const std::string& sha) {
+  return store_.approvals(repo_.full_name(), subject, sha);
+}
+
+bool GitHubPorts::record_approval(const store::ApprovalRecord& approval) { return store_.record_approval(approval); }
+
+bool GitHubPorts::mark_approval_edited(store::ApprovalSource source, std::int64_t event_id) {
+  return store_.mark_approval_edited(repo_.full_name(), source, event_id);
+}
+
+void GitHubPorts::set_status(const std::string& sha, const github::NewCommitStatus& status) {
+  client_.create_commit_status(repo_.owner, repo_.name, sha, status);
+}
+
+std::vector<github::CommitStatus> GitHubPorts::statuses(const std::string& sha) {
+  return client_.get_combined_status(repo_.owner, repo_.name, sha).statuses;
+}
+
+std::vector<facts::DeploymentSeen> GitHubPorts::deployments(const std::string& environment, std::size_t limit) {
+  return facts::deployment_history(client_, repo_, environment, limit);
+}
+
+std::vector<policy::RunInFlight> GitHubPorts::runs_in_flight(const std::vector<facts::DeploymentSeen>& history,
+                                                          const std::vector<facts::DispatchedRunRef>& dispatched) {
+  return facts::runs_in_flight(client_, repo_, history, dispatched);
+}
+
+github::WorkflowDispatchResult GitHubPorts::dispatch(const std::string& workflow, const std::string& ref,
+                                                     const std::map<std::string, std::string>& inputs) {
+  return client_.create_workflow_dispatch(repo_.owner, repo_.name, workflow, ref, inputs, true);
+}
+
+std::vector<github::WorkflowRun> GitHubPorts::dispatched_runs(const std::string& workflow, const std::string& created_since) {
+  return client_.list_workflow_runs(repo_.owner, repo_.name, workflow, "workflow_dispatch", created_since);
+}
+
+std::int64_t GitHubPorts::keyed_comment(int number, const std::string& key, const std::string& body) {
+  return facts::post_keyed_comment(client_, repo_, number, key, body, own_login_);
+}
+
+std::vector<github::CommitComment> GitHubPorts::commit_comments(const std::string& sha) {
+  return client_.list_commit_comments(repo_.owner, repo_.name, sha);
+}
+
+std::int64_t GitHubPorts::create_commit_comment(const std::string& sha, const std::string& body) {
+  return client_.create_commit_comment(repo_.owner, repo_.name, sha, body).id;
+}
+
+void GitHubPorts::review_gate(std::int64_t run_id, const github::ProtectionRuleReview& review) {
+  client_.review_custom_gate(repo_.owner, repo_.name, run_id, review);
+}
+
+void GitHubPorts::react(On on, std::int64_t comment_id, const std::string& content) {
+  if (on == On::commit_comment) client_.create_commit_comment_reaction(repo_.owner, repo_.name, comment_id, content);
+  else client_.create_issue_comment_reaction(repo_.owner, repo_.name, comment_id, content);
+}
+
+facts::TrackingIssue GitHubPorts::tracking_issue(const tracking::IssueText& text,
+                                                 const std::vector<std::string>& trusted_authors) {
+  return facts::find_or_open_tracking_issue(client_, repo_, text, trusted_authors);
+}
+
+}  // namespace deploy::bot::handlers
