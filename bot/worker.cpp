@@ -182,7 +182,7 @@ void Worker::process(const store::Claim& claim) {
         if (failure.not_before) {
           delay = std::max(delay, std::chrono::ceil<std::chrono::milliseconds>(*failure.not_before - clock_.now()));
         }
-        store_.fail(claim.lease, error, clock_.now() + delay);
+        store_.queue().fail(claim.lease, error, clock_.now() + delay);
         spdlog::warn("{}", log_json::event("delivery_retry", {{"delivery", d.delivery_id},
                                                              {"github_event", d.event},
                                                              {"attempt", claim.lease.attempt},
@@ -192,7 +192,7 @@ void Worker::process(const store::Claim& claim) {
       }
       case JobResult::failed:
       case JobResult::count_:
-        store_.fail(claim.lease, error, std::nullopt);
+        store_.queue().fail(claim.lease, error, std::nullopt);
         spdlog::error("{}", log_json::event("delivery_failed", {{"delivery", d.delivery_id},
                                                                {"github_event", d.event},
                                                                {"attempt", claim.lease.attempt},

@@ -126,7 +126,7 @@ struct Bot {
   }
 
   json last_audit() {
-    auto records = store.audit_records(0, 1000);
+    auto records = store.audit().records(0, 1000);
     REQUIRE_FALSE(records.empty());
     return json::parse(records.back().record);
   }
