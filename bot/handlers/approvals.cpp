@@ -7,6 +7,7 @@
 #include "bot/status_report.hpp"
 #include "core/crypto.hpp"
 #include "core/github_time.hpp"
+#include "core/log_json.hpp"
 #include "core/policy_config.hpp"
 #include "core/text.hpp"
 
@@ -292,10 +293,11 @@ github::WorkflowDispatchResult dispatch_workflow(Context& context, const config:
     const bool undeclared = error.status() == 422 && error.details().message.find("Unexpected inputs") != std::string::npos;
     if (!undeclared) throw;
     // Nothing was dispatched (GitHub refused the request), so dispatching again is no repeat.
-    spdlog::warn(R"({{"event":"dispatch_without_requester","workflow":{},"why":{}}})", nlohmann::json(config.bot.workflow).dump(),
-                 nlohmann::json("the workflow does not declare the inputs requested-by, request-url and dispatch-id (" +
-                                error.details().message + "); add them, as examples/workflows/deploy.yml does, so the "
-                                "run's audit record names who asked and a dispatch whose answer was lost can be found").dump());
+    spdlog::warn("{}", log_json::event("dispatch_without_requester",
+                                       {{"workflow", config.bot.workflow},
+                                        {"why", "the workflow does not declare the inputs requested-by, request-url and dispatch-id (" +
+                                                    error.details().message + "); add them, as examples/workflows/deploy.yml does, so the "
+                                                    "run's audit record names who asked and a dispatch whose answer was lost can be found"}}));
     remember_dispatch_sent(context, effect_key, false);
     return context.ports().workflows.dispatch(config.bot.workflow, ref, inputs);
   }

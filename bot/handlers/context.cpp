@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/log_json.hpp"
 #include "core/text.hpp"
 #include "core/tracking_issue.hpp"
 
@@ -65,18 +66,18 @@ std::optional<std::string> Context::once(const std::string& key, Repeat repeat, 
   if (look) {
     const Lookup earlier = find_earlier ? find_earlier() : Lookup{};
     if (earlier.outcome == Lookup::Outcome::found) {
-      spdlog::info(R"({{"event":"effect_reconciled","key":{},"found":"the earlier try happened"}})", nlohmann::json(key).dump());
+      spdlog::info("{}", log_json::event("effect_reconciled", {{"key", key}, {"found", "the earlier try happened"}}));
       services.store.finish_effect(key, earlier.result);
       return earlier.result;
     }
     if (earlier.outcome == Lookup::Outcome::cannot_tell && repeat == Repeat::at_most_once) {
-      spdlog::warn(R"({{"event":"effect_outcome_unknown","key":{},"why":"an earlier try got no answer from GitHub; it may have happened"}})",
-                   nlohmann::json(key).dump());
+      spdlog::warn("{}", log_json::event("effect_outcome_unknown",
+                                       {{"key", key}, {"why", "an earlier try got no answer from GitHub; it may have happened"}}));
       services.store.finish_effect(key, kOutcomeUnknown);
       return std::nullopt;
     }
-    spdlog::warn(R"({{"event":"effect_resent","key":{},"why":"an earlier try got no answer from GitHub and left no trace there"}})",
-                 nlohmann::json(key).dump());
+    spdlog::warn("{}", log_json::event("effect_resent",
+                                     {{"key", key}, {"why", "an earlier try got no answer from GitHub and left no trace there"}}));
   }
   std::string result;
   try {
