@@ -18,7 +18,7 @@ std::string audit_branch_path(const std::string& environment, std::uint64_t seq,
   return "records/" + folder + "/" + number + "-" + hash + ".json";
 }
 
-Result<AppendedRecord> append_to_audit_branch(github::Client& client, const facts::Repo& repo, const std::string& branch,
+Result<AppendedRecord> append_to_audit_branch(github::Client& client, const github::Repo& repo, const std::string& branch,
                                               const AuditBranchRecord& record) {
   AppendedRecord appended;
   appended.path = audit_branch_path(record.environment, record.seq, record.hash);
@@ -88,7 +88,7 @@ std::optional<std::uint64_t> seq_of(const std::string& name) {
   return std::stoull(name.substr(0, dash));
 }
 
-github::GitTree tree_or_fail(github::Client& client, const facts::Repo& repo, const std::string& sha,
+github::GitTree tree_or_fail(github::Client& client, const github::Repo& repo, const std::string& sha,
                              const std::string& what) {
   auto tree = client.get_tree(repo.owner, repo.name, sha);
   if (!tree) throw std::runtime_error("the tree of " + what + " (" + sha + ") is not on GitHub");
@@ -97,7 +97,7 @@ github::GitTree tree_or_fail(github::Client& client, const facts::Repo& repo, co
 
 }  // namespace
 
-std::optional<AuditBranch> read_audit_branch(github::Client& client, const facts::Repo& repo, const std::string& branch) {
+std::optional<AuditBranch> read_audit_branch(github::Client& client, const github::Repo& repo, const std::string& branch) {
   auto tip = client.get_ref(repo.owner, repo.name, "heads/" + branch);
   if (!tip) return std::nullopt;
   AuditBranch out;

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "core/github_client.hpp"
-#include "core/github_facts.hpp"
+#include "core/github/client.hpp"
+#include "core/github/facts.hpp"
 #include "core/result.hpp"
 
 namespace deploy::action {
@@ -41,7 +41,7 @@ struct AppendedRecord {
 inline constexpr int kAuditBranchAttempts = 5;
 
 // Error code "audit_branch_failed" (message says what GitHub answered and what to do).
-Result<AppendedRecord> append_to_audit_branch(github::Client& client, const facts::Repo& repo, const std::string& branch,
+Result<AppendedRecord> append_to_audit_branch(github::Client& client, const github::Repo& repo, const std::string& branch,
                                               const AuditBranchRecord& record);
 
 // The records on the branch, read at its tip, by environment folder; each folder's files in chain
@@ -57,6 +57,6 @@ struct AuditBranch {
   std::map<std::string, std::vector<BranchFile>> environments;  // folder name -> files
   std::vector<std::string> stray;  // paths under records/ that are not ENV/SEQ-HASH.json
 };
-std::optional<AuditBranch> read_audit_branch(github::Client& client, const facts::Repo& repo, const std::string& branch);
+std::optional<AuditBranch> read_audit_branch(github::Client& client, const github::Repo& repo, const std::string& branch);
 
 }  // namespace deploy::action

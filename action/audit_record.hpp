@@ -9,8 +9,8 @@
 #include <string>
 
 #include "action/run_record.hpp"
-#include "core/audit.hpp"
-#include "core/deploy_engine.hpp"
+#include "core/audit/audit.hpp"
+#include "core/engine/engine.hpp"
 #include "core/result.hpp"
 
 namespace deploy::action {

@@ -8,9 +8,9 @@
 #include "action/deploy_inputs.hpp"
 #include "action/plan_command.hpp"
 #include "action/verify_audit_command.hpp"
-#include "core/cli.hpp"
-#include "core/runner.hpp"
-#include "core/runner_files.hpp"
+#include "core/cli/cli.hpp"
+#include "core/runner/commands.hpp"
+#include "core/runner/files.hpp"
 
 #ifndef DEPLOY_ACTION_VERSION
 #define DEPLOY_ACTION_VERSION "0.0.0-dev"

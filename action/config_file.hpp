@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 
 namespace deploy::action {
 

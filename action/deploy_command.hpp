@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/clock.hpp"
-#include "core/runner.hpp"
+#include "core/runner/commands.hpp"
 
 namespace deploy::action {
 

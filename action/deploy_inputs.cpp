@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "action/action_interface.hpp"
-#include "core/command.hpp"
+#include "core/command/command.hpp"
 
 namespace deploy::action {
 namespace {

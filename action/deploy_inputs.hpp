@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "core/requester.hpp"
+#include "core/requester/requester.hpp"
 #include "core/result.hpp"
-#include "core/runner.hpp"
+#include "core/runner/commands.hpp"
 
 namespace deploy::action {
 

@@ -4,7 +4,7 @@
 
 namespace deploy::action {
 
-GithubDeployment::GithubDeployment(github::Client& client, facts::Repo repo, DeploymentRequest request)
+GithubDeployment::GithubDeployment(github::Client& client, github::Repo repo, DeploymentRequest request)
     : client_(client), repo_(std::move(repo)), request_(std::move(request)) {}
 
 std::int64_t GithubDeployment::create() {

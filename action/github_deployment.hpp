@@ -1,7 +1,7 @@
 // The run's GitHub deployment: created once the gates pass, then moved through in_progress to
 // success / failure / error, with the run's log URL and the environment's URL. Its payload records
 // what deploy-action released and where the audit chain stood (the previous record's seq and
-// hash); its final status carries the new record's link (facts::audit_status_description), which
+// hash); its final status carries the new record's link (github::audit_status_description), which
 // the next run of the environment chains to.
 #pragma once
 
@@ -9,8 +9,8 @@
 #include <string>
 
 #include "action/run_status.hpp"
-#include "core/github_client.hpp"
-#include "core/github_facts.hpp"
+#include "core/github/client.hpp"
+#include "core/github/facts.hpp"
 
 namespace deploy::action {
 
@@ -30,7 +30,7 @@ struct DeploymentRequest {
 
 class GithubDeployment {
  public:
-  GithubDeployment(github::Client& client, facts::Repo repo, DeploymentRequest request);
+  GithubDeployment(github::Client& client, github::Repo repo, DeploymentRequest request);
 
   std::int64_t create();  // the deployment and its first status (in_progress); returns its id
   // state: "in_progress", "success", "failure", "error", "inactive".
@@ -44,7 +44,7 @@ class GithubDeployment {
 
  private:
   github::Client& client_;
-  facts::Repo repo_;
+  github::Repo repo_;
   DeploymentRequest request_;
   std::int64_t id_ = 0;
   bool final_status_set_ = false;

@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "action/config_file.hpp"
-#include "core/config.hpp"
-#include "core/plan.hpp"
-#include "core/runner_files.hpp"
+#include "core/config/config.hpp"
+#include "core/plan/plan.hpp"
+#include "core/runner/files.hpp"
 
 namespace deploy::action {
 namespace {

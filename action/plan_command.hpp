@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "core/runner.hpp"
+#include "core/runner/commands.hpp"
 
 namespace deploy::action {
 

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "core/policy_config.hpp"
+#include "core/policy/from_config.hpp"
 
 namespace deploy::action {
 namespace {
@@ -16,28 +16,28 @@ Outcome trigger_gate(const GateContext& context) {
 // The pull requests and direct commits of a release, read once for the gates that need them.
 class ReleaseChanges {
  public:
-  ReleaseChanges(github::Client& client, const facts::Repo& repo, const release::Release& release)
+  ReleaseChanges(github::Client& client, const github::Repo& repo, const release::Release& release)
       : client_(client), repo_(repo), release_(release) {}
   const policy::ReleaseChanges& get() {
     if (!changes_) {
       std::vector<std::string> shas;
       for (const auto& commit : release_.commits) shas.push_back(commit.sha);
-      changes_ = facts::release_changes(client_, repo_, shas);
+      changes_ = github::release_changes(client_, repo_, shas);
     }
     return *changes_;
   }
 
  private:
   github::Client& client_;
-  const facts::Repo& repo_;
+  const github::Repo& repo_;
   const release::Release& release_;
   std::optional<policy::ReleaseChanges> changes_;
 };
 
-policy::ApprovalVerdict count(github::Client& client, const facts::Repo& repo, const GateContext& context,
+policy::ApprovalVerdict count(github::Client& client, const github::Repo& repo, const GateContext& context,
                               std::string& needed) {
   const auto& approvals = context.environment.approvals;
-  policy::ApprovalRequest request = policy_config::approval_request(approvals);
+  policy::ApprovalRequest request = policy::approval_request(approvals);
   request.sha = context.release.sha;
   request.triggered_by = context.actor;
   request.also_triggered_by = context.also_triggered_by;
@@ -46,16 +46,16 @@ policy::ApprovalVerdict count(github::Client& client, const facts::Repo& repo, c
   // (deploy-bot reads them with the same function before it dispatches or approves a run).
   std::optional<std::string> previous;
   if (!approvals.allow_author && context.release.previous) previous = context.release.previous->sha;
-  const auto authors = facts::release_authors(client, repo, context.release.sha, previous);
+  const auto authors = github::release_authors(client, repo, context.release.sha, previous);
   request.author = authors.author;
   request.committers = authors.committers;
 
-  facts::People people(client, repo, request.approvers);
-  facts::ApprovalSources sources;
+  github::People people(client, repo, request.approvers);
+  github::ApprovalSources sources;
   sources.sha = context.release.sha;
   sources.tracking_issue = context.tracking_issue;
   sources.count_reviews = approvals.count_reviews;
-  request.events = facts::approval_events(client, repo, sources, people);
+  request.events = github::approval_events(client, repo, sources, people);
   auto verdict = policy::count_approvals(request);
   needed = policy::describe_needed(request, verdict);
   return verdict;
@@ -68,14 +68,14 @@ Outcome reviewed_changes_gate(const GateContext& context, ReleaseChanges& change
   return policy::check_reviewed_changes(changes.get(), context.environment.reviewed_changes.required_reviews).outcome;
 }
 
-Outcome required_checks_gate(github::Client& client, const facts::Repo& repo, const GateContext& context) {
-  auto observed = facts::check_observations(client, repo, context.release.sha);
+Outcome required_checks_gate(github::Client& client, const github::Repo& repo, const GateContext& context) {
+  auto observed = github::check_observations(client, repo, context.release.sha);
   return policy::check_required_checks(context.environment.required_checks, observed).outcome;
 }
 
 }  // namespace
 
-GateResults evaluate_release_gates(github::Client& client, const facts::Repo& repo, const GateContext& context) {
+GateResults evaluate_release_gates(github::Client& client, const github::Repo& repo, const GateContext& context) {
   GateResults results;
   ReleaseChanges changes(client, repo, context.release);
   std::vector<policy::Gate> gates;

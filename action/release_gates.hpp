@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "core/config.hpp"
-#include "core/github_client.hpp"
-#include "core/github_facts.hpp"
-#include "core/plan.hpp"
-#include "core/policy.hpp"
-#include "core/release.hpp"
+#include "core/config/config.hpp"
+#include "core/github/client.hpp"
+#include "core/github/facts.hpp"
+#include "core/plan/plan.hpp"
+#include "core/policy/policy.hpp"
+#include "core/release/release.hpp"
 
 namespace deploy::action {
 
@@ -38,6 +38,6 @@ struct GateResults {
   std::string needed;  // who could still approve, for people; empty when nothing is missing
 };
 
-GateResults evaluate_release_gates(github::Client& client, const facts::Repo& repo, const GateContext& context);
+GateResults evaluate_release_gates(github::Client& client, const github::Repo& repo, const GateContext& context);
 
 }  // namespace deploy::action

@@ -1,6 +1,6 @@
 #include "action/run_record.hpp"
 
-#include "core/audit.hpp"
+#include "core/audit/audit.hpp"
 
 namespace deploy::action {
 

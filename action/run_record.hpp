@@ -16,12 +16,12 @@
 #include "action/deploy_inputs.hpp"
 #include "action/run_status.hpp"
 #include "action/release_gates.hpp"
-#include "core/config.hpp"
-#include "core/deploy_engine.hpp"
-#include "core/github_facts.hpp"
-#include "core/plan.hpp"
-#include "core/policy.hpp"
-#include "core/release.hpp"
+#include "core/config/config.hpp"
+#include "core/engine/engine.hpp"
+#include "core/github/facts.hpp"
+#include "core/plan/plan.hpp"
+#include "core/policy/policy.hpp"
+#include "core/release/release.hpp"
 
 namespace deploy::action {
 
@@ -45,9 +45,9 @@ struct Connected {  // connect
 };
 
 struct History {  // read_history
-  std::vector<facts::DeploymentSeen> deployments;  // newest first
-  std::optional<facts::DeploymentSeen> current;    // the newest that went live: what runs now
-  std::optional<facts::AuditLink> chain_head;      // the newest record of the environment's chain
+  std::vector<github::DeploymentSeen> deployments;  // newest first
+  std::optional<github::DeploymentSeen> current;    // the newest that went live: what runs now
+  std::optional<github::AuditLink> chain_head;      // the newest record of the environment's chain
 };
 
 struct ReleaseResolved {  // resolve_release
@@ -70,7 +70,7 @@ struct RunRecord {
   std::optional<ReleaseResolved> release;
   std::optional<plan::Plan> plan;                          // make_plan
   std::optional<policy::RollbackGate> rollback_gate;       // decide_rollback_gate (rollbacks only)
-  std::optional<facts::TrackingIssue> tracking_issue;      // open_tracking_issue (when approvals are asked)
+  std::optional<github::TrackingIssue> tracking_issue;      // open_tracking_issue (when approvals are asked)
   std::optional<GateResults> gates;                        // evaluate_gates
   std::optional<DeploymentStarted> deployment;             // start_deployment
   std::optional<engine::Report> engine;                    // run_engine

@@ -2,9 +2,9 @@
 
 #include <iostream>
 
-#include "core/deploy_summary.hpp"
-#include "core/notify.hpp"
-#include "core/runner_files.hpp"
+#include "core/engine/summary.hpp"
+#include "core/notify/notify.hpp"
+#include "core/runner/files.hpp"
 
 namespace deploy::action {
 
@@ -31,7 +31,7 @@ void RunReport::outputs(const RunRecord& run, RunStatus status, const std::strin
 void RunReport::summary(const RunRecord& run, RunStatus status, const std::string& message,
                         std::chrono::system_clock::time_point finished) {
   const auto& gates = gate_results(run);
-  summary::RunSummary view;
+  engine::RunSummary view;
   view.environment = run.inputs.environment;
   view.mode = std::string(to_string(run.mode));
   view.version = version_text(run);
@@ -44,8 +44,8 @@ void RunReport::summary(const RunRecord& run, RunStatus status, const std::strin
   view.tracking_issue_url = tracking_issue_url(run);
   view.requested_by = run.inputs.requester.login;
   view.request_url = run.inputs.requester.url;
-  view.gates = summary::gates_from(gates.report);
-  if (gates.approvals) view.approvers = summary::approvers_from(*gates.approvals);
+  view.gates = engine::gates_from(gates.report);
+  if (gates.approvals) view.approvers = engine::approvers_from(*gates.approvals);
   for (auto& gate : view.gates) {
     if (gate.name != "approvals") continue;
     if (!gate.allowed && !gates.needed.empty()) gate.message += "; " + gates.needed;
@@ -55,10 +55,10 @@ void RunReport::summary(const RunRecord& run, RunStatus status, const std::strin
     }
   }
   view.report = run.engine ? &*run.engine : nullptr;
-  if (run.release) view.changelog = summary::changes_from(run.release->release);
+  if (run.release) view.changelog = engine::changes_from(run.release->release);
   view.started = run.started;
   view.finished = finished;
-  runner::append_step_summary(env_, summary::render_markdown(view));
+  runner::append_step_summary(env_, engine::render_markdown(view));
 }
 
 void RunReport::notify(const RunRecord& run, config::Event event_kind, std::string_view status,

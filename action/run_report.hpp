@@ -12,11 +12,11 @@
 
 #include "action/run_record.hpp"
 #include "core/clock.hpp"
-#include "core/config.hpp"
-#include "core/deploy_engine.hpp"
-#include "core/deploy_summary.hpp"
-#include "core/notify_queue.hpp"
-#include "core/runner.hpp"
+#include "core/config/config.hpp"
+#include "core/engine/engine.hpp"
+#include "core/engine/summary.hpp"
+#include "core/notify/queue.hpp"
+#include "core/runner/commands.hpp"
 
 namespace deploy::action {
 

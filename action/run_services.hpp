@@ -7,10 +7,10 @@
 #include <string>
 
 #include "core/clock.hpp"
-#include "core/github_client.hpp"
-#include "core/github_facts.hpp"
-#include "core/http_client.hpp"
-#include "core/runner.hpp"
+#include "core/github/client.hpp"
+#include "core/github/facts.hpp"
+#include "core/http/client.hpp"
+#include "core/runner/commands.hpp"
 
 namespace deploy::action {
 
@@ -37,7 +37,7 @@ class RunLog {
 struct Connection {
   std::unique_ptr<http::Client> transport;
   std::unique_ptr<github::Client> client;
-  facts::Repo repo;
+  github::Repo repo;
 
   github::Client& github() const { return *client; }
 };

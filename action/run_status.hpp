@@ -5,8 +5,8 @@
 #include <optional>
 #include <string_view>
 
-#include "core/deploy_engine.hpp"
-#include "core/policy.hpp"
+#include "core/engine/engine.hpp"
+#include "core/policy/policy.hpp"
 
 namespace deploy::action {
 

@@ -9,10 +9,10 @@
 #include <sstream>
 
 #include "action/audit_branch.hpp"
-#include "core/audit.hpp"
-#include "core/github_client.hpp"
-#include "core/github_facts.hpp"
-#include "core/http_client.hpp"
+#include "core/audit/audit.hpp"
+#include "core/github/client.hpp"
+#include "core/github/facts.hpp"
+#include "core/http/client.hpp"
 
 namespace deploy::action {
 namespace {
@@ -36,7 +36,7 @@ std::string short_hash(const std::string& hash) { return hash.substr(0, 12); }
 // One environment's folder: the chain, then each record against its deployment, then each
 // deployment whose audit link no record on the branch has (the tail cut or a record removed).
 void check_environment(const std::string& environment, const std::vector<BranchFile>& files,
-                       const std::vector<facts::DeploymentSeen>& history, std::optional<std::string_view> key,
+                       const std::vector<github::DeploymentSeen>& history, std::optional<std::string_view> key,
                        const std::string& branch, std::vector<Problem>& problems, std::size_t& verified) {
   std::vector<nlohmann::json> records;
   for (const auto& file : files) {
@@ -61,7 +61,7 @@ void check_environment(const std::string& environment, const std::vector<BranchF
   if (!chain.ok) problems.push_back({files.at(chain.index).path, chain.reason, chain.message});
   const std::size_t intact = chain.ok ? records.size() : chain.index;
 
-  std::map<std::string, const facts::DeploymentSeen*> by_id;
+  std::map<std::string, const github::DeploymentSeen*> by_id;
   for (const auto& seen : history) by_id[std::to_string(seen.record.id)] = &seen;
   std::map<std::string, std::string> on_branch;  // hash -> path
   for (std::size_t i = 0; i < records.size(); ++i) {
@@ -125,7 +125,7 @@ int verify_from_github(const VerifyAuditOptions& options, std::optional<std::str
     return 2;
   }
   const std::string branch = options.branch.empty() ? "deploy-audit" : options.branch;
-  facts::Repo repo{repository.substr(0, slash), repository.substr(slash + 1)};
+  github::Repo repo{repository.substr(0, slash), repository.substr(slash + 1)};
 
   http::Client transport;
   SystemClock clock;
@@ -151,7 +151,7 @@ int verify_from_github(const VerifyAuditOptions& options, std::optional<std::str
       if (!options.environment.empty() && environment != options.environment) continue;
       environments.push_back(environment);
       total += files.size();
-      auto history = facts::deployment_history(client, repo, environment, 100'000);
+      auto history = github::deployment_history(client, repo, environment, 100'000);
       check_environment(environment, files, history, key ? std::optional<std::string_view>(*key) : std::nullopt, branch,
                         problems, verified);
     }

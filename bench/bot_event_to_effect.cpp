@@ -25,8 +25,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/audit.hpp"
-#include "core/process.hpp"
+#include "core/audit/audit.hpp"
+#include "core/process/process.hpp"
 #include "tests/support/github_sim.hpp"
 
 using json = nlohmann::json;

@@ -35,8 +35,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/process.hpp"
-#include "core/webhook.hpp"
+#include "core/process/process.hpp"
+#include "core/webhook/signature.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;

@@ -18,13 +18,13 @@
 #include <thread>
 #include <vector>
 
-#include "core/checks.hpp"
+#include "core/checks/checks.hpp"
 #include "core/clock.hpp"
-#include "core/config.hpp"
-#include "core/deploy_engine.hpp"
-#include "core/http_client.hpp"
-#include "core/plan.hpp"
-#include "core/process.hpp"
+#include "core/config/config.hpp"
+#include "core/engine/engine.hpp"
+#include "core/http/client.hpp"
+#include "core/plan/plan.hpp"
+#include "core/process/process.hpp"
 #include "tests/support/demo_service.hpp"
 
 namespace fs = std::filesystem;

@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "core/config.hpp"
-#include "core/deploy_engine.hpp"
-#include "core/plan.hpp"
-#include "core/process.hpp"
+#include "core/config/config.hpp"
+#include "core/engine/engine.hpp"
+#include "core/plan/plan.hpp"
+#include "core/process/process.hpp"
 
 namespace {
 

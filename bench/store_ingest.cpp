@@ -34,7 +34,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/store.hpp"
+#include "core/store/store.hpp"
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "core/audit.hpp"
-#include "core/store.hpp"
+#include "core/audit/audit.hpp"
+#include "core/store/store.hpp"
 
 namespace deploy::bot {
 namespace {

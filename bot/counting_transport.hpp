@@ -3,7 +3,7 @@
 #pragma once
 
 #include "bot/metrics.hpp"
-#include "core/http_client.hpp"
+#include "core/http/client.hpp"
 
 namespace deploy::bot {
 

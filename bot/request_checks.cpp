@@ -3,7 +3,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
-#include "core/webhook.hpp"
+#include "core/webhook/signature.hpp"
 
 namespace deploy::bot {
 namespace http = boost::beast::http;

@@ -11,8 +11,8 @@
 
 #include "bot/payload.hpp"
 #include "bot/request_checks.hpp"
-#include "core/log_json.hpp"
-#include "core/webhook.hpp"
+#include "core/log_json/log_json.hpp"
+#include "core/webhook/signature.hpp"
 
 namespace deploy::bot {
 namespace http = boost::beast::http;

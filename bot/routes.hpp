@@ -10,7 +10,7 @@
 
 #include "bot/log_throttle.hpp"
 #include "bot/metrics.hpp"
-#include "core/store.hpp"
+#include "core/store/store.hpp"
 
 namespace deploy::bot {
 

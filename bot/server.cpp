@@ -16,7 +16,7 @@
 #include <system_error>
 
 #include "bot/growing_body.hpp"
-#include "core/log_json.hpp"
+#include "core/log_json/log_json.hpp"
 
 namespace deploy::bot {
 namespace asio = boost::asio;

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/cli.hpp"
+#include "core/cli/cli.hpp"
 #include "core/result.hpp"
 
 namespace deploy::bot {

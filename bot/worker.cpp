@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/github_error.hpp"
-#include "core/log_json.hpp"
-#include "core/sqlite.hpp"
+#include "core/github/error.hpp"
+#include "core/log_json/log_json.hpp"
+#include "core/sqlite/sqlite.hpp"
 
 namespace deploy::bot {
 namespace {

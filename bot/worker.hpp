@@ -29,7 +29,7 @@
 #include "bot/job_retry.hpp"
 #include "bot/metrics.hpp"
 #include "core/clock.hpp"
-#include "core/store.hpp"
+#include "core/store/store.hpp"
 
 namespace deploy::bot {
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/audit.hpp"
+#include "core/audit/audit.hpp"
 #include "fuzz/check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/command.hpp"
+#include "core/command/command.hpp"
 #include "fuzz/check.hpp"
 
 namespace {

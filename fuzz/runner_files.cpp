@@ -17,8 +17,8 @@
 #include <unistd.h>
 #include <vector>
 
-#include "core/runner.hpp"
-#include "core/runner_files.hpp"
+#include "core/runner/commands.hpp"
+#include "core/runner/files.hpp"
 #include "fuzz/check.hpp"
 
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/semver.hpp"
+#include "core/semver/semver.hpp"
 #include "fuzz/check.hpp"
 
 namespace {

@@ -27,8 +27,8 @@
 #include "bot/metrics.hpp"
 #include "bot/payload.hpp"
 #include "bot/routes.hpp"
-#include "core/store.hpp"
-#include "core/webhook.hpp"
+#include "core/store/store.hpp"
+#include "core/webhook/signature.hpp"
 #include "fuzz/check.hpp"
 
 namespace {

@@ -23,7 +23,7 @@ void comment_on_tracking_issue(const RunEnding& end) {
   const auto& release = run.release->release;
   const auto& environment = run.inputs.environment;
   try {
-    facts::post_keyed_comment(end.github->github(), end.github->repo, run.tracking_issue->number,
+    github::post_keyed_comment(end.github->github(), end.github->repo, run.tracking_issue->number,
                               "gates/" + environment + "/" + release.sha,
                               "**" + release.tag + "** is waiting to deploy to **" + environment + "**:\n\n" +
                                   missing_text(*run.gates) + "\nComment `/approve` here to approve this commit.");

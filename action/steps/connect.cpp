@@ -11,7 +11,7 @@ Connection connect(const RunRecord& record, Clock& clock, const RandomSource& ra
   options.on_wait = [&log](const std::string& text) { log.print("deploy-action: GitHub: " + text); };
   connection.client = std::make_unique<github::Client>(*connection.transport, clock, random,
                                                        github::TokenCredentials{in.token}, options);
-  connection.repo = facts::Repo{in.owner, in.repo};
+  connection.repo = github::Repo{in.owner, in.repo};
   return connection;
 }
 

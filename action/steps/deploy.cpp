@@ -1,5 +1,5 @@
 #include "action/steps/steps.hpp"
-#include "core/checks.hpp"
+#include "core/checks/checks.hpp"
 
 namespace deploy::action {
 namespace {

@@ -39,10 +39,10 @@ Recorded write_audit_record(const RunEnding& end, RunStatus status, const std::s
   auto written = write_run_record(run, record, audit_dir(run.inputs));
   if (!written) {
     end.log.annotate(runner::AnnotationLevel::error, "the audit record was not written: " + written.error().message);
-    return {"", facts::short_description(message)};
+    return {"", github::short_description(message)};
   }
   Recorded recorded{audit_file_output(run.inputs, written->file),
-                    facts::audit_status_description(message, written->seq, written->hash)};
+                    github::audit_status_description(message, written->seq, written->hash)};
   end.log.print("deploy-action: audit record " + recorded.audit_file + " (hash " + written->hash + ")");
   append_to_branch(end, *written, status);
   return recorded;

@@ -1,5 +1,5 @@
 #include "action/steps/steps.hpp"
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 
 namespace deploy::action {
 

@@ -2,7 +2,7 @@
 
 #include "action/config_file.hpp"
 #include "action/steps/steps.hpp"
-#include "core/notify.hpp"
+#include "core/notify/notify.hpp"
 
 namespace deploy::action {
 

@@ -1,6 +1,6 @@
 #include "action/steps/steps.hpp"
-#include "core/git.hpp"
-#include "core/github_release_facts.hpp"
+#include "core/git/git.hpp"
+#include "core/github/release_facts.hpp"
 
 namespace deploy::action {
 namespace {
@@ -61,7 +61,7 @@ ReleaseResolved resolve_release(const RunRecord& record, const Connection& githu
   request.ref = found.ref;
   request.environment = in.environment;
   request.default_branch = record.connected->default_branch;
-  request.deployed = facts::deployed_version(record.history->deployments);
+  request.deployed = github::deployed_version(record.history->deployments);
   request.mode = rollback ? release::Mode::rollback : release::Mode::deploy;
   request.rules = release::tag_rules(record.config->config.release);
   auto decision = git::resolve_release(repository, request);

@@ -1,6 +1,6 @@
 #include "action/steps/steps.hpp"
-#include "core/policy_config.hpp"
-#include "core/semver.hpp"
+#include "core/policy/from_config.hpp"
+#include "core/semver/semver.hpp"
 
 namespace deploy::action {
 
@@ -8,16 +8,16 @@ policy::RollbackRequest rollback_request(const RunRecord& record, const Connecti
                                          const std::optional<semver::Version>& version) {
   const auto& in = record.inputs;
   const auto& environment = record.config->environment;
-  facts::People people(github.github(), github.repo, policy_config::to_policy(environment.rollback.allowed));
+  github::People people(github.github(), github.repo, policy::to_policy(environment.rollback.allowed));
   policy::RollbackRequest request;
   // A bot the config names by login in rollback.allowed (the deploy-bot that checked a /rollback)
   // is admitted by core/policy; any other bot is refused there.
-  request.user = people.actor(in.actor, facts::is_bot_account(in.actor));
+  request.user = people.actor(in.actor, github::is_bot_account(in.actor));
   request.environment = in.environment;
   request.version = version;
   for (const auto& seen : record.history->deployments) request.history.push_back(seen.record);
   request.now = clock.now();
-  request.policy = policy_config::to_policy(environment.rollback);
+  request.policy = policy::to_policy(environment.rollback);
   return request;
 }
 

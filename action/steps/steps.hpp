@@ -11,7 +11,7 @@
 #include "action/run_report.hpp"
 #include "action/run_services.hpp"
 #include "core/clock.hpp"
-#include "core/runner.hpp"
+#include "core/runner/commands.hpp"
 
 namespace deploy::action {
 
@@ -38,7 +38,7 @@ policy::RollbackRequest rollback_request(const RunRecord& record, const Connecti
                                          const std::optional<semver::Version>& version);
 
 // tracking_issue.cpp: the release's tracking issue, when approvals are asked for a tag.
-std::optional<facts::TrackingIssue> open_tracking_issue(const RunRecord& record, const Connection& github,
+std::optional<github::TrackingIssue> open_tracking_issue(const RunRecord& record, const Connection& github,
                                                         const RunLog& log);
 
 // gates.cpp: every gate, the rollback gate first; printed as they are.

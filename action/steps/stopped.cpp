@@ -8,7 +8,7 @@ int end_stopped(const RunEnding& end, const Stop& stop) {
   if (end.deployment && !end.deployment->final_status_set()) {
     // A deployment left in_progress would show as running forever.
     try {
-      end.deployment->status("error", facts::short_description(stop.message));
+      end.deployment->status("error", github::short_description(stop.message));
     } catch (const std::exception& error) {
       end.log.annotate(runner::AnnotationLevel::warning,
                        std::string("could not mark the deployment as failed: ") + error.what());

@@ -1,5 +1,5 @@
 #include "action/steps/steps.hpp"
-#include "core/tracking_issue.hpp"
+#include "core/release/tracking_issue.hpp"
 
 namespace deploy::action {
 namespace {
@@ -15,19 +15,19 @@ std::string change_line(const release::Commit& commit) {
 
 }  // namespace
 
-std::optional<facts::TrackingIssue> open_tracking_issue(const RunRecord& record, const Connection& github,
+std::optional<github::TrackingIssue> open_tracking_issue(const RunRecord& record, const Connection& github,
                                                         const RunLog& log) {
   const auto& release = record.release->release;
   const bool skip_approvals = record.rollback_gate && record.rollback_gate->skip_approvals;
   const bool needs_approvals = record.config->environment.approvals.required > 0 && !skip_approvals;
   if (!needs_approvals || release.kind != release::RefKind::tag) return std::nullopt;
-  tracking::IssueText text;
+  release::IssueText text;
   text.marker = {release.tag, release.sha};
   text.environment = record.inputs.environment;
   if (release.previous) text.previous_version = release.previous->tag;
   for (const auto& commit : release.commits) text.changes.push_back(change_line(commit));
   try {
-    auto issue = facts::find_or_open_tracking_issue(github.github(), github.repo, text);
+    auto issue = github::find_or_open_tracking_issue(github.github(), github.repo, text);
     if (issue.opened) log.print("deploy-action: opened the release tracking issue " + issue.html_url);
     return issue;
   } catch (const std::exception& error) {

@@ -5,11 +5,11 @@
 #include <algorithm>
 
 #include "bot/status_report.hpp"
-#include "core/crypto.hpp"
-#include "core/github_time.hpp"
-#include "core/log_json.hpp"
-#include "core/policy_config.hpp"
-#include "core/text.hpp"
+#include "core/crypto/crypto.hpp"
+#include "core/github/time.hpp"
+#include "core/log_json/log_json.hpp"
+#include "core/policy/from_config.hpp"
+#include "core/text/text.hpp"
 
 namespace deploy::bot::handlers {
 
@@ -18,14 +18,14 @@ namespace {
 // The author and committers of the change under count, read as the action reads them: a pull
 // request's from its commits; a release's (tracking issue, waiting run) from its commit and every
 // commit since the release that ran before it; a commit's from that commit.
-facts::ChangeAuthors change_authors(Context& context, const Subject& subject, const config::Environment& environment) {
+github::ChangeAuthors change_authors(Context& context, const Subject& subject, const config::Environment& environment) {
   if (subject.number != 0 && !subject.tracking_issue) {
     const auto pull = context.ports().repository.pull_request(static_cast<int>(subject.number));
     return context.ports().people.pull_request_authors(pull);
   }
   std::optional<std::string> previous;
   if (!subject.tag.empty() && !environment.approvals.allow_author) {
-    previous = facts::previous_release_sha(context.ports().deployments.deployments(environment.name, kDeploymentHistoryLimit), subject.tag);
+    previous = github::previous_release_sha(context.ports().deployments.deployments(environment.name, kDeploymentHistoryLimit), subject.tag);
   }
   return context.ports().people.release_authors(subject.sha, previous);
 }
@@ -41,12 +41,12 @@ Count count_approvals(Context& context, const Subject& subject, const config::En
                      [](const store::ApprovalRecord& a, const store::ApprovalRecord& b) { return a.created_at < b.created_at; });
   }
   Count count;
-  count.request = policy_config::approval_request(environment.approvals);
+  count.request = policy::approval_request(environment.approvals);
   count.request.sha = subject.sha;
   const auto authors = change_authors(context, subject, environment);
   count.request.author = authors.author;
   count.request.committers = authors.committers;
-  facts::exclude_starters(count.request, subject.started_by);
+  github::exclude_starters(count.request, subject.started_by);
   for (const auto& record : records) {
     // Permission and teams now, not when the comment was made: a revoked person no longer counts.
     const auto actor = context.ports().people.actor(record.login, record.is_bot, count.request.approvers);
@@ -153,10 +153,10 @@ bool dispatched_by(Context& context, const std::string& environment, const std::
   return false;
 }
 
-std::vector<facts::DispatchedRunRef> dispatched_in_flight(Context& context, const std::string& environment) {
-  std::vector<facts::DispatchedRunRef> runs;
+std::vector<github::DispatchedRunRef> dispatched_in_flight(Context& context, const std::string& environment) {
+  std::vector<github::DispatchedRunRef> runs;
   for (const auto& entry : in_flight_entries(context, environment)) {
-    facts::DispatchedRunRef run;
+    github::DispatchedRunRef run;
     run.run_id = entry.value("run_id", std::int64_t{0});
     run.kind = entry.value("kind", "") == "rollback" ? policy::RunInFlight::Kind::rollback : policy::RunInFlight::Kind::deploy;
     run.url = entry.value("url", "");
@@ -166,7 +166,7 @@ std::vector<facts::DispatchedRunRef> dispatched_in_flight(Context& context, cons
   return runs;
 }
 
-void remember_in_flight(Context& context, const std::string& environment, const facts::DispatchedRunRef& run,
+void remember_in_flight(Context& context, const std::string& environment, const github::DispatchedRunRef& run,
                         const std::string& by) {
   nlohmann::json entries = in_flight_entries(context, environment);
   entries.push_back({{"run_id", run.run_id}, {"kind", policy::to_string(run.kind)}, {"url", run.url},

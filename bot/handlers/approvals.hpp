@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "bot/handlers/context.hpp"
-#include "core/policy.hpp"
-#include "core/requester.hpp"
+#include "core/policy/policy.hpp"
+#include "core/requester/requester.hpp"
 
 namespace deploy::bot::handlers {
 
@@ -27,7 +27,7 @@ struct Subject {
   std::string tag;           // tracking issues: the release tag
   std::string author;        // the change's author (pull requests), may be empty
   // Who started the run the count is for (a run waiting on the protection rule): they may not
-  // approve it, as the action in that run decides (facts::run_starters).
+  // approve it, as the action in that run decides (github::run_starters).
   std::vector<std::string> started_by;
 };
 
@@ -48,7 +48,7 @@ struct WaitingGate {
   std::string sha;
   std::string settled;  // "" while waiting; "approved" or "rejected" once the bot reviewed it
   std::string why;      // the review's comment, once settled
-  std::vector<std::string> started_by;  // facts::run_starters of the run
+  std::vector<std::string> started_by;  // github::run_starters of the run
 };
 void remember_gate(Context& context, const WaitingGate& gate);
 std::optional<WaitingGate> waiting_gate(Context& context, const std::string& sha, const std::string& environment);
@@ -64,13 +64,13 @@ void remember_run(Context& context, std::int64_t run_id, const DispatchedRun& ru
 std::optional<DispatchedRun> dispatched_run(Context& context, std::int64_t run_id);
 
 // The runs the bot dispatched for an environment (deploys and rollbacks), for "one rollback at a
-// time": facts::runs_in_flight asks GitHub whether each is still queued or running. Entries older
+// time": github::runs_in_flight asks GitHub whether each is still queued or running. Entries older
 // than policy::kMaxRunTime are dropped.
 // `by` is the effect key of the dispatch: a retried delivery whose dispatch already happened finds
 // it with dispatched_by (and must not refuse itself as "already in progress").
-void remember_in_flight(Context& context, const std::string& environment, const facts::DispatchedRunRef& run,
+void remember_in_flight(Context& context, const std::string& environment, const github::DispatchedRunRef& run,
                         const std::string& by);
-std::vector<facts::DispatchedRunRef> dispatched_in_flight(Context& context, const std::string& environment);
+std::vector<github::DispatchedRunRef> dispatched_in_flight(Context& context, const std::string& environment);
 bool dispatched_by(Context& context, const std::string& environment, const std::string& by);
 
 // A run the bot dispatched (a deploy or a rollback, by run.mode), whether the dispatch's answer came

@@ -16,12 +16,12 @@
 #include "bot/handlers/registry.hpp"
 #include "bot/status_report.hpp"
 #include "bot/thread_target.hpp"
-#include "core/command.hpp"
-#include "core/github_time.hpp"
-#include "core/policy_config.hpp"
-#include "core/policy.hpp"
-#include "core/text.hpp"
-#include "core/tracking_issue.hpp"
+#include "core/command/command.hpp"
+#include "core/github/time.hpp"
+#include "core/policy/from_config.hpp"
+#include "core/policy/policy.hpp"
+#include "core/text/text.hpp"
+#include "core/release/tracking_issue.hpp"
 
 namespace deploy::bot::handlers {
 namespace {
@@ -61,13 +61,13 @@ struct Comment {
 
 // The bot's own login counts as a bot (its replies are never commands).
 bool is_bot(const Context& context, const events::User& user) {
-  return facts::is_bot_account(user.login, user.type, context.services.own_login);
+  return github::is_bot_account(user.login, user.type, context.services.own_login);
 }
 
 // A tracking issue is one the automation opened (a bot account, or the bot's own login when it
 // runs with a user token), and it tracks its release only while the tag still points at the
 // commit in its marker: a person's copy of a marker, or a moved tag, gathers no approvals.
-bool tracks_release(Context& context, const events::Comment::Issue& issue, const tracking::Marker& marker) {
+bool tracks_release(Context& context, const events::Comment::Issue& issue, const release::Marker& marker) {
   if (!issue.user || !is_bot(context, *issue.user)) return false;
   const auto commit = context.ports().repository.commit(marker.tag);
   return text::iequals(commit.sha, marker.sha);
@@ -156,7 +156,7 @@ class CommentHandler {
         thread_.base_ref = pull.base_ref;
         thread_.fork = !pull.head_repo_full_name.empty() && !text::iequals(pull.head_repo_full_name, context_.repo.full_name());
       } else {
-        auto marker = tracking::find_marker(issue.body);
+        auto marker = release::find_marker(issue.body);
         if (!marker) return false;  // an ordinary issue: not ours
         if (!tracks_release(context_, issue, *marker)) return false;
         thread_.kind = ThreadKind::tracking_issue;
@@ -263,12 +263,12 @@ class CommentHandler {
 
   RollbackPlan plan_rollback(const config::Environment& env, const command::Command& cmd, const std::vector<HistoryEntry>& history) {
     policy::RollbackRequest request;
-    request.user = context_.ports().people.actor(comment_.login, false, policy_config::to_policy(env.rollback.allowed));
+    request.user = context_.ports().people.actor(comment_.login, false, policy::to_policy(env.rollback.allowed));
     request.environment = env.name;
     request.version = cmd.version;
     for (const auto& entry : history) request.history.push_back(entry.record);
     request.now = context_.services.clock.now();
-    request.policy = policy_config::to_policy(env.rollback);
+    request.policy = policy::to_policy(env.rollback);
     RollbackPlan plan{policy::decide_rollback(request), {}, {}};
     const auto& decision = plan.decision;
 
@@ -321,7 +321,7 @@ class CommentHandler {
     // (unless that is this very comment's rollback: a retried delivery after the dispatch).
     const std::string effect = context_.key("rollback:c" + std::to_string(comment_.id) + ":" + std::to_string(cmd.line));
     if (!dispatched_by(context_, env->name, effect)) {
-      std::vector<facts::DeploymentSeen> seen;
+      std::vector<github::DeploymentSeen> seen;
       for (const auto& entry : history) seen.push_back(entry.seen);
       const auto runs = context_.ports().deployments.runs_in_flight(seen, dispatched_in_flight(context_, env->name));
       const auto busy = policy::decide_rollback_start(env->name, runs, context_.services.clock.now());
@@ -410,7 +410,7 @@ HandleResult on_comment_edited(Context& context) {
     subject.sha = text::to_lower(pull.head_sha);
     subject.author = pull.user.login;
     env = environment_for_pull_request(*loaded.config, pull.base_ref);
-  } else if (auto marker = tracking::find_marker(issue.body);
+  } else if (auto marker = release::find_marker(issue.body);
              marker && tracks_release(context, issue, *marker)) {
     subject.tracking_issue = true;
     subject.sha = marker->sha;

@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/log_json.hpp"
-#include "core/text.hpp"
-#include "core/tracking_issue.hpp"
+#include "core/log_json/log_json.hpp"
+#include "core/text/text.hpp"
+#include "core/release/tracking_issue.hpp"
 
 namespace deploy::bot::handlers {
 namespace {
@@ -124,11 +124,11 @@ std::int64_t Context::sticky_comment(int number, const std::string& key, const s
 
 std::int64_t Context::commit_comment(const std::string& sha, const std::string& key, const std::string& body) {
   auto result = once("commit-comment:" + repo.full_name() + ":" + key, Repeat::safe, [&]() -> std::string {
-    const std::string full = body + "\n\n" + tracking::comment_key_line(key) + "\n";
+    const std::string full = body + "\n\n" + release::comment_key_line(key) + "\n";
     for (const auto& existing : ports_.comments.commit_comments(sha)) {
-      const bool ours = services.own_login.empty() ? facts::is_bot_account(existing.user)
+      const bool ours = services.own_login.empty() ? github::is_bot_account(existing.user)
                                                    : text::iequals(existing.user.login, services.own_login);
-      if (ours && tracking::find_comment_key(existing.body) == key) {
+      if (ours && release::find_comment_key(existing.body) == key) {
         return nlohmann::json{{"comment_id", existing.id}}.dump();
       }
     }

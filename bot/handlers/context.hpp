@@ -14,12 +14,12 @@
 
 #include "bot/events.hpp"
 #include "bot/handlers/ports.hpp"
-#include "core/audit.hpp"
+#include "core/audit/audit.hpp"
 #include "core/clock.hpp"
-#include "core/config.hpp"
-#include "core/github_client.hpp"
-#include "core/github_facts.hpp"
-#include "core/store.hpp"
+#include "core/config/config.hpp"
+#include "core/github/client.hpp"
+#include "core/github/facts.hpp"
+#include "core/store/store.hpp"
 
 namespace deploy::bot::handlers {
 
@@ -74,7 +74,7 @@ class Context {
   Services& services;
   const store::Delivery& delivery;
   const events::Webhook webhook;
-  facts::Repo repo;
+  github::Repo repo;
   std::string default_branch;  // from the payload's repository
 
   // The delivery's event, as the handler registered for it reads it (std::bad_variant_access for
@@ -125,7 +125,7 @@ class Context {
   // Permissions and team memberships read during this delivery (by ports().people): each decision
   // in it (an /approve, the /status after it, a retry of the count) reads a person once. Never kept
   // across deliveries, so a revoked permission stops counting at the next one.
-  facts::PeopleCache people_;
+  github::PeopleCache people_;
   GitHubPorts github_ports_;
   Ports ports_;
 };

@@ -6,13 +6,13 @@
 
 #include "bot/handlers/context.hpp"
 #include "bot/status_report.hpp"
-#include "core/github_facts.hpp"
-#include "core/policy.hpp"
+#include "core/github/facts.hpp"
+#include "core/policy/policy.hpp"
 
 namespace deploy::bot::handlers {
 
 struct HistoryEntry {
-  facts::DeploymentSeen seen;
+  github::DeploymentSeen seen;
   policy::DeploymentRecord record;  // seen.record
   DeploymentRow row;                // for the /status table
 };

@@ -1,6 +1,6 @@
 #include "bot/handlers/ports.hpp"
 
-#include "core/github_release_facts.hpp"
+#include "core/github/release_facts.hpp"
 
 namespace deploy::bot::handlers {
 
@@ -22,19 +22,19 @@ std::optional<github::Content> GitHubPorts::content(const std::string& path) {
 }
 
 release::Facts GitHubPorts::release_facts(const release::Request& request) {
-  return facts::release_facts(client_, repo_, request);
+  return github::release_facts(client_, repo_, request);
 }
 
-facts::ChangeAuthors GitHubPorts::pull_request_authors(const github::PullRequest& pull) {
-  return facts::pull_request_authors(client_, repo_, pull);
+github::ChangeAuthors GitHubPorts::pull_request_authors(const github::PullRequest& pull) {
+  return github::pull_request_authors(client_, repo_, pull);
 }
 
-facts::ChangeAuthors GitHubPorts::release_authors(const std::string& sha, const std::optional<std::string>& previous) {
-  return facts::release_authors(client_, repo_, sha, previous);
+github::ChangeAuthors GitHubPorts::release_authors(const std::string& sha, const std::optional<std::string>& previous) {
+  return github::release_authors(client_, repo_, sha, previous);
 }
 
 policy::Actor GitHubPorts::actor(const std::string& login, bool is_bot, const std::vector<policy::Principal>& lists) {
-  return facts::People(client_, repo_, lists, &people_).actor(login, is_bot);
+  return github::People(client_, repo_, lists, &people_).actor(login, is_bot);
 }
 
 std::vector<store::ApprovalRecord> GitHubPorts::approvals(std::int64_t subject, const std::string& sha) {
@@ -55,13 +55,13 @@ std::vector<github::CommitStatus> GitHubPorts::statuses(const std::string& sha) 
   return client_.get_combined_status(repo_.owner, repo_.name, sha).statuses;
 }
 
-std::vector<facts::DeploymentSeen> GitHubPorts::deployments(const std::string& environment, std::size_t limit) {
-  return facts::deployment_history(client_, repo_, environment, limit);
+std::vector<github::DeploymentSeen> GitHubPorts::deployments(const std::string& environment, std::size_t limit) {
+  return github::deployment_history(client_, repo_, environment, limit);
 }
 
-std::vector<policy::RunInFlight> GitHubPorts::runs_in_flight(const std::vector<facts::DeploymentSeen>& history,
-                                                          const std::vector<facts::DispatchedRunRef>& dispatched) {
-  return facts::runs_in_flight(client_, repo_, history, dispatched);
+std::vector<policy::RunInFlight> GitHubPorts::runs_in_flight(const std::vector<github::DeploymentSeen>& history,
+                                                          const std::vector<github::DispatchedRunRef>& dispatched) {
+  return github::runs_in_flight(client_, repo_, history, dispatched);
 }
 
 github::WorkflowDispatchResult GitHubPorts::dispatch(const std::string& workflow, const std::string& ref,
@@ -74,7 +74,7 @@ std::vector<github::WorkflowRun> GitHubPorts::dispatched_runs(const std::string&
 }
 
 std::int64_t GitHubPorts::keyed_comment(int number, const std::string& key, const std::string& body) {
-  return facts::post_keyed_comment(client_, repo_, number, key, body, own_login_);
+  return github::post_keyed_comment(client_, repo_, number, key, body, own_login_);
 }
 
 std::vector<github::CommitComment> GitHubPorts::commit_comments(const std::string& sha) {
@@ -94,9 +94,9 @@ void GitHubPorts::react(On on, std::int64_t comment_id, const std::string& conte
   else client_.create_issue_comment_reaction(repo_.owner, repo_.name, comment_id, content);
 }
 
-facts::TrackingIssue GitHubPorts::tracking_issue(const tracking::IssueText& text,
+github::TrackingIssue GitHubPorts::tracking_issue(const release::IssueText& text,
                                                  const std::vector<std::string>& trusted_authors) {
-  return facts::find_or_open_tracking_issue(client_, repo_, text, trusted_authors);
+  return github::find_or_open_tracking_issue(client_, repo_, text, trusted_authors);
 }
 
 }  // namespace deploy::bot::handlers

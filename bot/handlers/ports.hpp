@@ -17,12 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "core/github_client.hpp"
-#include "core/github_facts.hpp"
-#include "core/policy.hpp"
-#include "core/release.hpp"
-#include "core/tracking_issue.hpp"
-#include "core/store.hpp"
+#include "core/github/client.hpp"
+#include "core/github/facts.hpp"
+#include "core/policy/policy.hpp"
+#include "core/release/release.hpp"
+#include "core/release/tracking_issue.hpp"
+#include "core/store/store.hpp"
 
 namespace deploy::bot::handlers {
 
@@ -36,7 +36,7 @@ class RepositoryReader {
   virtual github::WorkflowRun workflow_run(std::int64_t run_id) = 0;
   // A file of the default branch; nullopt when it does not exist.
   virtual std::optional<github::Content> content(const std::string& path) = 0;
-  // What the action's release rules are decided on (facts::release_facts).
+  // What the action's release rules are decided on (github::release_facts).
   virtual release::Facts release_facts(const release::Request& request) = 0;
 };
 
@@ -44,9 +44,9 @@ class RepositoryReader {
 class PeopleReader {
  public:
   virtual ~PeopleReader() = default;
-  virtual facts::ChangeAuthors pull_request_authors(const github::PullRequest& pull) = 0;
+  virtual github::ChangeAuthors pull_request_authors(const github::PullRequest& pull) = 0;
   // The commit's, and those of every commit since `previous` (the release before it).
-  virtual facts::ChangeAuthors release_authors(const std::string& sha, const std::optional<std::string>& previous) = 0;
+  virtual github::ChangeAuthors release_authors(const std::string& sha, const std::optional<std::string>& previous) = 0;
   // Permission now, and membership of the teams `lists` name (read once per delivery).
   virtual policy::Actor actor(const std::string& login, bool is_bot, const std::vector<policy::Principal>& lists) = 0;
 };
@@ -72,16 +72,16 @@ class StatusWriter {
   virtual std::vector<github::CommitStatus> statuses(const std::string& sha) = 0;
 };
 
-// An environment's deployments as GitHub has them (facts::deployment_history), newest first.
-inline constexpr std::size_t kDeploymentHistoryLimit = 30;  // facts::deployment_history's default
+// An environment's deployments as GitHub has them (github::deployment_history), newest first.
+inline constexpr std::size_t kDeploymentHistoryLimit = 30;  // github::deployment_history's default
 class DeploymentsReader {
  public:
   virtual ~DeploymentsReader() = default;
-  virtual std::vector<facts::DeploymentSeen> deployments(const std::string& environment, std::size_t limit) = 0;
+  virtual std::vector<github::DeploymentSeen> deployments(const std::string& environment, std::size_t limit) = 0;
   // Which of `history` and of the runs the bot dispatched are queued or running now
-  // (facts::runs_in_flight).
-  virtual std::vector<policy::RunInFlight> runs_in_flight(const std::vector<facts::DeploymentSeen>& history,
-                                                          const std::vector<facts::DispatchedRunRef>& dispatched) = 0;
+  // (github::runs_in_flight).
+  virtual std::vector<policy::RunInFlight> runs_in_flight(const std::vector<github::DeploymentSeen>& history,
+                                                          const std::vector<github::DispatchedRunRef>& dispatched) = 0;
 };
 
 // The deploy workflow: dispatching it, and finding the runs dispatches created.
@@ -109,15 +109,15 @@ class CommentPoster {
  public:
   virtual ~CommentPoster() = default;
   // The bot's comment carrying `key` on the thread: posted, or updated in place when it is there
-  // (facts::post_keyed_comment). Returns its id.
+  // (github::post_keyed_comment). Returns its id.
   virtual std::int64_t keyed_comment(int number, const std::string& key, const std::string& body) = 0;
   virtual std::vector<github::CommitComment> commit_comments(const std::string& sha) = 0;
   // Not idempotent.
   virtual std::int64_t create_commit_comment(const std::string& sha, const std::string& body) = 0;
   enum class On { issue_comment, commit_comment };
   virtual void react(On on, std::int64_t comment_id, const std::string& content) = 0;
-  // facts::find_or_open_tracking_issue: found through the release, else opened and linked.
-  virtual facts::TrackingIssue tracking_issue(const tracking::IssueText& text, const std::vector<std::string>& trusted_authors) = 0;
+  // github::find_or_open_tracking_issue: found through the release, else opened and linked.
+  virtual github::TrackingIssue tracking_issue(const release::IssueText& text, const std::vector<std::string>& trusted_authors) = 0;
 };
 
 // What a Context hands its handler.
@@ -144,7 +144,7 @@ class GitHubPorts final : public RepositoryReader,
                           public CommentPoster {
  public:
   // `people`: the delivery's cache of permissions and teams.
-  GitHubPorts(github::Client& client, store::Store& store, facts::Repo repo, std::string own_login, facts::PeopleCache& people)
+  GitHubPorts(github::Client& client, store::Store& store, github::Repo repo, std::string own_login, github::PeopleCache& people)
       : client_(client), store_(store), repo_(std::move(repo)), own_login_(std::move(own_login)), people_(people) {}
 
   Ports ports() { return {*this, *this, *this, *this, *this, *this, *this, *this}; }
@@ -156,8 +156,8 @@ class GitHubPorts final : public RepositoryReader,
   std::optional<github::Content> content(const std::string& path) override;
   release::Facts release_facts(const release::Request& request) override;
 
-  facts::ChangeAuthors pull_request_authors(const github::PullRequest& pull) override;
-  facts::ChangeAuthors release_authors(const std::string& sha, const std::optional<std::string>& previous) override;
+  github::ChangeAuthors pull_request_authors(const github::PullRequest& pull) override;
+  github::ChangeAuthors release_authors(const std::string& sha, const std::optional<std::string>& previous) override;
   policy::Actor actor(const std::string& login, bool is_bot, const std::vector<policy::Principal>& lists) override;
 
   std::vector<store::ApprovalRecord> approvals(std::int64_t subject, const std::string& sha) override;
@@ -167,9 +167,9 @@ class GitHubPorts final : public RepositoryReader,
   void set_status(const std::string& sha, const github::NewCommitStatus& status) override;
   std::vector<github::CommitStatus> statuses(const std::string& sha) override;
 
-  std::vector<facts::DeploymentSeen> deployments(const std::string& environment, std::size_t limit) override;
-  std::vector<policy::RunInFlight> runs_in_flight(const std::vector<facts::DeploymentSeen>& history,
-                                                  const std::vector<facts::DispatchedRunRef>& dispatched) override;
+  std::vector<github::DeploymentSeen> deployments(const std::string& environment, std::size_t limit) override;
+  std::vector<policy::RunInFlight> runs_in_flight(const std::vector<github::DeploymentSeen>& history,
+                                                  const std::vector<github::DispatchedRunRef>& dispatched) override;
 
   github::WorkflowDispatchResult dispatch(const std::string& workflow, const std::string& ref,
                                           const std::map<std::string, std::string>& inputs) override;
@@ -181,14 +181,14 @@ class GitHubPorts final : public RepositoryReader,
   std::vector<github::CommitComment> commit_comments(const std::string& sha) override;
   std::int64_t create_commit_comment(const std::string& sha, const std::string& body) override;
   void react(On on, std::int64_t comment_id, const std::string& content) override;
-  facts::TrackingIssue tracking_issue(const tracking::IssueText& text, const std::vector<std::string>& trusted_authors) override;
+  github::TrackingIssue tracking_issue(const release::IssueText& text, const std::vector<std::string>& trusted_authors) override;
 
  private:
   github::Client& client_;
   store::Store& store_;
-  facts::Repo repo_;
+  github::Repo repo_;
   std::string own_login_;
-  facts::PeopleCache& people_;
+  github::PeopleCache& people_;
 };
 
 }  // namespace deploy::bot::handlers

@@ -8,10 +8,10 @@
 // A failed callback fails the delivery with a retry (a 5xx is retried by the worker).
 #include "bot/handlers/approvals.hpp"
 #include "bot/handlers/registry.hpp"
-#include "core/github_release_facts.hpp"  // facts::deployed_version
-#include "core/release.hpp"
-#include "core/text.hpp"
-#include "core/tracking_issue.hpp"
+#include "core/github/release_facts.hpp"  // github::deployed_version
+#include "core/release/release.hpp"
+#include "core/text/text.hpp"
+#include "core/release/tracking_issue.hpp"
 
 namespace deploy::bot::handlers {
 namespace {
@@ -37,7 +37,7 @@ std::optional<Outcome> refused_release(Context& context, const config::Config& c
   request.ref = ref;
   request.environment = environment;
   request.default_branch = context.default_branch;
-  request.deployed = facts::deployed_version(context.ports().deployments.deployments(environment, kDeploymentHistoryLimit));
+  request.deployed = github::deployed_version(context.ports().deployments.deployments(environment, kDeploymentHistoryLimit));
   // A rollback the bot dispatched goes back on purpose; any other run deploys.
   const auto dispatched = dispatched_run(context, run_id);
   request.mode = dispatched && dispatched->mode == "rollback" ? release::Mode::rollback : release::Mode::deploy;
@@ -61,7 +61,7 @@ HandleResult on_protection_rule(Context& context) {
     if (!known->settled.empty()) return HandleResult::done;
   }
   // Whoever started the run may not approve it: the action in that job would not count them.
-  gate.started_by = facts::run_starters(context.ports().repository.workflow_run(gate.run_id));
+  gate.started_by = github::run_starters(context.ports().repository.workflow_run(gate.run_id));
   remember_gate(context, gate);
 
   auto loaded = context.config();
@@ -92,7 +92,7 @@ HandleResult on_protection_rule(Context& context) {
   if (ref.starts_with("refs/tags/")) ref = ref.substr(10);
   subject.tag = ref;  // its committers are those since the release before it, as the action reads them
   if (auto release = context.ports().repository.release_by_tag(ref)) {
-    if (auto number = tracking::find_release_link(release->body)) {
+    if (auto number = release::find_release_link(release->body)) {
       subject.number = *number;
       subject.tracking_issue = true;
     }

@@ -5,7 +5,7 @@
 #include "bot/handlers/registry.hpp"
 #include "bot/status_report.hpp"
 #include "bot/thread_target.hpp"
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 
 namespace deploy::bot::handlers {
 namespace {

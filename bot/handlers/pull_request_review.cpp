@@ -4,8 +4,8 @@
 #include "bot/handlers/approvals.hpp"
 #include "bot/handlers/registry.hpp"
 #include "bot/thread_target.hpp"
-#include "core/github_time.hpp"
-#include "core/text.hpp"
+#include "core/github/time.hpp"
+#include "core/text/text.hpp"
 
 namespace deploy::bot::handlers {
 namespace {
@@ -35,7 +35,7 @@ HandleResult on_review(Context& context) {
   record.source = store::ApprovalSource::review;
   // A dismissal is its own event (a cancel), recorded next to the review it withdraws.
   record.event_id = review.id * (dismissed ? -1 : 1);
-  record.is_bot = facts::is_bot_account(login, review.user.type, context.services.own_login);
+  record.is_bot = github::is_bot_account(login, review.user.type, context.services.own_login);
   record.cancel = dismissed;
   const auto at = github::parse_rfc3339(review.submitted_at);
   record.created_at = dismissed || !at ? context.services.clock.now() : *at;

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "bot/job_retry.hpp"
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 
 namespace deploy::bot::handlers {
 

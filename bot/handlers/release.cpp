@@ -2,8 +2,8 @@
 // (found through the release's link line and the issue's marker; never duplicated).
 #include "bot/handlers/registry.hpp"
 #include "bot/thread_target.hpp"
-#include "core/text.hpp"
-#include "core/tracking_issue.hpp"
+#include "core/text/text.hpp"
+#include "core/release/tracking_issue.hpp"
 
 namespace deploy::bot::handlers {
 namespace {
@@ -19,7 +19,7 @@ HandleResult on_release(Context& context) {
 
   // The commit the tag points at (an annotated tag peels to its commit).
   const auto commit = context.ports().repository.commit(tag);
-  tracking::IssueText text;
+  release::IssueText text;
   text.marker = {tag, text::to_lower(commit.sha)};
   text.environment = env->name;
   if (env->approvals.required > 0) {

@@ -3,7 +3,7 @@
 // the run (remembered at dispatch), else the one linked from the release of the run's tag.
 #include "bot/handlers/approvals.hpp"
 #include "bot/handlers/registry.hpp"
-#include "core/tracking_issue.hpp"
+#include "core/release/tracking_issue.hpp"
 
 namespace deploy::bot::handlers {
 namespace {
@@ -25,7 +25,7 @@ HandleResult on_workflow_run(Context& context) {
     // A tag-triggered run: its head branch is the tag.
     const std::string& tag = run.head_branch;
     if (auto release = tag.empty() ? std::nullopt : context.ports().repository.release_by_tag(tag)) {
-      if (auto number = tracking::find_release_link(release->body)) dispatched = DispatchedRun{*number, tag, "", "deploy"};
+      if (auto number = release::find_release_link(release->body)) dispatched = DispatchedRun{*number, tag, "", "deploy"};
     }
   }
   if (!dispatched) return HandleResult::ignored;

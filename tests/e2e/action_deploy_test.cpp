@@ -19,9 +19,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/audit.hpp"
-#include "core/process.hpp"
-#include "core/runner.hpp"
+#include "core/audit/audit.hpp"
+#include "core/process/process.hpp"
+#include "core/runner/commands.hpp"
 #include "tests/support/demo_service.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/github_sim.hpp"

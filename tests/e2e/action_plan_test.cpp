@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "core/runner.hpp"
+#include "core/runner/commands.hpp"
 #include "tests/support/run_action.hpp"
 #include "tests/support/temp_dir.hpp"
 

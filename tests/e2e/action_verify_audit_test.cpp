@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/audit.hpp"
+#include "core/audit/audit.hpp"
 #include "tests/support/run_action.hpp"
 #include "tests/support/temp_dir.hpp"
 

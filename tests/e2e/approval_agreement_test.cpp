@@ -22,8 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/process.hpp"
-#include "core/tracking_issue.hpp"
+#include "core/process/process.hpp"
+#include "core/release/tracking_issue.hpp"
 #include "tests/support/bot_seed.hpp"
 #include "tests/support/deploy_bot.hpp"
 #include "tests/support/github_sim.hpp"
@@ -154,9 +154,9 @@ json seed(Repository& repo) {
                      {"base", {{"ref", "main"}, {"sha", repo.sha["v1.0.0"]}}},
                      {"merged", true}, {"merge_commit_sha", repo.sha["v1.1.0"]}}}},
          {"issues", {{{"number", kTrackingIssue}, {"title", "Release v1.1.0"}, {"user", "deploy-bot[bot]"},
-                      {"body", "Approve with /approve\n\n" + deploy::tracking::marker_line({"v1.1.0", repo.sha["v1.1.0"]}) + "\n"}}}},
+                      {"body", "Approve with /approve\n\n" + deploy::release::marker_line({"v1.1.0", repo.sha["v1.1.0"]}) + "\n"}}}},
          {"releases", {{{"tag_name", "v1.1.0"}, {"author", "alice"}, {"draft", false},
-                        {"body", deploy::tracking::release_link_line(kTrackingIssue) + "\n"}}}},
+                        {"body", deploy::release::release_link_line(kTrackingIssue) + "\n"}}}},
          {"deployments", {{{"ref", "v1.0.0"}, {"sha", repo.sha["v1.0.0"]}, {"environment", "production"}, {"creator", "alice"},
                            {"payload", {{"deploy_action", {{"version", "v1.0.0"}}}}},
                            {"statuses", {{{"state", "success"}}}}}}},

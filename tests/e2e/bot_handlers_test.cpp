@@ -20,9 +20,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/process.hpp"
-#include "core/audit.hpp"
-#include "core/tracking_issue.hpp"
+#include "core/process/process.hpp"
+#include "core/audit/audit.hpp"
+#include "core/release/tracking_issue.hpp"
 #include "tests/support/bot_seed.hpp"
 #include "tests/support/deploy_bot.hpp"
 #include "tests/support/eventually.hpp"
@@ -69,9 +69,9 @@ constexpr int kPull = 2;
 // acme/app: alice (org owner: admin), bob (team deployers: write), carol (write, the PR's author),
 // dave (read), erin (no access), renovate[bot]. Production ran v1.0.0, v1.1.0, then v1.2.0.
 json seed(bool link_release = false) {
-  const std::string marker = deploy::tracking::marker_line({"v1.2.0", kShaV12});
+  const std::string marker = deploy::release::marker_line({"v1.2.0", kShaV12});
   json release = {{"tag_name", "v1.2.0"}, {"author", "alice"}, {"draft", false}};
-  if (link_release) release["body"] = "Release notes\n\n" + deploy::tracking::release_link_line(kTrackingIssue) + "\n";
+  if (link_release) release["body"] = "Release notes\n\n" + deploy::release::release_link_line(kTrackingIssue) + "\n";
   return {
       {"users", {"alice", "bob", "carol", "dave", "erin", {{"login", "renovate[bot]"}, {"type", "Bot"}}}},
       {"organizations",
@@ -301,7 +301,7 @@ TEST_CASE("a person's issue with a copied tracking marker gathers no approvals")
   World w;
   const auto created = w.sim.api("POST", "/repos/acme/app/issues", kAliceToken,
                                  {{"title", "Release v1.2.0 (copy)"},
-                                  {"body", deploy::tracking::marker_line({"v1.2.0", kShaV12}) + "\n"}});
+                                  {"body", deploy::release::marker_line({"v1.2.0", kShaV12}) + "\n"}});
   REQUIRE(created.status == 201);
   const int copy = json::parse(created.body).at("number").get<int>();
   w.comment(copy, "alice", "/approve");
@@ -750,13 +750,13 @@ TEST_CASE("release.published opens the tracking issue once; the audit trail and 
       w.send("release", {{"repo", kRepo}, {"tag_name", "v1.3.0"}, {"user", "alice"}, {"target_commitish", "main"}});
   // Found the way the action finds it: the release's link line names the issue.
   const auto release = w.get("/repos/acme/app/releases/tags/v1.3.0");
-  const auto linked = deploy::tracking::find_release_link(release.at("body").get<std::string>());
+  const auto linked = deploy::release::find_release_link(release.at("body").get<std::string>());
   REQUIRE(linked.has_value());
   const auto issue = w.get("/repos/acme/app/issues/" + std::to_string(*linked));
   CHECK(issue.at("title") == "Release v1.3.0");
   auto tracking_issues = [&] { return w.requests("POST", "/repos/acme/app/issues") - w.requests("POST", "/comments"); };
   CHECK(tracking_issues() == 1);
-  const auto marker = deploy::tracking::find_marker(issue.at("body").get<std::string>());
+  const auto marker = deploy::release::find_marker(issue.at("body").get<std::string>());
   REQUIRE(marker.has_value());
   CHECK(marker->tag == "v1.3.0");
   CHECK(marker->sha == kShaV12);

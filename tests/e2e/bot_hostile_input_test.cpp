@@ -29,9 +29,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/process.hpp"
-#include "core/store.hpp"
-#include "core/webhook.hpp"
+#include "core/process/process.hpp"
+#include "core/store/store.hpp"
+#include "core/webhook/signature.hpp"
 #include "tests/support/deploy_bot.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/text.hpp"

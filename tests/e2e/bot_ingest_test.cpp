@@ -22,10 +22,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/http_client.hpp"
-#include "core/process.hpp"
-#include "core/store.hpp"
-#include "core/webhook.hpp"
+#include "core/http/client.hpp"
+#include "core/process/process.hpp"
+#include "core/store/store.hpp"
+#include "core/webhook/signature.hpp"
 #include "tests/support/deploy_bot.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/files.hpp"

@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/process.hpp"
-#include "core/tracking_issue.hpp"
+#include "core/process/process.hpp"
+#include "core/release/tracking_issue.hpp"
 #include "tests/support/bot_seed.hpp"
 #include "tests/support/deploy_bot.hpp"
 #include "tests/support/github_sim.hpp"
@@ -82,7 +82,7 @@ json seed(bool allow_forks) {
          {"tags", {{"v1.2.0", kShaV12}}},
          {"issues",
           {{{"number", kTrackingIssue}, {"title", "Release v1.2.0"}, {"user", "deploy-bot[bot]"},
-            {"body", "Approve with /approve\n\n" + deploy::tracking::marker_line({"v1.2.0", kShaV12}) + "\n"}}}},
+            {"body", "Approve with /approve\n\n" + deploy::release::marker_line({"v1.2.0", kShaV12}) + "\n"}}}},
          {"pulls", {{{"title", "From a fork"}, {"user", "mallory"}, {"head", {{"ref", "feature"}, {"sha", kShaFork}, {"repo", kFork}}},
                      {"base", {{"ref", "main"}}}}}},
          {"releases", {{{"tag_name", "v1.2.0"}, {"author", "alice"}}}},

@@ -15,8 +15,8 @@
 
 #include "bot/metrics.hpp"
 #include "bot/worker.hpp"
-#include "core/github_error.hpp"
-#include "core/store.hpp"
+#include "core/github/error.hpp"
+#include "core/store/store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;

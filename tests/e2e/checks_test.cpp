@@ -13,9 +13,9 @@
 #include <string>
 #include <thread>
 
-#include "core/checks.hpp"
+#include "core/checks/checks.hpp"
 #include "core/clock.hpp"
-#include "core/http_client.hpp"
+#include "core/http/client.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // (tests/demo-service) by writing its state files; checks measure it over HTTP; rollbacks are
 // observed from outside, over HTTP. A second group drives the engine with a ManualClock and fake
 // checks to pin down the round schedule and the failure_limit rule without waiting.
-#include "core/deploy_engine.hpp"
+#include "core/engine/engine.hpp"
 
 #include <doctest/doctest.h>
 #include <signal.h>
@@ -18,11 +18,11 @@
 #include <thread>
 #include <vector>
 
-#include "core/checks.hpp"
-#include "core/config.hpp"
-#include "core/http_client.hpp"
-#include "core/plan.hpp"
-#include "core/process.hpp"
+#include "core/checks/checks.hpp"
+#include "core/config/config.hpp"
+#include "core/http/client.hpp"
+#include "core/plan/plan.hpp"
+#include "core/process/process.hpp"
 #include "tests/support/demo_service.hpp"
 #include "tests/support/files.hpp"
 

@@ -1,7 +1,7 @@
 // The git edge against real repositories built with the git CLI in a temporary directory
 // (deterministic: no system config, HOME in the temp dir, fixed dates), then release resolution
 // end to end over them.
-#include "core/git.hpp"
+#include "core/git/git.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>

@@ -16,12 +16,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
-#include "core/github_auth.hpp"
-#include "core/github_client.hpp"
-#include "core/github_encoding.hpp"
-#include "core/github_time.hpp"
-#include "core/http_client.hpp"
-#include "core/process.hpp"
+#include "core/github/auth.hpp"
+#include "core/github/client.hpp"
+#include "core/github/encoding.hpp"
+#include "core/github/time.hpp"
+#include "core/http/client.hpp"
+#include "core/process/process.hpp"
 #include "tests/support/github_sim.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"

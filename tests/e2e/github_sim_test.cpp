@@ -27,7 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/http_client.hpp"
+#include "core/http/client.hpp"
 #include "tests/support/github_sim.hpp"
 #include "tests/support/test_tls.hpp"
 

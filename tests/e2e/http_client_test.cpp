@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/http_client.hpp"
+#include "core/http/client.hpp"
 #include "tests/support/test_tls.hpp"
 #include "tests/support/temp_dir.hpp"
 

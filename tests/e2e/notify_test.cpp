@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/notify.hpp"
-#include "core/notify_queue.hpp"
+#include "core/notify/notify.hpp"
+#include "core/notify/queue.hpp"
 #include "tests/support/silent_server.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "core/process.hpp"
+#include "core/process/process.hpp"
 
 #include <doctest/doctest.h>
 #include <signal.h>

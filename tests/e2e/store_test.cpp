@@ -1,6 +1,6 @@
 // core/store against real SQLite files in a temporary directory: the queue, group commit, effects,
 // approvals, config cache, bot state, audit, migrations, and crash recovery with real child processes.
-#include "core/store.hpp"
+#include "core/store/store.hpp"
 
 #include <doctest/doctest.h>
 #include <signal.h>
@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/sqlite.hpp"
+#include "core/sqlite/sqlite.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;

@@ -7,7 +7,7 @@
 
 #include "admin_handler.hpp"
 #include "api_handler.hpp"
-#include "core/http_client.hpp"
+#include "core/http/client.hpp"
 #include "options.hpp"
 
 namespace deploy::sim {

@@ -15,8 +15,8 @@
 #include <string>
 #include <thread>
 
-#include "core/http_client.hpp"
-#include "core/process.hpp"
+#include "core/http/client.hpp"
+#include "core/process/process.hpp"
 #include "tests/support/eventually.hpp"
 
 namespace deploy::test {

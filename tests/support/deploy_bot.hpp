@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/process.hpp"
+#include "core/process/process.hpp"
 
 namespace deploy::test {
 

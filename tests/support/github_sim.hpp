@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/http_client.hpp"
+#include "core/http/client.hpp"
 
 namespace deploy::test {
 

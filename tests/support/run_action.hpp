@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/process.hpp"
+#include "core/process/process.hpp"
 
 namespace deploy::test {
 

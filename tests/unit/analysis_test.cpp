@@ -1,4 +1,4 @@
-#include "core/analysis.hpp"
+#include "core/analysis/analysis.hpp"
 
 #include <doctest/doctest.h>
 

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "core/audit.hpp"
-#include "core/canonical_json.hpp"
+#include "core/audit/audit.hpp"
+#include "core/audit/canonical_json.hpp"
 
 using nlohmann::json;
 namespace audit = deploy::audit;
-namespace canonical_json = deploy::canonical_json;
+namespace audit = deploy::audit;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using std::chrono::system_clock;
@@ -68,7 +68,7 @@ std::vector<json> make_chain(std::optional<std::string_view> key, int count = 3)
 }
 
 std::string canonical(const json& j) {
-  auto text = canonical_json::dump(j);
+  auto text = audit::dump(j);
   REQUIRE_MESSAGE(text.ok(), text.error().message);
   return *text;
 }
@@ -169,7 +169,7 @@ TEST_CASE("canonical JSON: values without a canonical form are refused, naming w
     std::string path;
   };
   json deep = 1;
-  for (std::size_t i = 0; i <= canonical_json::kMaxDepth; ++i) deep = json::array({deep});
+  for (std::size_t i = 0; i <= audit::kMaxDepth; ++i) deep = json::array({deep});
   const std::vector<Case> cases = {
       {"double", json{{"a", {{"b", json::array({1, 2.5})}}}}, "non_integer_number", "'/a/b/1'"},
       {"integral double", json{{"x", 2.0}}, "non_integer_number", "'/x'"},
@@ -186,15 +186,15 @@ TEST_CASE("canonical JSON: values without a canonical form are refused, naming w
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
-    const auto text = canonical_json::dump(c.value);
+    const auto text = audit::dump(c.value);
     REQUIRE_FALSE(text.ok());
     CHECK(text.error().code == c.code);
     CHECK_MESSAGE(text.error().message.find(c.path) != std::string::npos, text.error().message);
   }
 }
 
-TEST_CASE("canonical_json::parse refuses repeated keys and deep nesting") {
-  CHECK(canonical_json::parse(R"({"a":1,"b":{"a":2}})").ok());
+TEST_CASE("audit::parse refuses repeated keys and deep nesting") {
+  CHECK(audit::parse(R"({"a":1,"b":{"a":2}})").ok());
   struct Case {
     const char* name;
     std::string text;
@@ -213,16 +213,16 @@ TEST_CASE("canonical_json::parse refuses repeated keys and deep nesting") {
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
-    const auto parsed = canonical_json::parse(c.text);
+    const auto parsed = audit::parse(c.text);
     REQUIRE_FALSE(parsed.ok());
     CHECK(parsed.error().code == c.code);
   }
   // The depth limit is the same in both directions: what parses can be dumped.
-  const std::string at_limit = std::string(canonical_json::kMaxDepth, '[') + std::string(canonical_json::kMaxDepth, ']');
-  const auto parsed = canonical_json::parse(at_limit);
+  const std::string at_limit = std::string(audit::kMaxDepth, '[') + std::string(audit::kMaxDepth, ']');
+  const auto parsed = audit::parse(at_limit);
   REQUIRE_MESSAGE(parsed.ok(), parsed.error().message);
   CHECK(canonical(*parsed) == at_limit);
-  CHECK_FALSE(canonical_json::parse("[" + at_limit + "]").ok());
+  CHECK_FALSE(audit::parse("[" + at_limit + "]").ok());
 }
 
 // --- crypto helpers ----------------------------------------------------------------------------

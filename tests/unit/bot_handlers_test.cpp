@@ -14,9 +14,9 @@
 
 #include "bot/handlers/registry.hpp"
 #include "core/clock.hpp"
-#include "core/github_client.hpp"
-#include "core/store.hpp"
-#include "core/tracking_issue.hpp"
+#include "core/github/client.hpp"
+#include "core/store/store.hpp"
+#include "core/release/tracking_issue.hpp"
 #include "tests/unit/fake_github_ports.hpp"
 
 namespace {
@@ -143,7 +143,7 @@ json pr_comment(std::int64_t id, const std::string& login, const std::string& bo
 json tracking_comment(std::int64_t id, const std::string& login, const std::string& body) {
   return {{"comment", {{"id", id}, {"user", user(login)}, {"body", body}, {"html_url", "https://github.test/c/" + std::to_string(id)}}},
           {"issue", {{"number", 1},
-                     {"body", "Release v1.2.0\n\n" + deploy::tracking::marker_line({"v1.2.0", kRelease})},
+                     {"body", "Release v1.2.0\n\n" + deploy::release::marker_line({"v1.2.0", kRelease})},
                      {"user", user("github-actions[bot]", "Bot")}}}};
 }
 
@@ -155,9 +155,9 @@ json pull_request(const std::string& head, std::optional<std::string> before = s
   return payload;
 }
 
-deploy::facts::DeploymentSeen deployed(std::int64_t id, const std::string& version, const std::string& sha,
+deploy::github::DeploymentSeen deployed(std::int64_t id, const std::string& version, const std::string& sha,
                                        std::chrono::system_clock::time_point at) {
-  deploy::facts::DeploymentSeen seen;
+  deploy::github::DeploymentSeen seen;
   seen.record.id = id;
   seen.record.version = version;
   seen.record.sha = sha;
@@ -449,7 +449,7 @@ TEST_SUITE("workflow_run") {
     Bot bot;
     github::Release release;
     release.tag_name = "v1.2.0";
-    release.body = "Notes\n\n" + deploy::tracking::release_link_line(5);
+    release.body = "Notes\n\n" + deploy::release::release_link_line(5);
     bot.github.releases["v1.2.0"] = release;
     CHECK(bot.deliver("workflow_run", "completed", completed(77, ".github/workflows/deploy.yml", "v1.2.0")) == HandleResult::done);
     REQUIRE(bot.github.comment("run:77") != nullptr);

@@ -8,7 +8,7 @@
 #include "bot/job_retry.hpp"
 #include "bot/status_report.hpp"
 #include "bot/thread_target.hpp"
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 
 using namespace std::chrono_literals;
 namespace bot = deploy::bot;

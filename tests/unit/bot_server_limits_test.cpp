@@ -12,7 +12,7 @@
 #include "bot/growing_body.hpp"
 #include "bot/log_throttle.hpp"
 #include "bot/request_checks.hpp"
-#include "core/webhook.hpp"
+#include "core/webhook/signature.hpp"
 
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;

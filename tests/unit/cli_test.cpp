@@ -1,4 +1,4 @@
-#include "core/cli.hpp"
+#include "core/cli/cli.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "core/command.hpp"
+#include "core/command/command.hpp"
 
 #include <doctest/doctest.h>
 

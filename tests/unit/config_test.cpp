@@ -1,4 +1,4 @@
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 
 #include <doctest/doctest.h>
 
@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/config_duration.hpp"
-#include "core/config_glob.hpp"
+#include "core/config/duration.hpp"
+#include "core/config/glob.hpp"
 
 using namespace std::chrono_literals;
 namespace cfg = deploy::config;

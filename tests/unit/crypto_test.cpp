@@ -1,4 +1,4 @@
-#include "core/crypto.hpp"
+#include "core/crypto/crypto.hpp"
 
 #include <doctest/doctest.h>
 

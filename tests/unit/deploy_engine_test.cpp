@@ -2,7 +2,7 @@
 // engine (not just core/analysis::judge) must never report a release deployed when its sequence of
 // rounds says otherwise. Plans here hold only analysis windows, so nothing is spawned; checks are
 // fakes that answer a generated sequence, and the clock is manual.
-#include "core/deploy_engine.hpp"
+#include "core/engine/engine.hpp"
 
 #include <doctest/doctest.h>
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/deploy_summary.hpp"
-#include "core/runner.hpp"
+#include "core/engine/summary.hpp"
+#include "core/runner/commands.hpp"
 
 namespace {
 
@@ -16,7 +16,7 @@ using deploy::engine::Report;
 using deploy::engine::RoundReport;
 using deploy::engine::Status;
 using deploy::engine::StepReport;
-using deploy::summary::RunSummary;
+using deploy::engine::RunSummary;
 using TimePoint = std::chrono::system_clock::time_point;
 
 const TimePoint kT0{std::chrono::seconds{1'700'000'000}};  // 1700000000000 ms
@@ -108,7 +108,7 @@ TEST_CASE("format_duration: tenths below a minute, then minutes and seconds, the
   };
   for (const auto& c : cases) {
     CAPTURE(c.ms);
-    CHECK(deploy::summary::format_duration(std::chrono::milliseconds{c.ms}) == c.expected);
+    CHECK(deploy::engine::format_duration(std::chrono::milliseconds{c.ms}) == c.expected);
   }
 }
 
@@ -135,7 +135,7 @@ TEST_CASE("escape_markdown: one line, no HTML, no Markdown syntax, cut at a char
   };
   for (const auto& c : cases) {
     CAPTURE(c.input);
-    CHECK(deploy::summary::escape_markdown(c.input, c.max_bytes) == c.expected);
+    CHECK(deploy::engine::escape_markdown(c.input, c.max_bytes) == c.expected);
   }
 }
 
@@ -157,7 +157,7 @@ TEST_CASE("escape_mermaid: nothing that ends a task, starts a comment or opens H
   };
   for (const auto& c : cases) {
     CAPTURE(c.input);
-    CHECK(deploy::summary::escape_mermaid(c.input) == c.expected);
+    CHECK(deploy::engine::escape_mermaid(c.input) == c.expected);
   }
 }
 
@@ -176,7 +176,7 @@ TEST_CASE("a succeeded canary: title, facts, gates, stages, analysis, changelog,
                    {"0123456789abcdef", "Merge pull request #12 from acme/feature", "Bob", 12},
                    {"fedcba9876543210", "Direct commit", "Carol", std::nullopt}};
 
-  const std::string md = deploy::summary::render_markdown(run);
+  const std::string md = deploy::engine::render_markdown(run);
   const std::vector<std::string> pieces = {
       "## ✅ Deploy of 1.2.0 to production succeeded\n",
       "\n**Outcome:** deployed 1.2.0 to production\n",
@@ -224,7 +224,7 @@ TEST_CASE("a run blocked by its gates has no stages and says what is missing") {
                {"reviewed_changes", true, "changes_reviewed", "every pull request was reviewed"}};
   run.approvers = {{"alice", "comment"}};
 
-  const std::string md = deploy::summary::render_markdown(run);
+  const std::string md = deploy::engine::render_markdown(run);
   require_contains(md, "## ⛔ Deploy of 1.2.0 to production is blocked by its gates\n");
   require_contains(md, "**Outcome:** the gates refused the deploy: approvals\n");
   require_contains(md, "[Release tracking issue](https://github.com/acme/app/issues/7)\n");
@@ -261,7 +261,7 @@ TEST_CASE("a failed canary that rolled back: failed stage, failed round, rollbac
   run.message = report.message;
   run.report = &report;
 
-  const std::string md = deploy::summary::render_markdown(run);
+  const std::string md = deploy::engine::render_markdown(run);
   const std::vector<std::string> pieces = {
       "## ↩️ Deploy of 1.3.0 to production failed and was rolled back to 1.2.0\n",
       "| 2 | deploy | 25% | ❌ failed | 1 | 2.0s | exit 0 |\n",
@@ -288,7 +288,7 @@ TEST_CASE("a failed rollback says so in the title and the rollback section") {
   run.status = "rollback_failed";
   run.report = &report;
 
-  const std::string md = deploy::summary::render_markdown(run);
+  const std::string md = deploy::engine::render_markdown(run);
   require_contains(md, "## 🚨 Deploy of 1.2.0 to production failed, and so did the rollback\n");
   require_contains(md, "🚨 The rollback to **1.1.0** failed: timed out after 30s, 1 attempt, 30.0s.\n");
   require_contains(md, "    rollback :crit, rb, 1700000001000, 1700000031000\n");
@@ -317,7 +317,7 @@ TEST_CASE("cancelled runs, with and without a rollback") {
     run.status = "cancelled";
     run.report = &report;
 
-    const std::string md = deploy::summary::render_markdown(run);
+    const std::string md = deploy::engine::render_markdown(run);
     require_contains(md, c.title);
     require_contains(md, "| 1 | deploy | 50% | ⏹️ cancelled | 1 | 4.0s | cancelled |\n");
     CHECK((md.find("### Rollback") != std::string::npos) == c.rolled_back);
@@ -335,7 +335,7 @@ TEST_CASE("a rollback-mode run is titled as a rollback") {
   run.status = "succeeded";
   run.report = &report;
   run.changelog = {{"abcdef0123456789", "Something", "Alice", std::nullopt}};
-  const std::string md = deploy::summary::render_markdown(run);
+  const std::string md = deploy::engine::render_markdown(run);
   require_contains(md, "## ✅ Rollback of production to 1.1.0 succeeded\n");
   require_contains(md, "**Mode:** rollback");
   require_contains(md, "\n### Changes\n\n");  // no "since": a rollback goes backwards
@@ -348,14 +348,14 @@ TEST_CASE("a run deploy-bot started for someone names who asked, and links their
   run.status = "blocked";
   run.requested_by = "alice";
   run.request_url = "https://github.com/acme/app/issues/1#issuecomment-42";
-  const std::string md = deploy::summary::render_markdown(run);
+  const std::string md = deploy::engine::render_markdown(run);
   require_contains(md, " · **Mode:** rollback · **Requested by:** @alice");
   require_contains(md, "[Request](https://github.com/acme/app/issues/1#issuecomment-42)");
 
   // Whatever got through, it stays text and a link's destination.
   run.requested_by = "a_b*[x](y)";
   run.request_url = "https://github.com/x)](javascript:y)";
-  const std::string hostile = deploy::summary::render_markdown(run);
+  const std::string hostile = deploy::engine::render_markdown(run);
   require_contains(hostile, "**Requested by:** @a\\_b\\*\\[x\\](y)");
   require_contains(hostile, "[Request](https://github.com/x%29%5D%28javascript:y%29)");
 }
@@ -378,7 +378,7 @@ TEST_CASE("text from outside cannot break the table, inject HTML or links, or es
   run.approvers = {{"mallory<script>", "comment"}};
   run.changelog = {{"not-a-sha`", "Subject | with pipe\n<img src=x onerror=alert(1)> [x](javascript:y)", "Eve *", 5}};
 
-  const std::string md = deploy::summary::render_markdown(run);
+  const std::string md = deploy::engine::render_markdown(run);
   for (const char* raw : {"<b>", "<img", "<script", "[x](javascript", "\n# not a heading", "\n| injected"}) {
     require_absent(md, raw);
   }
@@ -411,17 +411,17 @@ TEST_CASE("text from outside cannot break the table, inject HTML or links, or es
 TEST_CASE("the timeline escapes stage names and draws nothing when no stage ran") {
   Report report;
   report.steps = {step("a:b;c#d%%e\nclick s1 href \"x\"", 5, kT0, 1s, true, "exit 0")};
-  const std::string timeline = deploy::summary::render_mermaid_timeline(report, kT0);
+  const std::string timeline = deploy::engine::render_mermaid_timeline(report, kT0);
   CHECK(timeline ==
         "```mermaid\ngantt\n    dateFormat x\n    axisFormat %H:%M:%S\n    section Stages\n"
         "    1 a_b_c_d__e_click s1 href _x_ (traffic 5) :done, s1, 1700000000000, 1700000001000\n```\n");
 
   // An unset start draws no "prepare" bar from 1970.
-  CHECK(deploy::summary::render_mermaid_timeline(report, TimePoint{}).find("prepare") == std::string::npos);
-  CHECK(deploy::summary::render_mermaid_timeline(report, kT0 - 5s).find(
+  CHECK(deploy::engine::render_mermaid_timeline(report, TimePoint{}).find("prepare") == std::string::npos);
+  CHECK(deploy::engine::render_mermaid_timeline(report, kT0 - 5s).find(
             "    0 prepare :done, s0, 1699999995000, 1700000000000\n") != std::string::npos);
 
-  CHECK(deploy::summary::render_mermaid_timeline(Report{}, kT0).empty());
+  CHECK(deploy::engine::render_mermaid_timeline(Report{}, kT0).empty());
 }
 
 TEST_CASE("a long run stays readable and far below the step summary limit") {
@@ -441,7 +441,7 @@ TEST_CASE("a long run stays readable and far below the step summary limit") {
   run.message = std::string(5000, 'm');
   for (int i = 0; i < 60; ++i) run.changelog.push_back({"abcdef0", std::string(500, 's'), "Alice", std::nullopt});
 
-  const std::string md = deploy::summary::render_markdown(run);
+  const std::string md = deploy::engine::render_markdown(run);
   CHECK(md.size() < deploy::runner::kStepSummaryLimitBytes / 2);
   // Round 7 failed and round 100 ends its step: shown; 98 passing rounds are not.
   require_contains(md, "| deploy (5%) | 7 | ❌ failed |");
@@ -459,7 +459,7 @@ TEST_CASE("adapters from the decision types") {
   deploy::policy::GateReport gates;
   gates.results = {{"approvals", deploy::Outcome::deny("approvals_missing", "needs 1 more")},
                    {"required_checks", deploy::Outcome::allow("checks_passed", "all green")}};
-  const auto converted = deploy::summary::gates_from(gates);
+  const auto converted = deploy::engine::gates_from(gates);
   REQUIRE(converted.size() == 2);
   CHECK(converted[0].name == "approvals");
   CHECK_FALSE(converted[0].allowed);
@@ -470,7 +470,7 @@ TEST_CASE("adapters from the decision types") {
   deploy::policy::ApprovalVerdict verdict;
   verdict.counted = {{"alice", deploy::policy::Permission::write, deploy::policy::ApprovalSource::comment, "1"},
                      {"bob", deploy::policy::Permission::admin, deploy::policy::ApprovalSource::review, "2"}};
-  const auto approvers = deploy::summary::approvers_from(verdict);
+  const auto approvers = deploy::engine::approvers_from(verdict);
   REQUIRE(approvers.size() == 2);
   CHECK(approvers[0].login == "alice");
   CHECK(approvers[0].source == "comment");
@@ -489,7 +489,7 @@ TEST_CASE("adapters from the decision types") {
   direct.message = "Tweak\n";
   direct.author.name = "Bob";
   release.commits = {squash, direct};
-  const auto changes = deploy::summary::changes_from(release);
+  const auto changes = deploy::engine::changes_from(release);
   REQUIRE(changes.size() == 2);
   CHECK(changes[0].sha == "aaa");
   CHECK(changes[0].subject == "Fix the login page (#13)");

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "bot/handlers/ports.hpp"
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 
 namespace deploy::testing {
 
@@ -35,10 +35,10 @@ class FakeGitHubPorts final : public bot::handlers::RepositoryReader,
   std::map<std::int64_t, github::WorkflowRun> runs;
   std::map<std::string, github::Content> files;  // by path; absent: the file does not exist
   std::optional<release::Facts> release_facts_answer;
-  facts::ChangeAuthors authors;  // of every change asked about
+  github::ChangeAuthors authors;  // of every change asked about
   // Permission by login (lowercase); anyone else has none.
   std::map<std::string, policy::Permission> permissions;
-  std::map<std::string, std::vector<facts::DeploymentSeen>> history;  // by environment
+  std::map<std::string, std::vector<github::DeploymentSeen>> history;  // by environment
   std::vector<policy::RunInFlight> in_flight;
   std::vector<github::WorkflowRun> dispatched_runs_answer;
   github::WorkflowDispatchResult dispatch_answer{std::int64_t{9001}, "", "https://github.test/acme/app/actions/runs/9001"};
@@ -59,7 +59,7 @@ class FakeGitHubPorts final : public bot::handlers::RepositoryReader,
   std::vector<std::pair<std::int64_t, github::ProtectionRuleReview>> gate_reviews;
   std::vector<KeyedComment> comments;  // one entry per key: a repost updates it in place
   std::vector<github::CommitComment> commit_comment_list;
-  std::vector<tracking::IssueText> tracking_issues;
+  std::vector<release::IssueText> tracking_issues;
   std::vector<store::ApprovalRecord> ledger;
 
   const KeyedComment* comment(const std::string& key) const {
@@ -91,8 +91,8 @@ class FakeGitHubPorts final : public bot::handlers::RepositoryReader,
   }
 
   // ---- PeopleReader ----
-  facts::ChangeAuthors pull_request_authors(const github::PullRequest&) override { return authors; }
-  facts::ChangeAuthors release_authors(const std::string&, const std::optional<std::string>&) override { return authors; }
+  github::ChangeAuthors pull_request_authors(const github::PullRequest&) override { return authors; }
+  github::ChangeAuthors release_authors(const std::string&, const std::optional<std::string>&) override { return authors; }
   policy::Actor actor(const std::string& login, bool is_bot, const std::vector<policy::Principal>&) override {
     policy::Actor actor;
     actor.login = login;
@@ -136,13 +136,13 @@ class FakeGitHubPorts final : public bot::handlers::RepositoryReader,
   std::vector<github::CommitStatus> statuses(const std::string&) override { return {}; }
 
   // ---- DeploymentsReader ----
-  std::vector<facts::DeploymentSeen> deployments(const std::string& environment, std::size_t limit) override {
+  std::vector<github::DeploymentSeen> deployments(const std::string& environment, std::size_t limit) override {
     auto list = history[environment];
     if (list.size() > limit) list.resize(limit);
     return list;
   }
-  std::vector<policy::RunInFlight> runs_in_flight(const std::vector<facts::DeploymentSeen>&,
-                                                  const std::vector<facts::DispatchedRunRef>&) override {
+  std::vector<policy::RunInFlight> runs_in_flight(const std::vector<github::DeploymentSeen>&,
+                                                  const std::vector<github::DispatchedRunRef>&) override {
     return in_flight;
   }
 
@@ -197,7 +197,7 @@ class FakeGitHubPorts final : public bot::handlers::RepositoryReader,
     effects.push_back(std::string(on == On::commit_comment ? "react commit " : "react issue ") + std::to_string(comment_id) + " " +
                       content);
   }
-  facts::TrackingIssue tracking_issue(const tracking::IssueText& text, const std::vector<std::string>&) override {
+  github::TrackingIssue tracking_issue(const release::IssueText& text, const std::vector<std::string>&) override {
     tracking_issues.push_back(text);
     effects.push_back("tracking-issue " + text.marker.tag + " " + text.marker.sha);
     return {static_cast<int>(next_id_++), "https://github.test/acme/app/issues/1", true};

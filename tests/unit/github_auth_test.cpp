@@ -1,4 +1,4 @@
-#include "core/github_auth.hpp"
+#include "core/github/auth.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/github_encoding.hpp"
-#include "core/github_error.hpp"
-#include "core/github_time.hpp"
+#include "core/github/encoding.hpp"
+#include "core/github/error.hpp"
+#include "core/github/time.hpp"
 #include "tests/unit/github_test_keys.hpp"
 
 using namespace std::chrono_literals;

@@ -1,6 +1,6 @@
 // The GitHub client over a scripted fake Transport, a ManualClock and a fixed RandomSource: no
 // network, no real waiting, and every wait asserted exactly.
-#include "core/github_client.hpp"
+#include "core/github/client.hpp"
 
 #include <doctest/doctest.h>
 
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/github_encoding.hpp"
-#include "core/github_time.hpp"
+#include "core/github/encoding.hpp"
+#include "core/github/time.hpp"
 #include "tests/unit/github_test_keys.hpp"
 
 using namespace std::chrono_literals;

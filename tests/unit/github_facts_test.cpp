@@ -1,14 +1,14 @@
 // The pure parts of core/github_facts: the audit link kept in a deployment status's description.
-#include "core/github_facts.hpp"
+#include "core/github/facts.hpp"
 
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-using deploy::facts::audit_status_description;
-using deploy::facts::parse_audit_status;
-using deploy::facts::short_description;
+using deploy::github::audit_status_description;
+using deploy::github::parse_audit_status;
+using deploy::github::short_description;
 
 namespace {
 const std::string kHash(64, 'a');
@@ -58,7 +58,7 @@ TEST_CASE("descriptions without a well-formed audit link have none") {
 }
 
 TEST_CASE("is_bot_account: one rule for every place that asks") {
-  using deploy::facts::is_bot_account;
+  using deploy::github::is_bot_account;
   struct Case {
     std::string login, type, own;
     bool bot;
@@ -80,8 +80,8 @@ TEST_CASE("is_bot_account: one rule for every place that asks") {
 }
 
 TEST_CASE("run_starters and exclude_starters: the triggering actor first, the actor when different") {
-  using deploy::facts::exclude_starters;
-  using deploy::facts::run_starters;
+  using deploy::github::exclude_starters;
+  using deploy::github::run_starters;
   deploy::github::WorkflowRun run;
   run.actor = deploy::github::User{"alice", 1, "User"};
   run.triggering_actor = deploy::github::User{"bob", 2, "User"};
@@ -101,7 +101,7 @@ TEST_CASE("run_starters and exclude_starters: the triggering actor first, the ac
 }
 
 TEST_CASE("previous_release_sha: the newest live deployment of a lower version") {
-  using deploy::facts::DeploymentSeen;
+  using deploy::github::DeploymentSeen;
   using deploy::policy::DeploymentState;
   auto seen = [](std::string version, std::string sha, DeploymentState state, int hour, std::int64_t id) {
     DeploymentSeen d;
@@ -119,9 +119,9 @@ TEST_CASE("previous_release_sha: the newest live deployment of a lower version")
       seen("v1.2.0", "x", DeploymentState::inactive, 2, 2),
       seen("v1.0.0", "a", DeploymentState::inactive, 1, 1),
   };
-  CHECK(deploy::facts::previous_release_sha(history, "v1.3.0") == std::optional<std::string>("b"));
-  CHECK(deploy::facts::previous_release_sha(history, "v1.2.0") == std::optional<std::string>("b"));
-  CHECK(deploy::facts::previous_release_sha(history, "v1.1.0") == std::optional<std::string>("a"));
-  CHECK_FALSE(deploy::facts::previous_release_sha(history, "v1.0.0"));
-  CHECK_FALSE(deploy::facts::previous_release_sha(history, "main"));
+  CHECK(deploy::github::previous_release_sha(history, "v1.3.0") == std::optional<std::string>("b"));
+  CHECK(deploy::github::previous_release_sha(history, "v1.2.0") == std::optional<std::string>("b"));
+  CHECK(deploy::github::previous_release_sha(history, "v1.1.0") == std::optional<std::string>("a"));
+  CHECK_FALSE(deploy::github::previous_release_sha(history, "v1.0.0"));
+  CHECK_FALSE(deploy::github::previous_release_sha(history, "main"));
 }

@@ -1,4 +1,4 @@
-#include "core/github_pagination.hpp"
+#include "core/github/pagination.hpp"
 
 #include <doctest/doctest.h>
 

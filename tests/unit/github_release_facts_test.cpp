@@ -1,5 +1,5 @@
 // The pure part of core/github_release_facts: which deployed version the release rules compare with.
-#include "core/github_release_facts.hpp"
+#include "core/github/release_facts.hpp"
 
 #include <doctest/doctest.h>
 
@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-using deploy::facts::DeploymentSeen;
-using deploy::facts::deployed_version;
+using deploy::github::DeploymentSeen;
+using deploy::github::deployed_version;
 using deploy::policy::DeploymentState;
 
 namespace {

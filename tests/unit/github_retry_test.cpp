@@ -1,4 +1,4 @@
-#include "core/github_retry.hpp"
+#include "core/github/retry.hpp"
 
 #include <doctest/doctest.h>
 

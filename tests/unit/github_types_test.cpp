@@ -1,4 +1,4 @@
-#include "core/github_types.hpp"
+#include "core/github/types.hpp"
 
 #include <doctest/doctest.h>
 
@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "core/github_encoding.hpp"
-#include "core/github_error.hpp"
-#include "core/github_time.hpp"
+#include "core/github/encoding.hpp"
+#include "core/github/error.hpp"
+#include "core/github/time.hpp"
 
 using namespace deploy::github;
 using namespace std::chrono_literals;

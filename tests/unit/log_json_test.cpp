@@ -1,4 +1,4 @@
-#include "core/log_json.hpp"
+#include "core/log_json/log_json.hpp"
 
 #include <doctest/doctest.h>
 

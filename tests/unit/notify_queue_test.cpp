@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/notify_queue.hpp"
+#include "core/notify/queue.hpp"
 
 namespace {
 

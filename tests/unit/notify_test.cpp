@@ -8,7 +8,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/notify.hpp"
+#include "core/notify/notify.hpp"
 
 namespace {
 

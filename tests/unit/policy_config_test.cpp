@@ -1,4 +1,4 @@
-#include "core/policy_config.hpp"
+#include "core/policy/from_config.hpp"
 
 #include <doctest/doctest.h>
 
@@ -9,8 +9,8 @@
 
 namespace cfg = deploy::config;
 namespace pol = deploy::policy;
-using deploy::policy_config::approval_request;
-using deploy::policy_config::to_policy;
+using deploy::policy::approval_request;
+using deploy::policy::to_policy;
 
 TEST_CASE("each config principal becomes the policy principal it names") {
   using CK = cfg::Principal::Kind;

@@ -1,4 +1,4 @@
-#include "core/policy.hpp"
+#include "core/policy/policy.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "core/release.hpp"
+#include "core/release/release.hpp"
 
 #include <doctest/doctest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/changelog.hpp"
+#include "core/release/changelog.hpp"
 
 using namespace deploy::release;
 
@@ -295,7 +295,7 @@ TEST_CASE("add_changelog: the commits and the pull requests they merged") {
     Commit out;
     out.sha = sha(c);
     out.message = std::move(message);
-    out.summary = std::string(deploy::changelog::summary(out.message));
+    out.summary = std::string(deploy::release::summary(out.message));
     return out;
   };
   std::vector<Commit> commits = {
@@ -340,7 +340,7 @@ TEST_CASE("changelog: pull request numbers from merge and squash summaries") {
   };
   for (const auto& c : cases) {
     CAPTURE(c.message);
-    CHECK(deploy::changelog::merged_pull_request(c.message) == c.pr);
+    CHECK(deploy::release::merged_pull_request(c.message) == c.pr);
   }
 }
 

@@ -1,4 +1,4 @@
-#include "core/requester.hpp"
+#include "core/requester/requester.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "core/rfc3339.hpp"
+#include "core/rfc3339/rfc3339.hpp"
 
 #include <doctest/doctest.h>
 

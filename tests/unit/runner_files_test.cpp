@@ -1,5 +1,5 @@
 // The runner contract's I/O edge: the process environment and the file command files.
-#include "core/runner_files.hpp"
+#include "core/runner/files.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "core/runner.hpp"
+#include "core/runner/commands.hpp"
 
 #include <doctest/doctest.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/crypto.hpp"
+#include "core/crypto/crypto.hpp"
 #include "tests/unit/fixed_random.hpp"
 
 namespace runner = deploy::runner;

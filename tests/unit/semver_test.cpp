@@ -1,4 +1,4 @@
-#include "core/semver.hpp"
+#include "core/semver/semver.hpp"
 
 #include <doctest/doctest.h>
 

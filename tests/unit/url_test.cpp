@@ -1,4 +1,4 @@
-#include "core/url.hpp"
+#include "core/http/url.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "core/webhook.hpp"
+#include "core/webhook/signature.hpp"
 
 #include <doctest/doctest.h>
 
