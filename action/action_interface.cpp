@@ -29,8 +29,8 @@ const std::string& input_fallback(const std::string& name) {
 
 const std::vector<OutputDefinition>& output_definitions() {
   static const std::vector<OutputDefinition> outputs = {
-      {"status"}, {"version"}, {"previous-version"}, {"deployment-id"},
-      {"audit-file"}, {"rolled-back"}, {"sha"}, {"tracking-issue"},
+      {"status"},      {"version"}, {"previous-version"}, {"deployment-id"}, {"audit-file"},
+      {"rolled-back"}, {"sha"},     {"tracking-issue"},
   };
   return outputs;
 }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <stdexcept>
 #include <cstdio>
+#include <stdexcept>
 
 namespace deploy::action {
 
@@ -18,8 +18,8 @@ std::string audit_branch_path(const std::string& environment, std::uint64_t seq,
   return "records/" + folder + "/" + number + "-" + hash + ".json";
 }
 
-Result<AppendedRecord> append_to_audit_branch(github::Client& client, const github::Repo& repo, const std::string& branch,
-                                              const AuditBranchRecord& record) {
+Result<AppendedRecord> append_to_audit_branch(github::Client& client, const github::Repo& repo,
+                                              const std::string& branch, const AuditBranchRecord& record) {
   AppendedRecord appended;
   appended.path = audit_branch_path(record.environment, record.seq, record.hash);
   const std::string message = record.summary + "\n\naudit#" + std::to_string(record.seq) + " " + record.hash + "\n";
@@ -50,9 +50,11 @@ Result<AppendedRecord> append_to_audit_branch(github::Client& client, const gith
         if (error.status() != 422) throw;
       }
     }
-    return Error{"audit_branch_failed",
-                 "could not append the audit record to branch " + branch + ": other runs kept appending at the same "
-                 "time (" + std::to_string(kAuditBranchAttempts) + " attempts); the record is still in the audit-file"};
+    return Error{"audit_branch_failed", "could not append the audit record to branch " + branch +
+                                            ": other runs kept appending at the same "
+                                            "time (" +
+                                            std::to_string(kAuditBranchAttempts) +
+                                            " attempts); the record is still in the audit-file"};
   } catch (const github::GitHubError& error) {
     std::string hint;
     if (error.status() == 403 || error.status() == 404) {
@@ -62,7 +64,8 @@ Result<AppendedRecord> append_to_audit_branch(github::Client& client, const gith
                  "could not append the audit record to branch " + branch + ": " + error.what() + hint};
   } catch (const nlohmann::json::exception& error) {
     return Error{"audit_branch_failed", "could not append the audit record to branch " + branch +
-                                            ": GitHub's answer about the branch's tip had no tree (" + error.what() + ")"};
+                                            ": GitHub's answer about the branch's tip had no tree (" + error.what() +
+                                            ")"};
   }
 }
 
@@ -97,7 +100,8 @@ github::GitTree tree_or_fail(github::Client& client, const github::Repo& repo, c
 
 }  // namespace
 
-std::optional<AuditBranch> read_audit_branch(github::Client& client, const github::Repo& repo, const std::string& branch) {
+std::optional<AuditBranch> read_audit_branch(github::Client& client, const github::Repo& repo,
+                                             const std::string& branch) {
   auto tip = client.get_ref(repo.owner, repo.name, "heads/" + branch);
   if (!tip) return std::nullopt;
   AuditBranch out;
@@ -122,7 +126,8 @@ std::optional<AuditBranch> read_audit_branch(github::Client& client, const githu
       }
       files.push_back({path, *seq, client.get_blob(repo.owner, repo.name, file.sha)});
     }
-    std::stable_sort(files.begin(), files.end(), [](const BranchFile& a, const BranchFile& b) { return a.seq < b.seq; });
+    std::stable_sort(files.begin(), files.end(),
+                     [](const BranchFile& a, const BranchFile& b) { return a.seq < b.seq; });
   }
   return out;
 }

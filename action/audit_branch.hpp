@@ -41,8 +41,8 @@ struct AppendedRecord {
 inline constexpr int kAuditBranchAttempts = 5;
 
 // Error code "audit_branch_failed" (message says what GitHub answered and what to do).
-Result<AppendedRecord> append_to_audit_branch(github::Client& client, const github::Repo& repo, const std::string& branch,
-                                              const AuditBranchRecord& record);
+Result<AppendedRecord> append_to_audit_branch(github::Client& client, const github::Repo& repo,
+                                              const std::string& branch, const AuditBranchRecord& record);
 
 // The records on the branch, read at its tip, by environment folder; each folder's files in chain
 // order (by the SEQ of their names). Every tree level is read on its own, so no listing is
@@ -53,10 +53,11 @@ struct BranchFile {
   std::string content;
 };
 struct AuditBranch {
-  std::string tip;  // commit sha
+  std::string tip;                                              // commit sha
   std::map<std::string, std::vector<BranchFile>> environments;  // folder name -> files
-  std::vector<std::string> stray;  // paths under records/ that are not ENV/SEQ-HASH.json
+  std::vector<std::string> stray;                               // paths under records/ that are not ENV/SEQ-HASH.json
 };
-std::optional<AuditBranch> read_audit_branch(github::Client& client, const github::Repo& repo, const std::string& branch);
+std::optional<AuditBranch> read_audit_branch(github::Client& client, const github::Repo& repo,
+                                             const std::string& branch);
 
 }  // namespace deploy::action

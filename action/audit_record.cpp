@@ -44,11 +44,15 @@ audit::Stage to_stage(const engine::StepReport& step) {
 
 audit::Status audit_status(engine::Status status) {
   switch (status) {
-    case engine::Status::succeeded: return audit::Status::success;
-    case engine::Status::rolled_back: return audit::Status::rolled_back;
-    case engine::Status::cancelled: return audit::Status::cancelled;
+    case engine::Status::succeeded:
+      return audit::Status::success;
+    case engine::Status::rolled_back:
+      return audit::Status::rolled_back;
+    case engine::Status::cancelled:
+      return audit::Status::cancelled;
     case engine::Status::failed:
-    case engine::Status::rollback_failed: return audit::Status::failure;
+    case engine::Status::rollback_failed:
+      return audit::Status::failure;
   }
   return audit::Status::failure;
 }

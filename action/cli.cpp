@@ -78,7 +78,8 @@ std::string usage_text() {
       "It also reads GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_ACTOR,\n"
       "GITHUB_TRIGGERING_ACTOR, GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_WORKSPACE, RUNNER_TEMP,\n"
       "GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, as the runner sets them.\n"
-      "Outputs: " + outputs + ".\n";
+      "Outputs: " +
+      outputs + ".\n";
   return text;
 }
 

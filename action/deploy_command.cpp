@@ -18,8 +18,7 @@ namespace {
 // endings. The members are the services the steps act through; the facts are all in record_.
 class DeployRun {
  public:
-  DeployRun(DeployInputs inputs, RunMode mode, const runner::Environment& env, Clock& clock,
-            const RandomSource& random)
+  DeployRun(DeployInputs inputs, RunMode mode, const runner::Environment& env, Clock& clock, const RandomSource& random)
       : env_(env), clock_(clock), random_(random), report_(env, random) {
     record_.inputs = std::move(inputs);
     record_.mode = mode;
@@ -52,9 +51,7 @@ class DeployRun {
   int stopped(const Stop& stop) { return end_stopped(ending(), stop); }
 
  private:
-  RunEnding ending() {
-    return {record_, github_ ? &*github_ : nullptr, deployment_.get(), clock_, log_, report_};
-  }
+  RunEnding ending() { return {record_, github_ ? &*github_ : nullptr, deployment_.get(), clock_, log_, report_}; }
 
   const runner::Environment& env_;
   Clock& clock_;

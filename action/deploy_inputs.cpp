@@ -99,9 +99,12 @@ Result<DeployInputs> read_deploy_inputs(const runner::Environment& env, const st
   }
 
   const std::string unapproved = input(env, "on-unapproved");
-  if (unapproved == "fail") in.on_unapproved = OnUnapproved::fail;
-  else if (unapproved == "skip") in.on_unapproved = OnUnapproved::skip;
-  else return Error{"invalid_input", "input 'on-unapproved' is '" + unapproved + "'; expected fail or skip"};
+  if (unapproved == "fail")
+    in.on_unapproved = OnUnapproved::fail;
+  else if (unapproved == "skip")
+    in.on_unapproved = OnUnapproved::skip;
+  else
+    return Error{"invalid_input", "input 'on-unapproved' is '" + unapproved + "'; expected fail or skip"};
 
   const std::string repository = var(env, "GITHUB_REPOSITORY");
   auto slash = repository.find('/');
@@ -128,14 +131,16 @@ Result<DeployInputs> read_deploy_inputs(const runner::Environment& env, const st
   // record never carries a forged mention, a line break or a link elsewhere.
   auto login = requester::parse_login(runner::get_input(env, "requested-by"));
   if (!login) {
-    return Error{"invalid_input", "input 'requested-by': " + login.error().message +
-                                      "; deploy-bot sets it to the login of the person who asked, leave it empty otherwise"};
+    return Error{"invalid_input",
+                 "input 'requested-by': " + login.error().message +
+                     "; deploy-bot sets it to the login of the person who asked, leave it empty otherwise"};
   }
   in.requester.login = *login;
   auto url = requester::parse_request_url(runner::get_input(env, "request-url"), in.api_url);
   if (!url) {
-    return Error{"invalid_input", "input 'request-url': " + url.error().message +
-                                      "; deploy-bot sets it to the URL of the comment that asked, leave it empty otherwise"};
+    return Error{"invalid_input",
+                 "input 'request-url': " + url.error().message +
+                     "; deploy-bot sets it to the URL of the comment that asked, leave it empty otherwise"};
   }
   in.requester.url = *url;
   return in;

@@ -18,15 +18,15 @@ std::int64_t GithubDeployment::create() {
   deployment.auto_merge = false;
   deployment.required_contexts = std::vector<std::string>{};
   deployment.production_environment = request_.environment == "production";
-  deployment.payload = github::Json{
-      {"deploy_action",
-       {{"version", request_.version},
-        {"sha", request_.sha},
-        {"previous_version", request_.previous_version},
-        {"mode", std::string(to_string(request_.mode))},
-        {"run_url", request_.run_url},
-        {"color", request_.color},
-        {"audit", {{"seq", request_.audit_seq}, {"prev_hash", request_.audit_prev_hash}}}}}};
+  deployment.payload =
+      github::Json{{"deploy_action",
+                    {{"version", request_.version},
+                     {"sha", request_.sha},
+                     {"previous_version", request_.previous_version},
+                     {"mode", std::string(to_string(request_.mode))},
+                     {"run_url", request_.run_url},
+                     {"color", request_.color},
+                     {"audit", {{"seq", request_.audit_seq}, {"prev_hash", request_.audit_prev_hash}}}}}};
   id_ = client_.create_deployment(repo_.owner, repo_.name, deployment).id;
   status("in_progress", deployment.description.value_or(""));
   return id_;

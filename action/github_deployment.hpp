@@ -15,17 +15,17 @@
 namespace deploy::action {
 
 struct DeploymentRequest {
-  std::string ref;          // the tag, or the SHA for branch and commit deploys
+  std::string ref;  // the tag, or the SHA for branch and commit deploys
   std::string sha;
   std::string environment;
-  std::string version;      // what DEPLOY_VERSION says: "v1.2.0", "main-1a2b3c4"
+  std::string version;  // what DEPLOY_VERSION says: "v1.2.0", "main-1a2b3c4"
   std::string previous_version;
   std::string color;  // blue-green: the colour this version goes to; empty otherwise
   RunMode mode = RunMode::deploy;
   std::string run_url;
   std::string environment_url;
-  std::uint64_t audit_seq = 0;     // the seq this run's record will take
-  std::string audit_prev_hash;     // the hash it links to
+  std::uint64_t audit_seq = 0;  // the seq this run's record will take
+  std::string audit_prev_hash;  // the hash it links to
 };
 
 class GithubDeployment {

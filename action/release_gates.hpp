@@ -24,11 +24,11 @@ struct GateContext {
   const config::Environment& environment;
   const release::Release& release;
   const plan::Plan& plan;
-  std::string actor;          // who triggered the run: never counts as an approver
+  std::string actor;                           // who triggered the run: never counts as an approver
   std::vector<std::string> also_triggered_by;  // who else set it going (a re-run's original actor)
-  bool rollback = false;      // reviewed changes were checked when the version first shipped
-  bool skip_approvals = false;  // a rollback the rollback policy allows without approvals
-  std::optional<int> tracking_issue;  // where /approve comments for a tag release are read
+  bool rollback = false;                       // reviewed changes were checked when the version first shipped
+  bool skip_approvals = false;                 // a rollback the rollback policy allows without approvals
+  std::optional<int> tracking_issue;           // where /approve comments for a tag release are read
 };
 
 struct GateResults {

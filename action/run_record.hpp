@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "action/deploy_inputs.hpp"
-#include "action/run_status.hpp"
 #include "action/release_gates.hpp"
+#include "action/run_status.hpp"
 #include "core/config/config.hpp"
 #include "core/engine/engine.hpp"
 #include "core/github/facts.hpp"
@@ -40,18 +40,18 @@ struct ConfigLoaded {  // load_config
   std::string audit_key;            // the signing key's value; empty: records are not signed
 };
 
-struct Connected {  // connect
+struct Connected {             // connect
   std::string default_branch;  // the input's, else the repository's
 };
 
-struct History {  // read_history
+struct History {                                    // read_history
   std::vector<github::DeploymentSeen> deployments;  // newest first
   std::optional<github::DeploymentSeen> current;    // the newest that went live: what runs now
   std::optional<github::AuditLink> chain_head;      // the newest record of the environment's chain
 };
 
 struct ReleaseResolved {  // resolve_release
-  std::string ref;  // the input ref, or for a rollback the target's tag
+  std::string ref;        // the input ref, or for a rollback the target's tag
   release::Release release;
 };
 
@@ -68,12 +68,12 @@ struct RunRecord {
   std::optional<Connected> connected;
   std::optional<History> history;
   std::optional<ReleaseResolved> release;
-  std::optional<plan::Plan> plan;                          // make_plan
-  std::optional<policy::RollbackGate> rollback_gate;       // decide_rollback_gate (rollbacks only)
-  std::optional<github::TrackingIssue> tracking_issue;      // open_tracking_issue (when approvals are asked)
-  std::optional<GateResults> gates;                        // evaluate_gates
-  std::optional<DeploymentStarted> deployment;             // start_deployment
-  std::optional<engine::Report> engine;                    // run_engine
+  std::optional<plan::Plan> plan;                       // make_plan
+  std::optional<policy::RollbackGate> rollback_gate;    // decide_rollback_gate (rollbacks only)
+  std::optional<github::TrackingIssue> tracking_issue;  // open_tracking_issue (when approvals are asked)
+  std::optional<GateResults> gates;                     // evaluate_gates
+  std::optional<DeploymentStarted> deployment;          // start_deployment
+  std::optional<engine::Report> engine;                 // run_engine
 };
 
 // Fills a section once: a step that would fill it twice is a bug in the run's order.
@@ -91,8 +91,8 @@ std::string version_text(const RunRecord& record);
 // What a failed deploy returns to: the version live now (for a tag release without a deployment
 // history, the previous release tag).
 std::string previous_version(const RunRecord& record);
-std::string release_sha(const RunRecord& record);        // empty before the release is resolved
-std::string deployment_id(const RunRecord& record);      // empty before the deployment is created
+std::string release_sha(const RunRecord& record);         // empty before the release is resolved
+std::string deployment_id(const RunRecord& record);       // empty before the deployment is created
 std::string tracking_issue_url(const RunRecord& record);  // empty without a tracking issue
 // The gates' results; empty (allowed, nothing checked) before they are evaluated.
 const GateResults& gate_results(const RunRecord& record);

@@ -77,8 +77,7 @@ void RunReport::notify(const RunRecord& run, config::Event event_kind, std::stri
   if (!notifications_) {
     notifications_ = std::make_unique<notify::Queue>(std::make_unique<http::Client>(notify::client_options()));
   }
-  notifications_->post(run.config->config.notifications, event,
-                       [this](const std::string& name) { return env_(name); });
+  notifications_->post(run.config->config.notifications, event, [this](const std::string& name) { return env_(name); });
 }
 
 void RunReport::wait_for_notifications() {

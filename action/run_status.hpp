@@ -15,8 +15,17 @@ enum class RunMode { deploy, rollback };
 // The `status` output. The first five are the engine's; the rest end a run before or instead of
 // deploying.
 enum class RunStatus {
-  succeeded, failed, rolled_back, rollback_failed, cancelled,
-  blocked, skipped, refused, error, invalid_config, invalid_input,
+  succeeded,
+  failed,
+  rolled_back,
+  rollback_failed,
+  cancelled,
+  blocked,
+  skipped,
+  refused,
+  error,
+  invalid_config,
+  invalid_input,
 };
 
 std::string_view to_string(RunMode mode);

@@ -22,7 +22,6 @@ struct Located {
   std::size_t line = 0;
 };
 
-
 // ---- --from-github ----
 
 struct Problem {
@@ -42,9 +41,9 @@ void check_environment(const std::string& environment, const std::vector<BranchF
   for (const auto& file : files) {
     auto parsed = audit::parse_jsonl(file.content);
     if (!parsed || parsed->records.size() != 1) {
-      problems.push_back({file.path, "malformed", parsed ? "expected one record, found " +
-                                                                std::to_string(parsed->records.size())
-                                                          : parsed.error().message});
+      problems.push_back(
+          {file.path, "malformed",
+           parsed ? "expected one record, found " + std::to_string(parsed->records.size()) : parsed.error().message});
       return;
     }
     records.push_back(parsed->records[0]);
@@ -100,8 +99,8 @@ void check_environment(const std::string& environment, const std::vector<BranchF
   for (const auto& seen : history) {
     if (!seen.audit_hash || *seen.audit_seq < first_seq || on_branch.contains(*seen.audit_hash)) continue;
     problems.push_back({"deployment " + std::to_string(seen.record.id), "record_missing",
-                        "GitHub deployment " + std::to_string(seen.record.id) + " (" + seen.record.version +
-                            ") of " + environment + " records audit#" + std::to_string(*seen.audit_seq) + " " +
+                        "GitHub deployment " + std::to_string(seen.record.id) + " (" + seen.record.version + ") of " +
+                            environment + " records audit#" + std::to_string(*seen.audit_seq) + " " +
                             short_hash(*seen.audit_hash) + ", which is not on branch " + branch});
   }
 }
@@ -188,12 +187,14 @@ int run_verify_audit(const VerifyAuditOptions& options) {
     std::cerr << "deploy-action: verify-audit: --from-github reads the records from GitHub; name no files with it\n";
     return 2;
   }
-  if (!options.from_github && (!options.repository.empty() || !options.branch.empty() || !options.environment.empty())) {
+  if (!options.from_github &&
+      (!options.repository.empty() || !options.branch.empty() || !options.environment.empty())) {
     std::cerr << "deploy-action: verify-audit: --repo, --branch and --environment go with --from-github\n";
     return 2;
   }
   if (options.from_github && !options.anchor.empty()) {
-    std::cerr << "deploy-action: verify-audit: --anchor is for files; --from-github anchors to the GitHub deployments\n";
+    std::cerr
+        << "deploy-action: verify-audit: --anchor is for files; --from-github anchors to the GitHub deployments\n";
     return 2;
   }
   if (options.files.empty() && !options.from_github) {

@@ -48,12 +48,15 @@ rollback:
 )";
 
 json seed(int pulls) {
-  json commits = json::array({{{"message", "Initial"}, {"author", "alice"}, {"files", {{".github/deploy.yml", kDeployYml}}}}});
+  json commits =
+      json::array({{{"message", "Initial"}, {"author", "alice"}, {"files", {{".github/deploy.yml", kDeployYml}}}}});
   json branches = json::object();
   json prs = json::array();
   for (int i = 1; i <= pulls; ++i) {
     const std::string branch = "feature-" + std::to_string(i);
-    commits.push_back({{"message", "feature " + std::to_string(i)}, {"author", "carol"}, {"parents", json::array({"@1"})},
+    commits.push_back({{"message", "feature " + std::to_string(i)},
+                       {"author", "carol"},
+                       {"parents", json::array({"@1"})},
                        {"files", {{"f" + std::to_string(i) + ".txt", "x\n"}}}});
     branches[branch] = "@" + std::to_string(i + 1);
     prs.push_back({{"title", "Feature " + std::to_string(i)}, {"user", "carol"}, {"head", {{"ref", branch}}}});
@@ -62,21 +65,25 @@ json seed(int pulls) {
   return {{"users", json::array({"alice", "bob", "carol", "dave"})},
           {"organizations", json::array({{{"login", "acme"}, {"members", {{"alice", "admin"}, {"bob", "member"}}}}})},
           {"tokens", {{"ghs_bench_bot", {{"installation_id", 42}}}}},
-          {"installations",
-           json::array({{{"id", 42},
-                         {"account", "acme"},
-                         {"permissions",
-                          {{"contents", "write"}, {"issues", "write"}, {"pull_requests", "write"}, {"statuses", "write"},
-                           {"metadata", "read"}, {"members", "read"}, {"actions", "write"}, {"deployments", "write"}}}}})},
-          {"repositories",
-           json::array({{{"owner", "acme"},
-                         {"name", "app"},
-                         {"private", true},
-                         {"default_branch", "main"},
-                         {"collaborators", {{"bob", "write"}, {"carol", "write"}, {"dave", "read"}}},
-                         {"commits", commits},
-                         {"branches", branches},
-                         {"pulls", prs}}})}};
+          {"installations", json::array({{{"id", 42},
+                                          {"account", "acme"},
+                                          {"permissions",
+                                           {{"contents", "write"},
+                                            {"issues", "write"},
+                                            {"pull_requests", "write"},
+                                            {"statuses", "write"},
+                                            {"metadata", "read"},
+                                            {"members", "read"},
+                                            {"actions", "write"},
+                                            {"deployments", "write"}}}}})},
+          {"repositories", json::array({{{"owner", "acme"},
+                                         {"name", "app"},
+                                         {"private", true},
+                                         {"default_branch", "main"},
+                                         {"collaborators", {{"bob", "write"}, {"carol", "write"}, {"dave", "read"}}},
+                                         {"commits", commits},
+                                         {"branches", branches},
+                                         {"pulls", prs}}})}};
 }
 
 double percentile(std::vector<double> values, double p) {
@@ -92,9 +99,12 @@ int main(int argc, char** argv) {
   int seconds = 10;
   int pulls = 20;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--rate") == 0) rate = std::atof(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--seconds") == 0) seconds = std::atoi(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--pulls") == 0) pulls = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--rate") == 0)
+      rate = std::atof(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--seconds") == 0)
+      seconds = std::atoi(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--pulls") == 0)
+      pulls = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "usage: bench_bot_event_to_effect [--rate N] [--seconds N] [--pulls N]\n");
       return 2;
@@ -117,13 +127,16 @@ int main(int argc, char** argv) {
   spec.env = {{"WEBHOOK_SECRET", kSecret}, {"GITHUB_TOKEN", "ghs_bench_bot"}, {"GITHUB_API_URL", sim.base_url()}};
   spec.unset_env = {"DEPLOY_BOT_LISTEN", "DEPLOY_BOT_STORE", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_PATH"};
   std::thread bot([&] {
-    deploy::process::run(spec, [&](const std::string& line) {
-      const std::string prefix = "deploy-bot listening on ";
-      if (line.rfind(prefix, 0) == 0) {
-        std::lock_guard lock(mutex);
-        url = line.substr(prefix.size());
-      }
-    }, &stop);
+    deploy::process::run(
+        spec,
+        [&](const std::string& line) {
+          const std::string prefix = "deploy-bot listening on ";
+          if (line.rfind(prefix, 0) == 0) {
+            std::lock_guard lock(mutex);
+            url = line.substr(prefix.size());
+          }
+        },
+        &stop);
   });
   const auto start_deadline = std::chrono::steady_clock::now() + 30s;
   while (true) {
@@ -148,10 +161,12 @@ int main(int argc, char** argv) {
   const char* users[] = {"alice", "bob", "dave"};
   int sent = 0;
   for (int i = 0; i < events; ++i) {
-    std::this_thread::sleep_until(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval * i));
+    std::this_thread::sleep_until(start +
+                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval * i));
     const int pull = 1 + i % pulls;
     const std::string body = i % 2 == 0 ? "/approve" : "/help";
-    auto answer = sim.event("issue_comment", {{"repo", "acme/app"}, {"issue", pull}, {"user", users[i % 3]}, {"body", body}});
+    auto answer =
+        sim.event("issue_comment", {{"repo", "acme/app"}, {"issue", pull}, {"user", users[i % 3]}, {"body", body}});
     if (answer.at("delivery").at("status") == 202) ++sent;
   }
   const double send_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -179,7 +194,8 @@ int main(int argc, char** argv) {
       if (row.value("state", "") == "done") ++done;
       auto received = deploy::audit::parse_timestamp(row["received_at"].get<std::string>());
       auto finished = deploy::audit::parse_timestamp(row["finished_at"].get<std::string>());
-      if (received && finished) latencies.push_back(std::chrono::duration<double, std::milli>(*finished - *received).count());
+      if (received && finished)
+        latencies.push_back(std::chrono::duration<double, std::milli>(*finished - *received).count());
     }
     if (unfinished == 0 || std::chrono::steady_clock::now() > finish_deadline) break;
     std::this_thread::sleep_for(200ms);
@@ -195,7 +211,8 @@ int main(int argc, char** argv) {
 
   std::printf(
       "{\"rate\":%.0f,\"seconds\":%d,\"events\":%d,\"accepted\":%d,\"send_seconds\":%.2f,\"handled\":%zu,"
-      "\"done\":%zu,\"github_writes\":%zu,\"unfinished\":%zu,\"p50_ms\":%.1f,\"p90_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f}\n",
+      "\"done\":%zu,\"github_writes\":%zu,\"unfinished\":%zu,\"p50_ms\":%.1f,\"p90_ms\":%.1f,\"p99_ms\":%.1f,\"max_"
+      "ms\":%.1f}\n",
       rate, seconds, events, sent, send_seconds, latencies.size(), done, writes, unfinished, percentile(latencies, 0.5),
       percentile(latencies, 0.9), percentile(latencies, 0.99), percentile(latencies, 1.0));
   return unfinished == 0 ? 0 : 1;

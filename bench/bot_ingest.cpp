@@ -66,7 +66,8 @@ std::string make_payload(const Options& options) {
   auto json = nlohmann::json::parse(in);
   json["comment"]["body"] = "";
   const std::size_t base = json.dump().size();
-  if (base > options.body_bytes) throw std::runtime_error("--body-bytes is smaller than the example without its comment");
+  if (base > options.body_bytes)
+    throw std::runtime_error("--body-bytes is smaller than the example without its comment");
   json["comment"]["body"] = std::string(options.body_bytes - base, 'x');
   return json.dump();
 }
@@ -172,7 +173,8 @@ int run(const Options& options) {
   spec.argv = {options.bot, "serve", "--listen", "127.0.0.1:0", "--store", (dir / "bot.sqlite3").string()};
   // The ingest path alone: no worker handling the deliveries (it would call GitHub, which is not
   // there); bench_bot_event_to_effect measures the handling.
-  spec.env = {{"WEBHOOK_SECRET", kSecret}, {"DEPLOY_BOT_THREADS", std::to_string(options.bot_threads)},
+  spec.env = {{"WEBHOOK_SECRET", kSecret},
+              {"DEPLOY_BOT_THREADS", std::to_string(options.bot_threads)},
               {"DEPLOY_BOT_WORKERS", "0"}};
   std::mutex mutex;
   std::condition_variable changed;
@@ -255,13 +257,20 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error(arg + " needs a value");
       return argv[++i];
     };
-    if (arg == "--bot") options.bot = next();
-    else if (arg == "--connections") options.connections = std::stoi(next());
-    else if (arg == "--seconds") options.seconds = std::min(20, std::stoi(next()));
-    else if (arg == "--bot-threads") options.bot_threads = std::stoi(next());
-    else if (arg == "--body-bytes") options.body_bytes = std::stoul(next());
-    else if (arg == "--example") options.example = next();
-    else if (arg == "--dir") options.dir = next();
+    if (arg == "--bot")
+      options.bot = next();
+    else if (arg == "--connections")
+      options.connections = std::stoi(next());
+    else if (arg == "--seconds")
+      options.seconds = std::min(20, std::stoi(next()));
+    else if (arg == "--bot-threads")
+      options.bot_threads = std::stoi(next());
+    else if (arg == "--body-bytes")
+      options.body_bytes = std::stoul(next());
+    else if (arg == "--example")
+      options.example = next();
+    else if (arg == "--dir")
+      options.dir = next();
     else {
       std::cerr << "unknown argument " << arg << "\n";
       return 2;

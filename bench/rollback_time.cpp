@@ -45,7 +45,8 @@ std::string config_for(const std::string& strategy, const fs::path& state, const
           live_url + "/healthz\" }\n";
   if (strategy == "blue-green") {
     // Fails only while green serves: the release is bad under real traffic, not on the preview.
-    text += "        - name: live\n          command: { run: \"test \\\"$(cat " + dir + "/live-color)\\\" != green\" }\n";
+    text +=
+        "        - name: live\n          command: { run: \"test \\\"$(cat " + dir + "/live-color)\\\" != green\" }\n";
     text += "stages:\n  - name: deploy\n    run: printf '%s' \"$DEPLOY_VERSION\" > " + dir + "/$DEPLOY_COLOR/version\n";
   } else {
     text += "stages:\n  - name: deploy\n    traffic: true\n    run: printf '%s' \"$DEPLOY_VERSION\" > " + dir +
@@ -65,7 +66,8 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   int runs = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--runs") == 0) runs = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--runs") == 0)
+      runs = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "usage: bench_rollback_time [--runs N]\n");
       return 2;
@@ -98,16 +100,15 @@ int main(int argc, char** argv) {
         deploy::checks::Probes probes{client, clock, {}, nullptr};
         std::atomic<bool> failed{false};
         std::chrono::steady_clock::time_point failed_at;
-        deploy::engine::Inputs inputs{*plan, *config.environment("bench"),
-                                      deploy::engine::ReleaseFacts{"bench", "v2.0.0", std::string(40, 'a'), "v1.0.0",
-                                                                   "", "", ""},
-                                      clock, [&](const std::string& line) {
-                                        if (!failed && line.find(": failed") != std::string::npos &&
-                                            line.rfind("analysis ", 0) == 0) {
-                                          failed_at = std::chrono::steady_clock::now();
-                                          failed = true;
-                                        }
-                                      }};
+        deploy::engine::Inputs inputs{
+            *plan, *config.environment("bench"),
+            deploy::engine::ReleaseFacts{"bench", "v2.0.0", std::string(40, 'a'), "v1.0.0", "", "", ""}, clock,
+            [&](const std::string& line) {
+              if (!failed && line.find(": failed") != std::string::npos && line.rfind("analysis ", 0) == 0) {
+                failed_at = std::chrono::steady_clock::now();
+                failed = true;
+              }
+            }};
         // Watch from outside: the first moment after the failure that the service answers v1.0.0.
         std::atomic<bool> stop{false};
         std::chrono::steady_clock::time_point restored_at{};
@@ -134,10 +135,11 @@ int main(int argc, char** argv) {
       }
       fs::remove_all(state);
     }
-    std::printf("{\"strategy\":\"%s\",\"runs\":%d,\"engine_failure_to_restored_ms_p50\":%.0f,"
-                "\"seen_over_http_ms_p50\":%.1f,\"max_engine_ms\":%.0f}\n",
-                strategy.c_str(), runs, median(engine_ms), median(seen_ms),
-                *std::max_element(engine_ms.begin(), engine_ms.end()));
+    std::printf(
+        "{\"strategy\":\"%s\",\"runs\":%d,\"engine_failure_to_restored_ms_p50\":%.0f,"
+        "\"seen_over_http_ms_p50\":%.1f,\"max_engine_ms\":%.0f}\n",
+        strategy.c_str(), runs, median(engine_ms), median(seen_ms),
+        *std::max_element(engine_ms.begin(), engine_ms.end()));
   }
   return 0;
 }

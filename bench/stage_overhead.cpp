@@ -27,7 +27,8 @@ using Clock = std::chrono::steady_clock;
 
 double percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
-  const std::size_t index = std::min(values.size() - 1, static_cast<std::size_t>(p * static_cast<double>(values.size())));
+  const std::size_t index =
+      std::min(values.size() - 1, static_cast<std::size_t>(p * static_cast<double>(values.size())));
   return values[index];
 }
 
@@ -37,8 +38,10 @@ int main(int argc, char** argv) {
   int stages = 20;
   int runs = 50;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--stages") == 0) stages = std::atoi(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--runs") == 0) runs = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--stages") == 0)
+      stages = std::atoi(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--runs") == 0)
+      runs = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "usage: bench_stage_overhead [--stages N] [--runs N]\n");
       return 2;
@@ -69,13 +72,13 @@ int main(int argc, char** argv) {
   deploy::SystemClock clock;
   for (int run = 0; run < runs; ++run) {
     {
-      deploy::engine::Inputs inputs{*plan, *config.environment("bench"),
-                                    deploy::engine::ReleaseFacts{"bench", "v1.0.0", std::string(40, 'a'), "", "", "", ""},
-                                    clock, [](const std::string&) {}};
+      deploy::engine::Inputs inputs{
+          *plan, *config.environment("bench"),
+          deploy::engine::ReleaseFacts{"bench", "v1.0.0", std::string(40, 'a'), "", "", "", ""}, clock,
+          [](const std::string&) {}};
       const auto start = Clock::now();
-      auto report = deploy::engine::run_deploy(inputs, [](const deploy::config::Check&) {
-        return deploy::analysis::Sample{};
-      });
+      auto report =
+          deploy::engine::run_deploy(inputs, [](const deploy::config::Check&) { return deploy::analysis::Sample{}; });
       engine_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
       if (report.status != deploy::engine::Status::succeeded) {
         std::fprintf(stderr, "engine run failed: %s\n", report.message.c_str());

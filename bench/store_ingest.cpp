@@ -54,9 +54,11 @@ struct Args {
 };
 
 [[noreturn]] void usage(const std::string& problem) {
-  std::cerr << "bench_store_ingest: " << problem << "\n"
-            << "usage: bench_store_ingest [--threads 2,8] [--max-deliveries N] [--max-seconds S] [--rate N] [--batch N]\n"
-            << "       [--body-bytes N] [--durability normal|full] [--checkpoint-pages N] [--wal-limit-pages N] [--dir DIR]\n";
+  std::cerr
+      << "bench_store_ingest: " << problem << "\n"
+      << "usage: bench_store_ingest [--threads 2,8] [--max-deliveries N] [--max-seconds S] [--rate N] [--batch N]\n"
+      << "       [--body-bytes N] [--durability normal|full] [--checkpoint-pages N] [--wal-limit-pages N] [--dir "
+         "DIR]\n";
   std::exit(2);
 }
 
@@ -169,7 +171,8 @@ void run(const Args& args, int threads, const std::string& body) {
 
     double cpu_before = cpu_seconds();
     auto start = Clock::now();
-    auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(args.max_seconds));
+    auto deadline =
+        start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(args.max_seconds));
     std::vector<std::thread> workers;
     for (int t = 0; t < threads; ++t) {
       workers.emplace_back([&, t] {
@@ -179,9 +182,10 @@ void run(const Args& args, int threads, const std::string& body) {
         auto& mine_service = service[static_cast<std::size_t>(t)];
         mine.reserve(static_cast<std::size_t>(args.max_deliveries / threads + 1));
         mine_service.reserve(static_cast<std::size_t>(args.max_deliveries / threads + 1));
-        auto interval = args.rate > 0 ? std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(threads / args.rate))
-                                      : Clock::duration::zero();
+        auto interval =
+            args.rate > 0
+                ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(threads / args.rate))
+                : Clock::duration::zero();
         auto due = start + interval * t / threads;
         const auto batch = static_cast<std::int64_t>(args.batch);
         std::vector<std::string> ids(static_cast<std::size_t>(batch));
@@ -207,7 +211,8 @@ void run(const Args& args, int threads, const std::string& body) {
           auto started = Clock::now();
           try {
             if (count == 1) {
-              if (store.queue().ingest(deliveries.front()) != deploy::store::IngestResult::inserted) failures.fetch_add(1);
+              if (store.queue().ingest(deliveries.front()) != deploy::store::IngestResult::inserted)
+                failures.fetch_add(1);
             } else {
               for (auto result : store.queue().ingest(std::span<const deploy::store::IncomingDelivery>(deliveries))) {
                 if (result != deploy::store::IngestResult::inserted) failures.fetch_add(1);
@@ -249,22 +254,26 @@ void run(const Args& args, int threads, const std::string& body) {
       "\"deliveries\":%zu,\"failures\":%d,\"seconds\":%.3f,\"per_second\":%.0f,"
       "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
       "\"service_p50_us\":%.1f,\"service_p99_us\":%.1f,\"service_p999_us\":%.1f,"
-      "\"cpu_us_per_ingest\":%.1f,\"commits\":%" PRIu64 ",\"avg_batch\":%.2f,\"largest_batch\":%" PRIu64 ","
-      "\"checkpoints\":%" PRIu64 ",\"blocking_checkpoints\":%" PRIu64 ",\"longest_write_pause_us\":%lld,"
-      "\"checkpoint_failures\":%" PRIu64 ","
+      "\"cpu_us_per_ingest\":%.1f,\"commits\":%" PRIu64 ",\"avg_batch\":%.2f,\"largest_batch\":%" PRIu64
+      ","
+      "\"checkpoints\":%" PRIu64 ",\"blocking_checkpoints\":%" PRIu64
+      ",\"longest_write_pause_us\":%lld,"
+      "\"checkpoint_failures\":%" PRIu64
+      ","
       "\"checkpoint_pages\":%d,\"wal_limit_pages\":%d,"
       "\"wal_bytes_at_end\":%ju,\"db_bytes\":%ju,\"rss_kb\":%ld,\"peak_rss_kb\":%ld}\n",
-      threads, args.batch, args.rate, args.durability == deploy::store::Durability::full ? "full" : "normal", body.size(), all.size(),
-      failures.load(), wall, n / wall, percentile_us(all, 50), percentile_us(all, 90), percentile_us(all, 99),
-      percentile_us(all, 99.9), all.empty() ? 0.0 : static_cast<double>(all.back()) / 1000.0,
+      threads, args.batch, args.rate, args.durability == deploy::store::Durability::full ? "full" : "normal",
+      body.size(), all.size(), failures.load(), wall, n / wall, percentile_us(all, 50), percentile_us(all, 90),
+      percentile_us(all, 99), percentile_us(all, 99.9), all.empty() ? 0.0 : static_cast<double>(all.back()) / 1000.0,
       percentile_us(served, 50), percentile_us(served, 99), percentile_us(served, 99.9), cpu / n * 1e6,
-      stats.ingest_commits, stats.ingest_commits ? static_cast<double>(stats.ingested) / static_cast<double>(stats.ingest_commits) : 0.0,
+      stats.ingest_commits,
+      stats.ingest_commits ? static_cast<double>(stats.ingested) / static_cast<double>(stats.ingest_commits) : 0.0,
       stats.largest_batch, stats.checkpoints, stats.blocking_checkpoints,
-      static_cast<long long>(stats.longest_write_pause.count()), stats.checkpoint_failures,
-      args.checkpoint_pages, args.wal_limit_pages, wal_bytes, db_bytes,
-      status_kb("VmRSS:"), status_kb("VmHWM:"));
+      static_cast<long long>(stats.longest_write_pause.count()), stats.checkpoint_failures, args.checkpoint_pages,
+      args.wal_limit_pages, wal_bytes, db_bytes, status_kb("VmRSS:"), status_kb("VmHWM:"));
   std::fflush(stdout);
-  if (!stats.last_checkpoint_error.empty()) std::cerr << "last checkpoint error: " << stats.last_checkpoint_error << "\n";
+  if (!stats.last_checkpoint_error.empty())
+    std::cerr << "last checkpoint error: " << stats.last_checkpoint_error << "\n";
 
   for (const char* suffix : {"", "-wal", "-shm", ".lock"}) std::filesystem::remove(path.string() + suffix, ignored);
 }

@@ -57,7 +57,8 @@ int audit_verify(const std::filesystem::path& store, std::ostream& out, std::ost
   const auto all = records(*db);
   const auto result = audit::verify_chain(all);
   if (!result.ok) {
-    out << "broken: " << result.reason << ": " << result.message << " (" << result.verified << " records verified before it)\n";
+    out << "broken: " << result.reason << ": " << result.message << " (" << result.verified
+        << " records verified before it)\n";
     return 1;
   }
   out << "ok: " << all.size() << " records, hash chain intact\n";
@@ -77,17 +78,18 @@ int deliveries_list(const std::filesystem::path& store, const std::optional<std:
   auto db = open(store, err);
   if (!db) return 1;
   db->queue().list(wanted, [&](const store::Delivery& d) {
-    nlohmann::json row = {{"delivery_id", d.delivery_id},
-                          {"event", d.event},
-                          {"action", d.action},
-                          {"installation_id", d.installation_id},
-                          {"repository", d.repository},
-                          {"received_at", audit::format_timestamp(d.received_at)},
-                          {"state", store::to_string(d.state)},
-                          {"attempts", d.attempts},
-                          {"last_error", d.last_error ? nlohmann::json(*d.last_error) : nlohmann::json()},
-                          {"finished_at", d.finished_at ? nlohmann::json(audit::format_timestamp(*d.finished_at)) : nlohmann::json()},
-                          {"redeliveries", d.redeliveries}};
+    nlohmann::json row = {
+        {"delivery_id", d.delivery_id},
+        {"event", d.event},
+        {"action", d.action},
+        {"installation_id", d.installation_id},
+        {"repository", d.repository},
+        {"received_at", audit::format_timestamp(d.received_at)},
+        {"state", store::to_string(d.state)},
+        {"attempts", d.attempts},
+        {"last_error", d.last_error ? nlohmann::json(*d.last_error) : nlohmann::json()},
+        {"finished_at", d.finished_at ? nlohmann::json(audit::format_timestamp(*d.finished_at)) : nlohmann::json()},
+        {"redeliveries", d.redeliveries}};
     out << row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   });
   return 0;

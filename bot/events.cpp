@@ -79,7 +79,8 @@ User user_of(const Field& user) { return {user.string("login"), user.optional_st
 
 Repository repository_of(const Field& payload) {
   const auto repository = payload.object("repository");
-  return {repository.object("owner").string("login"), repository.string("name"), repository.optional_string("default_branch")};
+  return {repository.object("owner").string("login"), repository.string("name"),
+          repository.optional_string("default_branch")};
 }
 
 Comment comment_of(const Field& payload, bool on_commit) {
@@ -100,7 +101,8 @@ Comment comment_of(const Field& payload, bool on_commit) {
   thread.number = issue.number("number");
   thread.body = issue.optional_string("body");
   thread.is_pull_request = issue.has("pull_request");
-  if (auto user = issue.optional_object("user")) thread.user = User{user->optional_string("login"), user->optional_string("type")};
+  if (auto user = issue.optional_object("user"))
+    thread.user = User{user->optional_string("login"), user->optional_string("type")};
   comment.issue = std::move(thread);
   return comment;
 }

@@ -4,12 +4,12 @@
 // (doubling, never past the announced length) only as bytes come in.
 #pragma once
 
+#include <algorithm>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/optional.hpp>
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -56,7 +56,8 @@ struct GrowingStringBody {
     void grow(std::size_t needed) {
       if (needed <= body_.capacity()) return;
       std::size_t target = std::max(needed, body_.capacity() * 2);
-      if (announced_ && *announced_ >= needed) target = static_cast<std::size_t>(std::min<std::uint64_t>(target, *announced_));
+      if (announced_ && *announced_ >= needed)
+        target = static_cast<std::size_t>(std::min<std::uint64_t>(target, *announced_));
       // Into a fresh string: libstdc++'s reserve() on a non-empty string at least doubles, which
       // would overshoot the announced length.
       std::string grown;

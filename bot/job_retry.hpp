@@ -27,9 +27,9 @@ class TransientError : public std::runtime_error {
 };
 
 struct RetrySchedule {
-  std::chrono::milliseconds base{1'000};     // the wait after the first failed attempt
-  std::chrono::milliseconds max{300'000};    // waits double up to this
-  std::int64_t max_attempts = 10;            // claims in all; then the delivery fails for good
+  std::chrono::milliseconds base{1'000};   // the wait after the first failed attempt
+  std::chrono::milliseconds max{300'000};  // waits double up to this
+  std::int64_t max_attempts = 10;          // claims in all; then the delivery fails for good
 };
 
 // GitHubError's code (github_error.hpp) and status: rate limits, 5xx, network failures, waits above

@@ -20,16 +20,16 @@
 #include "bot/counting_transport.hpp"
 #include "bot/handlers/registry.hpp"
 #include "bot/metrics.hpp"
-#include "bot/worker.hpp"
-#include "core/audit/audit.hpp"
-#include "core/cli/cli.hpp"
-#include "core/log_json/log_json.hpp"
-#include "core/command/command.hpp"
-#include "core/github/client.hpp"
 #include "bot/routes.hpp"
 #include "bot/server.hpp"
 #include "bot/settings.hpp"
+#include "bot/worker.hpp"
+#include "core/audit/audit.hpp"
+#include "core/cli/cli.hpp"
+#include "core/command/command.hpp"
 #include "core/github/auth.hpp"
+#include "core/github/client.hpp"
+#include "core/log_json/log_json.hpp"
 #include "core/store/store.hpp"
 
 #ifndef DEPLOY_BOT_VERSION
@@ -52,13 +52,26 @@ const std::vector<deploy::cli::Command>& commands() {
        {},
        "Receive GitHub webhooks on POST /webhook, store them durably, answer 202.\n"
        "Also serves GET /healthz, GET /readyz and GET /metrics (Prometheus)."},
-      {"audit export", {store}, false, {},
+      {"audit export",
+       {store},
+       false,
+       {},
        "Print the store's audit trail (every approval, rollback and dispatch decision), one\n"
        "sealed JSON record per line."},
-      {"audit verify", {store}, false, {}, "Check the audit trail's hash chain; exit 1 naming the first broken record."},
-      {"deliveries list", {store, {"--state", "queued|running|done|failed|ignored", "only deliveries in this state"}},
-       false, {}, "The stored webhook deliveries, one JSON object per line (without bodies)."},
-      {"deliveries prune", {store, {"--older-than-days", "N", "the age, in days, of the bodies to empty"}}, false, {},
+      {"audit verify",
+       {store},
+       false,
+       {},
+       "Check the audit trail's hash chain; exit 1 naming the first broken record."},
+      {"deliveries list",
+       {store, {"--state", "queued|running|done|failed|ignored", "only deliveries in this state"}},
+       false,
+       {},
+       "The stored webhook deliveries, one JSON object per line (without bodies)."},
+      {"deliveries prune",
+       {store, {"--older-than-days", "N", "the age, in days, of the bodies to empty"}},
+       false,
+       {},
        "Empty the bodies of handled deliveries older than N days (default\n"
        "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS, else 30) now; ids and the audit trail stay.\n"
        "serve does this every hour by itself; this needs the store not in use."},
@@ -84,7 +97,8 @@ void print_help(std::ostream& out) {
     }
     out << "  " << name << std::string(name.size() < 40 ? 40 - name.size() : 1, ' ') << entry.help << "\n";
   }
-  out << "\nComment commands (on pull requests, release tracking issues and commits):\n" << deploy::command::help_text();
+  out << "\nComment commands (on pull requests, release tracking issues and commits):\n"
+      << deploy::command::help_text();
   out << "\nOn start it prints \"deploy-bot listening on http://ADDR:PORT\" to stdout; logs go to stderr.\n"
          "SIGTERM or SIGINT: stop accepting, finish in-flight requests (up to 10 s) and the deliveries\n"
          "being handled (queued ones wait for the next start), exit 0.\n";
@@ -112,8 +126,9 @@ rlim_t raise_file_limit(unsigned max_connections) {
                            "file_limit_low",
                            {{"nofile", static_cast<unsigned long long>(limit.rlim_cur)},
                             {"max_connections", max_connections},
-                            {"hint", "raise LimitNOFILE (or docker --ulimit nofile) above DEPLOY_BOT_MAX_CONNECTIONS + 64; "
-                                     "until then, out of descriptors, idle connections are closed to make room"}}));
+                            {"hint",
+                             "raise LimitNOFILE (or docker --ulimit nofile) above DEPLOY_BOT_MAX_CONNECTIONS + 64; "
+                             "until then, out of descriptors, idle connections are closed to make room"}}));
   }
   return limit.rlim_cur;
 }
@@ -199,7 +214,8 @@ int serve(const deploy::cli::Parsed& args) {
     auto key = deploy::github::AppKey::from_pem(pem.str());
     if (!key) throw std::runtime_error("GITHUB_APP_PRIVATE_KEY_PATH: " + key.error().message);
     credentials = deploy::github::AppCredentials{
-        std::make_shared<deploy::github::AppAuth>(settings->github_app_id, std::move(key).value(), clock), std::nullopt};
+        std::make_shared<deploy::github::AppAuth>(settings->github_app_id, std::move(key).value(), clock),
+        std::nullopt};
   }
   deploy::github::ClientOptions github_options;
   github_options.base_url = settings->github_api_url;
@@ -235,15 +251,15 @@ int serve(const deploy::cli::Parsed& args) {
   deploy::bot::Server server(server_options, routes);
 
   const auto endpoint = server.endpoint();
-  const std::string address = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
-                                                         : endpoint.address().to_string();
+  const std::string address =
+      endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string();
   spdlog::info("{}", deploy::log_json::event("started", {{"pid", ::getpid()},
-                                                        {"listen", address + ":" + std::to_string(endpoint.port())},
-                                                        {"store", settings->store_path},
-                                                        {"threads", settings->threads},
-                                                        {"max_connections", settings->max_connections},
-                                                        {"nofile", static_cast<unsigned long long>(file_limit)},
-                                                        {"version", DEPLOY_BOT_VERSION}}));
+                                                         {"listen", address + ":" + std::to_string(endpoint.port())},
+                                                         {"store", settings->store_path},
+                                                         {"threads", settings->threads},
+                                                         {"max_connections", settings->max_connections},
+                                                         {"nofile", static_cast<unsigned long long>(file_limit)},
+                                                         {"version", DEPLOY_BOT_VERSION}}));
   std::cout << "deploy-bot listening on http://" << address << ":" << endpoint.port() << std::endl;
 
   // DEPLOY_BOT_WORKERS=0: receive and store only; deliveries wait for a start with workers.
@@ -280,7 +296,10 @@ int main(int argc, char** argv) {
       if (group.empty()) return usage_error("unknown command: " + args[0]);
       std::string hint;
       for (std::size_t i = 0; i < group.size(); ++i) {
-        hint += (i == 0 ? "" : i + 1 == group.size() ? " or " : ", ") + std::string("`deploy-bot ") + group[i]->name + "`";
+        hint += (i == 0                  ? ""
+                 : i + 1 == group.size() ? " or "
+                                         : ", ") +
+                std::string("`deploy-bot ") + group[i]->name + "`";
       }
       return usage_error("use " + hint);
     }

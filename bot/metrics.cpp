@@ -7,32 +7,78 @@ namespace deploy::bot {
 namespace {
 
 // GitHub's webhook event names (docs.github.com "Webhook events and payloads"), sorted for lookup.
-constexpr std::array<std::string_view, 58> kEvents = {
-    "branch_protection_configuration", "branch_protection_rule", "check_run", "check_suite",
-    "code_scanning_alert", "commit_comment", "create", "custom_property", "custom_property_values", "delete",
-    "dependabot_alert", "deploy_key", "deployment", "deployment_protection_rule", "deployment_review",
-    "deployment_status", "discussion", "discussion_comment", "fork", "github_app_authorization", "gollum",
-    "installation", "installation_repositories", "installation_target", "issue_comment", "issues", "label",
-    "marketplace_purchase", "member", "membership", "merge_group", "meta", "milestone", "org_block",
-    "organization", "package", "page_build", "ping", "project", "project_card", "project_column",
-    "projects_v2", "projects_v2_item", "public", "pull_request", "pull_request_review",
-    "pull_request_review_comment", "pull_request_review_thread", "push", "registry_package", "release",
-    "repository", "repository_dispatch", "security_advisory", "star", "status", "workflow_dispatch",
-    "workflow_run"};
+constexpr std::array<std::string_view, 58> kEvents = {"branch_protection_configuration",
+                                                      "branch_protection_rule",
+                                                      "check_run",
+                                                      "check_suite",
+                                                      "code_scanning_alert",
+                                                      "commit_comment",
+                                                      "create",
+                                                      "custom_property",
+                                                      "custom_property_values",
+                                                      "delete",
+                                                      "dependabot_alert",
+                                                      "deploy_key",
+                                                      "deployment",
+                                                      "deployment_protection_rule",
+                                                      "deployment_review",
+                                                      "deployment_status",
+                                                      "discussion",
+                                                      "discussion_comment",
+                                                      "fork",
+                                                      "github_app_authorization",
+                                                      "gollum",
+                                                      "installation",
+                                                      "installation_repositories",
+                                                      "installation_target",
+                                                      "issue_comment",
+                                                      "issues",
+                                                      "label",
+                                                      "marketplace_purchase",
+                                                      "member",
+                                                      "membership",
+                                                      "merge_group",
+                                                      "meta",
+                                                      "milestone",
+                                                      "org_block",
+                                                      "organization",
+                                                      "package",
+                                                      "page_build",
+                                                      "ping",
+                                                      "project",
+                                                      "project_card",
+                                                      "project_column",
+                                                      "projects_v2",
+                                                      "projects_v2_item",
+                                                      "public",
+                                                      "pull_request",
+                                                      "pull_request_review",
+                                                      "pull_request_review_comment",
+                                                      "pull_request_review_thread",
+                                                      "push",
+                                                      "registry_package",
+                                                      "release",
+                                                      "repository",
+                                                      "repository_dispatch",
+                                                      "security_advisory",
+                                                      "star",
+                                                      "status",
+                                                      "workflow_dispatch",
+                                                      "workflow_run"};
 static_assert(std::is_sorted(kEvents.begin(), kEvents.end()), "kEvents must stay sorted and full");
 constexpr std::size_t kEventSlots = kEvents.size() + 1;  // + "other"
 
 constexpr std::array<std::string_view, 5> kPathNames = {"/webhook", "/healthz", "/readyz", "/metrics", "other"};
 constexpr std::array<unsigned, 14> kStatusCodes = {200, 202, 400, 401, 404, 405, 408, 411, 413, 415, 431, 500, 503, 0};
 constexpr std::array<double, 14> kBucketBounds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                                  0.01,    0.025,  0.05,    0.1,   0.25,  0.5,    1.0};
+                                                  0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1.0};
 
 constexpr std::array<std::string_view, 7> kOutcomeNames = {"queued",    "duplicate",   "requeued",   "bad_signature",
                                                            "too_large", "bad_request", "store_error"};
 
-constexpr std::array<std::string_view, 8> kRefusalNames = {"connection_limit", "body_bytes_in_flight", "header_timeout",
-                                                           "body_timeout",     "header_too_large",     "body_too_large",
-                                                           "length_required",  "malformed"};
+constexpr std::array<std::string_view, 8> kRefusalNames = {
+    "connection_limit", "body_bytes_in_flight", "header_timeout",  "body_timeout",
+    "header_too_large", "body_too_large",       "length_required", "malformed"};
 constexpr std::array<std::string_view, 2> kIdleCloseNames = {"connection_limit", "out_of_descriptors"};
 
 constexpr std::array<std::string_view, 5> kJobResultNames = {"done", "ignored", "retry", "failed", "parked"};
@@ -59,8 +105,8 @@ std::string_view to_string(IdleClose reason) { return kIdleCloseNames.at(static_
 std::string_view to_string(DeliveryOutcome outcome) { return kOutcomeNames.at(static_cast<std::size_t>(outcome)); }
 
 Metrics::Metrics() : deliveries_(new std::atomic<std::uint64_t>[kEventSlots * kOutcomes]) {
-  static_assert(kStatusCodes.size() == kStatuses && kPathNames.size() == kPaths &&
-                kBucketBounds.size() == kBuckets && kOutcomeNames.size() == kOutcomes);
+  static_assert(kStatusCodes.size() == kStatuses && kPathNames.size() == kPaths && kBucketBounds.size() == kBuckets &&
+                kOutcomeNames.size() == kOutcomes);
   static_assert(kJobResultNames.size() == kJobResults && kJobBucketBounds.size() == kJobBuckets &&
                 kGithubStatusCodes.size() == kGithubStatuses);
   static_assert(kRefusalNames.size() == static_cast<std::size_t>(ServerRefusal::count_) &&
@@ -75,13 +121,15 @@ std::size_t Metrics::event_index(std::string_view event) const {
 }
 
 void Metrics::delivery(std::string_view event, DeliveryOutcome outcome) {
-  deliveries_[event_index(event) * kOutcomes + static_cast<std::size_t>(outcome)].fetch_add(1, std::memory_order_relaxed);
+  deliveries_[event_index(event) * kOutcomes + static_cast<std::size_t>(outcome)].fetch_add(1,
+                                                                                            std::memory_order_relaxed);
 }
 
 void Metrics::http_request(std::string_view path, unsigned status) {
-  std::size_t p = static_cast<std::size_t>(std::find(kPathNames.begin(), kPathNames.end() - 1, path) - kPathNames.begin());
-  std::size_t s = static_cast<std::size_t>(std::find(kStatusCodes.begin(), kStatusCodes.end() - 1, status) -
-                                           kStatusCodes.begin());
+  std::size_t p =
+      static_cast<std::size_t>(std::find(kPathNames.begin(), kPathNames.end() - 1, path) - kPathNames.begin());
+  std::size_t s =
+      static_cast<std::size_t>(std::find(kStatusCodes.begin(), kStatusCodes.end() - 1, status) - kStatusCodes.begin());
   requests_[p * kStatuses + s].fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -103,7 +151,8 @@ void Metrics::job(JobResult result, std::chrono::nanoseconds duration) {
     job_buckets_[static_cast<std::size_t>(it - kJobBucketBounds.begin())].fetch_add(1, std::memory_order_relaxed);
   }
   job_count_.fetch_add(1, std::memory_order_relaxed);
-  job_sum_ns_.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, duration.count())), std::memory_order_relaxed);
+  job_sum_ns_.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, duration.count())),
+                        std::memory_order_relaxed);
 }
 
 void Metrics::github_call(unsigned status) {
@@ -235,10 +284,12 @@ std::string Metrics::render(std::int64_t queue_depth) const {
   out += "deploy_bot_open_connections " + std::to_string(connections_.load(std::memory_order_relaxed)) + "\n";
   out += "# HELP deploy_bot_body_bytes_in_flight Request body bytes set aside for requests being read.\n";
   out += "# TYPE deploy_bot_body_bytes_in_flight gauge\n";
-  out += "deploy_bot_body_bytes_in_flight " + std::to_string(body_bytes_in_flight_.load(std::memory_order_relaxed)) +
-         "\n";
-  out += "# HELP deploy_bot_rate_limit_parked_seconds_total Time jobs were put aside until GitHub's primary rate limit reset, "
-         "summed over parked jobs.\n";
+  out +=
+      "deploy_bot_body_bytes_in_flight " + std::to_string(body_bytes_in_flight_.load(std::memory_order_relaxed)) + "\n";
+  out +=
+      "# HELP deploy_bot_rate_limit_parked_seconds_total Time jobs were put aside until GitHub's primary rate limit "
+      "reset, "
+      "summed over parked jobs.\n";
   out += "# TYPE deploy_bot_rate_limit_parked_seconds_total counter\n";
   out += "deploy_bot_rate_limit_parked_seconds_total " +
          format_double(static_cast<double>(parked_ms_.load(std::memory_order_relaxed)) / 1e3) + "\n";
@@ -247,8 +298,9 @@ std::string Metrics::render(std::int64_t queue_depth) const {
     std::lock_guard lock(parked_mutex_);
     parked = parked_installations_.size();
   }
-  out += "# HELP deploy_bot_rate_limit_parked_installations Installations whose jobs wait for GitHub's primary rate limit "
-         "to reset.\n";
+  out +=
+      "# HELP deploy_bot_rate_limit_parked_installations Installations whose jobs wait for GitHub's primary rate limit "
+      "to reset.\n";
   out += "# TYPE deploy_bot_rate_limit_parked_installations gauge\n";
   out += "deploy_bot_rate_limit_parked_installations " + std::to_string(parked) + "\n";
   return out;

@@ -82,9 +82,9 @@ class Metrics {
   std::string render(std::int64_t queue_depth) const;
 
  private:
-  static constexpr std::size_t kPaths = 5;     // /webhook /healthz /readyz /metrics other
-  static constexpr std::size_t kStatuses = 14; // see kStatusCodes in metrics.cpp
-  static constexpr std::size_t kBuckets = 14;  // see kBucketBounds in metrics.cpp; +Inf is count_
+  static constexpr std::size_t kPaths = 5;      // /webhook /healthz /readyz /metrics other
+  static constexpr std::size_t kStatuses = 14;  // see kStatusCodes in metrics.cpp
+  static constexpr std::size_t kBuckets = 14;   // see kBucketBounds in metrics.cpp; +Inf is count_
   static constexpr std::size_t kOutcomes = static_cast<std::size_t>(DeliveryOutcome::count_);
 
   std::size_t event_index(std::string_view event) const;
@@ -96,8 +96,8 @@ class Metrics {
   std::atomic<std::uint64_t> ingest_sum_ns_{0};
 
   static constexpr std::size_t kJobResults = static_cast<std::size_t>(JobResult::count_);
-  static constexpr std::size_t kJobBuckets = 12;     // see kJobBucketBounds in metrics.cpp
-  static constexpr std::size_t kGithubStatuses = 19; // see kGithubStatusCodes in metrics.cpp; last = other
+  static constexpr std::size_t kJobBuckets = 12;      // see kJobBucketBounds in metrics.cpp
+  static constexpr std::size_t kGithubStatuses = 19;  // see kGithubStatusCodes in metrics.cpp; last = other
   std::array<std::atomic<std::uint64_t>, kJobResults> jobs_{};
   std::array<std::atomic<std::uint64_t>, kJobBuckets> job_buckets_{};
   std::atomic<std::uint64_t> job_count_{0};

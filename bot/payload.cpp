@@ -50,8 +50,10 @@ class Scanner {
     skip_ws();
     if (p_ == end_) return fail("unexpected end of input");
     switch (*p_) {
-      case '{': return object(depth + 1, slot);
-      case '[': return array(depth + 1);
+      case '{':
+        return object(depth + 1, slot);
+      case '[':
+        return array(depth + 1);
       case '"': {
         std::string_view raw;
         if (!string(raw)) return false;
@@ -59,10 +61,14 @@ class Scanner {
         if (slot == Slot::full_name) summary.repository = decode(raw);
         return true;
       }
-      case 't': return literal("true");
-      case 'f': return literal("false");
-      case 'n': return literal("null");
-      default: return number(slot);
+      case 't':
+        return literal("true");
+      case 'f':
+        return literal("false");
+      case 'n':
+        return literal("null");
+      default:
+        return number(slot);
     }
   }
 
@@ -124,12 +130,19 @@ class Scanner {
   // `{"action":"created","action":1}` has no action here either (found by fuzz/payload_json).
   void clear(Slot slot) {
     switch (slot) {
-      case Slot::action: summary.action.clear(); break;
+      case Slot::action:
+        summary.action.clear();
+        break;
       case Slot::installation:
-      case Slot::installation_id: summary.installation_id = 0; break;
+      case Slot::installation_id:
+        summary.installation_id = 0;
+        break;
       case Slot::repository:
-      case Slot::full_name: summary.repository.clear(); break;
-      default: break;
+      case Slot::full_name:
+        summary.repository.clear();
+        break;
+      default:
+        break;
     }
   }
 
@@ -142,9 +155,12 @@ class Scanner {
         if (key == "installation") return Slot::installation;
         if (key == "repository") return Slot::repository;
         return Slot::none;
-      case Slot::installation: return key == "id" ? Slot::installation_id : Slot::none;
-      case Slot::repository: return key == "full_name" ? Slot::full_name : Slot::none;
-      default: return Slot::none;
+      case Slot::installation:
+        return key == "id" ? Slot::installation_id : Slot::none;
+      case Slot::repository:
+        return key == "full_name" ? Slot::full_name : Slot::none;
+      default:
+        return Slot::none;
     }
   }
 
@@ -216,14 +232,22 @@ class Scanner {
   bool utf8_sequence(unsigned char c) {
     int length = 0;
     unsigned char low = 0x80, high = 0xBF;  // the allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) length = 2;
-    else if (c == 0xE0) length = 3, low = 0xA0;
-    else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) length = 3;
-    else if (c == 0xED) length = 3, high = 0x9F;
-    else if (c == 0xF0) length = 4, low = 0x90;
-    else if (c >= 0xF1 && c <= 0xF3) length = 4;
-    else if (c == 0xF4) length = 4, high = 0x8F;
-    else return false;
+    if (c >= 0xC2 && c <= 0xDF)
+      length = 2;
+    else if (c == 0xE0)
+      length = 3, low = 0xA0;
+    else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF)
+      length = 3;
+    else if (c == 0xED)
+      length = 3, high = 0x9F;
+    else if (c == 0xF0)
+      length = 4, low = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3)
+      length = 4;
+    else if (c == 0xF4)
+      length = 4, high = 0x8F;
+    else
+      return false;
     if (end_ - p_ < length) return false;
     const auto second = static_cast<unsigned char>(p_[1]);
     if (second < low || second > high) return false;

@@ -48,7 +48,8 @@ std::optional<Refusal> check_webhook_header(const http::request_header<>& header
   }
   std::uint64_t n = 0;
   for (const char c : length) {
-    if (c < '0' || c > '9' || n > max_body) return Refusal{413, "body_too_large", "webhook bodies are limited to 25 MiB (GitHub's cap)"};
+    if (c < '0' || c > '9' || n > max_body)
+      return Refusal{413, "body_too_large", "webhook bodies are limited to 25 MiB (GitHub's cap)"};
     n = n * 10 + static_cast<std::uint64_t>(c - '0');
   }
   if (n > max_body) return Refusal{413, "body_too_large", "webhook bodies are limited to 25 MiB (GitHub's cap)"};
@@ -66,7 +67,8 @@ std::optional<Refusal> check_webhook_header(const http::request_header<>& header
   const auto event = value(header, "X-GitHub-Event");
   if (event.empty()) return Refusal{400, "event_header_missing", "the X-GitHub-Event header is missing"};
   if (!is_event_name(event)) {
-    return Refusal{400, "event_header_invalid", "the X-GitHub-Event header is not an event name ([a-z0-9_], 64 at most)"};
+    return Refusal{400, "event_header_invalid",
+                   "the X-GitHub-Event header is not an event name ([a-z0-9_], 64 at most)"};
   }
   if (!is_delivery_id(value(header, "X-GitHub-Delivery"))) {
     return Refusal{400, "delivery_header_invalid",

@@ -23,8 +23,7 @@ std::string_view path_of(std::string_view target) {
   return q == std::string_view::npos ? target : target.substr(0, q);
 }
 
-Response make(unsigned version, bool keep_alive, http::status status, std::string_view content_type,
-              std::string body) {
+Response make(unsigned version, bool keep_alive, http::status status, std::string_view content_type, std::string body) {
   Response response{status, version};
   response.set(http::field::server, "deploy-bot");
   response.set(http::field::content_type, content_type);
@@ -60,16 +59,20 @@ std::string_view header(const RequestHeader& request, std::string_view name) {
 // `bytes`: the body's size, when the body is what was refused.
 void log_rejected(LogThrottle& throttle, std::string_view reason, std::optional<std::size_t> bytes = std::nullopt) {
   if (const auto n = throttle.note(reason, std::chrono::steady_clock::now())) {
-    spdlog::warn("{}", bytes ? log_json::event("webhook_rejected", {{"reason", reason}, {"count", n}, {"bytes", *bytes}})
-                             : log_json::event("webhook_rejected", {{"reason", reason}, {"count", n}}));
+    spdlog::warn("{}", bytes
+                           ? log_json::event("webhook_rejected", {{"reason", reason}, {"count", n}, {"bytes", *bytes}})
+                           : log_json::event("webhook_rejected", {{"reason", reason}, {"count", n}}));
   }
 }
 
 DeliveryOutcome outcome_of(unsigned status) {
   switch (status) {
-    case 401: return DeliveryOutcome::bad_signature;
-    case 413: return DeliveryOutcome::too_large;
-    default: return DeliveryOutcome::bad_request;
+    case 401:
+      return DeliveryOutcome::bad_signature;
+    case 413:
+      return DeliveryOutcome::too_large;
+    default:
+      return DeliveryOutcome::bad_request;
   }
 }
 
@@ -84,14 +87,14 @@ Response Routes::handle(const Request& request) {
   std::string_view metric_path = "other";
   if (path == "/webhook") {
     metric_path = "/webhook";
-    response = request.method() == http::verb::post ? webhook(request)
-                                                     : error(request, http::status::method_not_allowed,
-                                                             "method_not_allowed", "use POST for /webhook");
+    response = request.method() == http::verb::post
+                   ? webhook(request)
+                   : error(request, http::status::method_not_allowed, "method_not_allowed", "use POST for /webhook");
   } else if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
     metric_path = path;
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
-      response = error(request, http::status::method_not_allowed, "method_not_allowed",
-                       "use GET for " + std::string(path));
+      response =
+          error(request, http::status::method_not_allowed, "method_not_allowed", "use GET for " + std::string(path));
     } else if (path == "/healthz") {
       response = healthz(request);
     } else if (path == "/readyz") {
@@ -156,8 +159,9 @@ Response Routes::refuse(ServerRefusal why, const RequestHeader* header_only) {
   const std::string_view metric_path =
       path == "/webhook" || path == "/healthz" || path == "/readyz" || path == "/metrics" ? path : "other";
   if (const auto n = throttle_.note(code, std::chrono::steady_clock::now())) {
-    spdlog::warn("{}", log_json::event("request_refused",
-                                       {{"reason", code}, {"status", static_cast<unsigned>(answer.status)}, {"count", n}}));
+    spdlog::warn("{}",
+                 log_json::event("request_refused",
+                                 {{"reason", code}, {"status", static_cast<unsigned>(answer.status)}, {"count", n}}));
   }
   metrics_.refusal(why);
   if (metric_path == "/webhook" && header_only && header_only->method() == http::verb::post) {
@@ -183,8 +187,9 @@ Response Routes::webhook(const Request& request) {
     log_rejected(throttle_, outcome.reason, body.size());
     metrics_.delivery(event, DeliveryOutcome::bad_signature);
     return error(request, http::status::unauthorized, outcome.reason,
-                 signature == webhook::SignatureStatus::missing ? "the X-Hub-Signature-256 header is missing"
-                                                                : "the X-Hub-Signature-256 header does not match the body");
+                 signature == webhook::SignatureStatus::missing
+                     ? "the X-Hub-Signature-256 header is missing"
+                     : "the X-Hub-Signature-256 header does not match the body");
   }
 
   auto bad_request = [&](std::string_view code, std::string_view message) {
@@ -222,16 +227,17 @@ Response Routes::webhook(const Request& request) {
 
   const bool duplicate = result == store::IngestResult::duplicate;
   if (!duplicate && on_queued_) on_queued_();
-  metrics_.delivery(event, duplicate ? DeliveryOutcome::duplicate
-                                     : result == store::IngestResult::requeued ? DeliveryOutcome::requeued
-                                                                               : DeliveryOutcome::queued);
+  metrics_.delivery(event, duplicate                                 ? DeliveryOutcome::duplicate
+                           : result == store::IngestResult::requeued ? DeliveryOutcome::requeued
+                                                                     : DeliveryOutcome::queued);
   if (spdlog::should_log(spdlog::level::debug)) {
     spdlog::debug("{}", log_json::event("webhook_ingested", {{"delivery", delivery_id},
-                                                            {"github_event", event},
-                                                            {"result", store::to_string(result)}}));
+                                                             {"github_event", event},
+                                                             {"result", store::to_string(result)}}));
   }
   const nlohmann::json answer = {{"delivery", delivery_id}, {"status", duplicate ? "duplicate" : "queued"}};
-  return make(request, http::status::accepted, "application/json", answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  return make(request, http::status::accepted, "application/json",
+              answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 Response Routes::healthz(const Request& request) {

@@ -33,9 +33,9 @@ struct Server::Shared {
   Routes& routes;
   ServerOptions options;
   std::atomic<bool> stopping{false};
-  std::atomic<int> in_flight{0};       // requests whose header was read and whose answer is not yet sent
+  std::atomic<int> in_flight{0};             // requests whose header was read and whose answer is not yet sent
   std::atomic<std::int64_t> connections{0};  // sessions serving requests (what max_connections bounds)
-  std::atomic<int> refusing{0};        // connections being told 503 because of the connection limit
+  std::atomic<int> refusing{0};              // connections being told 503 because of the connection limit
   std::atomic<std::uint64_t> body_bytes{0};  // set aside for bodies being read (max_body_bytes_in_flight)
   // Sessions waiting for a request with nothing of it received, oldest first: the ones to close
   // when room is needed. Guards every Session::idle_ and Session::shed_ too.
@@ -67,7 +67,8 @@ std::optional<ServerRefusal> refusal_for(const beast::error_code& ec, bool timed
   if (ec == http::error::header_limit) return ServerRefusal::header_too_large;
   if (ec == http::error::body_limit) return ServerRefusal::body_too_large;
   if (ec == http::error::end_of_stream || ec == http::error::partial_message) return std::nullopt;
-  if (ec.category() == http::make_error_code(http::error::header_limit).category() || ec == http::error::buffer_overflow) {
+  if (ec.category() == http::make_error_code(http::error::header_limit).category() ||
+      ec == http::error::buffer_overflow) {
     return ServerRefusal::malformed;
   }
   return std::nullopt;  // reset, aborted, ...: nobody to answer
@@ -106,9 +107,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void start() { wait_for_request(); }
 
   // The connection limit is reached and no connection is idle: say so, then close.
-  void refuse_connection() {
-    answer(shared_->routes.refuse(ServerRefusal::connection_limit, nullptr));
-  }
+  void refuse_connection() { answer(shared_->routes.refuse(ServerRefusal::connection_limit, nullptr)); }
 
   // Called (under idle_mutex) by whoever closes this idle session to make room; the close itself
   // runs on the session's own thread.
@@ -135,9 +134,8 @@ class Session : public std::enable_shared_from_this<Session> {
       idle_ = shared_->idle.insert(shared_->idle.end(), weak_from_this());
     }
     arm(shared_->options.header_timeout);
-    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
-      self->on_readable(ec);
-    });
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this()](beast::error_code ec) { self->on_readable(ec); });
   }
 
   void on_readable(beast::error_code ec) {
@@ -215,9 +213,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void answer(Response response) {
     response_.emplace(std::move(response));
     arm(shared_->options.body_timeout, Phase::writing);
-    http::async_write(socket_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->on_written(ec);
-    });
+    http::async_write(socket_, *response_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_written(ec); });
   }
 
   void on_written(beast::error_code ec) {
@@ -410,7 +407,8 @@ void Server::admit(tcp::socket socket) {
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   const auto open = shared_->connections.load(std::memory_order_relaxed);
-  if (open >= static_cast<std::int64_t>(options_.max_connections) && !shed_idle(*shared_, IdleClose::connection_limit)) {
+  if (open >= static_cast<std::int64_t>(options_.max_connections) &&
+      !shed_idle(*shared_, IdleClose::connection_limit)) {
     if (shared_->refusing.load(std::memory_order_relaxed) >= kMaxRefusing) {
       shared_->routes.counters().refusal(ServerRefusal::connection_limit);
       log_throttled(shared_->routes, "connection_closed_unanswered", "connection_limit");
@@ -433,7 +431,8 @@ void Server::admit(tcp::socket socket) {
 void Server::accept_failed(const beast::error_code& ec) {
   shared_->routes.counters().accept_failed();
   std::size_t shed = 0;
-  if (ec == asio::error::no_descriptors || (ec.category() == asio::error::get_system_category() && ec.value() == ENFILE)) {
+  if (ec == asio::error::no_descriptors ||
+      (ec.category() == asio::error::get_system_category() && ec.value() == ENFILE)) {
     while (shed < 8 && shed_idle(*shared_, IdleClose::out_of_descriptors)) ++shed;
   }
   ++accept_failures_;
@@ -441,15 +440,16 @@ void Server::accept_failed(const beast::error_code& ec) {
   const auto now = std::chrono::steady_clock::now();
   if (now - last_accept_log_ >= std::chrono::seconds{1}) {
     spdlog::warn("{}", log_json::event("accept_failed", {{"error", ec.message()},
-                                                          {"failures", unlogged_accept_failures_},
-                                                          {"hint", "out of file descriptors? raise LimitNOFILE"}}));
+                                                         {"failures", unlogged_accept_failures_},
+                                                         {"hint", "out of file descriptors? raise LimitNOFILE"}}));
     last_accept_log_ = now;
     unlogged_accept_failures_ = 0;
   }
   const auto shift = std::min<std::uint64_t>(accept_failures_ - 1, 7);
   // Connections just closed free their descriptors as soon as their threads run: retry soon.
-  const auto delay = shed > 0 ? std::chrono::milliseconds{10}
-                              : std::min(std::chrono::milliseconds{10} * (1u << shift), std::chrono::milliseconds{1000});
+  const auto delay = shed > 0
+                         ? std::chrono::milliseconds{10}
+                         : std::min(std::chrono::milliseconds{10} * (1u << shift), std::chrono::milliseconds{1000});
   accept_retry_->expires_after(delay);
   accept_retry_->async_wait([this](beast::error_code wait_error) {
     if (wait_error == asio::error::operation_aborted || !acceptor_->is_open()) return;

@@ -65,8 +65,8 @@ class Server {
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::unique_ptr<boost::asio::steady_timer> accept_retry_;  // backs off after a failed accept
-  std::uint64_t accept_failures_ = 0;           // in a row, since the last accepted connection
-  std::uint64_t unlogged_accept_failures_ = 0;  // since the last accept_failed log line
+  std::uint64_t accept_failures_ = 0;                        // in a row, since the last accepted connection
+  std::uint64_t unlogged_accept_failures_ = 0;               // since the last accept_failed log line
   std::chrono::steady_clock::time_point last_accept_log_{};
   std::size_t next_context_ = 0;
 };

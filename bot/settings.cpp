@@ -19,8 +19,8 @@ Result<Number> bounded_number(const EnvLookup& env, std::string_view name, Numbe
   Number n = 0;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
   if (ec != std::errc() || end != text->data() + text->size() || n < min || n > max) {
-    return Error{std::string(code), std::string(name) + "=\"" + *text + "\" is not a number from " + std::to_string(min) +
-                                        " to " + std::to_string(max)};
+    return Error{std::string(code), std::string(name) + "=\"" + *text + "\" is not a number from " +
+                                        std::to_string(min) + " to " + std::to_string(max)};
   }
   return n;
 }
@@ -52,7 +52,8 @@ Result<ListenAddress> parse_listen(std::string_view text) {
 }
 
 Result<unsigned> delivery_body_retention_days(const EnvLookup& env) {
-  return bounded_number<unsigned>(env, "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS", 30u, 0u, 36'500u, "invalid_delivery_body_retention");
+  return bounded_number<unsigned>(env, "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS", 30u, 0u, 36'500u,
+                                  "invalid_delivery_body_retention");
 }
 
 Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigned hardware_threads) {
@@ -100,8 +101,8 @@ Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigne
   if (!retention) return retention.error();
   s.delivery_body_retention_days = *retention;
 
-  auto connections = bounded_number(env, "DEPLOY_BOT_MAX_CONNECTIONS", s.max_connections, 1u, 1'000'000u,
-                                    "invalid_max_connections");
+  auto connections =
+      bounded_number(env, "DEPLOY_BOT_MAX_CONNECTIONS", s.max_connections, 1u, 1'000'000u, "invalid_max_connections");
   if (!connections) return connections.error();
   s.max_connections = *connections;
   // At least one delivery of GitHub's largest size must fit, or such a delivery could never arrive.
@@ -113,8 +114,8 @@ Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigne
                                        "invalid_header_timeout");
   if (!header_timeout) return header_timeout.error();
   s.header_timeout_seconds = *header_timeout;
-  auto body_timeout = bounded_number(env, "DEPLOY_BOT_BODY_TIMEOUT_SECONDS", s.body_timeout_seconds, 1u, 3600u,
-                                     "invalid_body_timeout");
+  auto body_timeout =
+      bounded_number(env, "DEPLOY_BOT_BODY_TIMEOUT_SECONDS", s.body_timeout_seconds, 1u, 3600u, "invalid_body_timeout");
   if (!body_timeout) return body_timeout.error();
   s.body_timeout_seconds = *body_timeout;
 
@@ -152,8 +153,10 @@ const std::vector<cli::Entry>& environment_help() {
       {"DEPLOY_BOT_LOGIN", "the bot's own login when run with a user token (its comments are ignored)"},
       {"DEPLOY_BOT_MAX_CONNECTIONS", "open connections at most (default 1024); beyond, idle ones are closed, else 503"},
       {"DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT",
-       "request body bytes held at once over all connections (default 67108864 = 64 MiB; at least 25 MiB); beyond, 503"},
-      {"DEPLOY_BOT_HEADER_TIMEOUT_SECONDS", "to send a request's header, and to stay idle between requests (default 10)"},
+       "request body bytes held at once over all connections (default 67108864 = 64 MiB; at least 25 MiB); beyond, "
+       "503"},
+      {"DEPLOY_BOT_HEADER_TIMEOUT_SECONDS",
+       "to send a request's header, and to stay idle between requests (default 10)"},
       {"DEPLOY_BOT_BODY_TIMEOUT_SECONDS", "to send a request's body, and to read the answer (default 30)"},
       {"GITHUB_API_URL", "GitHub REST API base (default https://api.github.com)"},
       {"GITHUB_TOKEN", "a token to call GitHub with (or use the App variables)"},

@@ -27,19 +27,19 @@ struct Settings {
   std::string store_path = "./deploy-bot.sqlite3";
   std::string webhook_secret;
   std::string github_api_url = "https://api.github.com";
-  std::string github_token;               // a static token, or empty when the App is used
-  std::string github_app_id;              // with github_app_private_key_path
+  std::string github_token;   // a static token, or empty when the App is used
+  std::string github_app_id;  // with github_app_private_key_path
   std::string github_app_private_key_path;
   unsigned threads = 1;
-  unsigned workers = 2;                   // DEPLOY_BOT_WORKERS: threads processing deliveries; 0 = none
-  int installation_concurrency = 4;       // DEPLOY_BOT_INSTALLATION_CONCURRENCY: running per installation
-  std::string bot_login;                  // DEPLOY_BOT_LOGIN: the bot's own login (token mode), may be empty
+  unsigned workers = 2;                        // DEPLOY_BOT_WORKERS: threads processing deliveries; 0 = none
+  int installation_concurrency = 4;            // DEPLOY_BOT_INSTALLATION_CONCURRENCY: running per installation
+  std::string bot_login;                       // DEPLOY_BOT_LOGIN: the bot's own login (token mode), may be empty
   unsigned delivery_body_retention_days = 30;  // DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS: 0 = keep forever
   // The server's limits (docs/OPERATIONS.md, "Limits").
-  unsigned max_connections = 1024;                        // DEPLOY_BOT_MAX_CONNECTIONS
-  std::uint64_t max_body_bytes_in_flight = 64ull << 20;   // DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT
-  unsigned header_timeout_seconds = 10;                   // DEPLOY_BOT_HEADER_TIMEOUT_SECONDS
-  unsigned body_timeout_seconds = 30;                     // DEPLOY_BOT_BODY_TIMEOUT_SECONDS
+  unsigned max_connections = 1024;                       // DEPLOY_BOT_MAX_CONNECTIONS
+  std::uint64_t max_body_bytes_in_flight = 64ull << 20;  // DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT
+  unsigned header_timeout_seconds = 10;                  // DEPLOY_BOT_HEADER_TIMEOUT_SECONDS
+  unsigned body_timeout_seconds = 30;                    // DEPLOY_BOT_BODY_TIMEOUT_SECONDS
 };
 
 struct Flags {

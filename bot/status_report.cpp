@@ -56,9 +56,12 @@ std::string code_span(std::string_view text, std::size_t max_bytes) {
       out += "...";
       break;
     }
-    if (c == '`') c = '\'';
-    else if (c == '|') c = '/';
-    else if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (c == '`')
+      c = '\'';
+    else if (c == '|')
+      c = '/';
+    else if (c == '\n' || c == '\r' || c == '\t')
+      c = ' ';
     out += c;
     ++kept;
   }
@@ -75,10 +78,14 @@ std::string login(std::string_view name) { return name.empty() ? "-" : code_span
 std::string cell(std::string_view text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else if (c == '@') out += "@\u200b";  // a zero-width space after @: shown, never a mention
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else if (c == '@')
+      out += "@\u200b";  // a zero-width space after @: shown, never a mention
+    else
+      out += c;
   }
   return out.empty() ? "-" : out;
 }
@@ -105,7 +112,8 @@ std::string render_status(const StatusReport& report) {
     } else {
       std::string who;
       for (const auto& approver : env.approvers) who += (who.empty() ? " " : ", ") + login(approver);
-      out += std::to_string(env.approvers.size()) + "/" + std::to_string(env.required) + who + " | " + cell(env.needed) + " | ";
+      out += std::to_string(env.approvers.size()) + "/" + std::to_string(env.required) + who + " | " +
+             cell(env.needed) + " | ";
     }
     out += std::string(env.rollback_open ? "open" : "closed") + " |\n";
   }

@@ -30,15 +30,18 @@ Failure classify_current_exception() {
     throw;
   } catch (const github::GitHubError& e) {
     Failure failure{github_error_is_transient(e.code(), e.status()), e.what(), std::nullopt, std::nullopt};
-    if (e.details().primary_rate_limit) failure.parked_until = e.details().retry_at;
-    else failure.not_before = e.details().retry_at;
+    if (e.details().primary_rate_limit)
+      failure.parked_until = e.details().retry_at;
+    else
+      failure.not_before = e.details().retry_at;
     return failure;
   } catch (const PermanentError& e) {
     return {false, e.what(), std::nullopt, std::nullopt};
   } catch (const TransientError& e) {
     return {true, e.what(), std::nullopt, std::nullopt};
   } catch (const nlohmann::json::exception& e) {
-    return {false, std::string("the payload is not what this event should carry: ") + e.what(), std::nullopt, std::nullopt};
+    return {false, std::string("the payload is not what this event should carry: ") + e.what(), std::nullopt,
+            std::nullopt};
   } catch (const sqlite::Error& e) {
     return {true, std::string("store: ") + e.what(), std::nullopt, std::nullopt};
   } catch (const std::exception& e) {
@@ -146,9 +149,9 @@ void Worker::process(const store::Claim& claim) {
   } catch (...) {
     failure = classify_current_exception();
     error = failure.message;
-    result = failure.parked_until                                                 ? JobResult::parked
+    result = failure.parked_until                                                    ? JobResult::parked
              : failure.transient && retry_delay(claim.lease.attempt, options_.retry) ? JobResult::retry
-                                                                                   : JobResult::failed;
+                                                                                     : JobResult::failed;
   }
   if (result != JobResult::parked) metrics_.rate_limit_cleared(d.installation_id);
   try {
@@ -184,19 +187,19 @@ void Worker::process(const store::Claim& claim) {
         }
         store_.queue().fail(claim.lease, error, clock_.now() + delay);
         spdlog::warn("{}", log_json::event("delivery_retry", {{"delivery", d.delivery_id},
-                                                             {"github_event", d.event},
-                                                             {"attempt", claim.lease.attempt},
-                                                             {"retry_in_ms", delay.count()},
-                                                             {"error", error}}));
+                                                              {"github_event", d.event},
+                                                              {"attempt", claim.lease.attempt},
+                                                              {"retry_in_ms", delay.count()},
+                                                              {"error", error}}));
         break;
       }
       case JobResult::failed:
       case JobResult::count_:
         store_.queue().fail(claim.lease, error, std::nullopt);
         spdlog::error("{}", log_json::event("delivery_failed", {{"delivery", d.delivery_id},
-                                                               {"github_event", d.event},
-                                                               {"attempt", claim.lease.attempt},
-                                                               {"error", error}}));
+                                                                {"github_event", d.event},
+                                                                {"attempt", claim.lease.attempt},
+                                                                {"error", error}}));
         break;
     }
   } catch (const std::exception& e) {

@@ -25,8 +25,8 @@ class SystemClock final : public Clock {
 // For tests: time stands still until advanced; sleeping advances it and records the sleep.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(std::chrono::system_clock::time_point start = std::chrono::system_clock::time_point{
-                           std::chrono::seconds{1'700'000'000}})
+  explicit ManualClock(std::chrono::system_clock::time_point start =
+                           std::chrono::system_clock::time_point{std::chrono::seconds{1'700'000'000}})
       : now_(start) {}
   std::chrono::system_clock::time_point now() const override { return now_; }
   void sleep_for(std::chrono::milliseconds duration) override {

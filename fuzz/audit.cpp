@@ -30,8 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const auto& records = parsed->records;
-  if (verified.ok) FUZZ_CHECK(verified.verified == records.size());
-  else FUZZ_CHECK(verified.verified < records.size() && !verified.reason.empty() && !verified.message.empty());
+  if (verified.ok)
+    FUZZ_CHECK(verified.verified == records.size());
+  else
+    FUZZ_CHECK(verified.verified < records.size() && !verified.reason.empty() && !verified.message.empty());
 
   std::vector<nlohmann::json> chain;
   std::string prev_hash(deploy::audit::kGenesisHash);

@@ -34,8 +34,9 @@ std::int64_t installation_id(const json& payload) {
   if (id == installation->end()) return 0;
   if (id->is_number_unsigned()) {
     const auto value = id->get<std::uint64_t>();
-    return value <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ? static_cast<std::int64_t>(value)
-                                                                                           : 0;
+    return value <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+               ? static_cast<std::int64_t>(value)
+               : 0;
   }
   return id->is_number_integer() ? id->get<std::int64_t>() : 0;
 }

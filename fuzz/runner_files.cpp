@@ -7,6 +7,7 @@
 // written); what was written reads back as exactly the written pairs, in order.
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <unistd.h>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -14,7 +15,6 @@
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "core/runner/commands.hpp"

@@ -12,6 +12,7 @@
 // payload scanner accepts it and the headers are valid, and never a store failure (503).
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -22,7 +23,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unistd.h>
 
 #include "bot/metrics.hpp"
 #include "bot/payload.hpp"

@@ -24,9 +24,9 @@ void comment_on_tracking_issue(const RunEnding& end) {
   const auto& environment = run.inputs.environment;
   try {
     github::post_keyed_comment(end.github->github(), end.github->repo, run.tracking_issue->number,
-                              "gates/" + environment + "/" + release.sha,
-                              "**" + release.tag + "** is waiting to deploy to **" + environment + "**:\n\n" +
-                                  missing_text(*run.gates) + "\nComment `/approve` here to approve this commit.");
+                               "gates/" + environment + "/" + release.sha,
+                               "**" + release.tag + "** is waiting to deploy to **" + environment + "**:\n\n" +
+                                   missing_text(*run.gates) + "\nComment `/approve` here to approve this commit.");
   } catch (const std::exception& error) {
     end.log.annotate(runner::AnnotationLevel::warning,
                      std::string("could not comment on the tracking issue: ") + error.what());

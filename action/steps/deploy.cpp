@@ -45,15 +45,16 @@ std::unique_ptr<GithubDeployment> start_deployment(const RunRecord& record, cons
   return deployment;
 }
 
-engine::Report run_engine(const RunRecord& record, const Connection& github, Clock& clock,
-                          const RandomSource& random, RunLog& log, const CancellationGuard& cancel) {
+engine::Report run_engine(const RunRecord& record, const Connection& github, Clock& clock, const RandomSource& random,
+                          RunLog& log, const CancellationGuard& cancel) {
   engine::Inputs inputs{*record.plan, record.config->environment, engine_facts(record), clock,
                         [&log](const std::string& line) { log.print_raw(line); }};
   inputs.cancel = cancel.flag();
   inputs.masker = &log.masker();
   inputs.random = random;
   inputs.working_directory = record.inputs.workspace;
-  checks::Probes probes{*github.transport, clock,
+  checks::Probes probes{*github.transport,
+                        clock,
                         {{"DEPLOY_ENVIRONMENT", record.inputs.environment},
                          {"DEPLOY_VERSION", version_text(record)},
                          {"DEPLOY_SHA", release_sha(record)}},

@@ -21,11 +21,11 @@ void append_to_branch(const RunEnding& end, const WrittenRecord& written, RunSta
     end.log.annotate(runner::AnnotationLevel::error, appended.error().message);
     return;
   }
-  end.log.print("deploy-action: audit record appended to branch " + branch + " as " + appended->path + " (commit " +
-                appended->commit_sha.substr(0, 7) +
-                (appended->attempts > 1 ? ", after " + std::to_string(appended->attempts - 1) + " concurrent append(s)"
-                                        : "") +
-                ")");
+  end.log.print(
+      "deploy-action: audit record appended to branch " + branch + " as " + appended->path + " (commit " +
+      appended->commit_sha.substr(0, 7) +
+      (appended->attempts > 1 ? ", after " + std::to_string(appended->attempts - 1) + " concurrent append(s)" : "") +
+      ")");
 }
 
 struct Recorded {
@@ -54,8 +54,8 @@ void set_final_status(const RunEnding& end, const std::string& description) {
   const auto& run = end.record;
   const auto& report = *run.engine;
   const bool live = report.status == engine::Status::succeeded;
-  const auto state = std::string(policy::to_string(
-      policy::final_deployment_state(live, report.status == engine::Status::cancelled)));
+  const auto state =
+      std::string(policy::to_string(policy::final_deployment_state(live, report.status == engine::Status::cancelled)));
   try {
     end.deployment->status(state, description);
   } catch (const std::exception& error) {

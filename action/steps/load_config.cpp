@@ -21,8 +21,9 @@ ConfigLoaded load_config(const RunRecord& record, const runner::Environment& env
   if (!environment) {
     std::string known;
     for (const auto& e : found.config.environments) known += (known.empty() ? "" : ", ") + e.name;
-    throw Stop{RunStatus::invalid_input, "environment '" + in.environment + "' is not in " + in.config_path +
-                                             " (it has: " + known + "); set the 'environment' input to one of them",
+    throw Stop{RunStatus::invalid_input,
+               "environment '" + in.environment + "' is not in " + in.config_path + " (it has: " + known +
+                   "); set the 'environment' input to one of them",
                ""};
   }
   found.environment = *environment;

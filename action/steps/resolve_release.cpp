@@ -42,7 +42,8 @@ void check_checkout(git::Repository& repository, const std::string& ref, const r
              "the checkout is at " + (head ? head->substr(0, 7) : std::string("no commit")) + " but " + ref + " is " +
                  release.sha.substr(0, 7) +
                  ": the stages would run other files than the release's; check out the ref you deploy "
-                 "(actions/checkout with `ref: " + ref + "`, fetch-depth: 0)",
+                 "(actions/checkout with `ref: " +
+                 ref + "`, fetch-depth: 0)",
              ""};
 }
 

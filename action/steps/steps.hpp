@@ -39,7 +39,7 @@ policy::RollbackRequest rollback_request(const RunRecord& record, const Connecti
 
 // tracking_issue.cpp: the release's tracking issue, when approvals are asked for a tag.
 std::optional<github::TrackingIssue> open_tracking_issue(const RunRecord& record, const Connection& github,
-                                                        const RunLog& log);
+                                                         const RunLog& log);
 
 // gates.cpp: every gate, the rollback gate first; printed as they are.
 GateResults evaluate_gates(const RunRecord& record, const Connection& github, const RunLog& log);
@@ -47,16 +47,16 @@ GateResults evaluate_gates(const RunRecord& record, const Connection& github, co
 // deploy.cpp: the GitHub deployment (in_progress), then the engine's run of the plan.
 std::unique_ptr<GithubDeployment> start_deployment(const RunRecord& record, const Connection& github,
                                                    const RunLog& log);
-engine::Report run_engine(const RunRecord& record, const Connection& github, Clock& clock,
-                          const RandomSource& random, RunLog& log, const CancellationGuard& cancel);
+engine::Report run_engine(const RunRecord& record, const Connection& github, Clock& clock, const RandomSource& random,
+                          RunLog& log, const CancellationGuard& cancel);
 
 // The three ways a run ends, each returning the exit code: gates not met (blocked.cpp), deployed
 // or failed (finish.cpp), stopped early (stopped.cpp). They write the audit record, set the
 // deployment's final status and report through `report`.
 struct RunEnding {
   const RunRecord& record;
-  const Connection* github;         // nullptr when the run stopped before connecting
-  GithubDeployment* deployment;     // nullptr before start_deployment
+  const Connection* github;      // nullptr when the run stopped before connecting
+  GithubDeployment* deployment;  // nullptr before start_deployment
   const Clock& clock;
   const RunLog& log;
   RunReport& report;

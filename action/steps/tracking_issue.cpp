@@ -1,5 +1,5 @@
-#include "action/steps/steps.hpp"
 #include "core/release/tracking_issue.hpp"
+#include "action/steps/steps.hpp"
 
 namespace deploy::action {
 namespace {
@@ -16,7 +16,7 @@ std::string change_line(const release::Commit& commit) {
 }  // namespace
 
 std::optional<github::TrackingIssue> open_tracking_issue(const RunRecord& record, const Connection& github,
-                                                        const RunLog& log) {
+                                                         const RunLog& log) {
   const auto& release = record.release->release;
   const bool skip_approvals = record.rollback_gate && record.rollback_gate->skip_approvals;
   const bool needs_approvals = record.config->environment.approvals.required > 0 && !skip_approvals;

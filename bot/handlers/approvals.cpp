@@ -25,7 +25,8 @@ github::ChangeAuthors change_authors(Context& context, const Subject& subject, c
   }
   std::optional<std::string> previous;
   if (!subject.tag.empty() && !environment.approvals.allow_author) {
-    previous = github::previous_release_sha(context.ports().deployments.deployments(environment.name, kDeploymentHistoryLimit), subject.tag);
+    previous = github::previous_release_sha(
+        context.ports().deployments.deployments(environment.name, kDeploymentHistoryLimit), subject.tag);
   }
   return context.ports().people.release_authors(subject.sha, previous);
 }
@@ -37,8 +38,9 @@ Count count_approvals(Context& context, const Subject& subject, const config::En
   if (subject.number != 0) {
     auto on_commit = context.ports().approvals.approvals(0, subject.sha);
     records.insert(records.end(), on_commit.begin(), on_commit.end());
-    std::stable_sort(records.begin(), records.end(),
-                     [](const store::ApprovalRecord& a, const store::ApprovalRecord& b) { return a.created_at < b.created_at; });
+    std::stable_sort(
+        records.begin(), records.end(),
+        [](const store::ApprovalRecord& a, const store::ApprovalRecord& b) { return a.created_at < b.created_at; });
   }
   Count count;
   count.request = policy::approval_request(environment.approvals);
@@ -85,7 +87,8 @@ void set_approvals_status(Context& context, const Subject& subject, const Count&
       [&] {
         context.services.clock.sleep_for(kEffectVisibility);
         for (const auto& latest : context.ports().statuses.statuses(subject.sha)) {
-          if (latest.context == kApprovalsContext && latest.state == status.state && latest.description == status.description) {
+          if (latest.context == kApprovalsContext && latest.state == status.state &&
+              latest.description == status.description) {
             return Lookup{Lookup::Outcome::found, recorded};
           }
         }
@@ -101,8 +104,12 @@ std::string gate_key(Context& context, const std::string& sha, const std::string
 
 void remember_gate(Context& context, const WaitingGate& gate) {
   context.store().put_state(gate_key(context, gate.sha, gate.environment),
-                            nlohmann::json{{"run_id", gate.run_id}, {"environment", gate.environment}, {"sha", gate.sha},
-                                           {"settled", gate.settled}, {"why", gate.why}, {"started_by", gate.started_by}}
+                            nlohmann::json{{"run_id", gate.run_id},
+                                           {"environment", gate.environment},
+                                           {"sha", gate.sha},
+                                           {"settled", gate.settled},
+                                           {"why", gate.why},
+                                           {"started_by", gate.started_by}}
                                 .dump());
 }
 
@@ -111,8 +118,12 @@ std::optional<WaitingGate> waiting_gate(Context& context, const std::string& sha
   if (!row) return std::nullopt;
   auto json = nlohmann::json::parse(*row, nullptr, false);
   if (!json.is_object()) return std::nullopt;
-  WaitingGate gate{json.value("run_id", std::int64_t{0}), json.value("environment", ""), json.value("sha", ""),
-                   json.value("settled", ""), json.value("why", ""), {}};
+  WaitingGate gate{json.value("run_id", std::int64_t{0}),
+                   json.value("environment", ""),
+                   json.value("sha", ""),
+                   json.value("settled", ""),
+                   json.value("why", ""),
+                   {}};
   if (auto it = json.find("started_by"); it != json.end() && it->is_array()) {
     for (const auto& login : *it) {
       if (login.is_string()) gate.started_by.push_back(login.get<std::string>());
@@ -158,7 +169,8 @@ std::vector<github::DispatchedRunRef> dispatched_in_flight(Context& context, con
   for (const auto& entry : in_flight_entries(context, environment)) {
     github::DispatchedRunRef run;
     run.run_id = entry.value("run_id", std::int64_t{0});
-    run.kind = entry.value("kind", "") == "rollback" ? policy::RunInFlight::Kind::rollback : policy::RunInFlight::Kind::deploy;
+    run.kind =
+        entry.value("kind", "") == "rollback" ? policy::RunInFlight::Kind::rollback : policy::RunInFlight::Kind::deploy;
     run.url = entry.value("url", "");
     run.dispatched_at = std::chrono::system_clock::time_point(std::chrono::seconds(entry.value("at", std::int64_t{0})));
     runs.push_back(std::move(run));
@@ -169,8 +181,11 @@ std::vector<github::DispatchedRunRef> dispatched_in_flight(Context& context, con
 void remember_in_flight(Context& context, const std::string& environment, const github::DispatchedRunRef& run,
                         const std::string& by) {
   nlohmann::json entries = in_flight_entries(context, environment);
-  entries.push_back({{"run_id", run.run_id}, {"kind", policy::to_string(run.kind)}, {"url", run.url},
-                     {"at", seconds_of(run.dispatched_at)}, {"by", by}});
+  entries.push_back({{"run_id", run.run_id},
+                     {"kind", policy::to_string(run.kind)},
+                     {"url", run.url},
+                     {"at", seconds_of(run.dispatched_at)},
+                     {"by", by}});
   context.store().put_state(in_flight_key(context, environment), entries.dump());
 }
 
@@ -178,7 +193,9 @@ void remember_run(Context& context, std::int64_t run_id, const DispatchedRun& ru
   if (run_id == 0) return;
   context.store().put_state(
       "dispatched-run:" + context.repo.full_name() + ":" + std::to_string(run_id),
-      nlohmann::json{{"issue", run.issue}, {"version", run.version}, {"environment", run.environment}, {"mode", run.mode}}.dump());
+      nlohmann::json{
+          {"issue", run.issue}, {"version", run.version}, {"environment", run.environment}, {"mode", run.mode}}
+          .dump());
 }
 
 std::optional<DispatchedRun> dispatched_run(Context& context, std::int64_t run_id) {
@@ -186,7 +203,8 @@ std::optional<DispatchedRun> dispatched_run(Context& context, std::int64_t run_i
   if (!row) return std::nullopt;
   auto json = nlohmann::json::parse(*row, nullptr, false);
   if (!json.is_object()) return std::nullopt;
-  return DispatchedRun{json.value("issue", 0), json.value("version", ""), json.value("environment", ""), json.value("mode", "")};
+  return DispatchedRun{json.value("issue", 0), json.value("version", ""), json.value("environment", ""),
+                       json.value("mode", "")};
 }
 
 namespace {
@@ -267,7 +285,9 @@ namespace {
 std::string dispatch_state_key(const std::string& effect_key) { return "dispatch-sent:" + effect_key; }
 
 // The same for every try of one effect, unique across effects, short enough for a run name.
-std::string dispatch_id_for(const std::string& effect_key) { return "db-" + crypto::sha256_hex(effect_key).substr(0, 20); }
+std::string dispatch_id_for(const std::string& effect_key) {
+  return "db-" + crypto::sha256_hex(effect_key).substr(0, 20);
+}
 
 // Recorded before every send (a crash after it and before GitHub answers leaves it behind).
 void remember_dispatch_sent(Context& context, const std::string& effect_key, bool with_id) {
@@ -290,14 +310,19 @@ github::WorkflowDispatchResult dispatch_workflow(Context& context, const config:
     remember_dispatch_sent(context, effect_key, true);
     return context.ports().workflows.dispatch(config.bot.workflow, ref, with_requester);
   } catch (const github::GitHubError& error) {
-    const bool undeclared = error.status() == 422 && error.details().message.find("Unexpected inputs") != std::string::npos;
+    const bool undeclared =
+        error.status() == 422 && error.details().message.find("Unexpected inputs") != std::string::npos;
     if (!undeclared) throw;
     // Nothing was dispatched (GitHub refused the request), so dispatching again is no repeat.
-    spdlog::warn("{}", log_json::event("dispatch_without_requester",
-                                       {{"workflow", config.bot.workflow},
-                                        {"why", "the workflow does not declare the inputs requested-by, request-url and dispatch-id (" +
-                                                    error.details().message + "); add them, as examples/workflows/deploy.yml does, so the "
-                                                    "run's audit record names who asked and a dispatch whose answer was lost can be found"}}));
+    spdlog::warn(
+        "{}",
+        log_json::event(
+            "dispatch_without_requester",
+            {{"workflow", config.bot.workflow},
+             {"why", "the workflow does not declare the inputs requested-by, request-url and dispatch-id (" +
+                         error.details().message +
+                         "); add them, as examples/workflows/deploy.yml does, so the "
+                         "run's audit record names who asked and a dispatch whose answer was lost can be found"}}));
     remember_dispatch_sent(context, effect_key, false);
     return context.ports().workflows.dispatch(config.bot.workflow, ref, inputs);
   }
@@ -350,7 +375,8 @@ std::optional<std::string> dispatch_once(Context& context, const config::Config&
       [&] {
         auto dispatched = dispatch_workflow(context, config, ref, inputs, asked_by, effect_key);
         remember_dispatch(context, run, dispatched.workflow_run_id.value_or(0), dispatched.html_url, effect_key);
-        return nlohmann::json{{"run_url", dispatched.html_url}, {"run_id", dispatched.workflow_run_id.value_or(0)}}.dump();
+        return nlohmann::json{{"run_url", dispatched.html_url}, {"run_id", dispatched.workflow_run_id.value_or(0)}}
+            .dump();
       },
       [&] {
         auto found = find_dispatched_run(context, config, effect_key);
@@ -393,7 +419,8 @@ std::string start_release_deploy(Context& context, const Subject& subject, const
     record.outcome = {audit::Status::failure, "dispatch_unconfirmed", kDispatchUnconfirmed};
     context.audit("deploy:" + subject.sha + ":" + environment.name, record);
     return "Approvals are complete, but the bot could not confirm that the deploy of `" + subject.tag + "` to `" +
-           environment.name + "` started: " + kDispatchUnconfirmed + " Check the Actions tab before starting it by hand.";
+           environment.name + "` started: " + kDispatchUnconfirmed +
+           " Check the Actions tab before starting it by hand.";
   }
   record.outcome = {audit::Status::success, "deploy_dispatched",
                     "workflow " + config.bot.workflow + " dispatched on " + ref + " (mode deploy)"};

@@ -21,11 +21,11 @@ namespace deploy::bot::handlers {
 // who started the run) is read by core/github_facts, as the action reads it, and judged by
 // core/policy: the bot never counts an approval the action would refuse.
 struct Subject {
-  std::int64_t number = 0;   // pull request or tracking issue; 0 = commit comments only
+  std::int64_t number = 0;  // pull request or tracking issue; 0 = commit comments only
   bool tracking_issue = false;
-  std::string sha;           // full, lowercase
-  std::string tag;           // tracking issues: the release tag
-  std::string author;        // the change's author (pull requests), may be empty
+  std::string sha;     // full, lowercase
+  std::string tag;     // tracking issues: the release tag
+  std::string author;  // the change's author (pull requests), may be empty
   // Who started the run the count is for (a run waiting on the protection rule): they may not
   // approve it, as the action in that run decides (github::run_starters).
   std::vector<std::string> started_by;
@@ -46,8 +46,8 @@ struct WaitingGate {
   std::int64_t run_id = 0;
   std::string environment;
   std::string sha;
-  std::string settled;  // "" while waiting; "approved" or "rejected" once the bot reviewed it
-  std::string why;      // the review's comment, once settled
+  std::string settled;                  // "" while waiting; "approved" or "rejected" once the bot reviewed it
+  std::string why;                      // the review's comment, once settled
   std::vector<std::string> started_by;  // github::run_starters of the run
 };
 void remember_gate(Context& context, const WaitingGate& gate);

@@ -20,8 +20,8 @@
 #include "core/github/time.hpp"
 #include "core/policy/from_config.hpp"
 #include "core/policy/policy.hpp"
-#include "core/text/text.hpp"
 #include "core/release/tracking_issue.hpp"
+#include "core/text/text.hpp"
 
 namespace deploy::bot::handlers {
 namespace {
@@ -94,15 +94,17 @@ class CommentHandler {
 
     auto loaded = context_.config();
     if (!loaded.config) {
-      reply("config", "deploy-bot cannot act on this comment: the configuration on the default branch is not usable.\n\n```\n" +
-                          loaded.problem + "\n```");
+      reply("config",
+            "deploy-bot cannot act on this comment: the configuration on the default branch is not usable.\n\n```\n" +
+                loaded.problem + "\n```");
       return HandleResult::done;
     }
     config_ = std::move(*loaded.config);
     // Said once per command comment, so the person learns why nothing happens (and how to allow it).
     if (thread_.fork && !config_.bot.allow_fork_pull_requests) {
-      reply("fork", "deploy-bot does not act on commands on pull requests from forks: `bot.allow_fork_pull_requests` is off in "
-                    "the configuration on the default branch. A maintainer can turn it on to allow them.");
+      reply("fork",
+            "deploy-bot does not act on commands on pull requests from forks: `bot.allow_fork_pull_requests` is off in "
+            "the configuration on the default branch. A maintainer can turn it on to allow them.");
       return HandleResult::done;
     }
 
@@ -154,7 +156,8 @@ class CommentHandler {
         thread_.subject.sha = text::to_lower(pull.head_sha);
         thread_.subject.author = pull.user.login;
         thread_.base_ref = pull.base_ref;
-        thread_.fork = !pull.head_repo_full_name.empty() && !text::iequals(pull.head_repo_full_name, context_.repo.full_name());
+        thread_.fork =
+            !pull.head_repo_full_name.empty() && !text::iequals(pull.head_repo_full_name, context_.repo.full_name());
       } else {
         auto marker = release::find_marker(issue.body);
         if (!marker) return false;  // an ordinary issue: not ours
@@ -172,17 +175,20 @@ class CommentHandler {
   void reply(const std::string& purpose, const std::string& body) {
     const std::string key = "c" + std::to_string(comment_.id) + ":" + purpose;
     const std::string text = "@" + comment_.login + " " + body;
-    if (thread_.kind == ThreadKind::commit) context_.commit_comment(thread_.subject.sha, key, text);
-    else context_.comment(thread_.number, key, text);
+    if (thread_.kind == ThreadKind::commit)
+      context_.commit_comment(thread_.subject.sha, key, text);
+    else
+      context_.comment(thread_.number, key, text);
   }
 
   void react_eyes() {
-    context_.once(context_.key("eyes:" + context_.delivery.event + ":" + std::to_string(comment_.id)), Repeat::safe, [&] {
-      context_.ports().comments.react(
-          thread_.kind == ThreadKind::commit ? CommentPoster::On::commit_comment : CommentPoster::On::issue_comment, comment_.id,
-          "eyes");
-      return std::string("{}");
-    });
+    context_.once(
+        context_.key("eyes:" + context_.delivery.event + ":" + std::to_string(comment_.id)), Repeat::safe, [&] {
+          context_.ports().comments.react(
+              thread_.kind == ThreadKind::commit ? CommentPoster::On::commit_comment : CommentPoster::On::issue_comment,
+              comment_.id, "eyes");
+          return std::string("{}");
+        });
   }
 
   const config::Environment* environment() const {
@@ -215,28 +221,36 @@ class CommentHandler {
   // it (the action in the run would not count them): the count is the run's.
   void with_waiting_run(const config::Environment& env) {
     if (thread_.kind != ThreadKind::tracking_issue) return;
-    if (auto gate = waiting_gate(context_, thread_.subject.sha, env.name)) thread_.subject.started_by = gate->started_by;
+    if (auto gate = waiting_gate(context_, thread_.subject.sha, env.name))
+      thread_.subject.started_by = gate->started_by;
   }
 
   void approvals() {
     const auto* env = environment();
     if (env == nullptr || env->approvals.required <= 0) {
-      reply("no-approvals", "no environment in `.github/deploy.yml` requires approvals for this, so there is nothing to approve.");
+      reply("no-approvals",
+            "no environment in `.github/deploy.yml` requires approvals for this, so there is nothing to approve.");
       return;
     }
     with_waiting_run(*env);
     const auto count = count_approvals(context_, thread_.subject, *env);
     set_approvals_status(context_, thread_.subject, count);
-    context_.audit("c" + std::to_string(comment_.id) + ":approval", approval_record(thread_.subject, *env, count, comment_.login));
+    context_.audit("c" + std::to_string(comment_.id) + ":approval",
+                   approval_record(thread_.subject, *env, count, comment_.login));
 
     std::string refusals;
     for (const auto& rejected : count.verdict.not_counted) {
-      if (rejected.event.id != std::to_string(comment_.id) || rejected.reason == "cancel" || rejected.reason == "cancelled") continue;
+      if (rejected.event.id != std::to_string(comment_.id) || rejected.reason == "cancel" ||
+          rejected.reason == "cancelled")
+        continue;
       refusals += "- " + rejected.message + " (`" + rejected.reason + "`)\n";
     }
     if (!refusals.empty()) {
-      reply("refused", "your approval does not count for commit `" + thread_.subject.sha.substr(0, 7) + "`:\n\n" + refusals +
-                           "\n" + approvals_status(static_cast<int>(count.verdict.counted.size()), count.verdict.required).description + ".");
+      reply("refused",
+            "your approval does not count for commit `" + thread_.subject.sha.substr(0, 7) + "`:\n\n" + refusals +
+                "\n" +
+                approvals_status(static_cast<int>(count.verdict.counted.size()), count.verdict.required).description +
+                ".");
     }
     if (thread_.kind == ThreadKind::tracking_issue && !count.verdict.met) {
       // A run waiting on the bot's protection rule hears of each change of the count.
@@ -261,7 +275,8 @@ class CommentHandler {
     std::string target_version;
   };
 
-  RollbackPlan plan_rollback(const config::Environment& env, const command::Command& cmd, const std::vector<HistoryEntry>& history) {
+  RollbackPlan plan_rollback(const config::Environment& env, const command::Command& cmd,
+                             const std::vector<HistoryEntry>& history) {
     policy::RollbackRequest request;
     request.user = context_.ports().people.actor(comment_.login, false, policy::to_policy(env.rollback.allowed));
     request.environment = env.name;
@@ -287,20 +302,22 @@ class CommentHandler {
       record.version = plan.target_version;
       record.commit_sha = decision.target->sha;
     }
-    record.gates.push_back(audit::Gate::from("rollback:" + std::string(policy::to_string(request.user.permission)), decision.outcome));
+    record.gates.push_back(
+        audit::Gate::from("rollback:" + std::string(policy::to_string(request.user.permission)), decision.outcome));
     return plan;
   }
 
   // Records the rollback's outcome in the audit trail and says it where the comment was made.
-  void conclude_rollback(const std::string& purpose, audit::Record& record, audit::RecordOutcome outcome, const std::string& said) {
+  void conclude_rollback(const std::string& purpose, audit::Record& record, audit::RecordOutcome outcome,
+                         const std::string& said) {
     record.outcome = std::move(outcome);
     context_.audit("c" + std::to_string(comment_.id) + ":" + purpose, record);
     reply(purpose, said);
   }
 
   void rollback(const command::Command& cmd) {
-    const config::Environment* env = thread_.kind == ThreadKind::tracking_issue ? environment_for_tag(config_, thread_.subject.tag)
-                                                                                : environment();
+    const config::Environment* env =
+        thread_.kind == ThreadKind::tracking_issue ? environment_for_tag(config_, thread_.subject.tag) : environment();
     const std::string purpose = "rollback:" + std::to_string(cmd.line);
     if (env == nullptr) {
       reply(purpose, "no environment in `.github/deploy.yml` matches this thread, so there is nothing to roll back.");
@@ -313,13 +330,15 @@ class CommentHandler {
     auto plan = plan_rollback(*env, cmd, history);
     const auto& decision = plan.decision;
     if (!decision.outcome.allowed) {
-      conclude_rollback(purpose, plan.record, {audit::Status::refused, decision.outcome.reason, decision.outcome.message},
+      conclude_rollback(purpose, plan.record,
+                        {audit::Status::refused, decision.outcome.reason, decision.outcome.message},
                         "rollback refused: " + decision.outcome.message + " (`" + decision.outcome.reason + "`)");
       return;
     }
     // Allowed, but not while another deploy or rollback of the environment is queued or running
     // (unless that is this very comment's rollback: a retried delivery after the dispatch).
-    const std::string effect = context_.key("rollback:c" + std::to_string(comment_.id) + ":" + std::to_string(cmd.line));
+    const std::string effect =
+        context_.key("rollback:c" + std::to_string(comment_.id) + ":" + std::to_string(cmd.line));
     if (!dispatched_by(context_, env->name, effect)) {
       std::vector<github::DeploymentSeen> seen;
       for (const auto& entry : history) seen.push_back(entry.seen);
@@ -333,10 +352,12 @@ class CommentHandler {
     }
     const std::string ref = config_.bot.ref.empty() ? context_.default_branch : config_.bot.ref;
     const DispatchedRun run{thread_.number, plan.target_version, env->name, "rollback"};
-    std::map<std::string, std::string> inputs = {{"environment", env->name}, {"mode", "rollback"}, {"version", plan.target_version}};
+    std::map<std::string, std::string> inputs = {
+        {"environment", env->name}, {"mode", "rollback"}, {"version", plan.target_version}};
     if (!cmd.reason.empty()) inputs["reason"] = cmd.reason;
     // The run's actor is the bot: who asked, and where, go with it for the run's audit record.
-    const auto run_url = dispatch_once(context_, config_, ref, inputs, {comment_.login, comment_.html_url}, run, effect);
+    const auto run_url =
+        dispatch_once(context_, config_, ref, inputs, {comment_.login, comment_.html_url}, run, effect);
     if (!run_url) {
       // The audit trail and the reply state only what GitHub confirmed.
       conclude_rollback(purpose, plan.record, {audit::Status::failure, "dispatch_unconfirmed", kDispatchUnconfirmed},
@@ -346,8 +367,9 @@ class CommentHandler {
     }
     if (!run_url->empty()) plan.record.run_url = *run_url;
     conclude_rollback(purpose, plan.record, {audit::Status::success, decision.outcome.reason, decision.outcome.message},
-                      "rolling back `" + env->name + "` from `" + (decision.current ? decision.current->version : std::string("?")) +
-                          "` to `" + plan.target_version + "`" + (run_url->empty() ? std::string(".") : ": " + *run_url));
+                      "rolling back `" + env->name + "` from `" +
+                          (decision.current ? decision.current->version : std::string("?")) + "` to `" +
+                          plan.target_version + "`" + (run_url->empty() ? std::string(".") : ": " + *run_url));
   }
 
   void status(const command::Command& cmd) {
@@ -410,8 +432,7 @@ HandleResult on_comment_edited(Context& context) {
     subject.sha = text::to_lower(pull.head_sha);
     subject.author = pull.user.login;
     env = environment_for_pull_request(*loaded.config, pull.base_ref);
-  } else if (auto marker = release::find_marker(issue.body);
-             marker && tracks_release(context, issue, *marker)) {
+  } else if (auto marker = release::find_marker(issue.body); marker && tracks_release(context, issue, *marker)) {
     subject.tracking_issue = true;
     subject.sha = marker->sha;
     subject.tag = marker->tag;

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "core/log_json/log_json.hpp"
-#include "core/text/text.hpp"
 #include "core/release/tracking_issue.hpp"
+#include "core/text/text.hpp"
 
 namespace deploy::bot::handlers {
 namespace {
@@ -20,8 +20,10 @@ LoadedConfig parse(const std::string& text, const std::string& blob_sha) {
   LoadedConfig loaded;
   loaded.blob_sha = blob_sha;
   auto result = config::load_config(text, kConfigPath);
-  if (result.ok()) loaded.config = std::move(*result.config);
-  else loaded.problem = result.format();
+  if (result.ok())
+    loaded.config = std::move(*result.config);
+  else
+    loaded.problem = result.format();
   return loaded;
 }
 
@@ -48,21 +50,23 @@ LoadedConfig Context::config(bool refresh) {
   auto content = ports_.repository.content(kConfigPath);
   if (!content) {
     LoadedConfig missing;
-    missing.problem = std::string(kConfigPath) + " does not exist on the default branch; deploy-bot reads its rules from there";
+    missing.problem =
+        std::string(kConfigPath) + " does not exist on the default branch; deploy-bot reads its rules from there";
     return missing;
   }
   services.store.put_config({repo.full_name(), content->sha, content->text, now});
   return parse(content->text, content->sha);
 }
 
-std::optional<std::string> Context::once(const std::string& key, Repeat repeat, const std::function<std::string()>& effect,
-                                         const FindEarlier& find_earlier) {
+std::optional<std::string> Context::once(const std::string& key, Repeat repeat,
+                                         const std::function<std::string()>& effect, const FindEarlier& find_earlier) {
   const auto begun = services.store.begin_effect(key);
   if (begun.status == store::EffectStart::already_done) {
     if (begun.result == kOutcomeUnknown) return std::nullopt;  // decided unknown before: still unknown
     return begun.result;
   }
-  const bool look = begun.status == store::EffectStart::outcome_unknown && (find_earlier || repeat == Repeat::at_most_once);
+  const bool look =
+      begun.status == store::EffectStart::outcome_unknown && (find_earlier || repeat == Repeat::at_most_once);
   if (look) {
     const Lookup earlier = find_earlier ? find_earlier() : Lookup{};
     if (earlier.outcome == Lookup::Outcome::found) {
@@ -72,12 +76,14 @@ std::optional<std::string> Context::once(const std::string& key, Repeat repeat, 
     }
     if (earlier.outcome == Lookup::Outcome::cannot_tell && repeat == Repeat::at_most_once) {
       spdlog::warn("{}", log_json::event("effect_outcome_unknown",
-                                       {{"key", key}, {"why", "an earlier try got no answer from GitHub; it may have happened"}}));
+                                         {{"key", key},
+                                          {"why", "an earlier try got no answer from GitHub; it may have happened"}}));
       services.store.finish_effect(key, kOutcomeUnknown);
       return std::nullopt;
     }
     spdlog::warn("{}", log_json::event("effect_resent",
-                                     {{"key", key}, {"why", "an earlier try got no answer from GitHub and left no trace there"}}));
+                                       {{"key", key},
+                                        {"why", "an earlier try got no answer from GitHub and left no trace there"}}));
   }
   std::string result;
   try {
@@ -123,17 +129,20 @@ std::int64_t Context::sticky_comment(int number, const std::string& key, const s
 }
 
 std::int64_t Context::commit_comment(const std::string& sha, const std::string& key, const std::string& body) {
-  auto result = once("commit-comment:" + repo.full_name() + ":" + key, Repeat::safe, [&]() -> std::string {
-    const std::string full = body + "\n\n" + release::comment_key_line(key) + "\n";
-    for (const auto& existing : ports_.comments.commit_comments(sha)) {
-      const bool ours = services.own_login.empty() ? github::is_bot_account(existing.user)
-                                                   : text::iequals(existing.user.login, services.own_login);
-      if (ours && release::find_comment_key(existing.body) == key) {
-        return nlohmann::json{{"comment_id", existing.id}}.dump();
-      }
-    }
-    return nlohmann::json{{"comment_id", ports_.comments.create_commit_comment(sha, full)}}.dump();
-  }, [&] { return wait_for_visibility(services.clock); });
+  auto result = once(
+      "commit-comment:" + repo.full_name() + ":" + key, Repeat::safe,
+      [&]() -> std::string {
+        const std::string full = body + "\n\n" + release::comment_key_line(key) + "\n";
+        for (const auto& existing : ports_.comments.commit_comments(sha)) {
+          const bool ours = services.own_login.empty() ? github::is_bot_account(existing.user)
+                                                       : text::iequals(existing.user.login, services.own_login);
+          if (ours && release::find_comment_key(existing.body) == key) {
+            return nlohmann::json{{"comment_id", existing.id}}.dump();
+          }
+        }
+        return nlohmann::json{{"comment_id", ports_.comments.create_commit_comment(sha, full)}}.dump();
+      },
+      [&] { return wait_for_visibility(services.clock); });
   return result ? nlohmann::json::parse(*result).value("comment_id", std::int64_t{0}) : 0;
 }
 

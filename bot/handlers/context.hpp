@@ -26,10 +26,10 @@ namespace deploy::bot::handlers {
 // Long-lived things shared by every delivery. Must outlive the handlers.
 struct Services {
   store::Store& store;
-  github::Client& github;  // the base client (token, or App without an installation)
+  github::Client& github;        // the base client (token, or App without an installation)
   bool app_credentials = false;  // true: act as each delivery's installation
-  Clock& clock;  // the handlers wait with it too (GitHub's visibility delays)
-  std::string own_login;  // the bot's login when known (token mode); its comments are ignored
+  Clock& clock;                  // the handlers wait with it too (GitHub's visibility delays)
+  std::string own_login;         // the bot's login when known (token mode); its comments are ignored
   // Tests: the ports every Context hands its handler instead of the GitHub adapter.
   Ports* ports = nullptr;
 };
@@ -118,7 +118,6 @@ class Context {
   void audit(const std::string& key, audit::Record record);
 
   std::string key(const std::string& suffix) const { return repo.full_name() + ":" + suffix; }
-
 
  private:
   github::Client client_;  // as the delivery's installation; only the GitHub adapter uses it

@@ -18,6 +18,7 @@ struct HistoryEntry {
 };
 
 // Newest first, at most `limit` deployments.
-std::vector<HistoryEntry> deployment_history(Context& context, const std::string& environment, std::size_t limit = kDeploymentHistoryLimit);
+std::vector<HistoryEntry> deployment_history(Context& context, const std::string& environment,
+                                             std::size_t limit = kDeploymentHistoryLimit);
 
 }  // namespace deploy::bot::handlers

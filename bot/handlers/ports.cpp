@@ -4,7 +4,9 @@
 
 namespace deploy::bot::handlers {
 
-github::PullRequest GitHubPorts::pull_request(int number) { return client_.get_pull_request(repo_.owner, repo_.name, number); }
+github::PullRequest GitHubPorts::pull_request(int number) {
+  return client_.get_pull_request(repo_.owner, repo_.name, number);
+}
 
 github::Commit GitHubPorts::commit(const std::string& ref) { return client_.get_commit(repo_.owner, repo_.name, ref); }
 
@@ -60,7 +62,7 @@ std::vector<github::DeploymentSeen> GitHubPorts::deployments(const std::string& 
 }
 
 std::vector<policy::RunInFlight> GitHubPorts::runs_in_flight(const std::vector<github::DeploymentSeen>& history,
-                                                          const std::vector<github::DispatchedRunRef>& dispatched) {
+                                                             const std::vector<github::DispatchedRunRef>& dispatched) {
   return github::runs_in_flight(client_, repo_, history, dispatched);
 }
 
@@ -69,7 +71,8 @@ github::WorkflowDispatchResult GitHubPorts::dispatch(const std::string& workflow
   return client_.create_workflow_dispatch(repo_.owner, repo_.name, workflow, ref, inputs, true);
 }
 
-std::vector<github::WorkflowRun> GitHubPorts::dispatched_runs(const std::string& workflow, const std::string& created_since) {
+std::vector<github::WorkflowRun> GitHubPorts::dispatched_runs(const std::string& workflow,
+                                                              const std::string& created_since) {
   return client_.list_workflow_runs(repo_.owner, repo_.name, workflow, "workflow_dispatch", created_since);
 }
 
@@ -90,12 +93,14 @@ void GitHubPorts::review_gate(std::int64_t run_id, const github::ProtectionRuleR
 }
 
 void GitHubPorts::react(On on, std::int64_t comment_id, const std::string& content) {
-  if (on == On::commit_comment) client_.create_commit_comment_reaction(repo_.owner, repo_.name, comment_id, content);
-  else client_.create_issue_comment_reaction(repo_.owner, repo_.name, comment_id, content);
+  if (on == On::commit_comment)
+    client_.create_commit_comment_reaction(repo_.owner, repo_.name, comment_id, content);
+  else
+    client_.create_issue_comment_reaction(repo_.owner, repo_.name, comment_id, content);
 }
 
 github::TrackingIssue GitHubPorts::tracking_issue(const release::IssueText& text,
-                                                 const std::vector<std::string>& trusted_authors) {
+                                                  const std::vector<std::string>& trusted_authors) {
   return github::find_or_open_tracking_issue(client_, repo_, text, trusted_authors);
 }
 

@@ -1,9 +1,9 @@
 // The narrow seams between the handlers and the world, one per use: the repository's objects an
-// event refers to, who wrote a change and what a person may do, the approvals the bot recorded, the commit status it writes, the deployment history it reads, the workflow it
-// dispatches, the protection rule reviews it gives, the comments (and reactions) it posts. Each
-// names only what the handlers call, for the Context's repository; GitHubPorts is the production
-// adapter over github::Client and the store, tests/unit/fake_github_ports.hpp a recording
-// in-process fake of the same interfaces.
+// event refers to, who wrote a change and what a person may do, the approvals the bot recorded, the commit status it
+// writes, the deployment history it reads, the workflow it dispatches, the protection rule reviews it gives, the
+// comments (and reactions) it posts. Each names only what the handlers call, for the Context's repository; GitHubPorts
+// is the production adapter over github::Client and the store, tests/unit/fake_github_ports.hpp a recording in-process
+// fake of the same interfaces.
 //
 // The production adapter reads the facts through core/github_facts and core/github_release_facts,
 // the readers the action uses too: one implementation for both programs. Handlers see no
@@ -92,7 +92,8 @@ class WorkflowDispatcher {
   virtual github::WorkflowDispatchResult dispatch(const std::string& workflow, const std::string& ref,
                                                   const std::map<std::string, std::string>& inputs) = 0;
   // Runs of `workflow` a workflow_dispatch created at or after `created_since` (RFC 3339).
-  virtual std::vector<github::WorkflowRun> dispatched_runs(const std::string& workflow, const std::string& created_since) = 0;
+  virtual std::vector<github::WorkflowRun> dispatched_runs(const std::string& workflow,
+                                                           const std::string& created_since) = 0;
 };
 
 // Reviews of a run waiting on the bot's custom deployment protection rule (approve, reject, or a
@@ -117,7 +118,8 @@ class CommentPoster {
   enum class On { issue_comment, commit_comment };
   virtual void react(On on, std::int64_t comment_id, const std::string& content) = 0;
   // github::find_or_open_tracking_issue: found through the release, else opened and linked.
-  virtual github::TrackingIssue tracking_issue(const release::IssueText& text, const std::vector<std::string>& trusted_authors) = 0;
+  virtual github::TrackingIssue tracking_issue(const release::IssueText& text,
+                                               const std::vector<std::string>& trusted_authors) = 0;
 };
 
 // What a Context hands its handler.
@@ -144,7 +146,8 @@ class GitHubPorts final : public RepositoryReader,
                           public CommentPoster {
  public:
   // `people`: the delivery's cache of permissions and teams.
-  GitHubPorts(github::Client& client, store::Store& store, github::Repo repo, std::string own_login, github::PeopleCache& people)
+  GitHubPorts(github::Client& client, store::Store& store, github::Repo repo, std::string own_login,
+              github::PeopleCache& people)
       : client_(client), store_(store), repo_(std::move(repo)), own_login_(std::move(own_login)), people_(people) {}
 
   Ports ports() { return {*this, *this, *this, *this, *this, *this, *this, *this}; }
@@ -173,7 +176,8 @@ class GitHubPorts final : public RepositoryReader,
 
   github::WorkflowDispatchResult dispatch(const std::string& workflow, const std::string& ref,
                                           const std::map<std::string, std::string>& inputs) override;
-  std::vector<github::WorkflowRun> dispatched_runs(const std::string& workflow, const std::string& created_since) override;
+  std::vector<github::WorkflowRun> dispatched_runs(const std::string& workflow,
+                                                   const std::string& created_since) override;
 
   void review_gate(std::int64_t run_id, const github::ProtectionRuleReview& review) override;
 
@@ -181,7 +185,8 @@ class GitHubPorts final : public RepositoryReader,
   std::vector<github::CommitComment> commit_comments(const std::string& sha) override;
   std::int64_t create_commit_comment(const std::string& sha, const std::string& body) override;
   void react(On on, std::int64_t comment_id, const std::string& content) override;
-  github::TrackingIssue tracking_issue(const release::IssueText& text, const std::vector<std::string>& trusted_authors) override;
+  github::TrackingIssue tracking_issue(const release::IssueText& text,
+                                       const std::vector<std::string>& trusted_authors) override;
 
  private:
   github::Client& client_;

@@ -10,8 +10,8 @@
 #include "bot/handlers/registry.hpp"
 #include "core/github/release_facts.hpp"  // github::deployed_version
 #include "core/release/release.hpp"
-#include "core/text/text.hpp"
 #include "core/release/tracking_issue.hpp"
+#include "core/text/text.hpp"
 
 namespace deploy::bot::handlers {
 namespace {
@@ -22,7 +22,8 @@ std::int64_t run_id_of(const std::string& callback_url) {
   const auto at = callback_url.find(marker);
   if (at == std::string::npos) throw PermanentError("deployment_callback_url has no run id: " + callback_url);
   std::int64_t id = 0;
-  for (std::size_t i = at + marker.size(); i < callback_url.size() && callback_url[i] >= '0' && callback_url[i] <= '9'; ++i) {
+  for (std::size_t i = at + marker.size(); i < callback_url.size() && callback_url[i] >= '0' && callback_url[i] <= '9';
+       ++i) {
     id = id * 10 + (callback_url[i] - '0');
   }
   if (id == 0) throw PermanentError("deployment_callback_url has no run id: " + callback_url);
@@ -37,7 +38,8 @@ std::optional<Outcome> refused_release(Context& context, const config::Config& c
   request.ref = ref;
   request.environment = environment;
   request.default_branch = context.default_branch;
-  request.deployed = github::deployed_version(context.ports().deployments.deployments(environment, kDeploymentHistoryLimit));
+  request.deployed =
+      github::deployed_version(context.ports().deployments.deployments(environment, kDeploymentHistoryLimit));
   // A rollback the bot dispatched goes back on purpose; any other run deploys.
   const auto dispatched = dispatched_run(context, run_id);
   request.mode = dispatched && dispatched->mode == "rollback" ? release::Mode::rollback : release::Mode::deploy;
@@ -109,8 +111,11 @@ HandleResult on_protection_rule(Context& context) {
 }  // namespace
 
 std::vector<Entry> protection_rule_entries() {
-  return {{"deployment_protection_rule", {"requested"},
-           "approves a waiting deploy once the commit has its approvals, says n of N until then, rejects a release the action would refuse", on_protection_rule}};
+  return {{"deployment_protection_rule",
+           {"requested"},
+           "approves a waiting deploy once the commit has its approvals, says n of N until then, rejects a release the "
+           "action would refuse",
+           on_protection_rule}};
 }
 
 }  // namespace deploy::bot::handlers

@@ -23,7 +23,8 @@ HandleResult on_pull_request(Context& context) {
   auto loaded = context.config();
   if (!loaded.config) return HandleResult::ignored;  // said on the first command; nothing to set
   const auto& config = *loaded.config;
-  if (!head_repo.empty() && !text::iequals(head_repo, context.repo.full_name()) && !config.bot.allow_fork_pull_requests) {
+  if (!head_repo.empty() && !text::iequals(head_repo, context.repo.full_name()) &&
+      !config.bot.allow_fork_pull_requests) {
     return HandleResult::ignored;
   }
   const auto* env = environment_for_pull_request(config, base);
@@ -40,11 +41,12 @@ HandleResult on_pull_request(Context& context) {
     if (!previous.verdict.counted.empty()) {
       std::string who;
       for (const auto& c : previous.verdict.counted) who += (who.empty() ? "`@" : ", `@") + c.user + "`";
-      context.comment(number, "stale:" + std::to_string(number) + ":" + subject.sha,
-                      "New commits were pushed: the approvals of " + who + " were for `" + before.substr(0, 7) +
-                          "` and no longer count for `" + subject.sha.substr(0, 7) + "` (" +
-                          approvals_status(static_cast<int>(count.verdict.counted.size()), count.verdict.required).description +
-                          "). Approve again with `/approve`.");
+      context.comment(
+          number, "stale:" + std::to_string(number) + ":" + subject.sha,
+          "New commits were pushed: the approvals of " + who + " were for `" + before.substr(0, 7) +
+              "` and no longer count for `" + subject.sha.substr(0, 7) + "` (" +
+              approvals_status(static_cast<int>(count.verdict.counted.size()), count.verdict.required).description +
+              "). Approve again with `/approve`.");
     }
   }
   return HandleResult::done;
@@ -53,8 +55,10 @@ HandleResult on_pull_request(Context& context) {
 }  // namespace
 
 std::vector<Entry> pull_request_entries() {
-  return {{"pull_request", {"opened", "synchronize", "reopened"},
-           "sets deploy/approvals for the new head; says once when a push makes approvals stale", on_pull_request}};
+  return {{"pull_request",
+           {"opened", "synchronize", "reopened"},
+           "sets deploy/approvals for the new head; says once when a push makes approvals stale",
+           on_pull_request}};
 }
 
 }  // namespace deploy::bot::handlers

@@ -22,7 +22,8 @@ HandleResult on_review(Context& context) {
   const auto* env = environment_for_pull_request(*loaded.config, pull.base_ref);
   if (env == nullptr || !env->approvals.count_reviews) return HandleResult::ignored;
   const std::string& head_repo = pull.head_repo_full_name;
-  if (!head_repo.empty() && !text::iequals(head_repo, context.repo.full_name()) && !loaded.config->bot.allow_fork_pull_requests) {
+  if (!head_repo.empty() && !text::iequals(head_repo, context.repo.full_name()) &&
+      !loaded.config->bot.allow_fork_pull_requests) {
     return HandleResult::ignored;
   }
 
@@ -54,8 +55,10 @@ HandleResult on_review(Context& context) {
 }  // namespace
 
 std::vector<Entry> pull_request_review_entries() {
-  return {{"pull_request_review", {"submitted", "dismissed"},
-           "approving reviews count like /approve when approvals.count_reviews is set", on_review}};
+  return {{"pull_request_review",
+           {"submitted", "dismissed"},
+           "approving reviews count like /approve when approvals.count_reviews is set",
+           on_review}};
 }
 
 }  // namespace deploy::bot::handlers

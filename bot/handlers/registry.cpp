@@ -10,8 +10,8 @@ namespace deploy::bot::handlers {
 const std::vector<Entry>& registry() {
   static const std::vector<Entry> entries = [] {
     std::vector<Entry> all;
-    for (auto part : {comment_entries(), pull_request_entries(), pull_request_review_entries(), release_entries(), workflow_run_entries(), protection_rule_entries(),
-                      repository_entries()}) {
+    for (auto part : {comment_entries(), pull_request_entries(), pull_request_review_entries(), release_entries(),
+                      workflow_run_entries(), protection_rule_entries(), repository_entries()}) {
       all.insert(all.end(), part.begin(), part.end());
     }
     return all;

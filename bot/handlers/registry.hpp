@@ -24,13 +24,13 @@ struct Entry {
 };
 
 // Declared by each handler file.
-std::vector<Entry> comment_entries();           // comment_commands.cpp
-std::vector<Entry> pull_request_entries();      // pull_request.cpp
+std::vector<Entry> comment_entries();              // comment_commands.cpp
+std::vector<Entry> pull_request_entries();         // pull_request.cpp
 std::vector<Entry> pull_request_review_entries();  // pull_request_review.cpp
-std::vector<Entry> release_entries();           // release.cpp
-std::vector<Entry> workflow_run_entries();      // workflow_run.cpp
-std::vector<Entry> protection_rule_entries();   // protection_rule.cpp
-std::vector<Entry> repository_entries();        // repository_events.cpp: push, ping, installation
+std::vector<Entry> release_entries();              // release.cpp
+std::vector<Entry> workflow_run_entries();         // workflow_run.cpp
+std::vector<Entry> protection_rule_entries();      // protection_rule.cpp
+std::vector<Entry> repository_entries();           // repository_events.cpp: push, ping, installation
 
 const std::vector<Entry>& registry();
 const Entry* find_entry(std::string_view event, std::string_view action);

@@ -2,8 +2,8 @@
 // (found through the release's link line and the issue's marker; never duplicated).
 #include "bot/handlers/registry.hpp"
 #include "bot/thread_target.hpp"
-#include "core/text/text.hpp"
 #include "core/release/tracking_issue.hpp"
+#include "core/text/text.hpp"
 
 namespace deploy::bot::handlers {
 namespace {
@@ -23,8 +23,8 @@ HandleResult on_release(Context& context) {
   text.marker = {tag, text::to_lower(commit.sha)};
   text.environment = env->name;
   if (env->approvals.required > 0) {
-    text.needed = "needs " + std::to_string(env->approvals.required) + " approval" + (env->approvals.required == 1 ? "" : "s") +
-                  " with `/approve` on this issue";
+    text.needed = "needs " + std::to_string(env->approvals.required) + " approval" +
+                  (env->approvals.required == 1 ? "" : "s") + " with `/approve` on this issue";
   }
   context.once(context.key("tracking-issue:" + tag + ":" + text.marker.sha), Repeat::safe, [&] {
     // Run with a user token, the bot opens issues as that user: trust its own issues as well.

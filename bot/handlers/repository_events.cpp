@@ -9,8 +9,10 @@ namespace {
 
 HandleResult on_push(Context& context) {
   const auto& push = context.event<events::Push>();
-  if (context.default_branch.empty() || push.ref != "refs/heads/" + context.default_branch) return HandleResult::ignored;
-  const bool touches_config = std::find(push.changed_paths.begin(), push.changed_paths.end(), kConfigPath) != push.changed_paths.end();
+  if (context.default_branch.empty() || push.ref != "refs/heads/" + context.default_branch)
+    return HandleResult::ignored;
+  const bool touches_config =
+      std::find(push.changed_paths.begin(), push.changed_paths.end(), kConfigPath) != push.changed_paths.end();
   if (!touches_config) return HandleResult::ignored;
   context.config(true);
   return HandleResult::done;

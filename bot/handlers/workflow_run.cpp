@@ -25,7 +25,8 @@ HandleResult on_workflow_run(Context& context) {
     // A tag-triggered run: its head branch is the tag.
     const std::string& tag = run.head_branch;
     if (auto release = tag.empty() ? std::nullopt : context.ports().repository.release_by_tag(tag)) {
-      if (auto number = release::find_release_link(release->body)) dispatched = DispatchedRun{*number, tag, "", "deploy"};
+      if (auto number = release::find_release_link(release->body))
+        dispatched = DispatchedRun{*number, tag, "", "deploy"};
     }
   }
   if (!dispatched) return HandleResult::ignored;
@@ -43,7 +44,8 @@ HandleResult on_workflow_run(Context& context) {
 }  // namespace
 
 std::vector<Entry> workflow_run_entries() {
-  return {{"workflow_run", {"completed"}, "says on the release's tracking issue how a deploy run ended", on_workflow_run}};
+  return {
+      {"workflow_run", {"completed"}, "says on the release's tracking issue how a deploy run ended", on_workflow_run}};
 }
 
 }  // namespace deploy::bot::handlers

@@ -84,19 +84,27 @@ RoundVerdict evaluate_round(const std::vector<config::Check>& checks, const std:
       return std::find(reasons.begin(), reasons.end(), c.outcome.reason) != reasons.end();
     });
   };
-  if (any({"check_failed", "threshold_exceeded"})) round.measurement = Measurement::failed;
-  else if (any({"check_error", "missing_sample"})) round.measurement = Measurement::error;
-  else if (any({"baseline_unavailable"})) round.measurement = Measurement::inconclusive;
-  else round.measurement = Measurement::successful;
+  if (any({"check_failed", "threshold_exceeded"}))
+    round.measurement = Measurement::failed;
+  else if (any({"check_error", "missing_sample"}))
+    round.measurement = Measurement::error;
+  else if (any({"baseline_unavailable"}))
+    round.measurement = Measurement::inconclusive;
+  else
+    round.measurement = Measurement::successful;
   return round;
 }
 
 std::string_view to_string(Measurement measurement) {
   switch (measurement) {
-    case Measurement::successful: return "successful";
-    case Measurement::failed: return "failed";
-    case Measurement::error: return "error";
-    case Measurement::inconclusive: return "inconclusive";
+    case Measurement::successful:
+      return "successful";
+    case Measurement::failed:
+      return "failed";
+    case Measurement::error:
+      return "error";
+    case Measurement::inconclusive:
+      return "inconclusive";
   }
   return "unknown";
 }
@@ -129,10 +137,18 @@ Verdict judge(const std::vector<Measurement>& rounds, const Limits& limits, bool
   Verdict v;
   for (const Measurement m : rounds) {
     switch (m) {
-      case Measurement::successful: ++v.successful; break;
-      case Measurement::failed: ++v.failed; break;
-      case Measurement::error: ++v.errors; break;
-      case Measurement::inconclusive: ++v.inconclusive; break;
+      case Measurement::successful:
+        ++v.successful;
+        break;
+      case Measurement::failed:
+        ++v.failed;
+        break;
+      case Measurement::error:
+        ++v.errors;
+        break;
+      case Measurement::inconclusive:
+        ++v.inconclusive;
+        break;
     }
     v.errors_in_a_row = m == Measurement::error ? v.errors_in_a_row + 1 : 0;
     if (v.failed >= failure_limit) {
@@ -156,11 +172,13 @@ Verdict judge(const std::vector<Measurement>& rounds, const Limits& limits, bool
     case Measurement::successful:
       return finished(v, Phase::succeeded, "analysis_passed", "the last round was successful and no limit was reached");
     case Measurement::failed:
-      return finished(v, Phase::failed, "analysis_failed", "the last round failed: a release is never declared "
-                                                           "healthy on a failing reading");
+      return finished(v, Phase::failed, "analysis_failed",
+                      "the last round failed: a release is never declared "
+                      "healthy on a failing reading");
     case Measurement::error:
-      return finished(v, Phase::failed, "analysis_error", "the last round could not measure: a release is never "
-                                                          "declared healthy without a reading");
+      return finished(v, Phase::failed, "analysis_error",
+                      "the last round could not measure: a release is never "
+                      "declared healthy without a reading");
     case Measurement::inconclusive:
       return finished(v, Phase::failed, "analysis_inconclusive", "the last round was inconclusive");
   }

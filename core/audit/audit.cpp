@@ -93,7 +93,8 @@ class FieldReader {
     const json* v = find(key);
     if (v == nullptr) return std::nullopt;
     if (v->is_number_unsigned()) return v->get<std::uint64_t>();
-    if (v->is_number_integer() && v->get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(v->get<std::int64_t>());
+    if (v->is_number_integer() && v->get<std::int64_t>() >= 0)
+      return static_cast<std::uint64_t>(v->get<std::int64_t>());
     throw wrong_type(key, "a non-negative integer", *v);
   }
 
@@ -107,7 +108,8 @@ class FieldReader {
     for (std::size_t i = 0; i < v->size(); ++i) {
       const json& element = (*v)[i];
       const std::string element_name = field(key) + "[" + std::to_string(i) + "]";
-      if (!element.is_object()) throw FieldError{element_name, "expected an object, got " + std::string{element.type_name()}};
+      if (!element.is_object())
+        throw FieldError{element_name, "expected an object, got " + std::string{element.type_name()}};
       out.push_back(read_element(FieldReader{element, element_name + "."}));
     }
     return out;
@@ -204,11 +206,11 @@ Analysis read_analysis(const FieldReader& r) {
 
 // Every top-level member Record knows; anything else goes to Record::extra.
 constexpr std::array<std::string_view, 27> kKnownFields{
-    "schema_version", "kind",        "repository", "environment", "actor",    "requested_by",  "request_url",
-    "trigger",        "delivery_id",
-    "version",        "commit_sha",  "previous_version", "previous_sha", "approvals", "gates", "stages",
-    "analysis",       "outcome",     "run_id",     "run_attempt", "run_url",  "started_at",    "recorded_at",
-    "seq",            "prev_hash",   "hash",       "signature"};
+    "schema_version", "kind",        "repository",  "environment", "actor",       "requested_by",
+    "request_url",    "trigger",     "delivery_id", "version",     "commit_sha",  "previous_version",
+    "previous_sha",   "approvals",   "gates",       "stages",      "analysis",    "outcome",
+    "run_id",         "run_attempt", "run_url",     "started_at",  "recorded_at", "seq",
+    "prev_hash",      "hash",        "signature"};
 
 bool is_known_field(std::string_view key) {
   return std::find(kKnownFields.begin(), kKnownFields.end(), key) != kKnownFields.end();
@@ -227,12 +229,13 @@ void put_optional(json& j, const char* key, const std::optional<std::uint64_t>& 
 // --- chain helpers -------------------------------------------------------------------------------
 
 bool is_hash(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
+  return s.size() == 64 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-bool is_hash_value(const json& v) { return v.is_string() && is_hash(std::string_view{v.get_ref<const std::string&>()}); }
+bool is_hash_value(const json& v) {
+  return v.is_string() && is_hash(std::string_view{v.get_ref<const std::string&>()});
+}
 
 std::optional<std::uint64_t> as_seq(const json& v) {
   if (v.is_number_unsigned()) return v.get<std::uint64_t>();
@@ -301,8 +304,8 @@ Result<Kind> parse_kind(std::string_view text) {
   for (const auto& [value, name] : kKinds) {
     if (name == text) return value;
   }
-  return Error{"unknown_kind", "unknown audit record kind \"" + std::string{text} + "\"; expected one of " +
-                                   joined_names(kKinds)};
+  return Error{"unknown_kind",
+               "unknown audit record kind \"" + std::string{text} + "\"; expected one of " + joined_names(kKinds)};
 }
 
 std::string_view to_string(Status status) {
@@ -350,8 +353,11 @@ json to_json(const Record& r) {
 
   json approvals = json::array();
   for (const auto& a : r.approvals) {
-    json e{{"approver", a.approver}, {"source", a.source},   {"permission", a.permission},
-           {"counted", a.counted},   {"reason", a.reason}};
+    json e{{"approver", a.approver},
+           {"source", a.source},
+           {"permission", a.permission},
+           {"counted", a.counted},
+           {"reason", a.reason}};
     put_optional(e, "event_id", a.event_id);
     put_optional(e, "event_url", a.event_url);
     approvals.push_back(std::move(e));
@@ -386,7 +392,8 @@ json to_json(const Record& r) {
   }
   j["analysis"] = std::move(analysis);
 
-  j["outcome"] = json{{"status", to_string(r.outcome.status)}, {"reason", r.outcome.reason}, {"message", r.outcome.message}};
+  j["outcome"] =
+      json{{"status", to_string(r.outcome.status)}, {"reason", r.outcome.reason}, {"message", r.outcome.message}};
   put_optional(j, "run_id", r.run_id);
   put_optional(j, "run_attempt", r.run_attempt);
   put_optional(j, "run_url", r.run_url);
@@ -412,7 +419,8 @@ Result<Record> from_json(const json& j) {
     if (rec.schema_version < 1 || rec.schema_version > kSchemaVersion) {
       return Error{"unsupported_schema_version", "audit record: schema_version " + std::to_string(rec.schema_version) +
                                                      " is not supported; this build reads 1.." +
-                                                     std::to_string(kSchemaVersion) + " (upgrade to read newer records)"};
+                                                     std::to_string(kSchemaVersion) +
+                                                     " (upgrade to read newer records)"};
     }
     const std::string kind = r.string("kind");
     const auto parsed_kind = parse_kind(kind);
@@ -497,7 +505,8 @@ std::string sign(std::string_view key, std::string_view hash) {
 
 // --- sealing -------------------------------------------------------------------------------------
 
-Result<json> seal(const json& record, std::string_view prev_hash, std::uint64_t seq, std::optional<std::string_view> key) {
+Result<json> seal(const json& record, std::string_view prev_hash, std::uint64_t seq,
+                  std::optional<std::string_view> key) {
   if (!record.is_object()) {
     return Error{"malformed", std::string{"audit seal: expected a JSON object, got "} + record.type_name()};
   }
@@ -521,7 +530,8 @@ Result<json> seal(const json& record, std::string_view prev_hash, std::uint64_t 
   return sealed;
 }
 
-Result<json> seal(const Record& record, std::string_view prev_hash, std::uint64_t seq, std::optional<std::string_view> key) {
+Result<json> seal(const Record& record, std::string_view prev_hash, std::uint64_t seq,
+                  std::optional<std::string_view> key) {
   return seal(to_json(record), prev_hash, seq, key);
 }
 
@@ -592,10 +602,9 @@ VerifyResult verify_chain(const std::vector<json>& records, std::optional<std::s
     }
 
     if (prev_hash != expected_prev) {
-      const std::string expected_what =
-          i > 0    ? "the hash of the record before it (" + expected_prev + ")"
-          : anchor ? "the anchor (" + expected_prev + ")"
-                   : "the start of a chain (64 zeros)";
+      const std::string expected_what = i > 0    ? "the hash of the record before it (" + expected_prev + ")"
+                                        : anchor ? "the anchor (" + expected_prev + ")"
+                                                 : "the start of a chain (64 zeros)";
       return broken("broken_link", "prev_hash " + prev_hash + " does not match " + expected_what +
                                        "; a record was removed, inserted or reordered before this one");
     }
@@ -626,7 +635,8 @@ Result<std::string> to_jsonl_line(const json& record) {
   return std::move(canonical).value() + "\n";
 }
 
-VerifyResult verify_jsonl(std::string_view text, std::optional<std::string_view> key, const std::optional<Anchor>& anchor) {
+VerifyResult verify_jsonl(std::string_view text, std::optional<std::string_view> key,
+                          const std::optional<Anchor>& anchor) {
   JsonlRecords parsed;
   const auto parse_error = parse_lines(text, parsed);
   // Records before a bad line are still checked first, so the first break in the file is reported.
@@ -635,7 +645,8 @@ VerifyResult verify_jsonl(std::string_view text, std::optional<std::string_view>
     result.message = "line " + std::to_string(parsed.lines[result.index]) + ": " + result.message;
     return result;
   }
-  if (parse_error) return VerifyResult{false, parsed.records.size(), "malformed", parse_error->message, parsed.records.size()};
+  if (parse_error)
+    return VerifyResult{false, parsed.records.size(), "malformed", parse_error->message, parsed.records.size()};
   return result;
 }
 

@@ -56,13 +56,13 @@ Result<Status> parse_status(std::string_view text);  // error code "unknown_stat
 // arrays are always written.
 
 struct Approval {
-  std::string approver;                   // GitHub login
-  std::string source;                     // where it was given: "issue_comment", "pull_request_review", ...
-  std::string permission;                 // at decision time: "admin", "maintain", "write", "triage", "read", "none"
-  std::optional<std::string> event_id;    // the comment/review id, as text
+  std::string approver;                 // GitHub login
+  std::string source;                   // where it was given: "issue_comment", "pull_request_review", ...
+  std::string permission;               // at decision time: "admin", "maintain", "write", "triage", "read", "none"
+  std::optional<std::string> event_id;  // the comment/review id, as text
   std::optional<std::string> event_url;
   bool counted = false;
-  std::string reason;                     // stable code: "counted", "author_cannot_approve", "stale_sha", ...
+  std::string reason;  // stable code: "counted", "author_cannot_approve", "stale_sha", ...
   bool operator==(const Approval&) const = default;
 };
 
@@ -82,30 +82,30 @@ struct Stage {
   std::optional<std::int64_t> duration_ms;
   std::optional<std::int64_t> exit_code;
   std::int64_t attempts = 1;
-  std::string outcome;                        // "success", "failure", "skipped", "timed_out", ...
+  std::string outcome;                          // "success", "failure", "skipped", "timed_out", ...
   std::optional<std::int64_t> traffic_percent;  // 0..100, for traffic steps
   bool operator==(const Stage&) const = default;
 };
 
 struct Analysis {
-  std::string name;                           // "health", "error_rate", "latency_p99", ...
+  std::string name;  // "health", "error_rate", "latency_p99", ...
   bool passed = false;
   std::string reason;
   std::string message;
-  std::optional<std::string> observed;        // decimal as text, e.g. "0.015"
+  std::optional<std::string> observed;  // decimal as text, e.g. "0.015"
   std::optional<std::string> threshold;
   std::optional<std::int64_t> traffic_percent;
   bool operator==(const Analysis&) const = default;
 };
 
-struct RecordOutcome {                        // JSON: "outcome": {"status", "reason", "message"}
+struct RecordOutcome {  // JSON: "outcome": {"status", "reason", "message"}
   Status status = Status::failure;
   std::string reason;
   std::string message;
   bool operator==(const RecordOutcome&) const = default;
 };
 
-struct ChainLink {                            // JSON: top-level seq, prev_hash, hash, signature
+struct ChainLink {  // JSON: top-level seq, prev_hash, hash, signature
   std::uint64_t seq = 0;
   std::string prev_hash;
   std::string hash;
@@ -116,17 +116,17 @@ struct ChainLink {                            // JSON: top-level seq, prev_hash,
 struct Record {
   std::int64_t schema_version = kSchemaVersion;
   Kind kind = Kind::deploy;
-  std::string repository;                     // "owner/name"
+  std::string repository;  // "owner/name"
   std::optional<std::string> environment;
-  std::string actor;                          // login of who triggered it
+  std::string actor;  // login of who triggered it
   // When a program (deploy-bot) triggered it for someone: who asked, and where (their comment's
   // URL). As the program claimed them (see core/requester.hpp); the actor is still the program.
   // Absent in records written before these fields existed.
   std::optional<std::string> requested_by;
   std::optional<std::string> request_url;
-  std::string trigger;                        // event name: "push", "workflow_dispatch", "issue_comment", ...
-  std::optional<std::string> delivery_id;     // X-GitHub-Delivery, for bot decisions
-  std::optional<std::string> version;         // tag, e.g. "v1.4.0"
+  std::string trigger;                     // event name: "push", "workflow_dispatch", "issue_comment", ...
+  std::optional<std::string> delivery_id;  // X-GitHub-Delivery, for bot decisions
+  std::optional<std::string> version;      // tag, e.g. "v1.4.0"
   std::optional<std::string> commit_sha;
   std::optional<std::string> previous_version;
   std::optional<std::string> previous_sha;
@@ -140,7 +140,7 @@ struct Record {
   std::optional<std::string> run_url;
   std::optional<std::string> started_at;
   std::string recorded_at;
-  std::optional<ChainLink> link;              // present once sealed
+  std::optional<ChainLink> link;  // present once sealed
   // Top-level members this version does not know, kept so that reading and writing a record
   // back does not drop them. Must be an object whose keys are not known fields.
   nlohmann::json extra = nlohmann::json::object();
@@ -196,11 +196,11 @@ struct Anchor {
 
 struct VerifyResult {
   bool ok = true;
-  std::size_t index = 0;    // position (in the input) of the first broken record, when !ok
-  std::string reason;       // when !ok: "malformed", "hash_mismatch", "bad_signature",
-                            // "missing_signature", "broken_link", "seq_gap"
-  std::string message;      // names the record: seq, kind, environment, version
-  std::size_t verified = 0; // records that passed every check, before the first broken one
+  std::size_t index = 0;     // position (in the input) of the first broken record, when !ok
+  std::string reason;        // when !ok: "malformed", "hash_mismatch", "bad_signature",
+                             // "missing_signature", "broken_link", "seq_gap"
+  std::string message;       // names the record: seq, kind, environment, version
+  std::size_t verified = 0;  // records that passed every check, before the first broken one
 };
 
 // Checks, per record in order (the first failure is reported): shape (malformed), hash
@@ -208,7 +208,8 @@ struct VerifyResult {
 // bad_signature; without a key signatures are not checked), prev_hash against the previous
 // record or the anchor (broken_link: a record was removed, inserted or reordered), seq
 // (seq_gap). An empty list verifies.
-VerifyResult verify_chain(const std::vector<nlohmann::json>& records, std::optional<std::string_view> key = std::nullopt,
+VerifyResult verify_chain(const std::vector<nlohmann::json>& records,
+                          std::optional<std::string_view> key = std::nullopt,
                           const std::optional<Anchor>& anchor = std::nullopt);
 
 // --- JSON Lines: one sealed record per line ------------------------------------------------------

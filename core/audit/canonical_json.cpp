@@ -26,9 +26,12 @@ bool byte_less(std::string_view a, std::string_view b) {
 std::string pointer_segment(std::string_view key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -41,15 +44,24 @@ class Writer {
       return fail("too_deep", path, "nesting is deeper than " + std::to_string(kMaxDepth) + " levels");
     }
     switch (v.type()) {
-      case json::value_t::null: out_ += "null"; return true;
-      case json::value_t::boolean: out_ += v.get<bool>() ? "true" : "false"; return true;
-      case json::value_t::number_integer: out_ += std::to_string(v.get<std::int64_t>()); return true;
-      case json::value_t::number_unsigned: out_ += std::to_string(v.get<std::uint64_t>()); return true;
+      case json::value_t::null:
+        out_ += "null";
+        return true;
+      case json::value_t::boolean:
+        out_ += v.get<bool>() ? "true" : "false";
+        return true;
+      case json::value_t::number_integer:
+        out_ += std::to_string(v.get<std::int64_t>());
+        return true;
+      case json::value_t::number_unsigned:
+        out_ += std::to_string(v.get<std::uint64_t>());
+        return true;
       case json::value_t::number_float:
         return fail("non_integer_number", path,
                     "is a floating-point number (" + v.dump() +
                         "); canonical JSON holds integers only: write decimals as strings, e.g. \"0.015\"");
-      case json::value_t::string: return string(v.get_ref<const std::string&>(), path);
+      case json::value_t::string:
+        return string(v.get_ref<const std::string&>(), path);
       case json::value_t::array: {
         out_.push_back('[');
         std::size_t i = 0;
@@ -61,23 +73,23 @@ class Writer {
         out_.push_back(']');
         return true;
       }
-      case json::value_t::object: return object(v, {}, path, depth);
+      case json::value_t::object:
+        return object(v, {}, path, depth);
       case json::value_t::binary:
-      case json::value_t::discarded: break;
+      case json::value_t::discarded:
+        break;
     }
     return fail("unsupported_value", path, "is a binary or discarded value, which JSON text cannot hold");
   }
 
-  bool object(const json& v, std::initializer_list<std::string_view> omit, const std::string& path,
-              std::size_t depth) {
+  bool object(const json& v, std::initializer_list<std::string_view> omit, const std::string& path, std::size_t depth) {
     std::vector<std::pair<std::string_view, const json*>> members;
     for (auto it = v.begin(); it != v.end(); ++it) {
       const std::string& key = it.key();
       if (std::find(omit.begin(), omit.end(), std::string_view{key}) != omit.end()) continue;
       members.emplace_back(key, &it.value());
     }
-    std::sort(members.begin(), members.end(),
-              [](const auto& a, const auto& b) { return byte_less(a.first, b.first); });
+    std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return byte_less(a.first, b.first); });
     out_.push_back('{');
     bool first = true;
     for (const auto& [key, member] : members) {
@@ -103,13 +115,27 @@ class Writer {
     out_.push_back('"');
     for (char c : s) {
       switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\b': out_ += "\\b"; break;
-        case '\t': out_ += "\\t"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\f': out_ += "\\f"; break;
-        case '\r': out_ += "\\r"; break;
+        case '"':
+          out_ += "\\\"";
+          break;
+        case '\\':
+          out_ += "\\\\";
+          break;
+        case '\b':
+          out_ += "\\b";
+          break;
+        case '\t':
+          out_ += "\\t";
+          break;
+        case '\n':
+          out_ += "\\n";
+          break;
+        case '\f':
+          out_ += "\\f";
+          break;
+        case '\r':
+          out_ += "\\r";
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20) {
             char buf[8];
@@ -169,8 +195,8 @@ Result<json> parse(std::string_view text) {
       case json::parse_event_t::key: {
         const auto& key = parsed.get_ref<const std::string&>();
         if (!open_objects.back().insert(key).second) {
-          problem = Error{"duplicate_key", "JSON object has the key \"" + key +
-                                               "\" more than once; each key must appear once"};
+          problem = Error{"duplicate_key",
+                          "JSON object has the key \"" + key + "\" more than once; each key must appear once"};
         }
         break;
       }

@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/duration.hpp"
-#include "core/process/process.hpp"
 #include "core/http/url.hpp"
+#include "core/process/process.hpp"
 
 namespace deploy::checks {
 namespace {
@@ -53,7 +53,8 @@ http::Request request_for(const config::Check& check, std::string url, std::stri
 Sample no_response(const config::Check& check, const std::string& what, const http::TransportError& error,
                    std::chrono::steady_clock::duration elapsed) {
   if (error.kind() == http::TransportError::Kind::timeout && elapsed >= check.timeout) {
-    return unmeasured(check, what + " timed out after " + config::format_duration(check.timeout) + " (the check's timeout)");
+    return unmeasured(check,
+                      what + " timed out after " + config::format_duration(check.timeout) + " (the check's timeout)");
   }
   return unmeasured(check, what + " got no response: " + error.what());
 }
@@ -71,9 +72,9 @@ Sample run_http(const config::Check& check, const config::HttpCheck& probe, Prob
   const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(probes.clock.now() - started);
   const double latency_ms = static_cast<double>(latency.count());
   if (response.status != probe.expect_status) {
-    auto sample = failed(check, "GET " + redacted(probe.url) + " answered " + std::to_string(response.status) +
-                                    ", expected " + std::to_string(probe.expect_status) + ": " +
-                                    shorten(response.body));
+    auto sample =
+        failed(check, "GET " + redacted(probe.url) + " answered " + std::to_string(response.status) + ", expected " +
+                          std::to_string(probe.expect_status) + ": " + shorten(response.body));
     sample.value = latency_ms;
     return sample;
   }
@@ -101,7 +102,8 @@ Sample run_command(const config::Check& check, const config::CommandCheck& probe
   spec.timeout = check.timeout;
   spec.kill_grace = std::chrono::seconds{2};
   std::vector<std::string> lines;
-  auto result = process::run(spec, [&](const std::string& line) { lines.push_back(line); }, probes.cancel);
+  auto result = process::run(
+      spec, [&](const std::string& line) { lines.push_back(line); }, probes.cancel);
   if (result.end == process::Result::End::timed_out) {
     // Said as the other kinds say it: the configured timeout, not the measured run time.
     std::string last = lines.empty() ? std::string() : ": " + shorten(lines.back());
@@ -131,14 +133,15 @@ Sample run_prometheus(const config::Check& check, const config::PrometheusCheck&
   try {
     response = probes.transport.send(request);
   } catch (const http::TransportError& error) {
-    return no_response(check, "Prometheus at " + redacted(probe.url), error, std::chrono::steady_clock::now() - started);
+    return no_response(check, "Prometheus at " + redacted(probe.url), error,
+                       std::chrono::steady_clock::now() - started);
   }
   if (response.status != 200) {
     // Prometheus answers 400/422/503 with a JSON error; say what it said.
     auto answer = parse_prometheus_answer(response.body);
     std::string detail = answer ? shorten(response.body) : answer.error().message;
-    return unmeasured(check, "Prometheus at " + redacted(probe.url) + " answered " + std::to_string(response.status) +
-                                 ": " + detail);
+    return unmeasured(
+        check, "Prometheus at " + redacted(probe.url) + " answered " + std::to_string(response.status) + ": " + detail);
   }
   auto value = parse_prometheus_answer(response.body);
   if (!value) return unmeasured(check, "query '" + shorten(probe.query) + "': " + value.error().message);
@@ -191,14 +194,15 @@ Result<double> parse_prometheus_answer(std::string_view body) {
     return Error{"invalid_json", "the answer is not a JSON object: " + shorten(body)};
   }
   if (json.value("status", "") != "success") {
-    return Error{"prometheus_error", "Prometheus reported " + json.value("errorType", std::string("an error")) +
-                                         ": " + json.value("error", std::string("(no message)"))};
+    return Error{"prometheus_error", "Prometheus reported " + json.value("errorType", std::string("an error")) + ": " +
+                                         json.value("error", std::string("(no message)"))};
   }
   const auto data = json.find("data");
   if (data == json.end() || !data->is_object()) return Error{"invalid_json", "the answer has no 'data' object"};
   const std::string type = data->value("resultType", "");
   const auto result = data->find("result");
-  if (result == data->end() || !result->is_array()) return Error{"invalid_json", "the answer has no 'data.result' array"};
+  if (result == data->end() || !result->is_array())
+    return Error{"invalid_json", "the answer has no 'data.result' array"};
   const nlohmann::json* pair = nullptr;
   if (type == "vector") {
     if (result->empty()) return Error{"prometheus_empty", "the query returned no series"};
@@ -208,7 +212,8 @@ Result<double> parse_prometheus_answer(std::string_view body) {
   } else if (type == "scalar") {
     pair = &*result;
   } else {
-    return Error{"prometheus_unsupported", "resultType '" + type + "' is not a single number; use a vector or scalar query"};
+    return Error{"prometheus_unsupported",
+                 "resultType '" + type + "' is not a single number; use a vector or scalar query"};
   }
   if (!pair->is_array() || pair->size() != 2 || !(*pair)[1].is_string()) {
     return Error{"invalid_json", "a sample value must be [timestamp, \"number\"]"};
@@ -223,7 +228,8 @@ Result<std::string> json_field_text(std::string_view body, std::string_view dott
   std::size_t start = 0;
   while (start <= dotted_path.size()) {
     auto dot = dotted_path.find('.', start);
-    auto key = std::string(dotted_path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    auto key =
+        std::string(dotted_path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
     if (!node->is_object() || !node->contains(key)) {
       return Error{"missing_field", "the JSON body has no field '" + std::string(dotted_path) + "'"};
     }

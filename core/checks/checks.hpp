@@ -19,9 +19,9 @@ namespace deploy::checks {
 
 struct Probes {
   http::Transport& transport;
-  const Clock& clock;                                 // measures http latency
-  std::map<std::string, std::string> command_env;     // added to a command check's environment
-  const std::atomic<bool>* cancel = nullptr;          // stops a running command check
+  const Clock& clock;                              // measures http latency
+  std::map<std::string, std::string> command_env;  // added to a command check's environment
+  const std::atomic<bool>* cancel = nullptr;       // stops a running command check
 };
 
 // Runs the check once.

@@ -32,12 +32,12 @@ struct Form {
 };
 
 struct Command {
-  std::string name;              // "plan", or a group's command in two words ("audit export")
-  std::vector<Option> options;   // every option of every form: what parse accepts
-  bool takes_operands = false;   // arguments that are not options (files); refused otherwise
+  std::string name;             // "plan", or a group's command in two words ("audit export")
+  std::vector<Option> options;  // every option of every form: what parse accepts
+  bool takes_operands = false;  // arguments that are not options (files); refused otherwise
   // The synopsis lines; empty = one form showing required options bare and the others in brackets.
   std::vector<Form> forms;
-  std::string help;              // with no forms: what the command does; lines kept as written
+  std::string help;  // with no forms: what the command does; lines kept as written
 };
 
 struct Parsed {

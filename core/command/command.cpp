@@ -50,8 +50,7 @@ Result<Command> parse_approve(std::string_view arguments) {
   const auto words = split_blanks(arguments);
   if (words.empty()) return of_kind(Kind::approve);
   if (words.size() == 1 && text::iequals(words[0], "cancel")) return of_kind(Kind::approve_cancel);
-  return bad_arguments("takes no argument or `cancel`, not `" +
-                       shown(trim_blanks(arguments)) + "`");
+  return bad_arguments("takes no argument or `cancel`, not `" + shown(trim_blanks(arguments)) + "`");
 }
 
 Result<Command> parse_rollback(std::string_view arguments) {
@@ -65,8 +64,7 @@ Result<Command> parse_rollback(std::string_view arguments) {
   // version never rolls back to "the last good version" instead.
   const bool looks_like_version =
       !first.empty() && (is_ascii_digit(first[0]) ||
-                         ((first[0] == 'v' || first[0] == 'V') && first.size() > 1 &&
-                          is_ascii_digit(first[1])));
+                         ((first[0] == 'v' || first[0] == 'V') && first.size() > 1 && is_ascii_digit(first[1])));
   if (looks_like_version) {
     auto version = semver::parse_tag(first);
     if (!version.ok()) {
@@ -92,8 +90,7 @@ Result<Command> parse_no_arguments(std::string_view arguments) {
 
 // The registry. Order is the order of the help text.
 constexpr std::array kEntries = {
-    Entry{"approve", "[cancel]",
-          "approve deploying this commit; `cancel` withdraws your approval", &parse_approve},
+    Entry{"approve", "[cancel]", "approve deploying this commit; `cancel` withdraws your approval", &parse_approve},
     Entry{"rollback", "[VERSION] [REASON...]",
           "roll the environment back to VERSION (a release tag like v1.4.0), or to the last good "
           "version if none is given; REASON is recorded",
@@ -110,9 +107,7 @@ constexpr std::array kEntries = {
 // posted again, one that runs from a line shown as code cannot be taken back.
 
 // Columns count from the start of the line; a tab advances to the next multiple of 4.
-std::size_t next_column(std::size_t column, char blank) {
-  return blank == '\t' ? (column / 4 + 1) * 4 : column + 1;
-}
+std::size_t next_column(std::size_t column, char blank) { return blank == '\t' ? (column / 4 + 1) * 4 : column + 1; }
 
 struct Indent {
   std::size_t columns = 0;
@@ -361,8 +356,8 @@ void read_line(std::string_view text, int line, std::vector<Found>& found) {
   std::size_t end = 1;
   while (end < text.size() && !is_blank(text[end])) ++end;
   const std::string_view word = text.substr(1, end - 1);
-  if (word.empty() || !is_ascii_letter(word[0])) return;     // "/ ", "//", "/1": text
-  if (word.find('/') != std::string_view::npos) return;      // "/usr/bin/foo": a path
+  if (word.empty() || !is_ascii_letter(word[0])) return;  // "/ ", "//", "/1": text
+  if (word.find('/') != std::string_view::npos) return;   // "/usr/bin/foo": a path
   const Entry* entry = find(word);
   if (entry == nullptr) {
     found.push_back({line, Error{"unknown_command", "`/" + shown(word) + "` is not a command"}});
@@ -370,8 +365,7 @@ void read_line(std::string_view text, int line, std::vector<Found>& found) {
   }
   auto result = entry->parse_arguments(text.substr(end));
   if (!result.ok()) {
-    found.push_back({line, Error{result.error().code, "`/" + std::string(entry->word) + "` " +
-                                                          result.error().message +
+    found.push_back({line, Error{result.error().code, "`/" + std::string(entry->word) + "` " + result.error().message +
                                                           ". Usage: `" + usage(*entry) + "`"}});
     return;
   }
@@ -440,7 +434,7 @@ std::vector<Found> scan(std::string_view body) {
       if (close == std::string_view::npos) continue;
       if (html_comments(line.substr(close + 3)).left_open) {
         if (comment.kind != HtmlComment::Kind::paragraph) break;  // its block may have ended
-        continue;  // another comment in the same paragraph
+        continue;                                                 // another comment in the same paragraph
       }
       comment = HtmlComment{};
       paragraph_open = false;
@@ -488,11 +482,16 @@ std::vector<Found> scan(std::string_view body) {
 
 std::string_view to_string(Kind kind) {
   switch (kind) {
-    case Kind::approve: return "approve";
-    case Kind::approve_cancel: return "approve_cancel";
-    case Kind::rollback: return "rollback";
-    case Kind::status: return "status";
-    case Kind::help: return "help";
+    case Kind::approve:
+      return "approve";
+    case Kind::approve_cancel:
+      return "approve_cancel";
+    case Kind::rollback:
+      return "rollback";
+    case Kind::status:
+      return "status";
+    case Kind::help:
+      return "help";
   }
   return "unknown";
 }
@@ -586,8 +585,8 @@ ParseResult parse_comment(std::string_view body) {
   if (found.size() > max_commands) {
     out.type = ParseResult::Type::reply;
     out.reason_code = "too_many_commands";
-    out.reply = "This comment has more than " + std::to_string(max_commands) +
-                " commands; at most " + std::to_string(max_commands) +
+    out.reply = "This comment has more than " + std::to_string(max_commands) + " commands; at most " +
+                std::to_string(max_commands) +
                 " are allowed in one comment, so none of them were run. Split them over several "
                 "comments.";
     return out;
@@ -613,8 +612,9 @@ ParseResult parse_comment(std::string_view body) {
     out.type = ParseResult::Type::reply;
     out.reason_code = "help";
     if (found.size() > 1) {
-      out.reply = "Only the help is shown: nothing else in this comment was run. Post the commands "
-                  "again without `/help`.\n\n";
+      out.reply =
+          "Only the help is shown: nothing else in this comment was run. Post the commands "
+          "again without `/help`.\n\n";
     }
     out.reply += help_text();
     return out;

@@ -37,16 +37,13 @@ constexpr int kMaxFailureLimit = 100;
 constexpr double kMaxIncreasePercent = 1000;
 constexpr std::size_t kMaxNameLength = 255;
 
-bool is_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // Letters, digits and the given punctuation only; non-empty and not too long.
 bool is_name(std::string_view s, std::string_view punctuation) {
   if (s.empty() || s.size() > kMaxNameLength) return false;
-  return std::all_of(s.begin(), s.end(), [&](char c) {
-    return is_alnum(c) || punctuation.find(c) != std::string_view::npos;
-  });
+  return std::all_of(s.begin(), s.end(),
+                     [&](char c) { return is_alnum(c) || punctuation.find(c) != std::string_view::npos; });
 }
 
 // GitHub logins: letters, digits and single hyphens, not at either end, at most 39 characters.
@@ -60,9 +57,7 @@ bool is_env_var_name(std::string_view s) {
   return is_name(s, "_");
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -98,16 +93,13 @@ class Loader {
   explicit Loader(Reader& reader) : r_(reader) {}
 
   Config load(const Node& root) {
-    Mapping m(r_, root,
-              {"version", "release", "environments", "stages", "rollback", "notifications", "bot",
-               "audit"});
+    Mapping m(r_, root, {"version", "release", "environments", "stages", "rollback", "notifications", "bot", "audit"});
     if (!m.valid()) return config_;
     if (auto n = m.require("version", "the schema version of this file; write version: 1")) {
       version(*n);
     }
     if (auto n = m.get("release")) release(*n);
-    if (auto n = m.require("environments",
-                           "the places this repository deploys to, e.g. staging and production")) {
+    if (auto n = m.require("environments", "the places this repository deploys to, e.g. staging and production")) {
       environments(*n);
     }
     if (auto n = m.require("stages", "the commands a deploy runs, in order")) stages(*n);
@@ -127,13 +119,11 @@ class Loader {
     if (!text) return std::nullopt;
     if (starts_with(*text, "refs/")) {
       r_.error(n.at, n.path,
-               "expected a branch or tag name pattern without refs/heads/ or refs/tags/, found '" +
-                   *text + "'");
+               "expected a branch or tag name pattern without refs/heads/ or refs/tags/, found '" + *text + "'");
       return std::nullopt;
     }
-    const bool printable = std::all_of(text->begin(), text->end(), [](char c) {
-      return static_cast<unsigned char>(c) > ' ' && c != 0x7f;
-    });
+    const bool printable = std::all_of(text->begin(), text->end(),
+                                       [](char c) { return static_cast<unsigned char>(c) > ' ' && c != 0x7f; });
     if (!printable) {
       r_.error(n.at, n.path,
                "expected a branch or tag name pattern like main or v*, found '" + *text +
@@ -155,8 +145,7 @@ class Loader {
 
   std::optional<Principal> principal(const Text& t) {
     const std::string& s = t.value;
-    const std::string expected =
-        "expected @user, @org/team, write, maintain or admin, found '" + s + "'";
+    const std::string expected = "expected @user, @org/team, write, maintain or admin, found '" + s + "'";
     if (s == "write" || s == "maintain" || s == "admin") {
       return Principal{Principal::Kind::permission, s};
     }
@@ -172,8 +161,8 @@ class Loader {
       const auto slash = rest.find('/');
       // A GitHub App's account is "<slug>[bot]" (deploy-bot[bot]); naming it lets a rollback the
       // bot dispatched (after checking who asked) run without approvals. Bots never approve.
-      const bool app_account = rest.size() > 5 && rest.substr(rest.size() - 5) == "[bot]" &&
-                               is_login(rest.substr(0, rest.size() - 5));
+      const bool app_account =
+          rest.size() > 5 && rest.substr(rest.size() - 5) == "[bot]" && is_login(rest.substr(0, rest.size() - 5));
       if (slash == std::string_view::npos && (is_login(rest) || app_account)) {
         return Principal{Principal::Kind::user, std::string(rest)};
       }
@@ -194,8 +183,7 @@ class Loader {
 
   std::vector<Principal> principals(const Node& n) {
     std::vector<Principal> out;
-    if (auto items =
-            detail::read_strings(r_, n, "[\"@acme/release-managers\", \"@alice\", maintain]")) {
+    if (auto items = detail::read_strings(r_, n, "[\"@acme/release-managers\", \"@alice\", maintain]")) {
       for (const Text& item : *items) {
         if (auto p = principal(item)) out.push_back(*p);
       }
@@ -238,10 +226,10 @@ class Loader {
     if (config_.environment(t.value) != nullptr) return true;
     std::vector<std::string_view> names;
     for (const auto& env : config_.environments) names.push_back(env.name);
-    r_.error(t.node.at, t.node.path,
-             "expected an environment defined under environments (" + detail::join(names) +
-                 "), found '" + t.value + "'",
-             detail::nearest(t.value, names));
+    r_.error(
+        t.node.at, t.node.path,
+        "expected an environment defined under environments (" + detail::join(names) + "), found '" + t.value + "'",
+        detail::nearest(t.value, names));
     return false;
   }
 
@@ -251,8 +239,7 @@ class Loader {
     if (!items) return out;
     if (n.yaml.size() == 0) {
       r_.error(n.at, n.path,
-               "expected at least one environment, found an empty list (" +
-                   std::string(empty_means) + ")");
+               "expected at least one environment, found an empty list (" + std::string(empty_means) + ")");
     }
     for (const Text& item : *items) {
       if (known_environment(item)) out.push_back(item.value);
@@ -264,14 +251,11 @@ class Loader {
 
   void version(const Node& n) {
     if (n.yaml.IsScalar() && n.yaml.Scalar() == "1") return;
-    r_.error(n.at, n.path,
-             "expected 1 (the only schema version this action reads), found " + describe(n.yaml));
+    r_.error(n.at, n.path, "expected 1 (the only schema version this action reads), found " + describe(n.yaml));
   }
 
   void release(const Node& n) {
-    Mapping m(
-        r_, n,
-        {"tag_pattern", "branches", "require_annotated", "require_signed", "allow_prereleases"});
+    Mapping m(r_, n, {"tag_pattern", "branches", "require_annotated", "require_signed", "allow_prereleases"});
     Release& out = config_.release;
     if (auto v = m.get("tag_pattern")) {
       if (auto g = glob(*v)) out.tag_pattern = *g;
@@ -298,8 +282,7 @@ class Loader {
     for (const auto& [name, value] : m.entries()) {
       if (!is_name(name, "-_.")) {
         r_.error(value.key_at, value.path,
-                 "expected an environment name of letters, digits, '-', '_' and '.', found '" +
-                     name + "'");
+                 "expected an environment name of letters, digits, '-', '_' and '.', found '" + name + "'");
       }
       for (const auto& earlier : config_.environments) {
         // GitHub compares environment names without regard to case.
@@ -318,10 +301,8 @@ class Loader {
     env.name = name;
     EnvironmentNotes notes{n.key_at, n.key_at, child_path(n.path, "strategy"), std::nullopt, {}};
     Mapping m(r_, n,
-              {"on", "url", "approvals", "reviewed_changes", "required_checks", "rollback",
-               "strategy", "analysis"});
-    if (auto v = m.require("on",
-                           "which branches or tags may deploy here, e.g. on: { tags: [\"v*\"] }")) {
+              {"on", "url", "approvals", "reviewed_changes", "required_checks", "rollback", "strategy", "analysis"});
+    if (auto v = m.require("on", "which branches or tags may deploy here, e.g. on: { tags: [\"v*\"] }")) {
       env.on = triggers(name, *v);
     }
     if (auto v = m.get("url")) env.url = http_url(*v).value_or("");
@@ -329,8 +310,7 @@ class Loader {
     if (auto v = m.get("reviewed_changes")) {
       Mapping rc(r_, *v, {"required_reviews"});
       if (auto w = rc.get("required_reviews")) {
-        env.reviewed_changes.required_reviews =
-            detail::read_int(r_, *w, 0, kMaxApprovals).value_or(0);
+        env.reviewed_changes.required_reviews = detail::read_int(r_, *w, 0, kMaxApprovals).value_or(0);
       }
     }
     if (auto v = m.get("required_checks")) {
@@ -369,8 +349,7 @@ class Loader {
     if (auto v = m.get("tags")) out.tags = globs(*v, "[\"v*\"]");
     if (!m.get("branches") && !m.get("tags")) {
       r_.error(n.at, n.path,
-               "expected branches, tags or both, found neither; nothing could deploy to '" +
-                   env_name + "'");
+               "expected branches, tags or both, found neither; nothing could deploy to '" + env_name + "'");
     }
     return out;
   }
@@ -388,10 +367,9 @@ class Loader {
       out.allow_author = detail::read_bool(r_, *v).value_or(out.allow_author);
     }
     // When only named people may approve, more approvals than people can never be reached.
-    const bool only_people =
-        !out.from.empty() && std::all_of(out.from.begin(), out.from.end(), [](const Principal& p) {
-          return p.kind == Principal::Kind::user;
-        });
+    const bool only_people = !out.from.empty() && std::all_of(out.from.begin(), out.from.end(), [](const Principal& p) {
+      return p.kind == Principal::Kind::user;
+    });
     if (required && only_people && out.required > static_cast<int>(out.from.size())) {
       r_.error(required->at, required->path,
                "requires " + std::to_string(out.required) + " approvals but 'from' names only " +
@@ -408,12 +386,11 @@ class Loader {
     }
     if (auto v = m.get("allowed")) out.allowed = principals(*v);
     if (auto v = m.get("outside_window")) {
-      out.outside_window =
-          detail::read_choice<RollbackPolicy::OutsideWindow>(
-              r_, *v,
-              {{"require_approval", RollbackPolicy::OutsideWindow::require_approval},
-               {"deny", RollbackPolicy::OutsideWindow::deny}})
-              .value_or(out.outside_window);
+      out.outside_window = detail::read_choice<RollbackPolicy::OutsideWindow>(
+                               r_, *v,
+                               {{"require_approval", RollbackPolicy::OutsideWindow::require_approval},
+                                {"deny", RollbackPolicy::OutsideWindow::deny}})
+                               .value_or(out.outside_window);
     }
     if (auto v = m.get("automatic")) out.automatic = detail::read_bool(r_, *v).value_or(true);
     return out;
@@ -451,8 +428,8 @@ class Loader {
     if (out.type == Strategy::Type::canary) {
       if (steps->size() < 2) {
         r_.error(steps_node->at, steps_node->path,
-                 "expected at least two steps, a share below 100 and then 100, found " +
-                     std::to_string(steps->size()) + " (one step at 100 is a rolling deploy)");
+                 "expected at least two steps, a share below 100 and then 100, found " + std::to_string(steps->size()) +
+                     " (one step at 100 is a rolling deploy)");
       }
     } else if (steps->size() != 1 || steps->front().traffic != 100) {
       r_.error(steps_node->at, steps_node->path,
@@ -471,8 +448,9 @@ class Loader {
       }
     }
     if (!blue_green) return;
-    if (auto v = m.require("switch", "the command that moves all traffic to DEPLOY_COLOR (blue or green), e.g. "
-                                     "switch: ./scripts/switch.sh")) {
+    if (auto v = m.require("switch",
+                           "the command that moves all traffic to DEPLOY_COLOR (blue or green), e.g. "
+                           "switch: ./scripts/switch.sh")) {
       out.switch_run = detail::read_string(r_, *v).value_or("");
     }
     if (auto v = m.get("switch_timeout")) {
@@ -494,16 +472,15 @@ class Loader {
       if (auto v = m.require("traffic", "the percent of traffic on the new version at this step")) {
         auto pct = detail::read_percent(r_, *v, 1, 100);
         if (pct && *pct != static_cast<double>(static_cast<int>(*pct))) {
-          r_.error(v->at, v->path,
-                   "expected a whole percentage from 1 to 100, found '" + v->yaml.Scalar() + "'");
+          r_.error(v->at, v->path, "expected a whole percentage from 1 to 100, found '" + v->yaml.Scalar() + "'");
           pct.reset();
         }
         if (pct) {
           step.traffic = static_cast<int>(*pct);
           if (previous && step.traffic <= *previous) {
             r_.error(v->at, v->path,
-                     "expected traffic to increase from step to step, found " +
-                         std::to_string(step.traffic) + " after " + std::to_string(*previous));
+                     "expected traffic to increase from step to step, found " + std::to_string(step.traffic) +
+                         " after " + std::to_string(*previous));
           }
           previous = step.traffic;
           last_traffic = v;
@@ -520,17 +497,16 @@ class Loader {
     }
     if (last_traffic && out.back().traffic != 100) {
       r_.error(last_traffic->at, last_traffic->path,
-               "expected the last step to send 100% of traffic, found " +
-                   std::to_string(out.back().traffic));
+               "expected the last step to send 100% of traffic, found " + std::to_string(out.back().traffic));
     }
     return out;
   }
 
   Analysis analysis(const Node& n, EnvironmentNotes& notes) {
     Analysis out;
-    Mapping m(r_, n,
-              {"interval", "failure_limit", "consecutive_errors", "inconclusive_limit", "after_full_traffic",
-               "checks"});
+    Mapping m(
+        r_, n,
+        {"interval", "failure_limit", "consecutive_errors", "inconclusive_limit", "after_full_traffic", "checks"});
     if (auto v = m.get("interval")) {
       out.interval = detail::read_duration(r_, *v, seconds{1}, hours{1}).value_or(out.interval);
     }
@@ -555,12 +531,10 @@ class Loader {
         Node name_node;
         auto c = check(item, name_node);
         if (!c) continue;
-        const auto dup = std::find_if(seen.begin(), seen.end(),
-                                      [&](const auto& s) { return s.first == c->name; });
+        const auto dup = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == c->name; });
         if (dup != seen.end()) {
           r_.error(name_node.at, name_node.path,
-                   "duplicate check name '" + c->name + "' (first on line " +
-                       std::to_string(dup->second) + ")");
+                   "duplicate check name '" + c->name + "' (first on line " + std::to_string(dup->second) + ")");
         }
         seen.emplace_back(c->name, name_node.at.line);
         out.checks.push_back(std::move(*c));
@@ -579,9 +553,7 @@ class Loader {
       name_node = *v;
       auto name = detail::read_string(r_, *v);
       if (name && !is_name(*name, "-_.")) {
-        r_.error(
-            v->at, v->path,
-            "expected a check name of letters, digits, '-', '_' and '.', found '" + *name + "'");
+        r_.error(v->at, v->path, "expected a check name of letters, digits, '-', '_' and '.', found '" + *name + "'");
         name.reset();
       }
       ok = ok && name.has_value();
@@ -602,9 +574,8 @@ class Loader {
     }
     if (probes.size() > 1) {
       r_.error(probes[1].second.key_at, probes[1].second.path,
-               "expected exactly one of http, prometheus or command, found both " +
-                   std::string(probes[0].first) + " and " + std::string(probes[1].first) +
-                   " (make them two checks)");
+               "expected exactly one of http, prometheus or command, found both " + std::string(probes[0].first) +
+                   " and " + std::string(probes[1].first) + " (make them two checks)");
     }
     const auto& [kind, node] = probes.front();
     if (kind == "http") {
@@ -632,8 +603,7 @@ class Loader {
     if (field) out.json_field = detail::read_string(r_, *field);
     if (equals) out.equals = detail::read_string(r_, *equals);
     if (field && !equals) {
-      r_.error(field->key_at, field->path,
-               "json_field needs equals, the value the field must have (e.g. equals: ok)");
+      r_.error(field->key_at, field->path, "json_field needs equals, the value the field must have (e.g. equals: ok)");
     }
     if (equals && !field) {
       r_.error(equals->key_at, equals->path,
@@ -704,16 +674,12 @@ class Loader {
       if (auto v = m.require("name", "a short name for logs and the summary, e.g. migrate")) {
         if (auto name = detail::read_string(r_, *v)) {
           if (!is_name(*name, "-_")) {
-            r_.error(
-                v->at, v->path,
-                "expected a stage name of letters, digits, '-' and '_', found '" + *name + "'");
+            r_.error(v->at, v->path, "expected a stage name of letters, digits, '-' and '_', found '" + *name + "'");
           }
-          const auto dup = std::find_if(seen.begin(), seen.end(),
-                                        [&](const auto& s) { return s.first == *name; });
+          const auto dup = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == *name; });
           if (dup != seen.end()) {
             r_.error(v->at, v->path,
-                     "duplicate stage name '" + *name + "' (first on line " +
-                         std::to_string(dup->second) + ")");
+                     "duplicate stage name '" + *name + "' (first on line " + std::to_string(dup->second) + ")");
           }
           seen.emplace_back(*name, v->at.line);
           stage.name = *name;
@@ -723,15 +689,13 @@ class Loader {
         stage.run = detail::read_string(r_, *v).value_or("");
       }
       if (auto v = m.get("timeout")) {
-        stage.timeout =
-            detail::read_duration(r_, *v, seconds{1}, hours{24}).value_or(stage.timeout);
+        stage.timeout = detail::read_duration(r_, *v, seconds{1}, hours{24}).value_or(stage.timeout);
       }
       if (auto v = m.get("retries")) {
         stage.retries = detail::read_int(r_, *v, 0, kMaxRetries).value_or(stage.retries);
       }
       if (auto v = m.get("environments")) {
-        stage.environments =
-            environment_list(*v, "leave environments out to run the stage everywhere");
+        stage.environments = environment_list(*v, "leave environments out to run the stage everywhere");
       }
       if (auto v = m.get("traffic")) {
         stage.traffic = detail::read_bool(r_, *v).value_or(false);
@@ -776,8 +740,7 @@ class Loader {
 
   // url_key names the variable holding the URL; secret_key is the key people reach for first
   // (the URL itself), accepted only to explain why it is refused.
-  NotificationTarget notification_target(const Node& n, std::string_view url_key,
-                                         std::string_view secret_key) {
+  NotificationTarget notification_target(const Node& n, std::string_view url_key, std::string_view secret_key) {
     NotificationTarget out;
     for (const auto& [word, event] : kEvents) out.on.push_back(event);
     Mapping m(r_, n, {url_key, secret_key, "on", "environments"});
@@ -788,10 +751,10 @@ class Loader {
                "with " +
                    std::string(url_key),
                std::string(url_key));
-    } else if (auto v = m.require(url_key,
-                                  "the name of the environment variable that holds the "
-                                  "webhook URL")) {
-      out.url_env = env_var_name(*v).value_or("");
+    } else if (auto name = m.require(url_key,
+                                     "the name of the environment variable that holds the "
+                                     "webhook URL")) {
+      out.url_env = env_var_name(*name).value_or("");
     }
     if (auto v = m.get("on")) {
       out.on.clear();
@@ -817,12 +780,10 @@ class Loader {
     Bot& out = config_.bot;
     if (auto v = m.get("workflow")) {
       if (auto name = detail::read_string(r_, *v)) {
-        const bool yaml_file =
-            name->size() > 4 && (name->ends_with(".yml") || name->ends_with(".yaml"));
+        const bool yaml_file = name->size() > 4 && (name->ends_with(".yml") || name->ends_with(".yaml"));
         if (name->find('/') != std::string::npos || !yaml_file) {
           r_.error(v->at, v->path,
-                   "expected a workflow file name in .github/workflows like deploy.yml, found '" +
-                       *name + "'");
+                   "expected a workflow file name in .github/workflows like deploy.yml, found '" + *name + "'");
         } else {
           out.workflow = *name;
         }
@@ -856,12 +817,19 @@ class Loader {
     if (!text) return std::nullopt;
     const std::string& name = *text;
     std::string problem;
-    if (name.empty()) problem = "is empty";
-    else if (starts_with(name, "refs/")) problem = "starts with refs/ (give the branch name alone, e.g. deploy-audit)";
-    else if (name.front() == '-' || name.front() == '/' || name.back() == '/' || name.back() == '.') problem = "starts with - or /, or ends with / or .";
-    else if (name.find("..") != std::string::npos || name.find("//") != std::string::npos || name.find("@{") != std::string::npos) problem = "contains .., // or @{";
-    else if (name.size() >= 5 && name.compare(name.size() - 5, 5, ".lock") == 0) problem = "ends with .lock";
-    else if (name == "@") problem = "is @";
+    if (name.empty())
+      problem = "is empty";
+    else if (starts_with(name, "refs/"))
+      problem = "starts with refs/ (give the branch name alone, e.g. deploy-audit)";
+    else if (name.front() == '-' || name.front() == '/' || name.back() == '/' || name.back() == '.')
+      problem = "starts with - or /, or ends with / or .";
+    else if (name.find("..") != std::string::npos || name.find("//") != std::string::npos ||
+             name.find("@{") != std::string::npos)
+      problem = "contains .., // or @{";
+    else if (name.size() >= 5 && name.compare(name.size() - 5, 5, ".lock") == 0)
+      problem = "ends with .lock";
+    else if (name == "@")
+      problem = "is @";
     else {
       for (char c : name) {
         if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f || c == '~' || c == '^' || c == ':' || c == '?' ||
@@ -895,8 +863,9 @@ class Loader {
                  detail::nearest(name, names));
       } else if (stage->traffic) {
         r_.error(rollback_stage_notes_[i].first, rollback_stage_notes_[i].second,
-                 "'" + name + "' is the traffic stage; a rollback runs it (or rollback.run) by itself: "
-                 "list only stages that run before it, such as backup or migrate");
+                 "'" + name +
+                     "' is the traffic stage; a rollback runs it (or rollback.run) by itself: "
+                     "list only stages that run before it, such as backup or migrate");
       }
     }
     for (std::size_t e = 0; e < config_.environments.size(); ++e) {
@@ -915,8 +884,8 @@ class Loader {
         if (traffic_stage) {
           const Stage& first = config_.stages[*traffic_stage];
           r_.error(stage_notes_[s].traffic_at, stage_notes_[s].traffic_path,
-                   "environment '" + env.name + "' already has traffic stage '" + first.name +
-                       "' (line " + std::to_string(stage_notes_[*traffic_stage].traffic_at.line) +
+                   "environment '" + env.name + "' already has traffic stage '" + first.name + "' (line " +
+                       std::to_string(stage_notes_[*traffic_stage].traffic_at.line) +
                        "); at most one stage per environment shifts traffic");
         } else {
           traffic_stage = s;
@@ -934,8 +903,8 @@ class Loader {
   Config config_;
   bool environments_parsed_ = false;
   bool stages_parsed_ = false;
-  std::vector<EnvironmentNotes> environment_notes_;  // parallel to config_.environments
-  std::vector<StageNotes> stage_notes_;              // parallel to config_.stages
+  std::vector<EnvironmentNotes> environment_notes_;                     // parallel to config_.environments
+  std::vector<StageNotes> stage_notes_;                                 // parallel to config_.stages
   std::vector<std::pair<Position, std::string>> rollback_stage_notes_;  // parallel to rollback.stages
 };
 
@@ -964,18 +933,15 @@ std::string syntax_hint(std::string_view text, const YAML::Mark& mark) {
 std::string Principal::to_string() const { return kind == Kind::permission ? name : "@" + name; }
 
 bool Triggers::matches_branch(std::string_view branch) const {
-  return std::any_of(branches.begin(), branches.end(),
-                     [&](const std::string& g) { return glob_match(g, branch); });
+  return std::any_of(branches.begin(), branches.end(), [&](const std::string& g) { return glob_match(g, branch); });
 }
 
 bool Triggers::matches_tag(std::string_view tag) const {
-  return std::any_of(tags.begin(), tags.end(),
-                     [&](const std::string& g) { return glob_match(g, tag); });
+  return std::any_of(tags.begin(), tags.end(), [&](const std::string& g) { return glob_match(g, tag); });
 }
 
 bool Stage::applies_to(std::string_view environment) const {
-  return environments.empty() ||
-         std::find(environments.begin(), environments.end(), environment) != environments.end();
+  return environments.empty() || std::find(environments.begin(), environments.end(), environment) != environments.end();
 }
 
 std::string_view to_string(Event event) {
@@ -987,8 +953,8 @@ std::string_view to_string(Event event) {
 
 bool NotificationTarget::wants(Event event, std::string_view environment) const {
   const bool event_ok = std::find(on.begin(), on.end(), event) != on.end();
-  const bool env_ok = environments.empty() || std::find(environments.begin(), environments.end(),
-                                                        environment) != environments.end();
+  const bool env_ok =
+      environments.empty() || std::find(environments.begin(), environments.end(), environment) != environments.end();
   return event_ok && env_ok;
 }
 
@@ -1068,14 +1034,11 @@ LoadResult load_config(std::string_view yaml_text, std::string file_name) {
     if (scan.stuck) {
       const auto pos = static_cast<std::size_t>(std::max(scan.second.pos, 0));
       const std::string found = pos < text.size() ? "'" + text.substr(pos, 1) + "'" : "end of file";
-      reader.error(detail::position_of(scan.second, Position{}), "",
-                   "invalid YAML: unexpected " + found);
+      reader.error(detail::position_of(scan.second, Position{}), "", "invalid YAML: unexpected " + found);
       return LoadResult{std::nullopt, reader.take_errors()};
     }
     if (scan.count == 0) {
-      reader.error(
-          Position{}, "",
-          "the file is empty; it needs at least version, environments, stages and rollback");
+      reader.error(Position{}, "", "the file is empty; it needs at least version, environments, stages and rollback");
       return LoadResult{std::nullopt, reader.take_errors()};
     }
     if (scan.count > 1) {

@@ -48,7 +48,7 @@ struct ReviewedChanges {
 struct RollbackPolicy {
   enum class OutsideWindow { require_approval, deny };
   Duration window = std::chrono::hours{24};  // how long after a deploy a plain /rollback is allowed
-  std::vector<Principal> allowed;  // who may /rollback; empty = anyone with write permission
+  std::vector<Principal> allowed;            // who may /rollback; empty = anyone with write permission
   OutsideWindow outside_window = OutsideWindow::require_approval;
   bool automatic = true;  // roll back by itself when a stage or the analysis fails
 };
@@ -109,9 +109,9 @@ struct Check {
 // How an analysis run decides: core/analysis::judge, docs/CONFIGURATION.md "How analysis decides".
 struct Analysis {
   Duration interval = std::chrono::seconds{30};
-  int failure_limit = 1;                   // failed rounds in the whole run that fail it
-  int consecutive_errors = 4;              // rounds in a row that could not measure that fail it
-  std::optional<int> inconclusive_limit;   // inconclusive rounds that fail it; none = no limit
+  int failure_limit = 1;                       // failed rounds in the whole run that fail it
+  int consecutive_errors = 4;                  // rounds in a row that could not measure that fail it
+  std::optional<int> inconclusive_limit;       // inconclusive rounds that fail it; none = no limit
   std::optional<Duration> after_full_traffic;  // the final window; none = (failure_limit + 1) rounds
   std::vector<Check> checks;
 

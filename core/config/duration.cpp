@@ -45,8 +45,8 @@ Result<Duration> parse_duration(std::string_view text) {
   bool all_digits = true;
   for (char c : text) all_digits = all_digits && is_digit(c);
   if (all_digits) {
-    return duration_error(text, "a plain number is ambiguous: add a unit, e.g. " +
-                                    std::string(text) + "s or " + std::string(text) + "m");
+    return duration_error(
+        text, "a plain number is ambiguous: add a unit, e.g. " + std::string(text) + "s or " + std::string(text) + "m");
   }
 
   std::int64_t total = 0;
@@ -75,8 +75,7 @@ Result<Duration> parse_duration(std::string_view text) {
       break;
     }
     if (found == kUnits.size()) {
-      return duration_error(
-          text, rest.empty() ? "add a unit: ms, s, m, h or d" : "units are ms, s, m, h and d");
+      return duration_error(text, rest.empty() ? "add a unit: ms, s, m, h or d" : "units are ms, s, m, h and d");
     }
     if (found < next_unit) {
       return duration_error(text, "give each unit once, largest first, e.g. 1h30m");
@@ -122,8 +121,7 @@ Result<double> parse_percent(std::string_view text) {
     seen_point = true;
   }
   if (!ok || number.size() > 20) {
-    return Error{"invalid_percent",
-                 "expected a percentage like 5 or 5%, found '" + std::string(text) + "'"};
+    return Error{"invalid_percent", "expected a percentage like 5 or 5%, found '" + std::string(text) + "'"};
   }
   double value = 0;
   std::from_chars(number.data(), number.data() + number.size(), value);  // checked above

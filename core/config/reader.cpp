@@ -56,13 +56,10 @@ class DocumentStarts : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
   void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
   void OnMapEnd() override {}
 };
 
@@ -84,8 +81,7 @@ DocumentScan scan_documents(const std::string& text) {
 }
 
 void Reader::error(Position at, std::string key, std::string message, std::string suggestion) {
-  errors_.push_back(ConfigError{file_, at.line, at.column, std::move(key), std::move(message),
-                                std::move(suggestion)});
+  errors_.push_back(ConfigError{file_, at.line, at.column, std::move(key), std::move(message), std::move(suggestion)});
 }
 
 std::vector<ConfigError> Reader::take_errors() {
@@ -159,8 +155,7 @@ std::string join(const std::vector<std::string_view>& words) {
   return out;
 }
 
-Mapping::Mapping(Reader& reader, const Node& node, std::vector<std::string_view> known)
-    : reader_(reader), node_(node) {
+Mapping::Mapping(Reader& reader, const Node& node, std::vector<std::string_view> known) : reader_(reader), node_(node) {
   if (!node.yaml.IsMap()) {
     std::string expected = "expected a mapping (key: value lines)";
     if (!known.empty()) expected = "expected a mapping with keys such as " + join(known);
@@ -178,12 +173,12 @@ Mapping::Mapping(Reader& reader, const Node& node, std::vector<std::string_view>
     }
     const std::string name = key.Scalar();
     const std::string path = child_path(node.path, name);
-    const auto first = std::find_if(entries_.begin(), entries_.end(),
-                                    [&](const auto& entry) { return entry.first == name; });
+    const auto first =
+        std::find_if(entries_.begin(), entries_.end(), [&](const auto& entry) { return entry.first == name; });
     if (first != entries_.end()) {
-      reader_.error(key_at, path,
-                    "duplicate key '" + name + "' (first given on line " +
-                        std::to_string(first->second.key_at.line) + ")");
+      reader_.error(
+          key_at, path,
+          "duplicate key '" + name + "' (first given on line " + std::to_string(first->second.key_at.line) + ")");
       continue;
     }
     if (!known.empty() && std::find(known.begin(), known.end(), name) == known.end()) {
@@ -217,9 +212,8 @@ std::optional<Node> Mapping::require(std::string_view key, std::string_view what
   // missing as well would only repeat the same mistake.
   const bool misspelt = std::find(suggested_.begin(), suggested_.end(), key) != suggested_.end();
   if (!found && !misspelt) {
-    reader_.error(
-        node_.key_at, child_path(node_.path, key),
-        "missing required key '" + std::string(key) + "' (" + std::string(what_it_is) + ")");
+    reader_.error(node_.key_at, child_path(node_.path, key),
+                  "missing required key '" + std::string(key) + "' (" + std::string(what_it_is) + ")");
   }
   return found;
 }
@@ -254,8 +248,8 @@ std::optional<int> read_int(Reader& r, const Node& n, int min, int max) {
     }
   }
   r.error(n.at, n.path,
-          "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
-              ", found " + describe(n.yaml));
+          "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ", found " +
+              describe(n.yaml));
   return std::nullopt;
 }
 
@@ -282,8 +276,8 @@ std::optional<Duration> read_duration(Reader& r, const Node& n, Duration min, Du
   }
   if (*parsed < min || *parsed > max) {
     r.error(n.at, n.path,
-            "expected a duration from " + format_duration(min) + " to " + format_duration(max) +
-                ", found " + quoted(n.yaml.Scalar()));
+            "expected a duration from " + format_duration(min) + " to " + format_duration(max) + ", found " +
+                quoted(n.yaml.Scalar()));
     return std::nullopt;
   }
   return *parsed;
@@ -301,8 +295,8 @@ std::optional<double> read_percent(Reader& r, const Node& n, double min, double 
   }
   if (*parsed < min || *parsed > max) {
     r.error(n.at, n.path,
-            "expected a percentage from " + format_number(min) + " to " + format_number(max) +
-                ", found " + quoted(n.yaml.Scalar()));
+            "expected a percentage from " + format_number(min) + " to " + format_number(max) + ", found " +
+                quoted(n.yaml.Scalar()));
     return std::nullopt;
   }
   return *parsed;
@@ -312,9 +306,7 @@ std::optional<std::vector<Node>> read_list(Reader& r, const Node& n, std::string
   if (!n.yaml.IsSequence()) {
     // A single value where a list belongs is the usual slip; show it in list form.
     const std::string suggestion = n.yaml.IsScalar() ? "[" + n.yaml.Scalar() + "]" : std::string{};
-    r.error(n.at, n.path,
-            "expected a list like " + std::string(example) + ", found " + describe(n.yaml),
-            suggestion);
+    r.error(n.at, n.path, "expected a list like " + std::string(example) + ", found " + describe(n.yaml), suggestion);
     return std::nullopt;
   }
   std::vector<Node> items;

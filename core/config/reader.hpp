@@ -108,8 +108,7 @@ std::optional<std::vector<Text>> read_strings(Reader& r, const Node& n, std::str
 
 // One of a fixed set of words; a typo gets the nearest word as suggestion.
 template <class T>
-std::optional<T> read_choice(Reader& r, const Node& n,
-                             const std::vector<std::pair<std::string_view, T>>& choices) {
+std::optional<T> read_choice(Reader& r, const Node& n, const std::vector<std::pair<std::string_view, T>>& choices) {
   std::vector<std::string_view> words;
   for (const auto& [word, value] : choices) words.push_back(word);
   if (n.yaml.IsScalar()) {

@@ -50,8 +50,8 @@ Sha256 hmac_sha256(std::string_view key, std::string_view data) {
   }
   Sha256 mac{};
   unsigned int size = 0;
-  if (HMAC(EVP_sha256(), bytes_of(key), static_cast<int>(key.size()), bytes_of(data), data.size(), mac.data(),
-           &size) == nullptr ||
+  if (HMAC(EVP_sha256(), bytes_of(key), static_cast<int>(key.size()), bytes_of(data), data.size(), mac.data(), &size) ==
+          nullptr ||
       size != kSha256Bytes) {
     throw std::runtime_error("OpenSSL HMAC(SHA-256) failed");
   }
@@ -89,8 +89,9 @@ std::string base64_encode(std::string_view bytes) {
   if (bytes.empty()) return out;
   // EVP_EncodeBlock takes an int length; callers encode secrets and small payloads.
   if (bytes.size() > static_cast<std::size_t>(INT_MAX / 2)) throw std::length_error("base64_encode: input too large");
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(written));
   return out;
 }

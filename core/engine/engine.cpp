@@ -49,8 +49,7 @@ class Run {
   void finish_failed(Failure failure);
   bool roll_back(std::string& message);
   std::string color_of(plan::Color color) const;
-  std::map<std::string, std::string> environment_of(const plan::Step& step, std::size_t index,
-                                                    bool rolling_back) const;
+  std::map<std::string, std::string> environment_of(const plan::Step& step, std::size_t index, bool rolling_back) const;
 
   const Inputs& in_;
   const CheckRunner& run_check_;
@@ -64,8 +63,10 @@ class Run {
 std::string step_title(const plan::Step& step, const std::string& color) {
   std::string title = step.stage;
   if (step.traffic) title += " (traffic " + std::to_string(*step.traffic) + "%)";
-  if (step.kind == plan::StepKind::switch_traffic) title = "switch traffic to " + color;
-  else if (!color.empty()) title += " (" + color + ")";
+  if (step.kind == plan::StepKind::switch_traffic)
+    title = "switch traffic to " + color;
+  else if (!color.empty())
+    title += " (" + color + ")";
   if (step.phase == "rollback" && step.kind != plan::StepKind::switch_traffic) title = "rollback: " + title;
   return title;
 }
@@ -74,9 +75,12 @@ std::string window_title(const plan::Step& window) { return "analysis " + window
 
 std::string Run::color_of(plan::Color color) const {
   switch (color) {
-    case plan::Color::none: return "";
-    case plan::Color::idle: return idle_color_of(in_.release);
-    case plan::Color::live: return live_color_of(in_.release);
+    case plan::Color::none:
+      return "";
+    case plan::Color::idle:
+      return idle_color_of(in_.release);
+    case plan::Color::live:
+      return live_color_of(in_.release);
   }
   return "";
 }
@@ -118,7 +122,10 @@ StepReport Run::run_command(const plan::Step& plan_step, const std::map<std::str
     spec.kill_grace = in_.kill_grace;
     spec.working_directory = in_.working_directory;
     process::Result result;
-    untrusted([&] { result = process::run(spec, [this](const std::string& line) { emit(line); }, cancel); });
+    untrusted([&] {
+      result = process::run(
+          spec, [this](const std::string& line) { emit(line); }, cancel);
+    });
     step.attempts = attempt;
     step.succeeded = result.succeeded();
     step.exit_code = result.end == process::Result::End::exited ? result.exit_code : -1;
@@ -149,7 +156,8 @@ RoundReport Run::analysis_round(const plan::Step& window, int number) {
   round.stage = window.phase == "pre_switch"    ? "pre_switch"
                 : window.phase == "post_switch" ? "post_switch"
                 : window.phase == "rollback"    ? "post_rollback"
-                                                : report_.steps.empty() ? "analysis" : report_.steps.back().stage;
+                : report_.steps.empty()         ? "analysis"
+                                                : report_.steps.back().stage;
   if (window.phase == "deploy" && !report_.steps.empty()) round.traffic = report_.steps.back().traffic;
   round.round = number;
   round.at = in_.clock.now();
@@ -269,7 +277,8 @@ bool Run::roll_back(std::string& message) {
       } else {
         report_.status = Status::rollback_failed;
         report_.reason = "rollback_command_failed";
-        message += "; the rollback to " + previous + " failed (" + failure->message + "): the environment needs attention";
+        message +=
+            "; the rollback to " + previous + " failed (" + failure->message + "): the environment needs attention";
       }
       return false;
     }
@@ -326,8 +335,9 @@ Report Run::execute() {
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const auto& step = steps[i];
     if (cancelled()) {
-      finish_failed({"cancelled", "cancelled before " + (step.kind == plan::StepKind::analysis ? window_title(step)
-                                                                                                  : step_title(step, color_of(step.color)))});
+      finish_failed({"cancelled", "cancelled before " + (step.kind == plan::StepKind::analysis
+                                                             ? window_title(step)
+                                                             : step_title(step, color_of(step.color)))});
       return report_;
     }
     if (step.kind == plan::StepKind::deploy && !baseline_taken && in_.plan.mode == "deploy") {
@@ -342,8 +352,9 @@ Report Run::execute() {
   }
   report_.status = Status::succeeded;
   report_.reason = "deployed";
-  report_.message = (in_.plan.mode == "rollback" ? "rolled back " + in_.release.environment + " to " + in_.release.version
-                                                 : "deployed " + in_.release.version + " to " + in_.release.environment);
+  report_.message =
+      (in_.plan.mode == "rollback" ? "rolled back " + in_.release.environment + " to " + in_.release.version
+                                   : "deployed " + in_.release.version + " to " + in_.release.environment);
   emit(report_.message);
   return report_;
 }
@@ -352,11 +363,16 @@ Report Run::execute() {
 
 std::string_view to_string(Status status) {
   switch (status) {
-    case Status::succeeded: return "succeeded";
-    case Status::failed: return "failed";
-    case Status::rolled_back: return "rolled_back";
-    case Status::rollback_failed: return "rollback_failed";
-    case Status::cancelled: return "cancelled";
+    case Status::succeeded:
+      return "succeeded";
+    case Status::failed:
+      return "failed";
+    case Status::rolled_back:
+      return "rolled_back";
+    case Status::rollback_failed:
+      return "rollback_failed";
+    case Status::cancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -377,16 +393,10 @@ std::map<std::string, std::string> step_environment(const ReleaseFacts& release,
   return env;
 }
 
-std::string live_color_of(const ReleaseFacts& release) {
-  return release.live_color == "green" ? "green" : "blue";
-}
+std::string live_color_of(const ReleaseFacts& release) { return release.live_color == "green" ? "green" : "blue"; }
 
-std::string idle_color_of(const ReleaseFacts& release) {
-  return live_color_of(release) == "blue" ? "green" : "blue";
-}
+std::string idle_color_of(const ReleaseFacts& release) { return live_color_of(release) == "blue" ? "green" : "blue"; }
 
-Report run_deploy(const Inputs& inputs, const CheckRunner& run_check) {
-  return Run(inputs, run_check).execute();
-}
+Report run_deploy(const Inputs& inputs, const CheckRunner& run_check) { return Run(inputs, run_check).execute(); }
 
 }  // namespace deploy::engine

@@ -51,8 +51,8 @@ struct StepReport {
   std::string color;           // blue-green: DEPLOY_COLOR
   int attempts = 0;
   bool succeeded = false;
-  int exit_code = -1;          // of the last attempt, when it exited
-  std::string describe;        // of the last attempt: "exit 0", "timed out after 30s", "cancelled", ...
+  int exit_code = -1;    // of the last attempt, when it exited
+  std::string describe;  // of the last attempt: "exit 0", "timed out after 30s", "cancelled", ...
   std::chrono::system_clock::time_point started;   // from the Clock
   std::chrono::system_clock::time_point finished;  // from the Clock
   std::chrono::milliseconds duration{0};           // finished - started
@@ -60,10 +60,10 @@ struct StepReport {
 
 // One analysis round: every check measured once and judged.
 struct RoundReport {
-  std::string stage;           // the deploy stage it followed; "baseline", "pre_switch", "post_switch",
-                               // "post_rollback" otherwise
+  std::string stage;  // the deploy stage it followed; "baseline", "pre_switch", "post_switch",
+                      // "post_rollback" otherwise
   std::optional<int> traffic;
-  int round = 0;               // 1-based within its window
+  int round = 0;  // 1-based within its window
   std::chrono::system_clock::time_point at;
   bool passed = false;
   analysis::Measurement measurement = analysis::Measurement::successful;
@@ -82,14 +82,14 @@ struct Report {
   // yet, rollback.automatic off, no previous version) the status is failed (or cancelled), the
   // reason is what went wrong and the message says why.
   std::string reason;
-  std::string message;  // for people: what failed, and what the rollback did
-  bool deployed = false;     // a step that may put the new version in front of users started
-  bool rolled_back = false;  // the rollback steps ran and succeeded (and the health check passed)
-  std::vector<StepReport> steps;        // command steps of the plan that started, in order
-  std::vector<RoundReport> rounds;      // baseline, per-window and post-rollback rounds, in order
+  std::string message;              // for people: what failed, and what the rollback did
+  bool deployed = false;            // a step that may put the new version in front of users started
+  bool rolled_back = false;         // the rollback steps ran and succeeded (and the health check passed)
+  std::vector<StepReport> steps;    // command steps of the plan that started, in order
+  std::vector<RoundReport> rounds;  // baseline, per-window and post-rollback rounds, in order
   analysis::Baselines baselines;
   std::vector<StepReport> rollback_steps;  // the rollback's command steps, in order
-  std::optional<StepReport> rollback;   // the last of rollback_steps, when any ran
+  std::optional<StepReport> rollback;      // the last of rollback_steps, when any ran
   // From the first failure detected (a failed step, the round that decided the analysis, the
   // cancel) to the end of the rollback's health check: how long users waited for the old version.
   std::optional<std::chrono::milliseconds> time_to_restore;
@@ -106,12 +106,12 @@ struct Inputs {
   const plan::Plan& plan;                  // plan::make_plan or plan::make_rollback_plan
   const config::Environment& environment;  // its analysis checks and limits, preview URL
   ReleaseFacts release;
-  Clock& clock;                            // timestamps, pauses and intervals (sleep_for)
+  Clock& clock;  // timestamps, pauses and intervals (sleep_for)
   OutputSink out;
-  const std::atomic<bool>* cancel = nullptr;  // set by a signal handler or another thread
-  runner::Masker* masker = nullptr;           // masks output lines; nullptr = print as is
-  RandomSource random{};                      // stop-commands tokens; empty = system_random()
-  std::string working_directory{};            // for every command; empty = inherit
+  const std::atomic<bool>* cancel = nullptr;    // set by a signal handler or another thread
+  runner::Masker* masker = nullptr;             // masks output lines; nullptr = print as is
+  RandomSource random{};                        // stop-commands tokens; empty = system_random()
+  std::string working_directory{};              // for every command; empty = inherit
   std::chrono::milliseconds kill_grace{5'000};  // SIGTERM to SIGKILL on timeout or cancellation
 };
 

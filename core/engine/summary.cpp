@@ -88,8 +88,8 @@ std::string title(const RunSummary& run) {
   const std::string version = escape_markdown(run.version.empty() ? "(unknown version)" : run.version, kShortBytes);
   const std::string environment = escape_markdown(run.environment, kShortBytes);
   const bool rollback_mode = run.mode == "rollback";
-  const std::string what = rollback_mode ? "Rollback of " + environment + " to " + version
-                                         : "Deploy of " + version + " to " + environment;
+  const std::string what =
+      rollback_mode ? "Rollback of " + environment + " to " + version : "Deploy of " + version + " to " + environment;
   const std::string previous =
       run.previous_version.empty() ? "" : " to " + escape_markdown(run.previous_version, kShortBytes);
   const bool rolled_back = run.report != nullptr && run.report->rolled_back;
@@ -121,9 +121,11 @@ std::string facts_line(const RunSummary& run) {
     parts.push_back("**Previous:** " + escape_markdown(run.previous_version, kShortBytes));
   }
   parts.push_back("**Mode:** " + escape_markdown(run.mode, kShortBytes));
-  if (!run.requested_by.empty()) parts.push_back("**Requested by:** @" + escape_markdown(run.requested_by, kShortBytes));
+  if (!run.requested_by.empty())
+    parts.push_back("**Requested by:** @" + escape_markdown(run.requested_by, kShortBytes));
   if (run.finished >= run.started && run.started != Clock::time_point{}) {
-    parts.push_back("**Took:** " + format_duration(std::chrono::duration_cast<milliseconds>(run.finished - run.started)));
+    parts.push_back("**Took:** " +
+                    format_duration(std::chrono::duration_cast<milliseconds>(run.finished - run.started)));
   }
   std::string line;
   for (const auto& part : parts) line += (line.empty() ? "" : " · ") + part;
@@ -170,19 +172,18 @@ std::string step_status(const engine::StepReport& step) {
   return "❌ failed";
 }
 
-std::string traffic_text(const std::optional<int>& traffic) {
-  return traffic ? std::to_string(*traffic) + "%" : "";
-}
+std::string traffic_text(const std::optional<int>& traffic) { return traffic ? std::to_string(*traffic) + "%" : ""; }
 
 std::string stages_section(const engine::Report& report) {
   if (report.steps.empty()) return "\n### Stages\n\nNo stage started.\n";
-  std::string out = "\n### Stages\n\n| # | Stage | Traffic | Status | Attempts | Duration | Result |\n"
-                    "| ---: | --- | ---: | --- | ---: | ---: | --- |\n";
+  std::string out =
+      "\n### Stages\n\n| # | Stage | Traffic | Status | Attempts | Duration | Result |\n"
+      "| ---: | --- | ---: | --- | ---: | ---: | --- |\n";
   int index = 0;
   for (const auto& step : report.steps) {
     out += "| " + std::to_string(++index) + " | " + md(step.stage) + " | " + traffic_text(step.traffic) + " | " +
-           step_status(step) + " | " + std::to_string(step.attempts) + " | " + format_duration(step.duration) +
-           " | " + md(step.describe) + " |\n";
+           step_status(step) + " | " + std::to_string(step.attempts) + " | " + format_duration(step.duration) + " | " +
+           md(step.describe) + " |\n";
   }
   return out;
 }
@@ -258,8 +259,9 @@ std::string analysis_section(const engine::Report& report) {
 std::string rollback_section(const RunSummary& run, const engine::Report& report) {
   if (!report.rollback) return "";
   const auto& step = *report.rollback;
-  const std::string target =
-      run.previous_version.empty() ? "the previous version" : "**" + escape_markdown(run.previous_version, kShortBytes) + "**";
+  const std::string target = run.previous_version.empty()
+                                 ? "the previous version"
+                                 : "**" + escape_markdown(run.previous_version, kShortBytes) + "**";
   std::string out = "\n### Rollback\n\n";
   if (report.rolled_back) {
     out += "↩️ Rolled back to " + target + ": ";

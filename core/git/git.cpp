@@ -47,9 +47,8 @@ git_oid to_oid(const std::string& sha) {
 }
 
 bool is_hex(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  });
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); });
 }
 
 release::Person person(const git_signature* sig) {
@@ -106,8 +105,8 @@ Result<std::optional<release::Ref>> tag_ref(git_repository* repo, const Referenc
                                             const std::string& path) {
   auto peeled = peel(repo, ref.get(), path);
   if (!peeled.commit) {
-    return Error{"tag_not_commit", "tag " + name.substr(0, 64) +
-                                       " does not point at a commit; release tags must tag a commit"};
+    return Error{"tag_not_commit",
+                 "tag " + name.substr(0, 64) + " does not point at a commit; release tags must tag a commit"};
   }
   release::Ref out;
   out.kind = release::RefKind::tag;
@@ -168,13 +167,13 @@ Result<Repository> Repository::open(const std::string& workspace) {
                                          "deploy-action, with fetch-depth: 0"};
   }
   if (rc == GIT_EOWNER) {
-    return Error{"not_a_repository",
-                 "the git repository in GITHUB_WORKSPACE (" + workspace + ") is owned by another user: " +
-                     last_error() + "; add it to safe.directory in the global git config"};
+    return Error{"not_a_repository", "the git repository in GITHUB_WORKSPACE (" + workspace +
+                                         ") is owned by another user: " + last_error() +
+                                         "; add it to safe.directory in the global git config"};
   }
   if (rc != 0) {
-    return Error{"not_a_repository", "cannot open the git repository in GITHUB_WORKSPACE (" + workspace +
-                                         "): " + last_error()};
+    return Error{"not_a_repository",
+                 "cannot open the git repository in GITHUB_WORKSPACE (" + workspace + "): " + last_error()};
   }
   return Repository(workspace, raw);
 }
@@ -222,9 +221,8 @@ Result<std::optional<release::Ref>> Repository::resolve(std::string_view text) c
     if (!branch) branch = lookup_ref(repo_.get(), "refs/remotes/origin/" + branch_name, path_);
   }
   if (tag && branch) {
-    return Error{"ambiguous_ref", ref_text.substr(0, 64) +
-                                      " is both a tag and a branch; give refs/tags/" + ref_text.substr(0, 64) +
-                                      " or refs/heads/" + ref_text.substr(0, 64)};
+    return Error{"ambiguous_ref", ref_text.substr(0, 64) + " is both a tag and a branch; give refs/tags/" +
+                                      ref_text.substr(0, 64) + " or refs/heads/" + ref_text.substr(0, 64)};
   }
   if (tag) return tag_ref(repo_.get(), tag, tag_name, path_);
   if (branch) {
@@ -297,8 +295,7 @@ std::vector<release::Tag> Repository::tags() const {
     if (!peeled.commit) continue;
     constexpr std::string_view kPrefix = "refs/tags/";
     out.push_back({std::string(git_reference_name(ref.get())).substr(kPrefix.size()),
-                   to_hex(git_object_id(peeled.commit.get())),
-                   git_object_type(peeled.target.get()) == GIT_OBJECT_TAG});
+                   to_hex(git_object_id(peeled.commit.get())), git_object_type(peeled.target.get()) == GIT_OBJECT_TAG});
   }
   std::sort(out.begin(), out.end(), [](const release::Tag& a, const release::Tag& b) { return a.name < b.name; });
   return out;

@@ -134,11 +134,11 @@ bool token_fresh(const InstallationToken& token, std::chrono::system_clock::time
 
 AppAuth::AppAuth(std::string app_id, AppKey key, Clock& clock)
     : app_id_(std::move(app_id)), key_(std::move(key)), clock_(clock) {
-  bool numeric = !app_id_.empty() &&
-                 std::all_of(app_id_.begin(), app_id_.end(), [](unsigned char c) { return std::isdigit(c); });
+  bool numeric =
+      !app_id_.empty() && std::all_of(app_id_.begin(), app_id_.end(), [](unsigned char c) { return std::isdigit(c); });
   if (!numeric) {
-    throw std::invalid_argument("GitHub App ID must be the App's numeric ID (App settings > About), got '" +
-                                app_id_ + "'");
+    throw std::invalid_argument("GitHub App ID must be the App's numeric ID (App settings > About), got '" + app_id_ +
+                                "'");
   }
 }
 

@@ -41,7 +41,7 @@ class AppKey {
 struct JwtClaims {
   std::int64_t iat = 0;  // epoch seconds
   std::int64_t exp = 0;
-  std::string iss{};       // the App ID, as a string
+  std::string iss{};  // the App ID, as a string
 };
 
 // iat = now - 60 s (GitHub's advice against clock drift), exp = now + 9 min (GitHub refuses more

@@ -36,9 +36,7 @@ std::optional<std::string> find_header(const http::Headers& headers, std::string
   return std::nullopt;
 }
 
-bool is_absolute(std::string_view url) {
-  return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
-}
+bool is_absolute(std::string_view url) { return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0; }
 
 // scheme://authority, lowercased; empty when `url` is not absolute.
 std::string origin_of(std::string_view url) {
@@ -109,11 +107,16 @@ std::string summarise_errors(const Json& body) {
 std::string error_code_for(int status, bool rate_limited) {
   if (rate_limited) return "github_rate_limited";
   switch (status) {
-    case 401: return "github_unauthorized";
-    case 403: return "github_forbidden";
-    case 404: return "github_not_found";
-    case 422: return "github_validation_failed";
-    default: return status >= 500 ? "github_server_error" : "github_http_error";
+    case 401:
+      return "github_unauthorized";
+    case 403:
+      return "github_forbidden";
+    case 404:
+      return "github_not_found";
+    case 422:
+      return "github_validation_failed";
+    default:
+      return status >= 500 ? "github_server_error" : "github_http_error";
   }
 }
 
@@ -167,12 +170,14 @@ GitHubError failure(const std::string& method, const std::string& path, int atte
     if (response->status == 401) {
       switch (credential) {
         case Credential::app_jwt:
-          details.hint = "GitHub refused the App's JWT: check the App ID and private key, and that this machine's "
-                         "clock is right";
+          details.hint =
+              "GitHub refused the App's JWT: check the App ID and private key, and that this machine's "
+              "clock is right";
           break;
         case Credential::installation_token:
-          details.hint = "GitHub refused a freshly issued installation token: check that the App is still "
-                         "installed on this account";
+          details.hint =
+              "GitHub refused a freshly issued installation token: check that the App is still "
+              "installed on this account";
           break;
         case Credential::token:
           details.hint = "check that the token is set, valid and not expired";
@@ -183,22 +188,25 @@ GitHubError failure(const std::string& method, const std::string& path, int atte
       details.hint = "GitHub answered with a redirect" + (location ? " to " + path_of(*location) : std::string()) +
                      ": the repository was probably renamed or transferred; use its new name";
     } else if (response->status == 403 && !rate_limited) {
-      details.hint = "the credential lacks permission for this call: for GITHUB_TOKEN grant it under the "
-                     "workflow's `permissions:`; for a GitHub App, in the App's permissions";
+      details.hint =
+          "the credential lacks permission for this call: for GITHUB_TOKEN grant it under the "
+          "workflow's `permissions:`; for a GitHub App, in the App's permissions";
     } else if (rate_limited) {
       details.hint = decision.message;
     }
   }
   // Defence in depth: GitHub never echoes credentials, but a proxy or a simulator might.
-  for (auto* field : {&details.message, &details.documentation_url, &details.errors, &details.request_id,
-                      &details.hint}) {
+  for (auto* field :
+       {&details.message, &details.documentation_url, &details.errors, &details.request_id, &details.hint}) {
     *field = scrub(std::move(*field), secret);
   }
   return GitHubError(std::move(details));
 }
 
 std::string seg(std::string_view s) { return http::encode_path_segment(s); }
-std::string repo_path(const std::string& owner, const std::string& repo) { return "/repos/" + seg(owner) + "/" + seg(repo); }
+std::string repo_path(const std::string& owner, const std::string& repo) {
+  return "/repos/" + seg(owner) + "/" + seg(repo);
+}
 
 template <class T>
 T decode(const ApiResponse& response, const ApiRequest& request, const std::string& url) {
@@ -311,10 +319,10 @@ ApiResponse Client::send_with_budget(const ApiRequest& request, const std::strin
   const std::string path = path_of(url);
   const std::string body = request.body ? request.body->dump() : std::string();
   if (origin_of(url) != origin_) {
-    throw GitHubError({"github_bad_response", 0, request.method, path,
-                       "refusing to send the credential to " + origin_of(url) + ", which is not the GitHub API at " +
-                           origin_,
-                       "", "", "", 0, ""});
+    throw GitHubError(
+        {"github_bad_response", 0, request.method, path,
+         "refusing to send the credential to " + origin_of(url) + ", which is not the GitHub API at " + origin_, "", "",
+         "", 0, ""});
   }
   bool refreshed = false;
   int attempt = 0;
@@ -365,10 +373,9 @@ ApiResponse Client::send_with_budget(const ApiRequest& request, const std::strin
       }
       if (response->status < 300) {
         if (!parsed) {
-          throw GitHubError({"github_bad_response", response->status, request.method, path,
-                             "response body is not JSON", "", "",
-                             scrub(find_header(response->headers, "x-github-request-id").value_or(""), auth.token),
-                             attempt, ""});
+          throw GitHubError(
+              {"github_bad_response", response->status, request.method, path, "response body is not JSON", "", "",
+               scrub(find_header(response->headers, "x-github-request-id").value_or(""), auth.token), attempt, ""});
         }
         return ApiResponse{response->status, std::move(response->headers), std::move(*parsed)};
       }
@@ -395,8 +402,8 @@ ApiResponse Client::send_with_budget(const ApiRequest& request, const std::strin
 
 void Client::for_each_page(const ApiRequest& request, const std::function<bool(const ApiResponse&)>& on_page) {
   ApiRequest first = request;
-  bool has_per_page = std::any_of(first.query.begin(), first.query.end(),
-                                  [](const auto& q) { return q.first == "per_page"; });
+  bool has_per_page =
+      std::any_of(first.query.begin(), first.query.end(), [](const auto& q) { return q.first == "per_page"; });
   if (!has_per_page) first.query.emplace_back("per_page", "100");
   std::string url = url_for(first);
   milliseconds waited{0};
@@ -415,16 +422,16 @@ void Client::for_each_page(const ApiRequest& request, const std::function<bool(c
     if (!is_absolute(*next)) {
       if (next->rfind('/', 0) != 0) {
         throw GitHubError({"github_bad_response", response.status, request.method, path_of(url),
-                           "Link header has a next URL that is neither absolute nor rooted: " + path_of(*next), "",
-                           "", "", 0, ""});
+                           "Link header has a next URL that is neither absolute nor rooted: " + path_of(*next), "", "",
+                           "", 0, ""});
       }
       *next = origin_ + *next;
     }
     if (origin_of(*next) != origin_) {
-      throw GitHubError({"github_bad_response", response.status, request.method, path_of(url),
-                         "Link header points at another host (" + origin_of(*next) +
-                             "); refusing to send the credential there",
-                         "", "", "", 0, "check the GitHub API URL (GITHUB_API_URL) and any proxy in between"});
+      throw GitHubError(
+          {"github_bad_response", response.status, request.method, path_of(url),
+           "Link header points at another host (" + origin_of(*next) + "); refusing to send the credential there", "",
+           "", "", 0, "check the GitHub API URL (GITHUB_API_URL) and any proxy in between"});
     }
     url = *next;
   }
@@ -722,7 +729,8 @@ IssueComment Client::update_issue_comment(const std::string& owner, const std::s
 }
 
 Issue Client::create_issue(const std::string& owner, const std::string& repo, const NewIssue& issue) {
-  auto r = write("POST", repo_path(owner, repo) + "/issues", Scope::repository(owner, repo), request_body(issue), false);
+  auto r =
+      write("POST", repo_path(owner, repo) + "/issues", Scope::repository(owner, repo), request_body(issue), false);
   return decode<Issue>(send(r), r, url_for(r));
 }
 
@@ -816,8 +824,9 @@ Deployment Client::create_deployment(const std::string& owner, const std::string
   ApiResponse response = send(r);
   if (response.status == 202) {
     throw GitHubError({"github_deployment_not_created", 202, r.method, path_of(url_for(r)),
-                       string_field(response.body, "message"), "", "", response.header("x-github-request-id").value_or(""),
-                       1, "GitHub merged the default branch into the ref instead of deploying; pass auto_merge=false"});
+                       string_field(response.body, "message"), "", "",
+                       response.header("x-github-request-id").value_or(""), 1,
+                       "GitHub merged the default branch into the ref instead of deploying; pass auto_merge=false"});
   }
   return decode<Deployment>(response, r, url_for(r));
 }
@@ -856,8 +865,8 @@ std::optional<Release> Client::get_release_by_tag(const std::string& owner, cons
 }
 
 Release Client::create_release(const std::string& owner, const std::string& repo, const NewRelease& release) {
-  auto r = write("POST", repo_path(owner, repo) + "/releases", Scope::repository(owner, repo), request_body(release),
-                 false);
+  auto r =
+      write("POST", repo_path(owner, repo) + "/releases", Scope::repository(owner, repo), request_body(release), false);
   return decode<Release>(send(r), r, url_for(r));
 }
 

@@ -96,7 +96,7 @@ struct ApiResponse {
   std::optional<std::string> header(std::string_view name) const;
 };
 
-class Client : private AppApi {
+class Client final : private AppApi {
  public:
   Client(http::Transport& transport, Clock& clock, RandomSource random, Credentials credentials,
          ClientOptions options = {});
@@ -232,8 +232,9 @@ class Client : private AppApi {
   WorkflowRun get_workflow_run(const std::string& owner, const std::string& repo, std::int64_t run_id);
   // Runs of one workflow (id or file name) that `event` triggered, created at or after
   // `created_since` (RFC 3339), newest first, every page.
-  std::vector<WorkflowRun> list_workflow_runs(const std::string& owner, const std::string& repo, const std::string& workflow,
-                                              const std::string& event, const std::string& created_since);
+  std::vector<WorkflowRun> list_workflow_runs(const std::string& owner, const std::string& repo,
+                                              const std::string& workflow, const std::string& event,
+                                              const std::string& created_since);
   // Idempotent: approving or rejecting twice leaves the same decision; the bot must not leave a
   // protection rule waiting because one callback was lost.
   void review_custom_gate(const std::string& owner, const std::string& repo, std::int64_t run_id,

@@ -23,10 +23,10 @@ struct ErrorDetails {
   std::string code{};
   int status = 0;  // 0 when there was no HTTP response
   std::string method{};
-  std::string path{};  // URL path without query, e.g. "/repos/o/r/issues/1/comments"
+  std::string path{};     // URL path without query, e.g. "/repos/o/r/issues/1/comments"
   std::string message{};  // GitHub's "message", or what went wrong locally
   std::string documentation_url{};
-  std::string errors{};  // summary of a 422's errors[], e.g. "Label.color: invalid"
+  std::string errors{};      // summary of a 422's errors[], e.g. "Label.color: invalid"
   std::string request_id{};  // x-github-request-id, for GitHub support
   int attempts = 0;
   std::string hint{};  // what the user can do about it, when we know

@@ -110,7 +110,8 @@ ChangeAuthors release_authors(github::Client& client, const Repo& repo, const st
       shas.push_back(lower(c.sha));
     }
     // A squash merge keeps only the merger's commit: the pull request's author wrote it.
-    for (const auto& pull : release_changes(client, repo, shas).pulls) add_login(logins, github::User{pull.author, 0, ""});
+    for (const auto& pull : release_changes(client, repo, shas).pulls)
+      add_login(logins, github::User{pull.author, 0, ""});
   }
   for (auto& login : logins) {
     if (lower(login) != lower(authors.author)) authors.committers.push_back(std::move(login));
@@ -204,8 +205,10 @@ std::vector<policy::ApprovalEvent> approval_events(github::Client& client, const
   }
   if (sources.count_reviews) {
     std::vector<github::PullRequest> pulls;
-    if (pull) pulls.push_back(*pull);
-    else pulls = client.list_pull_requests_for_commit(repo.owner, repo.name, sources.sha);
+    if (pull)
+      pulls.push_back(*pull);
+    else
+      pulls = client.list_pull_requests_for_commit(repo.owner, repo.name, sources.sha);
     for (const auto& pr : pulls) {
       for (const auto& review : client.list_reviews(repo.owner, repo.name, pr.number)) {
         if (review.state != "APPROVED" && review.state != "DISMISSED") continue;
@@ -235,8 +238,10 @@ std::vector<policy::ApprovalEvent> approval_events(github::Client& client, const
 
 policy::ReleaseChanges release_changes(github::Client& client, const Repo& repo, const std::vector<std::string>& shas) {
   if (shas.size() > kMaxReleaseCommits) {
-    throw std::runtime_error("the release has " + std::to_string(shas.size()) + " commits; deploy-action checks the reviews of at most " +
-                             std::to_string(kMaxReleaseCommits) + " per release: release more often, or set reviewed_changes.required_reviews to 0 for this environment");
+    throw std::runtime_error(
+        "the release has " + std::to_string(shas.size()) + " commits; deploy-action checks the reviews of at most " +
+        std::to_string(kMaxReleaseCommits) +
+        " per release: release more often, or set reviewed_changes.required_reviews to 0 for this environment");
   }
   policy::ReleaseChanges changes;
   std::map<int, policy::PullRequest> pulls;
@@ -255,10 +260,14 @@ policy::ReleaseChanges release_changes(github::Client& client, const Repo& repo,
         r.user = review.user.login;
         r.commit_id = lower(review.commit_id);
         r.is_bot = is_bot_user(review.user);
-        if (review.state == "APPROVED") r.state = policy::ReviewState::approved;
-        else if (review.state == "CHANGES_REQUESTED") r.state = policy::ReviewState::changes_requested;
-        else if (review.state == "DISMISSED") r.state = policy::ReviewState::dismissed;
-        else r.state = policy::ReviewState::commented;
+        if (review.state == "APPROVED")
+          r.state = policy::ReviewState::approved;
+        else if (review.state == "CHANGES_REQUESTED")
+          r.state = policy::ReviewState::changes_requested;
+        else if (review.state == "DISMISSED")
+          r.state = policy::ReviewState::dismissed;
+        else
+          r.state = policy::ReviewState::commented;
         entry.reviews.push_back(std::move(r));
       }
       pulls.emplace(pr.number, std::move(entry));
@@ -314,9 +323,8 @@ std::optional<AuditLink> parse_audit_status(const std::string& description) {
   while (digits < description.size() && std::isdigit(static_cast<unsigned char>(description[digits]))) ++digits;
   if (digits == i || digits - i > 18 || digits >= description.size() || description[digits] != ' ') return std::nullopt;
   std::string hash = description.substr(digits + 1);
-  if (hash.size() != 64 || !std::all_of(hash.begin(), hash.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-      })) {
+  if (hash.size() != 64 ||
+      !std::all_of(hash.begin(), hash.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
     return std::nullopt;
   }
   return AuditLink{std::stoull(description.substr(i, digits - i)), hash};
@@ -366,10 +374,14 @@ std::vector<DeploymentSeen> deployment_history(github::Client& client, const Rep
         }
       }
       if (auto at = github::parse_rfc3339(latest.created_at)) seen.updated_at = *at;
-      if (latest.state == "success") seen.record.state = policy::DeploymentState::success;
-      else if (latest.state == "inactive") seen.record.state = policy::DeploymentState::inactive;
-      else if (latest.state == "failure") seen.record.state = policy::DeploymentState::failure;
-      else if (latest.state == "error") seen.record.state = policy::DeploymentState::error;
+      if (latest.state == "success")
+        seen.record.state = policy::DeploymentState::success;
+      else if (latest.state == "inactive")
+        seen.record.state = policy::DeploymentState::inactive;
+      else if (latest.state == "failure")
+        seen.record.state = policy::DeploymentState::failure;
+      else if (latest.state == "error")
+        seen.record.state = policy::DeploymentState::error;
       for (const auto& status : statuses) {
         if (auto link = parse_audit_status(status.description)) {
           seen.audit_seq = link->seq;
@@ -383,7 +395,8 @@ std::vector<DeploymentSeen> deployment_history(github::Client& client, const Rep
   return history;
 }
 
-std::optional<std::string> previous_release_sha(const std::vector<DeploymentSeen>& history, const std::string& version) {
+std::optional<std::string> previous_release_sha(const std::vector<DeploymentSeen>& history,
+                                                const std::string& version) {
   const auto wanted = semver::parse_tag(version);
   if (!wanted) return std::nullopt;
   const DeploymentSeen* best = nullptr;
@@ -449,7 +462,8 @@ std::vector<policy::RunInFlight> runs_in_flight(github::Client& client, const Re
         continue;  // deleted: nothing runs
       }
       if (seen.status == "completed" || seen.status == "waiting") continue;  // waiting: held, as above
-      run.state = seen.status == "in_progress" ? policy::RunInFlight::State::in_progress : policy::RunInFlight::State::queued;
+      run.state =
+          seen.status == "in_progress" ? policy::RunInFlight::State::in_progress : policy::RunInFlight::State::queued;
       if (!seen.html_url.empty()) run.url = seen.html_url;
     }
     runs.push_back(std::move(run));

@@ -62,7 +62,7 @@ void exclude_starters(policy::ApprovalRequest& request, const std::vector<std::s
 // bot: one handled delivery, so several decisions in it read each person once).
 struct PeopleCache {
   std::map<std::string, policy::Permission> permissions;  // by lowercased login
-  std::map<std::string, bool> memberships;               // "org/slug\nlogin" (lowercased login): active
+  std::map<std::string, bool> memberships;                // "org/slug\nlogin" (lowercased login): active
 };
 
 // Resolves people once per decision (or once per `shared` cache): permission on the repository and
@@ -84,12 +84,12 @@ class People {
 
 // Where approvals of one commit come from.
 struct ApprovalSources {
-  std::string sha;                         // the commit under decision (full SHA)
-  std::optional<int> tracking_issue;       // comments on it approve `sha` (the issue's marker says so)
-  std::optional<int> pull_request;         // comments on a PR approve its head at the time: only
-                                           // counted when the PR's head is still `sha`
-  bool commit_comments = true;             // /approve as a comment on the commit itself
-  bool count_reviews = false;              // approving reviews of PRs whose head is `sha`
+  std::string sha;                    // the commit under decision (full SHA)
+  std::optional<int> tracking_issue;  // comments on it approve `sha` (the issue's marker says so)
+  std::optional<int> pull_request;    // comments on a PR approve its head at the time: only
+                                      // counted when the PR's head is still `sha`
+  bool commit_comments = true;        // /approve as a comment on the commit itself
+  bool count_reviews = false;         // approving reviews of PRs whose head is `sha`
 };
 
 // Every /approve and /approve cancel (and, with count_reviews, approving and dismissed reviews)
@@ -118,8 +118,8 @@ std::vector<policy::CheckObservation> check_observations(github::Client& client,
 struct DeploymentSeen {
   policy::DeploymentRecord record;  // version, sha, state, created_at, id
   std::string creator;
-  std::string color;  // blue-green: payload.deploy_action.color, the colour this version went to
-  std::string task;   // "deploy", or "deploy:rollback" for deploy-action's rollbacks
+  std::string color;          // blue-green: payload.deploy_action.color, the colour this version went to
+  std::string task;           // "deploy", or "deploy:rollback" for deploy-action's rollbacks
   std::string latest_status;  // GitHub's state of the newest status; "" when it has none yet
   std::string log_url;        // the newest log_url among its statuses (the run), "" when none
   std::chrono::system_clock::time_point updated_at;  // the newest status's time, else created_at

@@ -41,8 +41,10 @@ struct Cursor {
       char c = rest.front();
       rest.remove_prefix(1);
       if (quoted) {
-        if (c == '\\' && !rest.empty()) rest.remove_prefix(1);
-        else if (c == '"') quoted = false;
+        if (c == '\\' && !rest.empty())
+          rest.remove_prefix(1);
+        else if (c == '"')
+          quoted = false;
       } else if (angled) {
         if (c == '>') angled = false;
       } else if (c == '"') {

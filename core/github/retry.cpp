@@ -99,8 +99,9 @@ RetryDecision decide_retry(const AttemptFacts& facts, const RetryContext& contex
       reason = "retry_after";
       why = "GitHub asked to retry after " + std::to_string(*retry_after) + " s";
     } else if (exhausted && reset && !policy.wait_out_primary_limit) {
-      return stop("primary_limit_not_waited", "GitHub rate limit exhausted until " +
-                                                  format_rfc3339(rate_limit_wait(facts, context.now)->until - seconds{1}));
+      return stop("primary_limit_not_waited",
+                  "GitHub rate limit exhausted until " +
+                      format_rfc3339(rate_limit_wait(facts, context.now)->until - seconds{1}));
     } else if (exhausted && reset) {
       auto now_s = std::chrono::floor<seconds>(context.now.time_since_epoch()).count();
       std::int64_t reset_s = *reset - now_s > kMaxHeaderWaitSeconds ? now_s + kMaxHeaderWaitSeconds : *reset;

@@ -48,18 +48,18 @@ struct RetryPolicy {
 struct AttemptFacts {
   std::optional<http::TransportError::Kind> transport_error{};  // set when there was no response
   int status = 0;
-  std::optional<std::string> retry_after{};           // header values as received
+  std::optional<std::string> retry_after{};  // header values as received
   std::optional<std::string> ratelimit_remaining{};
   std::optional<std::string> ratelimit_reset{};
-  std::string message{};                              // GitHub's "message" field, if any
+  std::string message{};  // GitHub's "message" field, if any
 };
 
 struct RetryContext {
-  int attempt = 1;              // the attempt that just produced the facts, 1-based
-  bool idempotent = false;      // safe to send again after a 5xx / lost connection
+  int attempt = 1;          // the attempt that just produced the facts, 1-based
+  bool idempotent = false;  // safe to send again after a 5xx / lost connection
   std::chrono::system_clock::time_point now{};
   std::chrono::milliseconds waited{0};  // already waited during this call
-  std::uint64_t random = 0;     // one draw of the injected RandomSource, for jitter
+  std::uint64_t random = 0;             // one draw of the injected RandomSource, for jitter
 };
 
 struct RetryDecision {

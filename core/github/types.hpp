@@ -37,8 +37,8 @@ struct Repository {
 };
 
 struct CollaboratorPermission {
-  std::string permission;  // legacy: "admin", "write", "read", "none" (maintain -> write, triage -> read)
-  std::string role_name{};   // "admin", "maintain", "write", "triage", "read", or a custom role
+  std::string permission;   // legacy: "admin", "write", "read", "none" (maintain -> write, triage -> read)
+  std::string role_name{};  // "admin", "maintain", "write", "triage", "read", or a custom role
   User user{};
   Json raw{};
 };
@@ -55,10 +55,10 @@ struct Commit {
   std::string message{};
   std::string author_name, author_email, author_date{};  // from the git commit
   std::string committer_name, committer_email, committer_date{};
-  std::optional<User> author{};     // GitHub account, when the email maps to one
+  std::optional<User> author{};  // GitHub account, when the email maps to one
   std::optional<User> committer{};
   std::vector<std::string> parents{};  // SHAs
-  bool verified = false;             // commit.verification.verified
+  bool verified = false;               // commit.verification.verified
   std::string html_url{};
   Json raw{};
 };
@@ -69,9 +69,9 @@ struct Comparison {
   int behind_by = 0;
   int total_commits = 0;
   std::string merge_base_sha{};
-  std::vector<Commit> commits;  // every page's commits, oldest first as GitHub returns them
+  std::vector<Commit> commits;     // every page's commits, oldest first as GitHub returns them
   std::vector<std::string> files;  // filenames of the first page (GitHub caps files at 300)
-  Json raw{};                       // the first page
+  Json raw{};                      // the first page
 };
 
 struct PullRequest {
@@ -172,7 +172,7 @@ struct CheckRun {
   std::string external_id{};
   std::string details_url{};
   std::string html_url{};
-  std::string app_slug{};    // the App that reported it ("github-actions" for workflow jobs); may be empty
+  std::string app_slug{};  // the App that reported it ("github-actions" for workflow jobs); may be empty
   Json raw{};
 };
 
@@ -249,14 +249,14 @@ struct WorkflowDispatchResult {
 struct Content {
   std::string type;  // "file" (directories, symlinks and submodules are refused by get_content)
   std::string path{};
-  std::string sha{};   // blob SHA
+  std::string sha{};  // blob SHA
   std::int64_t size = 0;
   std::string text{};  // decoded content
   Json raw{};
 };
 
 struct GitRef {
-  std::string ref{};          // "refs/heads/main"
+  std::string ref{};  // "refs/heads/main"
   std::string object_sha{};
   std::string object_type{};  // "commit", "tag"
   Json raw{};
@@ -331,7 +331,7 @@ struct RateLimitResource {
 };
 
 struct RateLimit {
-  RateLimitResource core;                             // "rate" / resources.core
+  RateLimitResource core;                                // "rate" / resources.core
   std::map<std::string, RateLimitResource> resources{};  // every resource by name
   Json raw{};
 };

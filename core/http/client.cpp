@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <sys/socket.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,7 +13,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -79,7 +79,9 @@ bool is_token(std::string_view text) {
 }
 
 // A value with CR, LF or NUL would let a caller (or whatever fed it) inject headers.
-bool is_safe_header_value(std::string_view value) { return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos; }
+bool is_safe_header_value(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
 
 std::string base64(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
@@ -193,8 +195,9 @@ struct Client::Impl {
     error_code ec;
     if (bundle.empty()) {
       tls_context.set_default_verify_paths(ec);
-      if (ec) throw std::runtime_error("cannot load the system's trusted certificates: " + ec.message() +
-                                       " (set SSL_CERT_FILE to a PEM CA bundle)");
+      if (ec)
+        throw std::runtime_error("cannot load the system's trusted certificates: " + ec.message() +
+                                 " (set SSL_CERT_FILE to a PEM CA bundle)");
       return;
     }
     tls_context.load_verify_file(bundle, ec);
@@ -446,9 +449,10 @@ void Client::Impl::connect_tunnel(Connection& c, const Url& url, const Url& via,
     // A 4xx (407 bad credentials, 403 destination not allowed) will be refused again: retrying
     // cannot help. A 5xx may be the proxy's or the upstream's passing trouble.
     if (status >= 400 && status <= 499) {
-      throw TransportError(Kind::refused_by_policy,
-                           refused + " (proxy status " + std::to_string(status) +
-                               "; check the proxy credentials and address in HTTPS_PROXY / ClientOptions::https_proxy)");
+      throw TransportError(
+          Kind::refused_by_policy,
+          refused + " (proxy status " + std::to_string(status) +
+              "; check the proxy credentials and address in HTTPS_PROXY / ClientOptions::https_proxy)");
     }
     throw TransportError(Kind::connect, refused);
   }
@@ -478,7 +482,8 @@ void Client::Impl::handshake(Connection& c, const Url& url, const std::string& w
   c.run();
   if (!ec) return;
   if (ec == beast::error::timeout) {
-    throw TransportError(Kind::timeout, what + ": the TLS handshake with " + url.host + " took longer than " + limit.text);
+    throw TransportError(Kind::timeout,
+                         what + ": the TLS handshake with " + url.host + " took longer than " + limit.text);
   }
   const long verify = SSL_get_verify_result(ssl);
   if (verify != X509_V_OK) {
@@ -541,8 +546,8 @@ std::optional<Response> Client::Impl::exchange_on(Connection& c, Stream& stream,
                            what + ": the response headers are larger than " + std::to_string(kHeaderLimit) + " bytes");
     }
     if (ec && is_closed_error(ec)) {
-      throw TransportError(Kind::closed, what + ": the server closed the connection before a complete response (" +
-                                            ec.message() + ")");
+      throw TransportError(
+          Kind::closed, what + ": the server closed the connection before a complete response (" + ec.message() + ")");
     }
     if (ec && ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category()) {
       throw TransportError(Kind::protocol, what + ": malformed response: " + ec.message());

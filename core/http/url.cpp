@@ -120,9 +120,7 @@ std::string_view no_proxy_entry_host(std::string_view entry) {
 
 bool Url::is_ipv6_literal() const { return host.find(':') != std::string::npos; }
 
-bool Url::has_default_port() const {
-  return (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
-}
+bool Url::has_default_port() const { return (scheme == "http" && port == 80) || (scheme == "https" && port == 443); }
 
 std::string Url::authority() const {
   std::string out = is_ipv6_literal() ? "[" + host + "]" : host;
@@ -134,9 +132,7 @@ std::string Url::authority_with_port() const {
   return (is_ipv6_literal() ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-std::string Url::redacted() const {
-  return scheme + "://" + authority() + target.substr(0, target.find('?'));
-}
+std::string Url::redacted() const { return scheme + "://" + authority() + target.substr(0, target.find('?')); }
 
 Result<Url> parse_url(std::string_view text) {
   for (char c : text) {
@@ -229,8 +225,7 @@ Result<std::string> percent_decode(std::string_view text) {
     const int high = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
     const int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
     if (high < 0 || low < 0) {
-      return Error{"invalid_percent_encoding",
-                   "\"%\" must be followed by two hex digits (write a literal % as %25)"};
+      return Error{"invalid_percent_encoding", "\"%\" must be followed by two hex digits (write a literal % as %25)"};
     }
     out += static_cast<char>(high * 16 + low);
     i += 2;
@@ -263,8 +258,10 @@ bool no_proxy_matches(std::string_view no_proxy, std::string_view host) {
     if (raw == "*") return true;
 
     std::string_view entry = no_proxy_entry_host(raw);
-    if (entry.starts_with("*.")) entry.remove_prefix(2);
-    else if (entry.starts_with(".")) entry.remove_prefix(1);
+    if (entry.starts_with("*."))
+      entry.remove_prefix(2);
+    else if (entry.starts_with("."))
+      entry.remove_prefix(1);
     const std::string pattern = to_lower(strip_trailing_dot(entry));
     if (pattern.empty()) continue;
     if (wanted == pattern) return true;

@@ -16,7 +16,7 @@ struct Url {
   std::string userinfo;  // "user:pass" as written (still percent-encoded); empty if absent
   std::string host;      // lowercase; an IPv6 literal without its brackets ("::1")
   std::uint16_t port = 0;
-  std::string target;    // origin-form request target: path plus "?query", never empty
+  std::string target;  // origin-form request target: path plus "?query", never empty
 
   bool is_ipv6_literal() const;
   bool has_default_port() const;  // 80 for http, 443 for https

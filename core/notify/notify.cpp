@@ -25,8 +25,10 @@ std::string valid_utf8(std::string_view text, std::size_t max_bytes = std::strin
       out += "…";
       break;
     }
-    if (c.valid) out.append(text.substr(pos, c.length));
-    else out += "\xEF\xBF\xBD";
+    if (c.valid)
+      out.append(text.substr(pos, c.length));
+    else
+      out += "\xEF\xBF\xBD";
     pos += c.length;
   }
   return out;
@@ -39,12 +41,22 @@ std::string mrkdwn(std::string_view raw, std::size_t max_bytes, bool keep_newlin
   std::string out;
   for (char ch : text) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\r': break;
-      case '\n': out += keep_newlines ? '\n' : ' '; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '\r':
+        break;
+      case '\n':
+        out += keep_newlines ? '\n' : ' ';
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -71,10 +83,14 @@ std::optional<std::string> slack_link(std::string_view url, std::string_view lab
 
 std::string_view emoji(config::Event kind) {
   switch (kind) {
-    case config::Event::started: return "🚀";
-    case config::Event::succeeded: return "✅";
-    case config::Event::failed: return "❌";
-    case config::Event::rolled_back: return "↩️";
+    case config::Event::started:
+      return "🚀";
+    case config::Event::succeeded:
+      return "✅";
+    case config::Event::failed:
+      return "❌";
+    case config::Event::rolled_back:
+      return "↩️";
   }
   return "ℹ️";
 }
@@ -84,9 +100,12 @@ std::string headline(config::Event kind, const std::string& version, const std::
                      const std::string& previous) {
   const std::string v = version.empty() ? "a new version" : version;
   switch (kind) {
-    case config::Event::started: return "Deploying " + v + " to " + environment;
-    case config::Event::succeeded: return "Deployed " + v + " to " + environment;
-    case config::Event::failed: return "Deploy of " + v + " to " + environment + " failed";
+    case config::Event::started:
+      return "Deploying " + v + " to " + environment;
+    case config::Event::succeeded:
+      return "Deployed " + v + " to " + environment;
+    case config::Event::failed:
+      return "Deploy of " + v + " to " + environment + " failed";
     case config::Event::rolled_back:
       return "Deploy of " + v + " to " + environment + " failed; rolled back" +
              (previous.empty() ? std::string() : " to " + previous);
@@ -104,12 +123,18 @@ bool is_retryable(http::TransportError::Kind kind) {
 std::string describe(http::TransportError::Kind kind) {
   using Kind = http::TransportError::Kind;
   switch (kind) {
-    case Kind::resolve: return "its host name could not be resolved";
-    case Kind::connect: return "the connection was refused or could not be made";
-    case Kind::tls: return "the TLS handshake failed (is the certificate valid?)";
-    case Kind::timeout: return "it did not answer in time";
-    case Kind::closed: return "it closed the connection without answering";
-    case Kind::protocol: return "its answer was not valid HTTP";
+    case Kind::resolve:
+      return "its host name could not be resolved";
+    case Kind::connect:
+      return "the connection was refused or could not be made";
+    case Kind::tls:
+      return "the TLS handshake failed (is the certificate valid?)";
+    case Kind::timeout:
+      return "it did not answer in time";
+    case Kind::closed:
+      return "it closed the connection without answering";
+    case Kind::protocol:
+      return "its answer was not valid HTTP";
     case Kind::refused_by_policy:
       return "the URL was refused before sending (it must be https://, or http:// to a loopback address)";
   }
@@ -181,8 +206,8 @@ nlohmann::json webhook_payload(const Event& event) {
 
 nlohmann::json slack_payload(const Event& event) {
   const std::string version = mrkdwn(event.version, kSlackShortBytes);
-  const std::string environment = mrkdwn(event.environment.empty() ? "(unknown environment)" : event.environment,
-                                         kSlackShortBytes);
+  const std::string environment =
+      mrkdwn(event.environment.empty() ? "(unknown environment)" : event.environment, kSlackShortBytes);
   const std::string previous = mrkdwn(event.previous_version, kSlackShortBytes);
   const std::string repository = mrkdwn(event.repository, kSlackShortBytes);
   const std::string message = mrkdwn(event.message, kSlackMessageBytes, true);
@@ -211,7 +236,8 @@ nlohmann::json slack_payload(const Event& event) {
   if (!context.empty()) {
     std::string line;
     for (const auto& part : context) line += (line.empty() ? "" : " · ") + part;
-    blocks.push_back({{"type", "context"}, {"elements", nlohmann::json::array({{{"type", "mrkdwn"}, {"text", line}}})}});
+    blocks.push_back(
+        {{"type", "context"}, {"elements", nlohmann::json::array({{{"type", "mrkdwn"}, {"text", line}}})}});
   }
   return {{"text", fallback}, {"blocks", blocks}};
 }
@@ -239,8 +265,8 @@ Result<std::string> target_url(const Message& message, const Lookup& env) {
   if (!url) {
     return Error{"url_unset", message.target + ": " + message.url_env +
                                   " is not set: store the webhook URL as a repository secret and pass it to the "
-                                  "deploy step, e.g. `env: " + message.url_env + ": ${{ secrets." + message.url_env +
-                                  " }}`"};
+                                  "deploy step, e.g. `env: " +
+                                  message.url_env + ": ${{ secrets." + message.url_env + " }}`"};
   }
   if (!url->starts_with("https://") && !url->starts_with("http://")) {
     return Error{"url_invalid",

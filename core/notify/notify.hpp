@@ -59,11 +59,11 @@ nlohmann::json slack_payload(const Event& event);
 nlohmann::json webhook_payload(const Event& event);
 
 struct Delivery {
-  std::string target;    // "slack" or "webhook[0]", "webhook[1]", ... (index in the config)
-  std::string url_env;   // the variable that holds the URL
+  std::string target;   // "slack" or "webhook[0]", "webhook[1]", ... (index in the config)
+  std::string url_env;  // the variable that holds the URL
   bool ok = false;
-  int attempts = 0;      // requests sent (0 when the URL was missing)
-  std::string error;     // for people, when !ok; never contains the URL
+  int attempts = 0;   // requests sent (0 when the URL was missing)
+  std::string error;  // for people, when !ok; never contains the URL
 };
 
 // Looks up an environment variable; nullopt when unset. runner::Environment converts to it.
@@ -74,7 +74,7 @@ struct Message {
   std::string target;   // as Delivery::target
   std::string url_env;  // the variable that holds the URL
   config::Event event = config::Event::started;
-  std::string body;     // the payload as sent (JSON)
+  std::string body;  // the payload as sent (JSON)
 };
 
 // A Message for each configured target that wants (kind, environment): Slack first, then webhooks

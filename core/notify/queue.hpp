@@ -71,12 +71,12 @@ class Queue {
   std::condition_variable wake_;  // the worker: a job was queued, or stop
   std::condition_variable done_;  // finish(): a job is done
   std::deque<Job> jobs_;
-  std::vector<std::optional<Delivery>> results_;  // one per message posted; set when it is done
+  std::vector<std::optional<Delivery>> results_;                   // one per message posted; set when it is done
   std::optional<std::chrono::steady_clock::time_point> deadline_;  // set by finish(): no attempt runs past it
-  bool busy_ = false;      // the worker is sending a job
-  bool stopping_ = false;  // the worker takes no more jobs
-  bool finished_ = false;  // finish() was called: post() is refused
-  std::chrono::milliseconds budget_{0};  // finish()'s, for the abandoned ones' message
+  bool busy_ = false;                                              // the worker is sending a job
+  bool stopping_ = false;                                          // the worker takes no more jobs
+  bool finished_ = false;                                          // finish() was called: post() is refused
+  std::chrono::milliseconds budget_{0};                            // finish()'s, for the abandoned ones' message
 
   std::thread worker_;  // last: starts once everything it uses exists
 };

@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "core/config/duration.hpp"
-#include "core/policy/policy.hpp"
 #include "core/policy/from_config.hpp"
+#include "core/policy/policy.hpp"
 
 namespace deploy::plan {
 namespace {
@@ -67,7 +67,8 @@ std::string describe_check(const config::Check& check) {
     };
     if (t.min) parts.push_back(">= " + number(*t.min));
     if (t.max) parts.push_back("<= " + number(*t.max));
-    if (t.max_increase_percent) parts.push_back("at most " + number(*t.max_increase_percent) + "% above the pre-deploy value");
+    if (t.max_increase_percent)
+      parts.push_back("at most " + number(*t.max_increase_percent) + "% above the pre-deploy value");
     return join(parts, ", ");
   };
   if (const auto* http = std::get_if<config::HttpCheck>(&check.probe)) {
@@ -78,8 +79,10 @@ std::string describe_check(const config::Check& check) {
     out << "prometheus " << prom->url << " `" << prom->query << "` " << thresholds(prom->thresholds);
   } else if (const auto* cmd = std::get_if<config::CommandCheck>(&check.probe)) {
     out << "command `" << cmd->run << "`";
-    if (!cmd->thresholds.empty()) out << " prints a number " << thresholds(cmd->thresholds);
-    else out << " exits 0";
+    if (!cmd->thresholds.empty())
+      out << " prints a number " << thresholds(cmd->thresholds);
+    else
+      out << " exits 0";
   }
   out << " (timeout " << format_duration(check.timeout) << ")";
   return out.str();
@@ -87,9 +90,12 @@ std::string describe_check(const config::Check& check) {
 
 std::string strategy_name(config::Strategy::Type type) {
   switch (type) {
-    case config::Strategy::Type::rolling: return "rolling";
-    case config::Strategy::Type::canary: return "canary";
-    case config::Strategy::Type::blue_green: return "blue-green";
+    case config::Strategy::Type::rolling:
+      return "rolling";
+    case config::Strategy::Type::canary:
+      return "canary";
+    case config::Strategy::Type::blue_green:
+      return "blue-green";
   }
   return "rolling";
 }
@@ -110,13 +116,12 @@ std::vector<Gate> gates_for(const config::Config& config, const config::Environm
   }
   gates.push_back({"release", join(accepted, "; or ")});
   if (env.approvals.required > 0) {
-    std::string text = std::to_string(env.approvals.required) + " distinct approval" +
-                       (env.approvals.required == 1 ? "" : "s") + " of the release commit (/approve" +
-                       (env.approvals.count_reviews ? " or an approving review" : "") + ") from " +
-                       principals_text(env.approvals.from) +
-                       (env.approvals.allow_author
-                            ? "; never the person who triggered the deploy or a bot"
-                            : "; never the author, a committer, the person who triggered the deploy, or a bot");
+    std::string text =
+        std::to_string(env.approvals.required) + " distinct approval" + (env.approvals.required == 1 ? "" : "s") +
+        " of the release commit (/approve" + (env.approvals.count_reviews ? " or an approving review" : "") +
+        ") from " + principals_text(env.approvals.from) +
+        (env.approvals.allow_author ? "; never the person who triggered the deploy or a bot"
+                                    : "; never the author, a committer, the person who triggered the deploy, or a bot");
     gates.push_back({"approvals", text});
   }
   if (env.reviewed_changes.required_reviews > 0) {
@@ -129,7 +134,6 @@ std::vector<Gate> gates_for(const config::Config& config, const config::Environm
   }
   return gates;
 }
-
 
 const char* kAfterDeploy = "after_deploy";
 
@@ -167,9 +171,8 @@ Step health_check() {
 
 // The same rule the engine applies check by check: a preview window only when a check runs there.
 bool has_preview_checks(const config::Environment& env) {
-  return std::any_of(env.analysis.checks.begin(), env.analysis.checks.end(), [&](const config::Check& c) {
-    return preview_check(c, env.strategy.preview_url).has_value();
-  });
+  return std::any_of(env.analysis.checks.begin(), env.analysis.checks.end(),
+                     [&](const config::Check& c) { return preview_check(c, env.strategy.preview_url).has_value(); });
 }
 
 // blue-green: moves all traffic to `color` (the new one on a deploy, the old one to roll back).
@@ -297,7 +300,8 @@ std::string describe_step(const Step& step) {
       if (step.color == Color::idle) out << " on the idle colour (DEPLOY_COLOR)";
       break;
     case StepKind::switch_traffic:
-      out << (step.color == Color::idle ? "switch all traffic to the new colour" : "switch traffic back to the previous colour");
+      out << (step.color == Color::idle ? "switch all traffic to the new colour"
+                                        : "switch traffic back to the previous colour");
       break;
     case StepKind::analysis:
       if (step.rounds == 0) {
@@ -305,8 +309,10 @@ std::string describe_step(const Step& step) {
       } else {
         out << "analysis " << step.label << ": " << step.rounds << " round" << (step.rounds == 1 ? "" : "s");
         if (step.rounds > 1 || step.interval.count() > 0) out << ", one every " << format_duration(step.interval);
-        if (step.preview) out << " (http checks against the preview URL; its own run)";
-        else if (step.starts_run && step.ends_run) out << " (its own run)";
+        if (step.preview)
+          out << " (http checks against the preview URL; its own run)";
+        else if (step.starts_run && step.ends_run)
+          out << " (its own run)";
         if (step.ends_run) out << "; the run's verdict is decided here";
       }
       return out.str();
@@ -323,9 +329,9 @@ Result<Plan> make_plan(const config::Config& config, std::string_view environmen
   if (env == nullptr) {
     std::vector<std::string> names;
     for (const auto& e : config.environments) names.push_back(e.name);
-    return Error{"unknown_environment", "environment '" + std::string(environment) +
-                                            "' is not in the config; known environments: " +
-                                            (names.empty() ? "(none)" : join(names, ", "))};
+    return Error{"unknown_environment",
+                 "environment '" + std::string(environment) +
+                     "' is not in the config; known environments: " + (names.empty() ? "(none)" : join(names, ", "))};
   }
   Plan plan;
   plan.environment = env->name;
@@ -356,16 +362,18 @@ Result<Plan> make_plan(const config::Config& config, std::string_view environmen
   if (!env->rollback.automatic) {
     plan.rollback = "automatic rollback is off: a failure stops the deploy; roll back with /rollback or mode rollback";
   } else if (blue_green) {
-    plan.rollback = "until the switch, a failure stops the deploy with users still on the live colour; after it, "
-                    "traffic switches straight back to the previous colour (no redeploy)";
+    plan.rollback =
+        "until the switch, a failure stops the deploy with users still on the live colour; after it, "
+        "traffic switches straight back to the previous colour (no redeploy)";
   } else {
-    plan.rollback = "before the deploy stage starts, a failure stops the deploy (nothing was deployed); from then on "
-                    "it returns to the previous version straight away: " +
-                    std::string(config.rollback.run.empty() ? "the deploy stage at 100% with DEPLOY_VERSION = the previous version"
-                                                            : "`" + config.rollback.run + "` (timeout " +
-                                                                  format_duration(config.rollback.timeout) + ")") +
-                    (config.rollback.stages.empty() ? "" : ", after the stages " + join(config.rollback.stages, ", ")) +
-                    ", no pauses";
+    plan.rollback =
+        "before the deploy stage starts, a failure stops the deploy (nothing was deployed); from then on "
+        "it returns to the previous version straight away: " +
+        std::string(config.rollback.run.empty()
+                        ? "the deploy stage at 100% with DEPLOY_VERSION = the previous version"
+                        : "`" + config.rollback.run + "` (timeout " + format_duration(config.rollback.timeout) + ")") +
+        (config.rollback.stages.empty() ? "" : ", after the stages " + join(config.rollback.stages, ", ")) +
+        ", no pauses";
   }
   if (env->rollback.automatic && !env->analysis.checks.empty()) plan.rollback += ", then one health-check round";
   if (env->rollback.window.count() > 0) {
@@ -427,10 +435,14 @@ std::optional<config::Check> preview_check(const config::Check& check, std::stri
 
 std::string_view to_string(StepKind kind) {
   switch (kind) {
-    case StepKind::stage: return "stage";
-    case StepKind::deploy: return "deploy";
-    case StepKind::analysis: return "analysis";
-    case StepKind::switch_traffic: return "switch";
+    case StepKind::stage:
+      return "stage";
+    case StepKind::deploy:
+      return "deploy";
+    case StepKind::analysis:
+      return "analysis";
+    case StepKind::switch_traffic:
+      return "switch";
   }
   return "stage";
 }

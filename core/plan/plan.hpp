@@ -21,9 +21,9 @@ struct Gate {
 // One thing a run does, in order. The engine executes exactly these steps and `plan` prints exactly
 // these steps: there is no second description of a run to drift from this one.
 enum class StepKind {
-  stage,     // a stage's command (or rollback.run)
-  deploy,    // the deploy stage: puts the version in place (at `traffic` percent, or on a colour)
-  analysis,  // a window of analysis rounds
+  stage,           // a stage's command (or rollback.run)
+  deploy,          // the deploy stage: puts the version in place (at `traffic` percent, or on a colour)
+  analysis,        // a window of analysis rounds
   switch_traffic,  // blue-green: moves all traffic to a colour
 };
 std::string_view to_string(StepKind kind);
@@ -34,44 +34,44 @@ enum class Color { none, idle, live };
 
 struct Step {
   StepKind kind = StepKind::stage;
-  std::string stage;              // the stage's name; "rollback", "switch", "analysis"
-  std::string run;                // the command (not for analysis windows)
+  std::string stage;  // the stage's name; "rollback", "switch", "analysis"
+  std::string run;    // the command (not for analysis windows)
   config::Duration timeout{0};
   int retries = 0;
-  std::optional<int> traffic;     // deploy steps of rolling and canary: the share of traffic
-  std::string phase;              // DEPLOY_PHASE: "before_deploy", "deploy", "pre_switch", "switch",
-                                  // "post_switch", "after_deploy", "rollback"
-  Color color = Color::none;      // blue-green steps: the colour acted on (DEPLOY_COLOR)
+  std::optional<int> traffic;  // deploy steps of rolling and canary: the share of traffic
+  std::string phase;           // DEPLOY_PHASE: "before_deploy", "deploy", "pre_switch", "switch",
+                               // "post_switch", "after_deploy", "rollback"
+  Color color = Color::none;   // blue-green steps: the colour acted on (DEPLOY_COLOR)
   // A failure once this step has started leaves users on the new version unless the previous one
   // is restored: from here on a failure rolls back.
   bool live = false;
 
   // analysis windows
-  std::string label;              // "at 5% traffic", "after full traffic", "before the switch", ...
-  int rounds = 0;                 // one per interval
+  std::string label;  // "at 5% traffic", "after full traffic", "before the switch", ...
+  int rounds = 0;     // one per interval
   config::Duration interval{0};
-  bool starts_run = false;        // starts a new analysis run (its own counts): the first window of
-                                  // the deploy, the pre-switch preview, the post-rollback check
-  bool ends_run = false;          // the run's verdict is final at the end of this window
-  bool preview = false;           // checks go to strategy.preview_url (the idle colour)
+  bool starts_run = false;  // starts a new analysis run (its own counts): the first window of
+                            // the deploy, the pre-switch preview, the post-rollback check
+  bool ends_run = false;    // the run's verdict is final at the end of this window
+  bool preview = false;     // checks go to strategy.preview_url (the idle colour)
 };
 
 struct Plan {
   std::string environment;
   std::string mode = "deploy";  // "deploy" or "rollback"
-  std::string ref;             // as given; empty when none
-  std::string trigger;         // how the ref relates to the environment's triggers, for people
-  bool ref_triggers = true;    // false when a ref was given and no trigger of the environment matches it
+  std::string ref;              // as given; empty when none
+  std::string trigger;          // how the ref relates to the environment's triggers, for people
+  bool ref_triggers = true;     // false when a ref was given and no trigger of the environment matches it
   std::vector<Gate> gates;
-  std::vector<Step> steps;     // in run order
+  std::vector<Step> steps;  // in run order
   // What a failure after a `live` step runs, in order, to restore the previous version (ends with
   // the post-rollback health check when there are checks). Empty: a failure cannot roll back; see
   // `rollback`.
   std::vector<Step> rollback_steps;
-  std::string strategy;        // "rolling", "canary", "blue-green"
+  std::string strategy;             // "rolling", "canary", "blue-green"
   std::vector<std::string> checks;  // one line per analysis check
-  std::string analysis;        // the analysis rules, for people; empty without checks
-  std::string rollback;        // what happens on failure, for people
+  std::string analysis;             // the analysis rules, for people; empty without checks
+  std::string rollback;             // what happens on failure, for people
   std::vector<std::string> notifications;
 };
 

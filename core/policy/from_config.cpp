@@ -7,8 +7,10 @@ namespace deploy::policy {
 
 policy::Principal to_policy(const config::Principal& principal) {
   switch (principal.kind) {
-    case config::Principal::Kind::user: return policy::Principal::user(principal.name);
-    case config::Principal::Kind::team: return policy::Principal::team(principal.name);
+    case config::Principal::Kind::user:
+      return policy::Principal::user(principal.name);
+    case config::Principal::Kind::team:
+      return policy::Principal::team(principal.name);
     case config::Principal::Kind::permission: {
       const auto permission = policy::parse_permission(principal.name);
       if (!permission || *permission < policy::Permission::write) {
@@ -32,8 +34,10 @@ namespace {
 // A switch, so that a new config value fails to compile (-Wswitch) rather than map silently.
 policy::OutsideWindow to_policy(config::RollbackPolicy::OutsideWindow outside) {
   switch (outside) {
-    case config::RollbackPolicy::OutsideWindow::require_approval: return policy::OutsideWindow::require_approval;
-    case config::RollbackPolicy::OutsideWindow::deny: return policy::OutsideWindow::deny;
+    case config::RollbackPolicy::OutsideWindow::require_approval:
+      return policy::OutsideWindow::require_approval;
+    case config::RollbackPolicy::OutsideWindow::deny:
+      return policy::OutsideWindow::deny;
   }
   return policy::OutsideWindow::deny;
 }

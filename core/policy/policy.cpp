@@ -82,19 +82,25 @@ bool went_live(DeploymentState state) {
 
 std::string_view to_string(Permission permission) {
   switch (permission) {
-    case Permission::none: return "none";
-    case Permission::read: return "read";
-    case Permission::triage: return "triage";
-    case Permission::write: return "write";
-    case Permission::maintain: return "maintain";
-    case Permission::admin: return "admin";
+    case Permission::none:
+      return "none";
+    case Permission::read:
+      return "read";
+    case Permission::triage:
+      return "triage";
+    case Permission::write:
+      return "write";
+    case Permission::maintain:
+      return "maintain";
+    case Permission::admin:
+      return "admin";
   }
   return "none";
 }
 
 Result<Permission> parse_permission(std::string_view text) {
-  for (Permission p : {Permission::none, Permission::read, Permission::triage, Permission::write,
-                       Permission::maintain, Permission::admin}) {
+  for (Permission p : {Permission::none, Permission::read, Permission::triage, Permission::write, Permission::maintain,
+                       Permission::admin}) {
     if (iequals(text, to_string(p))) return p;
   }
   return Error{"invalid_permission", "'" + std::string(text) +
@@ -121,17 +127,19 @@ std::string describe(const std::vector<Principal>& allowed) {
 
 bool is_bot(std::string_view login, bool is_bot_flag) {
   constexpr std::string_view suffix = "[bot]";
-  return is_bot_flag ||
-         (login.size() >= suffix.size() && iequals(login.substr(login.size() - suffix.size()), suffix));
+  return is_bot_flag || (login.size() >= suffix.size() && iequals(login.substr(login.size() - suffix.size()), suffix));
 }
 
 bool admits(const std::vector<Principal>& allowed, const Actor& actor) {
   if (allowed.empty()) return actor.permission >= Permission::write;
   return std::any_of(allowed.begin(), allowed.end(), [&](const Principal& p) {
     switch (p.kind) {
-      case Principal::Kind::user: return same_login(p.name, actor.login);
-      case Principal::Kind::team: return in_team(actor.teams, p.name);
-      case Principal::Kind::permission: return actor.permission >= p.min_permission;
+      case Principal::Kind::user:
+        return same_login(p.name, actor.login);
+      case Principal::Kind::team:
+        return in_team(actor.teams, p.name);
+      case Principal::Kind::permission:
+        return actor.permission >= p.min_permission;
     }
     return false;
   });
@@ -141,9 +149,7 @@ bool admits(const std::vector<Principal>& allowed, const Actor& actor) {
 // 1. Approval count
 // ---------------------------------------------------------------------------------------------
 
-std::string_view to_string(ApprovalSource source) {
-  return source == ApprovalSource::review ? "review" : "comment";
-}
+std::string_view to_string(ApprovalSource source) { return source == ApprovalSource::review ? "review" : "comment"; }
 
 namespace {
 
@@ -162,13 +168,13 @@ std::optional<Classified> own_reason(const ApprovalRequest& r, const ApprovalEve
     return Classified{"author_cannot_approve",
                       u + " wrote the change; authors cannot approve their own change (allow_author: false)"};
   }
-  if (!r.allow_author && std::any_of(r.committers.begin(), r.committers.end(),
-                                     [&](const std::string& c) { return same_login(u, c); })) {
+  if (!r.allow_author &&
+      std::any_of(r.committers.begin(), r.committers.end(), [&](const std::string& c) { return same_login(u, c); })) {
     return Classified{"committer_cannot_approve", u + " committed to the change; committers cannot approve it, "
                                                       "like its author (allow_author: false)"};
   }
   if (same_login(u, r.triggered_by) || std::any_of(r.also_triggered_by.begin(), r.also_triggered_by.end(),
-                                                    [&](const std::string& t) { return same_login(u, t); })) {
+                                                   [&](const std::string& t) { return same_login(u, t); })) {
     return Classified{"triggerer_cannot_approve",
                       u + " triggered this deploy; the person who triggers a deploy cannot approve it"};
   }
@@ -221,15 +227,15 @@ ApprovalVerdict count_approvals(const ApprovalRequest& request) {
       }
       auto& withdrawn = withdrawable[key];
       for (std::size_t j : withdrawn) {
-        status[j] = {"cancelled", e.user + " withdrew this approval (cancel " + e.id +
-                                      "); a new /approve counts again"};
+        status[j] = {"cancelled",
+                     e.user + " withdrew this approval (cancel " + e.id + "); a new /approve counts again"};
       }
-      status[i] = {"cancel", withdrawn.empty()
-                                 ? e.user + " cancelled but had no counted approval of " + short_sha(request.sha) +
-                                       " to withdraw"
-                                 : e.user + " withdrew " + plural(static_cast<long long>(withdrawn.size()),
-                                                                  "approval", "approvals") +
-                                       " of " + short_sha(request.sha)};
+      status[i] = {"cancel",
+                   withdrawn.empty()
+                       ? e.user + " cancelled but had no counted approval of " + short_sha(request.sha) + " to withdraw"
+                       : e.user + " withdrew " +
+                             plural(static_cast<long long>(withdrawn.size()), "approval", "approvals") + " of " +
+                             short_sha(request.sha)};
       withdrawn.clear();
       counted_event.erase(key);
       continue;
@@ -263,11 +269,11 @@ ApprovalVerdict count_approvals(const ApprovalRequest& request) {
 
   const std::string sha = short_sha(request.sha);
   if (v.met) {
-    v.outcome = Outcome::allow(
-        "approvals_met", count == 0 ? "no approvals required for " + sha
-                                    : "approved by " + describe_counted(v.counted) + ": " +
-                                          plural(count, "approval", "approvals") + ", " +
-                                          std::to_string(request.required) + " required, for " + sha);
+    v.outcome =
+        Outcome::allow("approvals_met", count == 0 ? "no approvals required for " + sha
+                                                   : "approved by " + describe_counted(v.counted) + ": " +
+                                                         plural(count, "approval", "approvals") + ", " +
+                                                         std::to_string(request.required) + " required, for " + sha);
   } else {
     const std::string so_far =
         count == 0 ? "no approvals yet for " + sha + " (" + std::to_string(request.required) + " required)"
@@ -287,8 +293,9 @@ std::string describe_needed(const ApprovalRequest& request, const ApprovalVerdic
     if (!(p.kind == Principal::Kind::user && is_bot(p.name, false))) people.push_back(p);
   }
   if (!request.approvers.empty() && people.empty()) {
-    return needs + ", but the approvers list names only bots, which never count: list people, teams or a "
-                   "permission (write, maintain, admin) in approvers";
+    return needs +
+           ", but the approvers list names only bots, which never count: list people, teams or a "
+           "permission (write, maintain, admin) in approvers";
   }
 
   std::vector<std::pair<std::string, std::vector<std::string>>> excluded;  // login, roles
@@ -325,11 +332,16 @@ std::string describe_needed(const ApprovalRequest& request, const ApprovalVerdic
 
 std::string_view to_string(DeploymentState state) {
   switch (state) {
-    case DeploymentState::success: return "success";
-    case DeploymentState::failure: return "failure";
-    case DeploymentState::error: return "error";
-    case DeploymentState::inactive: return "inactive";
-    case DeploymentState::in_progress: return "in_progress";
+    case DeploymentState::success:
+      return "success";
+    case DeploymentState::failure:
+      return "failure";
+    case DeploymentState::error:
+      return "error";
+    case DeploymentState::inactive:
+      return "inactive";
+    case DeploymentState::in_progress:
+      return "in_progress";
   }
   return "in_progress";
 }
@@ -356,8 +368,7 @@ RollbackDecision decide_rollback(const RollbackRequest& request) {
   const RollbackPolicy& policy = request.policy;
   if (policy.window < std::chrono::seconds{0}) {
     throw std::invalid_argument("decide_rollback: rollback window is negative (" +
-                                std::to_string(policy.window.count()) +
-                                "s); config validation should have refused it");
+                                std::to_string(policy.window.count()) + "s); config validation should have refused it");
   }
   const Actor& user = request.user;
   const std::string& env = request.environment;
@@ -402,8 +413,8 @@ RollbackDecision decide_rollback(const RollbackRequest& request) {
   if (request.version) {
     const semver::Version& wanted = *request.version;
     if (current_version && wanted == *current_version) {
-      d.outcome = Outcome::deny("already_current", wanted.to_string() + " is already the current version of " +
-                                                       env + ": " + describe_deployment(current));
+      d.outcome = Outcome::deny("already_current", wanted.to_string() + " is already the current version of " + env +
+                                                       ": " + describe_deployment(current));
       return d;
     }
     for (auto it = sorted.rbegin(); it != sorted.rend(); ++it) {
@@ -416,9 +427,9 @@ RollbackDecision decide_rollback(const RollbackRequest& request) {
       }
     }
     if (target == nullptr) {
-      d.outcome = Outcome::deny("version_never_deployed",
-                                wanted.to_string() + " never went live in " + env +
-                                    "; versions that did, newest first: " + live_versions(sorted));
+      d.outcome =
+          Outcome::deny("version_never_deployed", wanted.to_string() + " never went live in " + env +
+                                                      "; versions that did, newest first: " + live_versions(sorted));
       return d;
     }
     if (same_sha(target->sha, current.sha)) {
@@ -444,9 +455,10 @@ RollbackDecision decide_rollback(const RollbackRequest& request) {
     }
     if (target == nullptr) {
       d.outcome = Outcome::deny("no_previous_version",
-                                env + " has no earlier successful deployment of an older version to roll back to "
-                                      "from " + describe_deployment(current) +
-                                      "; to go elsewhere, name the version");
+                                env +
+                                    " has no earlier successful deployment of an older version to roll back to "
+                                    "from " +
+                                    describe_deployment(current) + "; to go elsewhere, name the version");
       return d;
     }
   }
@@ -466,9 +478,9 @@ RollbackDecision decide_rollback(const RollbackRequest& request) {
       return d;
     }
   }
-  d.outcome = Outcome::allow("rollback_allowed", user.login + " may roll back " + env + " from " +
-                                                     describe_deployment(current) + " to " +
-                                                     describe_deployment(*target));
+  d.outcome =
+      Outcome::allow("rollback_allowed", user.login + " may roll back " + env + " from " +
+                                             describe_deployment(current) + " to " + describe_deployment(*target));
   return d;
 }
 
@@ -503,9 +515,14 @@ ReviewedChangesResult check_reviewed_changes(const ReleaseChanges& changes, int 
       if (std::find(order.begin(), order.end(), key) == order.end()) order.push_back(key);
       switch (r.state) {
         case ReviewState::approved:
-        case ReviewState::changes_requested: latest[key] = &r; break;
-        case ReviewState::dismissed: latest[key] = nullptr; break;
-        case ReviewState::commented: break;
+        case ReviewState::changes_requested:
+          latest[key] = &r;
+          break;
+        case ReviewState::dismissed:
+          latest[key] = nullptr;
+          break;
+        case ReviewState::commented:
+          break;
       }
     }
     PullRequestResult pr_result;
@@ -538,24 +555,24 @@ ReviewedChangesResult check_reviewed_changes(const ReleaseChanges& changes, int 
 
   if (unreviewed.empty() && changes.direct_commits.empty()) {
     result.outcome = Outcome::allow(
-        "changes_reviewed", changes.pulls.empty()
-                                ? "no changes in this release"
-                                : "every pull request has at least " + plural(std::max(0, required),
-                                                                              "approving review",
-                                                                              "approving reviews") +
-                                      " (" + plural(static_cast<long long>(changes.pulls.size()),
-                                                    "pull request", "pull requests") +
-                                      ")");
+        "changes_reviewed",
+        changes.pulls.empty()
+            ? "no changes in this release"
+            : "every pull request has at least " +
+                  plural(std::max(0, required), "approving review", "approving reviews") + " (" +
+                  plural(static_cast<long long>(changes.pulls.size()), "pull request", "pull requests") + ")");
     return result;
   }
   std::vector<std::string> problems;
-  if (!unreviewed.empty()) problems.push_back("pull requests without enough approving reviews: " + join_comma(unreviewed));
+  if (!unreviewed.empty())
+    problems.push_back("pull requests without enough approving reviews: " + join_comma(unreviewed));
   if (!changes.direct_commits.empty()) {
     std::vector<std::string> shas;
     for (const auto& c : changes.direct_commits) shas.push_back(short_sha(c));
     problems.push_back("commits pushed without a pull request: " + join_comma(shas));
   }
-  result.outcome = Outcome::deny("unreviewed_change", "unreviewed changes in this release: " + join_all(problems, "; "));
+  result.outcome =
+      Outcome::deny("unreviewed_change", "unreviewed changes in this release: " + join_all(problems, "; "));
   return result;
 }
 
@@ -592,14 +609,19 @@ RequiredChecksResult check_required_checks(const std::vector<std::string>& requi
     switch (it->second) {
       case CheckState::success:
       case CheckState::neutral:
-      case CheckState::skipped: break;
+      case CheckState::skipped:
+        break;
       case CheckState::failure:
-      case CheckState::error: r.failed.push_back(name); break;
-      case CheckState::pending: r.pending.push_back(name); break;
+      case CheckState::error:
+        r.failed.push_back(name);
+        break;
+      case CheckState::pending:
+        r.pending.push_back(name);
+        break;
     }
   }
   if (r.failed.empty() && r.missing.empty() && r.pending.empty()) {
-    const std::string message = seen.empty()      ? "no required checks"
+    const std::string message = seen.empty()       ? "no required checks"
                                 : seen.size() == 1 ? "the required check " + seen.front() + " passed"
                                                    : "all " + std::to_string(seen.size()) + " required checks passed";
     r.outcome = Outcome::allow("checks_passed", message);
@@ -624,10 +646,13 @@ Outcome decide_rollback_start(const std::string& environment, const std::vector<
                               std::chrono::system_clock::time_point now) {
   auto counts = [&](const RunInFlight& run) {
     switch (run.state) {
-      case RunInFlight::State::completed: return false;
-      case RunInFlight::State::unknown: return now - run.since <= kUnnamedDispatchTime;
+      case RunInFlight::State::completed:
+        return false;
+      case RunInFlight::State::unknown:
+        return now - run.since <= kUnnamedDispatchTime;
       case RunInFlight::State::queued:
-      case RunInFlight::State::in_progress: return now - run.since <= kMaxRunTime;
+      case RunInFlight::State::in_progress:
+        return now - run.since <= kMaxRunTime;
     }
     return false;
   };
@@ -673,9 +698,12 @@ RollbackGate decide_rollback_gate(const RollbackDecision& decision, int approval
 
 std::string_view to_string(UnmetGates unmet) {
   switch (unmet) {
-    case UnmetGates::blocked: return "blocked";
-    case UnmetGates::skipped: return "skipped";
-    case UnmetGates::error: return "error";
+    case UnmetGates::blocked:
+      return "blocked";
+    case UnmetGates::skipped:
+      return "skipped";
+    case UnmetGates::error:
+      return "error";
   }
   return "blocked";
 }

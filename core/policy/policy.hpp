@@ -39,11 +39,13 @@ Result<Permission> parse_permission(std::string_view text);
 struct Principal {
   enum class Kind { user, team, permission };
   Kind kind = Kind::user;
-  std::string name;                              // login (user) or "org/slug" (team), no '@'
-  Permission min_permission = Permission::write; // for Kind::permission
+  std::string name;                               // login (user) or "org/slug" (team), no '@'
+  Permission min_permission = Permission::write;  // for Kind::permission
 
   static Principal user(std::string login) { return {Kind::user, std::move(login), Permission::none}; }
-  static Principal team(std::string org_slash_slug) { return {Kind::team, std::move(org_slash_slug), Permission::none}; }
+  static Principal team(std::string org_slash_slug) {
+    return {Kind::team, std::move(org_slash_slug), Permission::none};
+  }
   static Principal at_least(Permission p) { return {Kind::permission, {}, p}; }
 };
 
@@ -75,11 +77,11 @@ enum class ApprovalSource { comment, review };
 std::string_view to_string(ApprovalSource source);
 
 struct ApprovalEvent {
-  std::string user;                           // login
+  std::string user;  // login
   ApprovalSource source = ApprovalSource::comment;
-  std::string sha;                            // the commit the approval (or cancel) was made for
-  Permission permission = Permission::none;   // resolved at decision time
-  std::vector<std::string> teams;             // "org/slug", resolved at decision time
+  std::string sha;                           // the commit the approval (or cancel) was made for
+  Permission permission = Permission::none;  // resolved at decision time
+  std::vector<std::string> teams;            // "org/slug", resolved at decision time
   bool is_bot = false;
   bool edited = false;  // the comment was edited after posting; reviews cannot be, leave false
   bool cancel = false;  // `/approve cancel`, or a dismissed review
@@ -87,17 +89,17 @@ struct ApprovalEvent {
 };
 
 struct ApprovalRequest {
-  int required = 1;                    // >= 0; negative throws std::invalid_argument
-  std::vector<Principal> approvers;    // empty = anyone with at least write
+  int required = 1;                  // >= 0; negative throws std::invalid_argument
+  std::vector<Principal> approvers;  // empty = anyone with at least write
   bool allow_author = false;
-  std::string author;                  // the change's author
-  std::vector<std::string> committers; // logins of the change's committers
-  std::string triggered_by;            // who triggered the deploy; may be empty
+  std::string author;                   // the change's author
+  std::vector<std::string> committers;  // logins of the change's committers
+  std::string triggered_by;             // who triggered the deploy; may be empty
   // Others who set this deploy going, excluded like triggered_by: the workflow's actor when
   // someone else re-ran it (GITHUB_ACTOR vs GITHUB_TRIGGERING_ACTOR), who asked the bot for it.
   std::vector<std::string> also_triggered_by;
-  std::string sha;                     // the commit under decision (full SHA)
-  std::vector<ApprovalEvent> events;   // chronological
+  std::string sha;                    // the commit under decision (full SHA)
+  std::vector<ApprovalEvent> events;  // chronological
 };
 
 struct CountedApproval {
@@ -135,11 +137,11 @@ struct RejectedApproval {
 };
 
 struct ApprovalVerdict {
-  std::vector<CountedApproval> counted;        // in event order
-  std::vector<RejectedApproval> not_counted;   // in event order
+  std::vector<CountedApproval> counted;       // in event order
+  std::vector<RejectedApproval> not_counted;  // in event order
   int required = 0;
-  bool met = false;                            // counted >= required
-  int missing = 0;                             // max(0, required - counted)
+  bool met = false;  // counted >= required
+  int missing = 0;   // max(0, required - counted)
   // allowed=met; reason "approvals_met" or "approvals_missing"; the message names exactly who
   // approved (never claims more than counted) and, when missing, who could still approve.
   Outcome outcome;
@@ -174,8 +176,8 @@ struct DeploymentRecord {
 enum class OutsideWindow { deny, require_approval };
 
 struct RollbackPolicy {
-  std::chrono::seconds window{0};          // 0 = no window; negative throws std::invalid_argument
-  std::vector<Principal> allowed;          // empty = anyone with at least write
+  std::chrono::seconds window{0};  // 0 = no window; negative throws std::invalid_argument
+  std::vector<Principal> allowed;  // empty = anyone with at least write
   OutsideWindow outside_window = OutsideWindow::deny;
 };
 
@@ -312,8 +314,8 @@ struct PullRequest {
 };
 
 struct ReleaseChanges {
-  std::vector<PullRequest> pulls;            // PRs merged in the release
-  std::vector<std::string> direct_commits;   // commits in the release that belong to no PR
+  std::vector<PullRequest> pulls;           // PRs merged in the release
+  std::vector<std::string> direct_commits;  // commits in the release that belong to no PR
 };
 
 struct PullRequestResult {

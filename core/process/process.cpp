@@ -120,11 +120,16 @@ class LineSplitter {
 
 std::string Result::describe() const {
   switch (end) {
-    case End::exited: return "exit " + std::to_string(exit_code);
-    case End::signalled: return "killed by signal " + std::to_string(signal) + " (" + ::strsignal(signal) + ")";
-    case End::timed_out: return "timed out after " + seconds_text(duration);
-    case End::cancelled: return "cancelled";
-    case End::failed_to_start: return "could not start: " + error;
+    case End::exited:
+      return "exit " + std::to_string(exit_code);
+    case End::signalled:
+      return "killed by signal " + std::to_string(signal) + " (" + ::strsignal(signal) + ")";
+    case End::timed_out:
+      return "timed out after " + seconds_text(duration);
+    case End::cancelled:
+      return "cancelled";
+    case End::failed_to_start:
+      return "could not start: " + error;
   }
   return "unknown";
 }
@@ -166,8 +171,7 @@ Result run(const Spec& spec, const LineSink& on_line, const std::atomic<bool>* c
   sigemptyset(&empty_mask);
   sigemptyset(&default_signals);
   for (int s : {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT, SIGCHLD}) sigaddset(&default_signals, s);
-  ::posix_spawnattr_setflags(attributes.get(),
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  ::posix_spawnattr_setflags(attributes.get(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   ::posix_spawnattr_setpgroup(attributes.get(), 0);
   ::posix_spawnattr_setsigmask(attributes.get(), &empty_mask);
   ::posix_spawnattr_setsigdefault(attributes.get(), &default_signals);
@@ -220,8 +224,10 @@ Result run(const Spec& spec, const LineSink& on_line, const std::atomic<bool>* c
   while (!reaped) {
     const auto now = Clock::now();
     if (!kill_at) {
-      if (cancel && cancel->load()) stop_group(Result::End::cancelled);
-      else if (has_deadline && now >= deadline) stop_group(Result::End::timed_out);
+      if (cancel && cancel->load())
+        stop_group(Result::End::cancelled);
+      else if (has_deadline && now >= deadline)
+        stop_group(Result::End::timed_out);
     } else if (now >= *kill_at) {
       ::kill(-pid, SIGKILL);
     }
@@ -237,8 +243,10 @@ Result run(const Spec& spec, const LineSink& on_line, const std::atomic<bool>* c
     } else if (::poll(fds, count, 50) > 0 && pipe_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
       char buffer[8192];
       ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
-      if (n > 0) splitter.feed(buffer, static_cast<std::size_t>(n));
-      else if (n == 0 || (errno != EINTR && errno != EAGAIN)) pipe_open = false;
+      if (n > 0)
+        splitter.feed(buffer, static_cast<std::size_t>(n));
+      else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+        pipe_open = false;
     }
 
     pid_t w = ::waitpid(pid, &status, WNOHANG);

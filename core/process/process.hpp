@@ -13,11 +13,11 @@
 namespace deploy::process {
 
 struct Spec {
-  std::vector<std::string> argv;             // argv[0] is looked up in PATH when it has no '/'
-  std::map<std::string, std::string> env;    // set on top of the inherited environment
-  std::vector<std::string> unset_env;        // removed from the inherited environment
-  std::string working_directory;             // empty = inherit
-  std::chrono::milliseconds timeout{0};      // 0 = none
+  std::vector<std::string> argv;                // argv[0] is looked up in PATH when it has no '/'
+  std::map<std::string, std::string> env;       // set on top of the inherited environment
+  std::vector<std::string> unset_env;           // removed from the inherited environment
+  std::string working_directory;                // empty = inherit
+  std::chrono::milliseconds timeout{0};         // 0 = none
   std::chrono::milliseconds kill_grace{5'000};  // between SIGTERM and SIGKILL to the group
 };
 
@@ -27,7 +27,7 @@ struct Result {
   int exit_code = -1;  // when exited
   int signal = 0;      // when signalled (or the signal that finally stopped it)
   std::chrono::milliseconds duration{0};
-  std::string error;   // when failed_to_start: why
+  std::string error;  // when failed_to_start: why
 
   bool succeeded() const { return end == End::exited && exit_code == 0; }
   // "exit 0", "exit 3", "killed by signal 9", "timed out after 30s", "cancelled", "could not start: ..."

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "core/release/changelog.hpp"
 #include "core/config/glob.hpp"
+#include "core/release/changelog.hpp"
 #include "core/semver/semver.hpp"
 #include "core/text/text.hpp"
 
@@ -63,13 +63,13 @@ bool has_tag_for(const std::vector<Tag>& tags, const TagRules& rules, const semv
 Decision not_found(const Request& request) {
   const auto named = classify(request.ref);
   if (named && named->kind == RefKind::tag) {
-    return deny("tag_not_found",
-                "tag " + shown(named->name) + " is not in GITHUB_WORKSPACE; push the tag, or " +
-                    std::string(kFetchAll) + " so that tags are fetched");
+    return deny("tag_not_found", "tag " + shown(named->name) + " is not in GITHUB_WORKSPACE; push the tag, or " +
+                                     std::string(kFetchAll) + " so that tags are fetched");
   }
   return deny("ref_not_found", "ref " + shown(request.ref) +
                                    " is not in GITHUB_WORKSPACE (not a tag, a branch or a commit "
-                                   "there); check the ref, or " + std::string(kFetchAll));
+                                   "there); check the ref, or " +
+                                   std::string(kFetchAll));
 }
 
 Decision decide_untagged(const Ref& ref) {
@@ -109,36 +109,38 @@ Decision decide_tag(const Request& request, const Facts& facts, const Ref& ref) 
     stable.prerelease.clear();
     stable.build.clear();
     const std::string example = (ref.name.starts_with('v') ? "v" : "") + stable.to_string();
-    return deny("prerelease_not_allowed",
-                "tag " + tag + " is a pre-release and release.allow_prereleases is false in "
-                ".github/deploy.yml; release a stable version such as " + example +
-                    ", or allow pre-releases");
+    return deny("prerelease_not_allowed", "tag " + tag +
+                                              " is a pre-release and release.allow_prereleases is false in "
+                                              ".github/deploy.yml; release a stable version such as " +
+                                              example + ", or allow pre-releases");
   }
   if (facts.shallow) {
     return deny("shallow_clone",
                 "GITHUB_WORKSPACE is a shallow clone, so the previous release and the commits since "
-                "it cannot be found; " + std::string(kFetchAll));
+                "it cannot be found; " +
+                    std::string(kFetchAll));
   }
   if (!facts.default_branch_sha) {
-    return deny("default_branch_not_found",
-                "the default branch " + branch + " is not in GITHUB_WORKSPACE (neither "
-                "refs/remotes/origin/" + branch + " nor refs/heads/" + branch + "); " +
-                    std::string(kFetchAll) + " so that every branch and tag is fetched");
+    return deny("default_branch_not_found", "the default branch " + branch +
+                                                " is not in GITHUB_WORKSPACE (neither "
+                                                "refs/remotes/origin/" +
+                                                branch + " nor refs/heads/" + branch + "); " + std::string(kFetchAll) +
+                                                " so that every branch and tag is fetched");
   }
   if (!facts.on_default_branch(ref.sha)) {
     return deny("tag_off_default_branch",
-                "tag " + tag + " points at " + short_sha(ref.sha) + ", which is not on the default branch " +
-                    branch + "; releases are tagged on " + branch +
-                    ": merge the change, then tag a commit of " + branch);
+                "tag " + tag + " points at " + short_sha(ref.sha) + ", which is not on the default branch " + branch +
+                    "; releases are tagged on " + branch + ": merge the change, then tag a commit of " + branch);
   }
   if (rules.require_annotated && !ref.annotated) {
-    return deny("tag_not_annotated",
-                "tag " + tag + " is a lightweight tag and release.require_annotated is true; "
-                "recreate it as an annotated tag (git tag -a)");
+    return deny("tag_not_annotated", "tag " + tag +
+                                         " is a lightweight tag and release.require_annotated is true; "
+                                         "recreate it as an annotated tag (git tag -a)");
   }
   if (rules.require_signed && ref.signature == Signature::none) {
     return deny("tag_not_signed",
-                "tag " + tag + (ref.annotated ? " carries no signature" : " is a lightweight tag, so it carries no signature") +
+                "tag " + tag +
+                    (ref.annotated ? " carries no signature" : " is a lightweight tag, so it carries no signature") +
                     " and release.require_signed is true; recreate it signed (git tag -s)");
   }
   if (request.deployed) {
@@ -148,10 +150,10 @@ Decision decide_tag(const Request& request, const Facts& facts, const Ref& ref) 
       const std::string deployed_shown = shown(*request.deployed);
       const std::string env = shown(request.environment);
       if (!has_tag_for(facts.tags, rules, *deployed)) {
-        return deny("tags_missing",
-                    deployed_shown + ", now deployed to " + env + ", has no tag in GITHUB_WORKSPACE, "
-                    "so tags are missing and the changelog would be wrong; " + std::string(kFetchAll) +
-                        " (or recreate the tag if it was deleted)");
+        return deny("tags_missing", deployed_shown + ", now deployed to " + env +
+                                        ", has no tag in GITHUB_WORKSPACE, "
+                                        "so tags are missing and the changelog would be wrong; " +
+                                        std::string(kFetchAll) + " (or recreate the tag if it was deleted)");
       }
       if (request.mode == Mode::deploy && !(*deployed < *version)) {
         return deny("not_newer", tag + " is not newer than " + deployed_shown + ", now deployed to " + env +
@@ -186,19 +188,26 @@ std::string_view to_string(Mode mode) { return mode == Mode::deploy ? "deploy" :
 
 std::string_view to_string(RefKind kind) {
   switch (kind) {
-    case RefKind::tag: return "tag";
-    case RefKind::branch: return "branch";
-    case RefKind::commit: return "commit";
+    case RefKind::tag:
+      return "tag";
+    case RefKind::branch:
+      return "branch";
+    case RefKind::commit:
+      return "commit";
   }
   return "unknown";
 }
 
 std::string_view to_string(Signature signature) {
   switch (signature) {
-    case Signature::none: return "none";
-    case Signature::pgp: return "pgp";
-    case Signature::x509: return "x509";
-    case Signature::ssh: return "ssh";
+    case Signature::none:
+      return "none";
+    case Signature::pgp:
+      return "pgp";
+    case Signature::x509:
+      return "x509";
+    case Signature::ssh:
+      return "ssh";
   }
   return "unknown";
 }
@@ -227,9 +236,9 @@ Decision decide(const Request& request, const Facts& facts) {
 }
 
 bool about_the_release(std::string_view reason) {
-  static constexpr std::string_view kReasons[] = {"tag_pattern_mismatch", "not_semver", "prerelease_not_allowed",
-                                                  "tag_off_default_branch", "tag_not_annotated", "tag_not_signed",
-                                                  "not_newer"};
+  static constexpr std::string_view kReasons[] = {
+      "tag_pattern_mismatch", "not_semver", "prerelease_not_allowed", "tag_off_default_branch", "tag_not_annotated",
+      "tag_not_signed",       "not_newer"};
   return std::find(std::begin(kReasons), std::end(kReasons), reason) != std::end(kReasons);
 }
 

@@ -56,7 +56,7 @@ std::string_view to_string(Signature signature);
 
 // deploy.yml's `release:` rules for tags.
 struct TagRules {
-  std::string pattern = "v*";   // glob (core/config_glob.hpp): tags that are releases
+  std::string pattern = "v*";  // glob (core/config_glob.hpp): tags that are releases
   bool require_annotated = false;
   bool require_signed = false;
   bool allow_prereleases = false;
@@ -66,9 +66,9 @@ struct TagRules {
 TagRules tag_rules(const config::Release& release);
 
 struct Request {
-  std::string ref;               // as the action got it: "refs/tags/v1.2.0", "v1.2.0", "refs/heads/main", a SHA
-  std::string environment;       // for messages: "production"
-  std::string default_branch;    // "main", from the event payload or the GitHub API
+  std::string ref;                      // as the action got it: "refs/tags/v1.2.0", "v1.2.0", "refs/heads/main", a SHA
+  std::string environment;              // for messages: "production"
+  std::string default_branch;           // "main", from the event payload or the GitHub API
   std::optional<std::string> deployed;  // the version now deployed to the environment, if any
   Mode mode = Mode::deploy;
   TagRules rules;
@@ -77,17 +77,17 @@ struct Request {
 struct Person {
   std::string name;
   std::string email;
-  std::int64_t time = 0;       // seconds since the Unix epoch
-  int offset_minutes = 0;      // the person's UTC offset at that time
+  std::int64_t time = 0;   // seconds since the Unix epoch
+  int offset_minutes = 0;  // the person's UTC offset at that time
   bool operator==(const Person&) const = default;
 };
 
 // The requested ref, resolved.
 struct Ref {
   RefKind kind = RefKind::commit;
-  std::string name;            // "v1.2.0", "main", or the full SHA for a commit
-  std::string full_name;       // "refs/tags/v1.2.0", "refs/remotes/origin/main"; empty for a commit
-  std::string sha;             // the commit (annotated tags peeled)
+  std::string name;       // "v1.2.0", "main", or the full SHA for a commit
+  std::string full_name;  // "refs/tags/v1.2.0", "refs/remotes/origin/main"; empty for a commit
+  std::string sha;        // the commit (annotated tags peeled)
   // Tags only:
   bool annotated = false;
   Signature signature = Signature::none;
@@ -97,7 +97,7 @@ struct Ref {
 
 // A tag of the repository, peeled to its commit (tags of trees or blobs are left out).
 struct Tag {
-  std::string name;            // without refs/tags/
+  std::string name;  // without refs/tags/
   std::string sha;
   bool annotated = false;
   bool operator==(const Tag&) const = default;
@@ -116,7 +116,7 @@ struct Facts {
 
 struct Commit {
   std::string sha;
-  std::string summary;         // first line of the message
+  std::string summary;  // first line of the message
   std::string message;
   Person author;
   Person committer;
@@ -125,17 +125,17 @@ struct Commit {
 
 // A release point: the previous release of a tag.
 struct Point {
-  std::string version;         // "1.1.0" (semver text, no `v`)
-  std::string tag;             // "v1.1.0"
+  std::string version;  // "1.1.0" (semver text, no `v`)
+  std::string tag;      // "v1.1.0"
   std::string sha;
   bool operator==(const Point&) const = default;
 };
 
 struct Release {
   RefKind kind = RefKind::tag;
-  std::string version;         // "1.2.0" (no `v`), "main-1a2b3c4", or "1a2b3c4"
-  std::string tag;             // tag releases: "v1.2.0"
-  std::string branch;          // branch deploys: "main"
+  std::string version;  // "1.2.0" (no `v`), "main-1a2b3c4", or "1a2b3c4"
+  std::string tag;      // tag releases: "v1.2.0"
+  std::string branch;   // branch deploys: "main"
   std::string sha;
   bool prerelease = false;
   std::optional<Point> previous;  // tag releases that have one

@@ -13,9 +13,8 @@ constexpr std::string_view kKeyOpen = "<!-- deploy-action:comment=";
 constexpr std::string_view kClose = " -->";
 
 bool is_hex_sha(std::string_view text) {
-  return text.size() == 40 && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
+  return text.size() == 40 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // Tag names as markers carry them: what git allows in a ref component, minus anything that could
@@ -122,8 +121,8 @@ std::string issue_title(std::string_view tag) { return "Release " + std::string(
 
 std::string issue_body(const IssueText& text) {
   std::string body;
-  body += "This issue tracks the release of **" + text.marker.tag + "** (commit `" + text.marker.sha.substr(0, 12) +
-          "`)";
+  body +=
+      "This issue tracks the release of **" + text.marker.tag + "** (commit `" + text.marker.sha.substr(0, 12) + "`)";
   if (!text.environment.empty()) body += " to **" + text.environment + "**";
   body += ".\n\n";
   if (!text.previous_version.empty()) body += "Previous release: **" + text.previous_version + "**.\n\n";

@@ -69,7 +69,8 @@ Result<std::string> parse_request_url(std::string_view text, std::string_view ap
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     if (c <= 0x20 || c >= 0x7f || std::string_view("\"'<>`\\{}|^").find(ch) != std::string_view::npos) {
-      return invalid_url(text, "it holds a space, a control character, a non-ASCII byte or one of \" ' < > ` \\ { } | ^");
+      return invalid_url(text,
+                         "it holds a space, a control character, a non-ASCII byte or one of \" ' < > ` \\ { } | ^");
     }
   }
   const bool https = text.starts_with("https://");

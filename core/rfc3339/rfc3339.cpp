@@ -41,8 +41,10 @@ Result<std::chrono::system_clock::time_point> parse(std::string_view text, Form 
     std::int64_t value = 0;
     std::size_t count = 0;
     while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      if (count < 9) value = value * 10 + (text[pos] - '0');
-      else if (utc) return invalid("has more than 9 fraction digits");
+      if (count < 9)
+        value = value * 10 + (text[pos] - '0');
+      else if (utc)
+        return invalid("has more than 9 fraction digits");
       ++count;
       ++pos;
     }
@@ -65,7 +67,8 @@ Result<std::chrono::system_clock::time_point> parse(std::string_view text, Form 
   } else {
     return invalid(utc ? "does not end in 'Z' (only UTC is accepted)" : "does not end in Z or an offset like +02:00");
   }
-  if (pos != text.size()) return invalid(utc ? "does not end in 'Z' (only UTC is accepted)" : "has text after the time");
+  if (pos != text.size())
+    return invalid(utc ? "does not end in 'Z' (only UTC is accepted)" : "has text after the time");
 
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return invalid("is not a calendar date");
@@ -74,7 +77,8 @@ Result<std::chrono::system_clock::time_point> parse(std::string_view text, Form 
   // system_clock counts nanoseconds in 64 bits here (years 1677..2262): refuse what it cannot hold
   // rather than overflow.
   const sys_seconds whole = sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} - offset;
-  if (whole < ceil<seconds>(system_clock::time_point::min()) || whole >= floor<seconds>(system_clock::time_point::max())) {
+  if (whole < ceil<seconds>(system_clock::time_point::min()) ||
+      whole >= floor<seconds>(system_clock::time_point::max())) {
     return invalid("is outside the range of the system clock");
   }
   return time_point_cast<system_clock::duration>(whole) + duration_cast<system_clock::duration>(fraction);

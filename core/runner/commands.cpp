@@ -16,9 +16,7 @@ namespace deploy::runner {
 
 namespace {
 
-bool is_ascii_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && is_ascii_space(text.front())) text.remove_prefix(1);
@@ -50,7 +48,6 @@ Environment environment_from_map(std::map<std::string, std::string, std::less<>>
   };
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Inputs
 // ---------------------------------------------------------------------------------------------
@@ -80,23 +77,21 @@ Result<std::string> get_required_input(const Environment& env, std::string_view 
                                        std::string_view example_value) {
   std::string value = get_input(env, input_name);
   if (value.empty()) {
-    return Error{"input_required",
-                 "input '" + std::string(input_name) + "' is required but was not supplied (" +
-                     input_variable(input_name) + " is unset or blank); set it on the step: `with: " +
-                     std::string(input_name) + ": " + std::string(example_value) + "`"};
+    return Error{"input_required", "input '" + std::string(input_name) + "' is required but was not supplied (" +
+                                       input_variable(input_name) + " is unset or blank); set it on the step: `with: " +
+                                       std::string(input_name) + ": " + std::string(example_value) + "`"};
   }
   return value;
 }
 
-Result<bool> get_boolean_input(const Environment& env, std::string_view input_name,
-                               std::optional<bool> when_empty) {
+Result<bool> get_boolean_input(const Environment& env, std::string_view input_name, std::optional<bool> when_empty) {
   const std::string value = get_input(env, input_name);
   if (value == "true" || value == "True" || value == "TRUE") return true;
   if (value == "false" || value == "False" || value == "FALSE") return false;
   if (value.empty() && when_empty) return *when_empty;
-  return Error{"input_not_boolean",
-               "input '" + std::string(input_name) + "' must be a YAML 1.2 core schema boolean, one of " +
-                   "true | True | TRUE | false | False | FALSE; got '" + value + "'"};
+  return Error{"input_not_boolean", "input '" + std::string(input_name) +
+                                        "' must be a YAML 1.2 core schema boolean, one of " +
+                                        "true | True | TRUE | false | False | FALSE; got '" + value + "'"};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,10 +100,14 @@ Result<bool> get_boolean_input(const Environment& env, std::string_view input_na
 
 std::string_view file_command_variable(FileCommand command) {
   switch (command) {
-    case FileCommand::output: return "GITHUB_OUTPUT";
-    case FileCommand::env: return "GITHUB_ENV";
-    case FileCommand::state: return "GITHUB_STATE";
-    case FileCommand::step_summary: return "GITHUB_STEP_SUMMARY";
+    case FileCommand::output:
+      return "GITHUB_OUTPUT";
+    case FileCommand::env:
+      return "GITHUB_ENV";
+    case FileCommand::state:
+      return "GITHUB_STATE";
+    case FileCommand::step_summary:
+      return "GITHUB_STEP_SUMMARY";
   }
   throw std::logic_error("file_command_variable: unknown FileCommand");
 }
@@ -142,8 +141,7 @@ std::string random_uuid(const RandomSource& random) {
 
 std::string make_delimiter(const RandomSource& random) { return "ghadelimiter_" + random_uuid(random); }
 
-Result<std::string> format_file_command(std::string_view name, std::string_view value,
-                                        const RandomSource& random) {
+Result<std::string> format_file_command(std::string_view name, std::string_view value, const RandomSource& random) {
   // '<' anywhere, not only "<<": a name ending in '<' glues onto the heredoc marker ("a<" +
   // "<<D" reads as name "a" with delimiter "<D"), and the runner then rejects the whole file.
   if (name.empty() || name.find_first_of("\r\n=<") != std::string_view::npos) {
@@ -163,12 +161,10 @@ Result<std::string> format_file_command(std::string_view name, std::string_view 
     entry.append(delimiter).append("\n");
     return entry;
   }
-  return Error{"delimiter_collision",
-               "could not find a heredoc delimiter absent from the value of '" + std::string(name) +
-                   "' after " + std::to_string(kDelimiterAttempts) +
-                   " attempts; the random source is not random"};
+  return Error{"delimiter_collision", "could not find a heredoc delimiter absent from the value of '" +
+                                          std::string(name) + "' after " + std::to_string(kDelimiterAttempts) +
+                                          " attempts; the random source is not random"};
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Parsing file commands
@@ -260,10 +256,17 @@ std::string escape_data(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '%': out += "%25"; break;
-      case '\r': out += "%0D"; break;
-      case '\n': out += "%0A"; break;
-      default: out += c;
+      case '%':
+        out += "%25";
+        break;
+      case '\r':
+        out += "%0D";
+        break;
+      case '\n':
+        out += "%0A";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -274,12 +277,23 @@ std::string escape_property(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '%': out += "%25"; break;
-      case '\r': out += "%0D"; break;
-      case '\n': out += "%0A"; break;
-      case ':': out += "%3A"; break;
-      case ',': out += "%2C"; break;
-      default: out += c;
+      case '%':
+        out += "%25";
+        break;
+      case '\r':
+        out += "%0D";
+        break;
+      case '\n':
+        out += "%0A";
+        break;
+      case ':':
+        out += "%3A";
+        break;
+      case ',':
+        out += "%2C";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -289,9 +303,12 @@ namespace {
 
 std::string_view level_name(AnnotationLevel level) {
   switch (level) {
-    case AnnotationLevel::error: return "error";
-    case AnnotationLevel::warning: return "warning";
-    case AnnotationLevel::notice: return "notice";
+    case AnnotationLevel::error:
+      return "error";
+    case AnnotationLevel::warning:
+      return "warning";
+    case AnnotationLevel::notice:
+      return "notice";
   }
   throw std::logic_error("level_name: unknown AnnotationLevel");
 }
@@ -399,11 +416,21 @@ std::vector<std::string> encoded_forms(std::string_view secret) {
   std::string json;
   for (unsigned char c : secret) {
     switch (c) {
-      case '"': json += "\\\""; break;
-      case '\\': json += "\\\\"; break;
-      case '\n': json += "\\n"; break;
-      case '\r': json += "\\r"; break;
-      case '\t': json += "\\t"; break;
+      case '"':
+        json += "\\\"";
+        break;
+      case '\\':
+        json += "\\\\";
+        break;
+      case '\n':
+        json += "\\n";
+        break;
+      case '\r':
+        json += "\\r";
+        break;
+      case '\t':
+        json += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buffer[8];
@@ -429,7 +456,7 @@ std::vector<std::string> encoded_forms(std::string_view secret) {
   for (std::size_t shift = 0; shift < 3; ++shift) {
     std::string encoded = crypto::base64_encode(std::string(shift, '\0') + std::string(secret));
     while (!encoded.empty() && encoded.back() == '=') encoded.pop_back();
-    const std::size_t lead = shift == 0 ? 0 : shift == 1 ? 2 : 3;  // characters carrying prefix bits
+    const std::size_t lead = shift == 0 ? 0 : shift == 1 ? 2 : 3;       // characters carrying prefix bits
     const std::size_t tail = (shift + secret.size()) % 3 == 0 ? 0 : 1;  // bits shared with what follows
     if (encoded.size() > lead + tail) forms.push_back(encoded.substr(lead, encoded.size() - lead - tail));
   }

@@ -92,9 +92,7 @@ inline constexpr int kDelimiterAttempts = 8;
 // new one instead, up to kDelimiterAttempts, because a value that happens to contain a delimiter
 // is input, not an attack on us. Only a broken random source exhausts the attempts (code
 // "delimiter_collision").
-Result<std::string> format_file_command(std::string_view name, std::string_view value,
-                                        const RandomSource& random);
-
+Result<std::string> format_file_command(std::string_view name, std::string_view value, const RandomSource& random);
 
 // ---------------------------------------------------------------------------------------------
 // Parsing file commands as the runner does (EnvFileKeyValuePairs), for tests and e2e checks
@@ -113,8 +111,7 @@ struct FileCommandEntry {
 // first decides the form. Errors (code "invalid_file_command"): a line with neither, an empty
 // heredoc name or delimiter, a missing delimiter line, a value's last line without a newline.
 // Like the runner, "=value" yields an entry with an empty name (its check tests the wrong string).
-Result<std::vector<FileCommandEntry>> parse_file_commands(std::string_view text,
-                                                          bool windows_line_endings = false);
+Result<std::vector<FileCommandEntry>> parse_file_commands(std::string_view text, bool windows_line_endings = false);
 
 // ---------------------------------------------------------------------------------------------
 // Workflow commands on stdout
@@ -141,10 +138,10 @@ struct AnnotationProperties {
 // without a trailing newline.
 std::string annotation_command(AnnotationLevel level, std::string_view message,
                                const AnnotationProperties& properties = {});
-std::string group_command(std::string_view title);     // "::group::title"
-std::string endgroup_command();                        // "::endgroup::"
-std::string debug_command(std::string_view message);   // "::debug::message"
-std::string add_mask_command(std::string_view secret); // "::add-mask::secret"
+std::string group_command(std::string_view title);      // "::group::title"
+std::string endgroup_command();                         // "::endgroup::"
+std::string debug_command(std::string_view message);    // "::debug::message"
+std::string add_mask_command(std::string_view secret);  // "::add-mask::secret"
 // While commands are stopped the runner ignores every "::command::" line until
 // "::<token>::"; use around untrusted output (stage logs) with a fresh random_uuid token.
 std::string stop_commands_command(std::string_view token);    // "::stop-commands::token"

@@ -25,8 +25,7 @@ void FileCommandWriter::append(std::string_view text) const {
   file.write(text.data(), static_cast<std::streamsize>(text.size()));
   file.flush();
   if (!file) {
-    throw std::runtime_error("cannot write to file command file '" + path_.string() +
-                             "': " + std::strerror(errno));
+    throw std::runtime_error("cannot write to file command file '" + path_.string() + "': " + std::strerror(errno));
   }
 }
 
@@ -36,9 +35,8 @@ std::optional<FileCommandWriter> file_command_writer(const Environment& env, Fil
   return FileCommandWriter(*path);
 }
 
-Result<WriteStatus> write_file_command(const Environment& env, FileCommand command,
-                                       std::string_view name, std::string_view value,
-                                       const RandomSource& random) {
+Result<WriteStatus> write_file_command(const Environment& env, FileCommand command, std::string_view name,
+                                       std::string_view value, const RandomSource& random) {
   if (command == FileCommand::step_summary) {
     return Error{"invalid_file_command",
                  "GITHUB_STEP_SUMMARY takes markdown, not name/value pairs; use append_step_summary"};

@@ -43,9 +43,8 @@ enum class WriteStatus {
 // Formats and appends name/value to the GITHUB_OUTPUT / GITHUB_ENV / GITHUB_STATE file.
 // Errors as format_file_command (a step_summary command is "invalid_file_command"); I/O failures
 // throw as FileCommandWriter::append.
-Result<WriteStatus> write_file_command(const Environment& env, FileCommand command,
-                                       std::string_view name, std::string_view value,
-                                       const RandomSource& random);
+Result<WriteStatus> write_file_command(const Environment& env, FileCommand command, std::string_view name,
+                                       std::string_view value, const RandomSource& random);
 
 // Appends markdown to GITHUB_STEP_SUMMARY, adding a final newline when missing.
 WriteStatus append_step_summary(const Environment& env, std::string_view markdown);

@@ -15,9 +15,7 @@ constexpr std::string_view kExample = "1.4.0";
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_identifier_char(char c) { return is_digit(c) || is_letter(c) || c == '-'; }
-bool is_whitespace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
+bool is_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 bool all_digits(std::string_view s) {
   if (s.empty()) return false;
@@ -60,8 +58,7 @@ class Parser {
       }
     }
     if (prefix_.empty() && (text_[0] == 'v' || text_[0] == 'V')) {
-      return fail("a version has no 'v' prefix (only release tags do); write '" +
-                  shown(text_.substr(1)) + "'");
+      return fail("a version has no 'v' prefix (only release tags do); write '" + shown(text_.substr(1)) + "'");
     }
     for (std::size_t i = 0; i < text_.size(); ++i) {
       const char c = text_[i];
@@ -120,18 +117,15 @@ class Parser {
       }
       if (part.size() > 1 && part[0] == '0') {
         const auto first_nonzero = part.find_first_not_of('0');
-        const auto fixed = first_nonzero == std::string_view::npos ? std::string_view("0")
-                                                                   : part.substr(first_nonzero);
-        return fail("the " + name + " version '" + shown(part) + "' has a leading zero; write '" +
-                    shown(fixed) + "'");
+        const auto fixed = first_nonzero == std::string_view::npos ? std::string_view("0") : part.substr(first_nonzero);
+        return fail("the " + name + " version '" + shown(part) + "' has a leading zero; write '" + shown(fixed) + "'");
       }
       std::uint64_t value = 0;
       constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
       for (char c : part) {
         const auto digit = static_cast<std::uint64_t>(c - '0');
         if (value > (kMax - digit) / 10) {
-          return fail("the " + name + " version '" + shown(part) + "' is larger than " +
-                      std::to_string(kMax));
+          return fail("the " + name + " version '" + shown(part) + "' is larger than " + std::to_string(kMax));
         }
         value = value * 10 + digit;
       }
@@ -148,8 +142,7 @@ class Parser {
       if (i > 0) out += '.';
       if (i >= parts.size()) {
         out += '0';
-      } else if (all_digits(parts[i]) && (parts[i].size() == 1 || parts[i][0] != '0') &&
-                 parts[i].size() <= 19) {
+      } else if (all_digits(parts[i]) && (parts[i].size() == 1 || parts[i][0] != '0') && parts[i].size() <= 19) {
         out += parts[i];
       } else {
         return example();
@@ -160,13 +153,14 @@ class Parser {
 
   std::optional<Error> parse_prerelease(std::string_view text, Version& version) const {
     if (text.empty()) {
-      return fail("the pre-release after '-' is empty; remove the '-' or add identifiers (like " +
-                  example() + "-rc.1)");
+      return fail("the pre-release after '-' is empty; remove the '-' or add identifiers (like " + example() +
+                  "-rc.1)");
     }
     for (const auto id : split(text, '.')) {
       if (id.empty()) {
-        return fail("the pre-release has an empty identifier (check for '..' or a '.' at its start "
-                    "or end)");
+        return fail(
+            "the pre-release has an empty identifier (check for '..' or a '.' at its start "
+            "or end)");
       }
       if (all_digits(id) && id.size() > 1 && id[0] == '0') {
         return fail("the pre-release identifier '" + shown(id) +
@@ -186,8 +180,9 @@ class Parser {
     }
     for (const auto id : split(text, '.')) {
       if (id.empty()) {
-        return fail("the build metadata has an empty identifier (check for '..' or a '.' at its "
-                    "start or end)");
+        return fail(
+            "the build metadata has an empty identifier (check for '..' or a '.' at its "
+            "start or end)");
       }
       version.build.emplace_back(id);
     }
@@ -234,8 +229,7 @@ void append_joined(std::string& out, char lead, const std::vector<std::string>& 
 }  // namespace
 
 std::string Version::to_string() const {
-  std::string out =
-      std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+  std::string out = std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
   append_joined(out, '-', prerelease);
   append_joined(out, '+', build);
   return out;
@@ -265,7 +259,8 @@ Result<Version> parse_tag(std::string_view tag) {
   if (!tag.empty() && tag[0] == 'V') {
     return Error{"invalid_version", "'" + shown(tag) +
                                         "' is not a release tag: the prefix must be a lowercase "
-                                        "'v' (like 'v" + shown(tag.substr(1)) + "')"};
+                                        "'v' (like 'v" +
+                                        shown(tag.substr(1)) + "')"};
   }
   if (!tag.empty() && tag[0] == 'v') return Parser(tag, tag.substr(1), "v").run();
   return Parser(tag, tag, "").run();

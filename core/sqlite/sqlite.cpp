@@ -27,7 +27,8 @@ Error::Error(int code, std::string purpose, std::string_view sqlite_message, std
 
 Statement::Statement(Connection& connection, std::string_view sql, std::string purpose)
     : connection_(connection), purpose_(std::move(purpose)) {
-  if (sql.size() > static_cast<std::size_t>(INT_MAX)) throw Error(SQLITE_TOOBIG, purpose_, "SQL text too long", connection.path());
+  if (sql.size() > static_cast<std::size_t>(INT_MAX))
+    throw Error(SQLITE_TOOBIG, purpose_, "SQL text too long", connection.path());
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v3(connection.handle(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                               &stmt_, &tail);

@@ -33,8 +33,10 @@ const std::string kSelectApprovals = std::string("SELECT ") + kApprovalColumns +
 
 std::string_view to_string(ApprovalSource source) {
   switch (source) {
-    case ApprovalSource::comment: return "comment";
-    case ApprovalSource::review: return "review";
+    case ApprovalSource::comment:
+      return "comment";
+    case ApprovalSource::review:
+      return "review";
   }
   return "unknown";
 }
@@ -61,7 +63,8 @@ bool SqliteApprovals::mark_edited(std::string_view repository, ApprovalSource so
   });
 }
 
-std::vector<ApprovalRecord> SqliteApprovals::list(std::string_view repository, std::int64_t subject, std::string_view sha) {
+std::vector<ApprovalRecord> SqliteApprovals::list(std::string_view repository, std::int64_t subject,
+                                                  std::string_view sha) {
   return db_.read([&](sqlite::Connection& db) {
     sqlite::Statement& st = db.cached(kSelectApprovals, "reading approvals");
     sqlite::Reset reset(st);

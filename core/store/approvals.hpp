@@ -20,16 +20,16 @@ std::string_view to_string(ApprovalSource source);
 
 // One approval event: an `/approve`, an `/approve cancel` (cancel = true) or a review.
 struct ApprovalRecord {
-  std::string repository;       // owner/name
-  std::int64_t subject = 0;     // pull request or tracking issue number
-  std::string sha;              // the commit it was given for
+  std::string repository;    // owner/name
+  std::int64_t subject = 0;  // pull request or tracking issue number
+  std::string sha;           // the commit it was given for
   std::string login;
   ApprovalSource source = ApprovalSource::comment;
-  std::int64_t event_id = 0;    // comment id or review id; unique per repository and source
-  std::string permission;       // as resolved when recorded; policy re-checks at decision time
+  std::int64_t event_id = 0;  // comment id or review id; unique per repository and source
+  std::string permission;     // as resolved when recorded; policy re-checks at decision time
   bool is_bot = false;
-  bool cancel = false;          // the event withdraws the person's approval
-  bool edited = false;          // the comment was edited after posting
+  bool cancel = false;  // the event withdraws the person's approval
+  bool edited = false;  // the comment was edited after posting
   TimePoint created_at;
 };
 

@@ -14,8 +14,7 @@ constexpr const char* kAppendAudit = R"sql(
 INSERT INTO audit (seq, record, hash, appended_at)
 SELECT ?1, ?2, ?3, ?4 WHERE ?1 = (SELECT coalesce(max(seq) + 1, 0) FROM audit))sql";
 
-constexpr const char* kAuditRecords =
-    "SELECT seq, record, hash FROM audit WHERE seq >= ?1 ORDER BY seq LIMIT ?2";
+constexpr const char* kAuditRecords = "SELECT seq, record, hash FROM audit WHERE seq >= ?1 ORDER BY seq LIMIT ?2";
 
 constexpr const char* kLastAudit = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
 

@@ -185,7 +185,8 @@ Database::Database(Options opts)
   if (options_.read_connections < 1) throw std::invalid_argument("store: read_connections must be at least 1");
   if (options_.read_only) return;  // readers open on first use; nothing else to set up
   if (options_.checkpoint_pages < 1 || options_.wal_limit_pages < options_.checkpoint_pages) {
-    throw std::invalid_argument("store: checkpoint_pages must be at least 1 and wal_limit_pages at least checkpoint_pages");
+    throw std::invalid_argument(
+        "store: checkpoint_pages must be at least 1 and wal_limit_pages at least checkpoint_pages");
   }
   lock_file_ = std::make_unique<LockFile>(options_.path);
 
@@ -237,7 +238,8 @@ void Database::migrate() {
                 "creating the schema_version table");
   std::int64_t current = 0;
   {
-    sqlite::Statement st(*writer_, "SELECT coalesce(max(version), 0) FROM schema_version", "reading the schema version");
+    sqlite::Statement st(*writer_, "SELECT coalesce(max(version), 0) FROM schema_version",
+                         "reading the schema version");
     if (st.step()) current = st.column_int64(0);
   }
   if (current > kLatestVersion) {
@@ -280,7 +282,8 @@ std::unique_ptr<sqlite::Connection> Database::open_reader() {
 
 Database::ReaderLease::ReaderLease(Database& owner) : db(owner) {
   std::unique_lock lock(db.readers_mutex_);
-  db.readers_cv_.wait(lock, [&] { return !db.idle_readers_.empty() || db.open_readers_ < db.options_.read_connections; });
+  db.readers_cv_.wait(lock,
+                      [&] { return !db.idle_readers_.empty() || db.open_readers_ < db.options_.read_connections; });
   if (!db.idle_readers_.empty()) {
     connection = std::move(db.idle_readers_.back());
     db.idle_readers_.pop_back();
@@ -401,7 +404,8 @@ void Database::sync_database_file() {
   int rc = sqlite3_file_control(checkpointer_->handle(), "main", SQLITE_FCNTL_FILE_POINTER, &file);
   if (rc == SQLITE_OK && (file == nullptr || file->pMethods == nullptr)) rc = SQLITE_MISUSE;
   if (rc == SQLITE_OK) rc = file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
-  if (rc != SQLITE_OK) throw sqlite::Error(rc, "flushing the database file before a checkpoint", "", checkpointer_->path());
+  if (rc != SQLITE_OK)
+    throw sqlite::Error(rc, "flushing the database file before a checkpoint", "", checkpointer_->path());
 }
 
 void Database::checkpoint() {
@@ -414,7 +418,8 @@ void Database::checkpoint() {
   // false: SQLITE_BUSY, another connection was checkpointing or restarting the WAL at that instant;
   // nothing is wrong, and the WAL's next growth asks again.
   auto passive = [&] {
-    int rc = sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
+    int rc =
+        sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
     if (rc == SQLITE_BUSY) return false;
     if (rc != SQLITE_OK) {
       throw sqlite::Error(rc, "checkpointing the WAL", sqlite3_errmsg(checkpointer_->handle()), checkpointer_->path());

@@ -54,33 +54,33 @@ enum class Durability {
 };
 
 struct Options {
-  std::filesystem::path path;                 // the database file; its directory must exist
+  std::filesystem::path path;  // the database file; its directory must exist
   Durability durability = Durability::normal;
   std::chrono::milliseconds busy_timeout{5'000};  // waiting for a lock held by another process
-  std::chrono::seconds lease{300};            // how long a claimed delivery stays running
-  int read_connections = 4;                   // at most this many concurrent readers
+  std::chrono::seconds lease{300};                // how long a claimed delivery stays running
+  int read_connections = 4;                       // at most this many concurrent readers
   // Checkpoints (see above): a background pass runs each time the WAL has grown by checkpoint_pages
   // pages (4 KiB each). The WAL starts over only when a pass has copied all of it before the next
   // commit, which under steady writes is never, so once it reaches wal_limit_pages the checkpointer
   // copies the last bit with writes held off (ingest() waits that long: a few fsyncs). The WAL file
   // stays near that size on disk (beyond it only while writes outrun the disk); reopening after a
   // crash reads it once.
-  int checkpoint_pages = 16'384;              // 64 MiB
-  int wal_limit_pages = 262'144;              // 1 GiB
-  const Clock* clock = nullptr;               // bookkeeping timestamps (finished_at, created_at...);
-                                              // nullptr = the system clock. Must outlive the Store.
-  bool read_only = false;                     // see "Read-only" above
+  int checkpoint_pages = 16'384;  // 64 MiB
+  int wal_limit_pages = 262'144;  // 1 GiB
+  const Clock* clock = nullptr;   // bookkeeping timestamps (finished_at, created_at...);
+                                  // nullptr = the system clock. Must outlive the Store.
+  bool read_only = false;         // see "Read-only" above
 };
 
 struct Stats {
-  std::uint64_t ingest_commits = 0;      // group-commit transactions
-  std::uint64_t ingested = 0;            // ingest() calls they carried
+  std::uint64_t ingest_commits = 0;  // group-commit transactions
+  std::uint64_t ingested = 0;        // ingest() calls they carried
   std::uint64_t largest_batch = 0;
-  std::uint64_t checkpoints = 0;         // background checkpoints run
-  std::uint64_t blocking_checkpoints = 0;  // of which finished with writes held off (wal_limit_pages)
+  std::uint64_t checkpoints = 0;                     // background checkpoints run
+  std::uint64_t blocking_checkpoints = 0;            // of which finished with writes held off (wal_limit_pages)
   std::chrono::microseconds longest_write_pause{0};  // the longest such hold
   std::uint64_t checkpoint_failures = 0;
-  std::string last_checkpoint_error;     // empty when none
+  std::string last_checkpoint_error;  // empty when none
 };
 
 // Times are stored as integer milliseconds since the Unix epoch (UTC).
@@ -176,7 +176,7 @@ class Database {
 
   Options options_;
   const Clock& clock_;
-  std::unique_ptr<LockFile> lock_file_;  // none when read-only
+  std::unique_ptr<LockFile> lock_file_;         // none when read-only
   std::unique_ptr<sqlite::Connection> writer_;  // likewise
   std::mutex write_mutex_;
   std::atomic<std::thread::id> tx_owner_{};
@@ -190,8 +190,8 @@ class Database {
   Stats stats_;
 
   std::unique_ptr<sqlite::Connection> checkpointer_;  // none when read-only
-  int wal_pages_seen_ = 0;      // the wal hook's, guarded by write_mutex_
-  int next_checkpoint_at_ = 0;  // likewise
+  int wal_pages_seen_ = 0;                            // the wal hook's, guarded by write_mutex_
+  int next_checkpoint_at_ = 0;                        // likewise
   std::mutex checkpoint_mutex_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;

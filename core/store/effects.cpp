@@ -33,10 +33,14 @@ DELETE FROM effects WHERE effect_key IN (
 
 std::string_view to_string(EffectStart start) {
   switch (start) {
-    case EffectStart::new_effect: return "new_effect";
-    case EffectStart::retry_after_failure: return "retry_after_failure";
-    case EffectStart::outcome_unknown: return "outcome_unknown";
-    case EffectStart::already_done: return "already_done";
+    case EffectStart::new_effect:
+      return "new_effect";
+    case EffectStart::retry_after_failure:
+      return "retry_after_failure";
+    case EffectStart::outcome_unknown:
+      return "outcome_unknown";
+    case EffectStart::already_done:
+      return "already_done";
   }
   return "unknown";
 }
@@ -62,10 +66,14 @@ EffectBegin SqliteEffects::begin(std::string_view effect_key) {
     st.run();
     begin.attempts += 1;
     if (previous != "done") begin.result.clear();
-    if (previous == "done") begin.status = EffectStart::already_done;
-    else if (previous.empty()) begin.status = EffectStart::new_effect;
-    else if (previous == "failed") begin.status = EffectStart::retry_after_failure;
-    else begin.status = EffectStart::outcome_unknown;
+    if (previous == "done")
+      begin.status = EffectStart::already_done;
+    else if (previous.empty())
+      begin.status = EffectStart::new_effect;
+    else if (previous == "failed")
+      begin.status = EffectStart::retry_after_failure;
+    else
+      begin.status = EffectStart::outcome_unknown;
     return begin;
   });
 }

@@ -36,8 +36,8 @@ std::string_view to_string(EffectStart start);
 
 struct EffectBegin {
   EffectStart status = EffectStart::new_effect;
-  std::string result;        // already_done: what finish() recorded (JSON)
-  std::int64_t attempts = 0; // begin() calls for this key, this one included
+  std::string result;         // already_done: what finish() recorded (JSON)
+  std::int64_t attempts = 0;  // begin() calls for this key, this one included
 };
 
 class Effects {

@@ -44,7 +44,8 @@ Delivery read_delivery(const sqlite::Statement& st, bool with_body = true) {
   return d;
 }
 
-const std::string kSelectDelivery = std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE delivery_id = ?1";
+const std::string kSelectDelivery =
+    std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE delivery_id = ?1";
 
 // Every column but the body: listing never reads a body (nor its overflow pages).
 constexpr const char* kListDeliveries = R"sql(
@@ -154,11 +155,16 @@ std::int64_t in_small_batches(Database& database, const char* sql, const char* p
 
 std::string_view to_string(DeliveryState state) {
   switch (state) {
-    case DeliveryState::queued: return "queued";
-    case DeliveryState::running: return "running";
-    case DeliveryState::done: return "done";
-    case DeliveryState::failed: return "failed";
-    case DeliveryState::ignored: return "ignored";
+    case DeliveryState::queued:
+      return "queued";
+    case DeliveryState::running:
+      return "running";
+    case DeliveryState::done:
+      return "done";
+    case DeliveryState::failed:
+      return "failed";
+    case DeliveryState::ignored:
+      return "ignored";
   }
   return "unknown";
 }
@@ -173,9 +179,12 @@ std::optional<DeliveryState> parse_delivery_state(std::string_view text) {
 
 std::string_view to_string(IngestResult result) {
   switch (result) {
-    case IngestResult::inserted: return "inserted";
-    case IngestResult::duplicate: return "duplicate";
-    case IngestResult::requeued: return "requeued";
+    case IngestResult::inserted:
+      return "inserted";
+    case IngestResult::duplicate:
+      return "duplicate";
+    case IngestResult::requeued:
+      return "requeued";
   }
   return "unknown";
 }
@@ -211,9 +220,11 @@ struct SqliteQueue::GroupCommit {
 };
 
 void SqliteQueue::GroupCommit::check(const IncomingDelivery& delivery) const {
-  if (delivery.delivery_id.empty()) throw std::invalid_argument("store: ingest needs a delivery id (X-GitHub-Delivery)");
+  if (delivery.delivery_id.empty())
+    throw std::invalid_argument("store: ingest needs a delivery id (X-GitHub-Delivery)");
   if (db.owns_transaction()) {
-    throw std::logic_error("store: ingest() inside transaction() would not be durable when it returns; call it outside");
+    throw std::logic_error(
+        "store: ingest() inside transaction() would not be durable when it returns; call it outside");
   }
 }
 
@@ -326,14 +337,17 @@ void SqliteQueue::list(std::optional<DeliveryState> state, const std::function<v
   db_.read([&](sqlite::Connection& db) {
     sqlite::Statement& st = db.cached(kListDeliveries, "listing deliveries");
     sqlite::Reset reset(st);
-    if (state) st.bind(1, to_string(*state));
-    else st.bind_null(1);
+    if (state)
+      st.bind(1, to_string(*state));
+    else
+      st.bind_null(1);
     while (st.step()) visit(read_delivery(st, false));
   });
 }
 
 std::optional<Claim> SqliteQueue::claim_next(std::string_view worker_id, TimePoint now, int installation_limit) {
-  if (installation_limit < 1) throw std::invalid_argument("store: claim_next needs an installation_limit of at least 1");
+  if (installation_limit < 1)
+    throw std::invalid_argument("store: claim_next needs an installation_limit of at least 1");
   return db_.write([&](sqlite::Connection& db) -> std::optional<Claim> {
     sqlite::Statement& st = db.cached(kClaim, "claiming the next delivery");
     sqlite::Reset reset(st);
@@ -359,11 +373,13 @@ bool SqliteQueue::fail(const Lease& lease, std::string_view error, std::optional
   });
 }
 
-std::int64_t SqliteQueue::park(const Lease& lease, std::int64_t installation_id, TimePoint until, std::string_view why) {
+std::int64_t SqliteQueue::park(const Lease& lease, std::int64_t installation_id, TimePoint until,
+                               std::string_view why) {
   return db_.write([&](sqlite::Connection& db) -> std::int64_t {
     if (!finish_lease(db, kPark, "parking a delivery until a rate limit resets", lease, until, why)) return -1;
     if (installation_id == 0) return 0;
-    sqlite::Statement& st = db.cached(kHoldInstallation, "holding an installation's deliveries until a rate limit resets");
+    sqlite::Statement& st =
+        db.cached(kHoldInstallation, "holding an installation's deliveries until a rate limit resets");
     sqlite::Reset reset(st);
     st.bind(1, installation_id).bind(2, to_ms(until));
     st.run();
@@ -412,11 +428,21 @@ Counts SqliteQueue::counts() {
     while (st.step()) {
       std::int64_t n = st.column_int64(1);
       switch (parse_state(st.column_text(0))) {
-        case DeliveryState::queued: counts.queued = n; break;
-        case DeliveryState::running: counts.running = n; break;
-        case DeliveryState::done: counts.done = n; break;
-        case DeliveryState::failed: counts.failed = n; break;
-        case DeliveryState::ignored: counts.ignored = n; break;
+        case DeliveryState::queued:
+          counts.queued = n;
+          break;
+        case DeliveryState::running:
+          counts.running = n;
+          break;
+        case DeliveryState::done:
+          counts.done = n;
+          break;
+        case DeliveryState::failed:
+          counts.failed = n;
+          break;
+        case DeliveryState::ignored:
+          counts.ignored = n;
+          break;
       }
     }
     return counts;

@@ -29,13 +29,13 @@ std::optional<DeliveryState> parse_delivery_state(std::string_view text);  // nu
 
 // What the HTTP handler hands over. Views, not copies: they must stay valid until ingest() returns.
 struct IncomingDelivery {
-  std::string_view delivery_id;    // X-GitHub-Delivery; must not be empty
-  std::string_view event;          // X-GitHub-Event
-  std::string_view action;         // payload "action"; may be empty
+  std::string_view delivery_id;      // X-GitHub-Delivery; must not be empty
+  std::string_view event;            // X-GitHub-Event
+  std::string_view action;           // payload "action"; may be empty
   std::int64_t installation_id = 0;  // 0 = none (or not extracted); the concurrency limit groups by it
-  std::string_view repository;     // "owner/name"; may be empty
+  std::string_view repository;       // "owner/name"; may be empty
   TimePoint received_at;
-  std::string_view body;           // the exact bytes that were signed
+  std::string_view body;  // the exact bytes that were signed
 };
 
 enum class IngestResult {
@@ -54,13 +54,13 @@ struct Delivery {
   TimePoint received_at;
   std::string body;
   DeliveryState state = DeliveryState::queued;
-  std::int64_t attempts = 0;        // claims so far, over the delivery's whole life (never reset)
+  std::int64_t attempts = 0;  // claims so far, over the delivery's whole life (never reset)
   TimePoint next_attempt_at;
   std::optional<std::string> last_error;
   std::optional<TimePoint> finished_at;
   std::optional<TimePoint> lease_until;
   std::optional<std::string> worker_id;  // the last worker that claimed it
-  std::int64_t redeliveries = 0;    // times a GitHub redelivery re-queued it after a permanent failure
+  std::int64_t redeliveries = 0;         // times a GitHub redelivery re-queued it after a permanent failure
 };
 
 // Proof of a claim. complete/fail/ignore apply only while the lease is current: if it expired and
@@ -76,7 +76,7 @@ struct Claim {
 };
 
 struct Counts {
-  std::int64_t queued = 0;   // the queue depth (due now or waiting for a retry time)
+  std::int64_t queued = 0;  // the queue depth (due now or waiting for a retry time)
   std::int64_t running = 0;
   std::int64_t done = 0;
   std::int64_t failed = 0;
@@ -112,7 +112,8 @@ class Queue {
   // waiting out a limit must never use up the retries); every queued delivery of the installation
   // (when not 0) is held until then too, so none is claimed only to hit the limit. Returns how many
   // others were held, or -1 when the lease was no longer current (nothing changed).
-  virtual std::int64_t park(const Lease& lease, std::int64_t installation_id, TimePoint until, std::string_view why) = 0;
+  virtual std::int64_t park(const Lease& lease, std::int64_t installation_id, TimePoint until,
+                            std::string_view why) = 0;
   // Running deliveries whose lease ended by `now` go back to queued (a stuck or dead worker).
   virtual std::int64_t release_expired_leases(TimePoint now) = 0;
   // Every running delivery goes back to queued. Call once at start, before any worker runs.

@@ -28,11 +28,16 @@ unsigned hex_value(unsigned char c) {
 
 std::string_view reason_code(SignatureStatus status) {
   switch (status) {
-    case SignatureStatus::ok: return "signature_ok";
-    case SignatureStatus::missing: return "signature_missing";
-    case SignatureStatus::malformed: return "signature_malformed";
-    case SignatureStatus::mismatch: return "signature_mismatch";
-    case SignatureStatus::empty_secret: return "webhook_secret_empty";
+    case SignatureStatus::ok:
+      return "signature_ok";
+    case SignatureStatus::missing:
+      return "signature_missing";
+    case SignatureStatus::malformed:
+      return "signature_malformed";
+    case SignatureStatus::mismatch:
+      return "signature_mismatch";
+    case SignatureStatus::empty_secret:
+      return "webhook_secret_empty";
   }
   throw std::logic_error("reason_code: unknown SignatureStatus");
 }

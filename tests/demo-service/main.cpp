@@ -123,7 +123,8 @@ void serve(tcp::socket socket, const std::filesystem::path& dir, const std::stri
 }
 
 int usage(const char* problem) {
-  std::cerr << "demo-service: " << problem << "\nusage: demo-service --listen HOST:PORT --state-dir DIR [--color live|idle]\n";
+  std::cerr << "demo-service: " << problem
+            << "\nusage: demo-service --listen HOST:PORT --state-dir DIR [--color live|idle]\n";
   return 2;
 }
 

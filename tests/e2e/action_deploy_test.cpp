@@ -26,8 +26,8 @@
 #include "tests/support/files.hpp"
 #include "tests/support/github_sim.hpp"
 #include "tests/support/run_action.hpp"
-#include "tests/support/temp_dir.hpp"
 #include "tests/support/silent_server.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
@@ -50,10 +50,14 @@ std::string git(const fs::path& dir, std::vector<std::string> args, const std::s
   spec.argv = {"git"};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.working_directory = dir.string();
-  spec.env = {{"GIT_AUTHOR_NAME", who},          {"GIT_AUTHOR_EMAIL", who + "@example.com"},
-              {"GIT_COMMITTER_NAME", who},       {"GIT_COMMITTER_EMAIL", who + "@example.com"},
-              {"GIT_AUTHOR_DATE", "1700000000 +0000"}, {"GIT_COMMITTER_DATE", "1700000000 +0000"},
-              {"GIT_CONFIG_NOSYSTEM", "1"},      {"HOME", dir.string()}};
+  spec.env = {{"GIT_AUTHOR_NAME", who},
+              {"GIT_AUTHOR_EMAIL", who + "@example.com"},
+              {"GIT_COMMITTER_NAME", who},
+              {"GIT_COMMITTER_EMAIL", who + "@example.com"},
+              {"GIT_AUTHOR_DATE", "1700000000 +0000"},
+              {"GIT_COMMITTER_DATE", "1700000000 +0000"},
+              {"GIT_CONFIG_NOSYSTEM", "1"},
+              {"HOME", dir.string()}};
   spec.timeout = 30s;
   std::string out;
   auto result = deploy::process::run(spec, [&](const std::string& line) { out += line + "\n"; });
@@ -138,14 +142,19 @@ Repository& shared_repository() {
 // What each test starts from; a test adds approvals, reviews and deployments to its own copy.
 json base_seed(Repository& repo) {
   json seed = {
-      {"users", json::array({"alice", "bob", "carol", "dave", "erin", "frank", "mallory",
+      {"users", json::array({"alice",
+                             "bob",
+                             "carol",
+                             "dave",
+                             "erin",
+                             "frank",
+                             "mallory",
                              {{"login", "github-actions[bot]"}, {"type", "Bot"}}})},
-      {"organizations",
-       json::array({{{"login", "acme"},
-                     {"members", {{"alice", "admin"}}},
-                     {"teams", json::array({{{"slug", "release-managers"},
-                                             {"members", {{"erin", "member"}}},
-                                             {"repositories", {{"acme/app", "write"}}}}})}}})},
+      {"organizations", json::array({{{"login", "acme"},
+                                      {"members", {{"alice", "admin"}}},
+                                      {"teams", json::array({{{"slug", "release-managers"},
+                                                              {"members", {{"erin", "member"}}},
+                                                              {"repositories", {{"acme/app", "write"}}}}})}}})},
       {"tokens",
        {{"ghs_runner", {{"installation_id", 42}}},
         {"tok-alice", "alice"},
@@ -156,44 +165,48 @@ json base_seed(Repository& repo) {
         {"tok-frank", "frank"}}},
       // GITHUB_TOKEN is an installation token of the github-actions App, with the permissions the
       // docs tell a deploy job to grant.
-      {"installations",
-       json::array({{{"id", 42},
-                     {"account", "acme"},
-                     {"permissions",
-                      {{"contents", "write"}, {"deployments", "write"}, {"issues", "write"}, {"metadata", "read"},
-                       {"pull_requests", "read"}, {"statuses", "read"}, {"checks", "read"}, {"members", "read"}}}}})},
+      {"installations", json::array({{{"id", 42},
+                                      {"account", "acme"},
+                                      {"permissions",
+                                       {{"contents", "write"},
+                                        {"deployments", "write"},
+                                        {"issues", "write"},
+                                        {"metadata", "read"},
+                                        {"pull_requests", "read"},
+                                        {"statuses", "read"},
+                                        {"checks", "read"},
+                                        {"members", "read"}}}}})},
       {"repositories",
-       json::array({{{"owner", "acme"},
-                     {"name", "app"},
-                     {"private", true},
-                     {"default_branch", "main"},
-                     {"collaborators", {{"bob", "write"}, {"carol", "write"}, {"dave", "read"}, {"frank", "maintain"}}},
-                     {"commits", repo.commits_for_sim()},
-                     {"branches", {{"main", repo.sha["v1.2.0"]}, {"side", repo.sha["v1.3.0"]}}},
-                     {"tags",
-                      {{"v1.0.0", repo.sha["v1.0.0"]},
-                       {"v1.1.0", repo.sha["v1.1.0"]},
-                       {"v1.2.0", repo.sha["v1.2.0"]},
-                       {"v1.3.0", repo.sha["v1.3.0"]}}},
-                     {"pulls",
-                      json::array({{{"title", "Add feature A"},
-                                    {"user", "bob"},
-                                    {"head", {{"ref", "feature-a"}, {"sha", repo.sha["feature-a"]}}},
-                                    {"base", {{"ref", "main"}, {"sha", repo.sha["v1.0.0"]}}},
-                                    {"merged", true},
-                                    {"merge_commit_sha", repo.sha["v1.1.0"]},
-                                    {"reviews", json::array({{{"user", "carol"}, {"state", "APPROVED"}}})}},
-                                   {{"title", "Add feature B"},
-                                    {"user", "carol"},
-                                    {"head", {{"ref", "feature-b"}, {"sha", repo.sha["feature-b"]}}},
-                                    {"base", {{"ref", "main"}, {"sha", repo.sha["v1.1.0"]}}},
-                                    {"merged", true},
-                                    {"merge_commit_sha", repo.sha["v1.2.0"]},
-                                    {"reviews", json::array({{{"user", "bob"}, {"state", "APPROVED"}}})}}})},
-                     {"statuses",
-                      json::array({{{"sha", repo.sha["v1.1.0"]}, {"context", "build"}, {"state", "success"}},
-                                   {{"sha", repo.sha["v1.2.0"]}, {"context", "build"}, {"state", "success"}}})},
-                     {"environments", json::array({"staging", "production"})}}})}};
+       json::array(
+           {{{"owner", "acme"},
+             {"name", "app"},
+             {"private", true},
+             {"default_branch", "main"},
+             {"collaborators", {{"bob", "write"}, {"carol", "write"}, {"dave", "read"}, {"frank", "maintain"}}},
+             {"commits", repo.commits_for_sim()},
+             {"branches", {{"main", repo.sha["v1.2.0"]}, {"side", repo.sha["v1.3.0"]}}},
+             {"tags",
+              {{"v1.0.0", repo.sha["v1.0.0"]},
+               {"v1.1.0", repo.sha["v1.1.0"]},
+               {"v1.2.0", repo.sha["v1.2.0"]},
+               {"v1.3.0", repo.sha["v1.3.0"]}}},
+             {"pulls", json::array({{{"title", "Add feature A"},
+                                     {"user", "bob"},
+                                     {"head", {{"ref", "feature-a"}, {"sha", repo.sha["feature-a"]}}},
+                                     {"base", {{"ref", "main"}, {"sha", repo.sha["v1.0.0"]}}},
+                                     {"merged", true},
+                                     {"merge_commit_sha", repo.sha["v1.1.0"]},
+                                     {"reviews", json::array({{{"user", "carol"}, {"state", "APPROVED"}}})}},
+                                    {{"title", "Add feature B"},
+                                     {"user", "carol"},
+                                     {"head", {{"ref", "feature-b"}, {"sha", repo.sha["feature-b"]}}},
+                                     {"base", {{"ref", "main"}, {"sha", repo.sha["v1.1.0"]}}},
+                                     {"merged", true},
+                                     {"merge_commit_sha", repo.sha["v1.2.0"]},
+                                     {"reviews", json::array({{{"user", "bob"}, {"state", "APPROVED"}}})}}})},
+             {"statuses", json::array({{{"sha", repo.sha["v1.1.0"]}, {"context", "build"}, {"state", "success"}},
+                                       {{"sha", repo.sha["v1.2.0"]}, {"context", "build"}, {"state", "success"}}})},
+             {"environments", json::array({"staging", "production"})}}})}};
   return seed;
 }
 
@@ -203,13 +216,15 @@ json& repo_of(json& seed) { return seed["repositories"][0]; }
 // these comments, and the release that links to it.
 void add_tracking_issue(json& seed, Repository& repo, const std::string& tag, json comments, int number = 10) {
   json& r = repo_of(seed);
-  r["issues"].push_back({{"number", number},
-                         {"title", "Release " + tag},
-                         {"user", "github-actions[bot]"},
-                         {"body", "Tracking " + tag + "\n\n<!-- deploy-action:release tag=" + tag +
-                                      " sha=" + repo.sha[tag] + " -->\n"},
-                         {"comments", comments}});
-  r["releases"].push_back({{"tag_name", tag}, {"author", "alice"}, {"body", "<!-- deploy-action:tracking-issue=" + std::to_string(number) + " -->"}});
+  r["issues"].push_back(
+      {{"number", number},
+       {"title", "Release " + tag},
+       {"user", "github-actions[bot]"},
+       {"body", "Tracking " + tag + "\n\n<!-- deploy-action:release tag=" + tag + " sha=" + repo.sha[tag] + " -->\n"},
+       {"comments", comments}});
+  r["releases"].push_back({{"tag_name", tag},
+                           {"author", "alice"},
+                           {"body", "<!-- deploy-action:tracking-issue=" + std::to_string(number) + " -->"}});
 }
 
 // A deployment of `tag` that deploy-action made earlier and that is live now.
@@ -224,12 +239,13 @@ void add_live_deployment(json& seed, Repository& repo, const std::string& tag) {
 
 // A deployment deploy-action made earlier that went live and was replaced since (inactive).
 void add_replaced_deployment(json& seed, Repository& repo, const std::string& tag) {
-  repo_of(seed)["deployments"].push_back({{"ref", tag},
-                                          {"sha", repo.sha[tag]},
-                                          {"environment", "production"},
-                                          {"creator", "alice"},
-                                          {"payload", {{"deploy_action", {{"version", tag}}}}},
-                                          {"statuses", json::array({{{"state", "success"}}, {{"state", "inactive"}}})}});
+  repo_of(seed)["deployments"].push_back(
+      {{"ref", tag},
+       {"sha", repo.sha[tag]},
+       {"environment", "production"},
+       {"creator", "alice"},
+       {"payload", {{"deploy_action", {{"version", tag}}}}},
+       {"statuses", json::array({{{"state", "success"}}, {{"state", "inactive"}}})}});
 }
 
 // The config: canary 10 -> 50 -> 100 with a health check on the demo service, two approvals.
@@ -245,7 +261,8 @@ environments:
     on: { branches: [main] }
   production:
     on: { tags: ["v*"] }
-    url: )Y" + service_url + R"Y(
+    url: )Y" +
+         service_url + R"Y(
     approvals:
       required: 2
       from: ["@acme/release-managers", write]
@@ -258,28 +275,38 @@ environments:
     strategy:
       type: canary
       steps:
-        - { traffic: 10, pause: )Y" + pause + R"Y( }
-        - { traffic: 50, pause: )Y" + pause + R"Y( }
+        - { traffic: 10, pause: )Y" +
+         pause + R"Y( }
+        - { traffic: 50, pause: )Y" +
+         pause + R"Y( }
         - { traffic: 100 }
     analysis:
       interval: 1s
       failure_limit: 1
       checks:
         - name: health
-          http: { url: ")Y" + service_url + R"Y(/healthz", expect_status: 200 }
+          http: { url: ")Y" +
+         service_url + R"Y(/healthz", expect_status: 200 }
 stages:
   - name: deploy
     traffic: true
-    timeout: )Y" + stage_timeout + R"Y(
+    timeout: )Y" +
+         stage_timeout + R"Y(
     run: |
-      echo "$DEPLOY_VERSION $DEPLOY_TRAFFIC" >> )Y" + dir + R"Y(/steps
-      printf '%s' "$DEPLOY_VERSION" > )Y" + dir + R"Y(/version
-      printf '%s' "$DEPLOY_TRAFFIC" > )Y" + dir + R"Y(/traffic
-      if [ -f )Y" + dir + R"Y(/hang ]; then sleep 300 & echo $! > )Y" + dir + R"Y(/hang.pid; wait; fi
+      echo "$DEPLOY_VERSION $DEPLOY_TRAFFIC" >> )Y" +
+         dir + R"Y(/steps
+      printf '%s' "$DEPLOY_VERSION" > )Y" +
+         dir + R"Y(/version
+      printf '%s' "$DEPLOY_TRAFFIC" > )Y" +
+         dir + R"Y(/traffic
+      if [ -f )Y" +
+         dir + R"Y(/hang ]; then sleep 300 & echo $! > )Y" + dir + R"Y(/hang.pid; wait; fi
 rollback:
   run: |
-    echo "rollback $DEPLOY_VERSION from $DEPLOY_ROLLBACK_FROM" >> )Y" + dir + R"Y(/steps
-    printf '%s' "$DEPLOY_VERSION" > )Y" + dir + R"Y(/version
+    echo "rollback $DEPLOY_VERSION from $DEPLOY_ROLLBACK_FROM" >> )Y" +
+         dir + R"Y(/steps
+    printf '%s' "$DEPLOY_VERSION" > )Y" +
+         dir + R"Y(/version
 )Y";
 }
 
@@ -343,8 +370,8 @@ struct World {
 
   // Replaces the config; `{STATE}` and `{URL}` become the service's state folder and URL.
   void use_config(std::string text) {
-    for (const auto& [key, value] : {std::pair<std::string, std::string>{"{STATE}", "'" + state.string() + "'"},
-                                     {"{URL}", service->url()}}) {
+    for (const auto& [key, value] :
+         {std::pair<std::string, std::string>{"{STATE}", "'" + state.string() + "'"}, {"{URL}", service->url()}}) {
       for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {
         text.replace(at, key.size(), value);
       }
@@ -377,7 +404,8 @@ Run run_action(const std::map<std::string, std::string>& env, const std::atomic<
   spec.timeout = 120s;
   spec.kill_grace = 60s;  // a cancelled action must have time to roll back and write its record
   Run run;
-  auto result = deploy::process::run(spec, [&](const std::string& line) { run.output += line + "\n"; }, cancel);
+  auto result = deploy::process::run(
+      spec, [&](const std::string& line) { run.output += line + "\n"; }, cancel);
   run.exit_code = result.end == deploy::process::Result::End::exited ? result.exit_code : -100 - result.signal;
   return run;
 }
@@ -496,7 +524,8 @@ TEST_CASE("too few approvals: nothing runs, the tracking issue is opened and say
   auto after = world.repo_state();
   int tracking = 0, gate_comments = 0;
   for (const auto& it : after["issues"]) {
-    if (it["body"].is_string() && contains(it["body"].get<std::string>(), "deploy-action:release tag=v1.1.0")) ++tracking;
+    if (it["body"].is_string() && contains(it["body"].get<std::string>(), "deploy-action:release tag=v1.1.0"))
+      ++tracking;
   }
   for (const auto& c : after["issue_comments"]) {
     if (contains(c["body"].get<std::string>(), "deploy-action:comment=gates/production/")) ++gate_comments;
@@ -530,7 +559,7 @@ TEST_CASE("approvals that do not count are refused with their reason") {
     const char* name;
     json comments;
     std::string actor;
-    std::string expected;  // in the approvals gate's message
+    std::string expected;             // in the approvals gate's message
     std::string workflow_actor = {};  // GITHUB_ACTOR when a re-run makes it differ
   };
   std::vector<Case> cases = {
@@ -644,7 +673,8 @@ TEST_CASE("a shallow clone is refused with the fetch-depth fix") {
   auto& repo = shared_repository();
   World world(base_seed(repo));
   fs::path shallow = world.temp.path() / "shallow";
-  git(world.temp.path(), {"clone", "-q", "--depth", "1", "--branch", "v1.1.0", "file://" + repo.dir.string(), shallow.string()});
+  git(world.temp.path(),
+      {"clone", "-q", "--depth", "1", "--branch", "v1.1.0", "file://" + repo.dir.string(), shallow.string()});
   world.workspace = shallow;
   auto run = run_action(world.env("refs/tags/v1.1.0"));
   INFO(run.output);
@@ -744,10 +774,12 @@ TEST_CASE("a Slack URL that never answers holds back neither the stages nor the 
   CHECK(run_took < 35s);
 
   // Said as warnings that name the target, never the URL.
-  CHECK(contains(run.output, "::warning::notification slack not delivered: slack: sending to the URL in "
-                             "SLACK_WEBHOOK_URL failed: it did not answer in time"));
-  CHECK(contains(run.output, "::warning::notification slack not delivered: slack: the succeeded notification was "
-                             "abandoned: not sent within the 10s the run waits for notifications"));
+  CHECK(contains(run.output,
+                 "::warning::notification slack not delivered: slack: sending to the URL in "
+                 "SLACK_WEBHOOK_URL failed: it did not answer in time"));
+  CHECK(contains(run.output,
+                 "::warning::notification slack not delivered: slack: the succeeded notification was "
+                 "abandoned: not sent within the 10s the run waits for notifications"));
   std::istringstream lines(run.output);
   for (std::string line; std::getline(lines, line);) {
     if (line.starts_with("::add-mask::")) continue;
@@ -861,7 +893,8 @@ TEST_CASE("finding 1: a canary whose every health round fails is rolled back, ne
   world.use_config(std::string(R"Y(version: 1
 environments:
   production:
-    on: { tags: ["v*"] })Y") + kApprovals + R"Y(    strategy:
+    on: { tags: ["v*"] })Y") +
+                   kApprovals + R"Y(    strategy:
       type: canary
       steps:
         - { traffic: 5, pause: 1s }
@@ -906,7 +939,8 @@ TEST_CASE("finding 2: the smallest documented file, rolling with a dead health p
   world.use_config(std::string(R"Y(version: 1
 environments:
   production:
-    on: { tags: ["v*"] })Y") + kApprovals + R"Y(    analysis:
+    on: { tags: ["v*"] })Y") +
+                   kApprovals + R"Y(    analysis:
       interval: 1s
       checks:
         - name: health
@@ -935,7 +969,8 @@ TEST_CASE("finding 2: a smoke stage failing after the deploy stage rolls back") 
   world.use_config(std::string(R"Y(version: 1
 environments:
   production:
-    on: { tags: ["v*"] })Y") + kApprovals + R"Y(stages:
+    on: { tags: ["v*"] })Y") +
+                   kApprovals + R"Y(stages:
   - name: migrate
     run: echo "migrate $DEPLOY_PHASE" >> {STATE}/steps
   - name: deploy
@@ -969,7 +1004,8 @@ TEST_CASE("finding 4: mode rollback goes straight to the target, with rollback.r
   const std::string config = std::string(R"Y(version: 1
 environments:
   production:
-    on: { tags: ["v*"] })Y") + kApprovals + R"Y(    strategy:
+    on: { tags: ["v*"] })Y") +
+                             kApprovals + R"Y(    strategy:
       type: canary
       steps:
         - { traffic: 50, pause: PAUSE }
@@ -1034,17 +1070,20 @@ struct BlueGreen {
     std::string text = std::string(R"Y(version: 1
 environments:
   production:
-    on: { tags: ["v*"] })Y") + kApprovals + R"Y(    strategy:
+    on: { tags: ["v*"] })Y") +
+                       kApprovals + R"Y(    strategy:
       type: blue-green
       switch: |
         echo "switch $DEPLOY_COLOR $DEPLOY_PHASE" >> {STATE}/steps
         printf '%s' "$DEPLOY_COLOR" > {STATE}/live-color
-      preview_url: ")Y" + idle->url() + R"Y("
+      preview_url: ")Y" +
+                       idle->url() + R"Y("
     analysis:
       interval: 1s
       checks:
         - name: health
-          http: { url: ")Y" + live->url() + R"Y(/healthz" }
+          http: { url: ")Y" +
+                       live->url() + R"Y(/healthz" }
 )Y" + extra_check + R"Y(stages:
   - name: deploy
     run: |
@@ -1158,7 +1197,8 @@ TEST_CASE("a rollback deploy-bot dispatched records who asked as requested_by; t
     env[input] = value;
     auto refused = run_action(env);
     CHECK(refused.exit_code == 1);
-    CHECK(contains(refused.output, "input '" + std::string(input == "INPUT_REQUESTED-BY" ? "requested-by" : "request-url") + "'"));
+    CHECK(contains(refused.output,
+                   "input '" + std::string(input == "INPUT_REQUESTED-BY" ? "requested-by" : "request-url") + "'"));
     CHECK_FALSE(fs::exists(world.state / "steps"));
   }
 
@@ -1250,7 +1290,9 @@ TEST_CASE("required checks: check runs from GitHub Actions count, newest per nam
 namespace {
 
 // The config of deploy_yml with audit.branch set.
-void keep_records_on_branch(World& world) { std::ofstream(world.config, std::ios::app) << "audit:\n  branch: deploy-audit\n"; }
+void keep_records_on_branch(World& world) {
+  std::ofstream(world.config, std::ios::app) << "audit:\n  branch: deploy-audit\n";
+}
 
 json sim_commit(const json& repo_state, const std::string& sha) {
   for (const auto& c : repo_state["commits"]) {
@@ -1273,12 +1315,14 @@ void append_file(World& world, const std::string& path, const std::string& conte
   auto ref = json::parse(sim.api("GET", "/repos/acme/app/git/ref/heads/deploy-audit", "tok-alice").body);
   const std::string tip = ref["object"]["sha"];
   auto commit = json::parse(sim.api("GET", "/repos/acme/app/commits/" + tip, "tok-alice").body);
-  auto tree = sim.api("POST", "/repos/acme/app/git/trees", "tok-alice",
-                      {{"base_tree", commit["commit"]["tree"]["sha"]},
-                       {"tree", json::array({{{"path", path}, {"mode", "100644"}, {"type", "blob"}, {"content", content}}})}});
+  auto tree =
+      sim.api("POST", "/repos/acme/app/git/trees", "tok-alice",
+              {{"base_tree", commit["commit"]["tree"]["sha"]},
+               {"tree", json::array({{{"path", path}, {"mode", "100644"}, {"type", "blob"}, {"content", content}}})}});
   REQUIRE(tree.status == 201);
-  auto created = sim.api("POST", "/repos/acme/app/git/commits", "tok-alice",
-                         {{"message", "by hand"}, {"tree", json::parse(tree.body)["sha"]}, {"parents", json::array({tip})}});
+  auto created =
+      sim.api("POST", "/repos/acme/app/git/commits", "tok-alice",
+              {{"message", "by hand"}, {"tree", json::parse(tree.body)["sha"]}, {"parents", json::array({tip})}});
   REQUIRE(created.status == 201);
   auto moved = sim.api("PATCH", "/repos/acme/app/git/refs/heads/deploy-audit", "tok-alice",
                        {{"sha", json::parse(created.body)["sha"]}, {"force", false}});
@@ -1329,7 +1373,8 @@ TEST_CASE("finding 7: each deploy appends its record to the audit branch, one co
   SUBCASE("verify-audit --from-github passes on the intact branch") {
     auto verify = verify_from_github(world);
     CHECK_MESSAGE(verify.exit_code == 0, verify.output);
-    CHECK(contains(verify.output, "verified 2 records on branch deploy-audit (production), each matching its GitHub deployment"));
+    CHECK(contains(verify.output,
+                   "verified 2 records on branch deploy-audit (production), each matching its GitHub deployment"));
   }
   SUBCASE("a record altered on the branch is named") {
     json forged = r0;
@@ -1341,9 +1386,9 @@ TEST_CASE("finding 7: each deploy appends its record to the audit branch, one co
   }
   SUBCASE("a GitHub deployment whose hash differs is named with the record") {
     const std::string deployment_id = r1["deployment_id"];
-    auto status = world.sim->api("POST", "/repos/acme/app/deployments/" + deployment_id + "/statuses", "tok-alice",
-                                 {{"state", "success"},
-                                  {"description", "edited \u00b7 audit#1 " + std::string(64, 'a')}});
+    auto status =
+        world.sim->api("POST", "/repos/acme/app/deployments/" + deployment_id + "/statuses", "tok-alice",
+                       {{"state", "success"}, {"description", "edited \u00b7 audit#1 " + std::string(64, 'a')}});
     REQUIRE(status.status == 201);
     auto verify = verify_from_github(world);
     CHECK(verify.exit_code == 1);
@@ -1351,16 +1396,17 @@ TEST_CASE("finding 7: each deploy appends its record to the audit branch, one co
                   verify.output);
   }
   SUBCASE("a record removed from the tail is reported through its deployment") {
-    auto removed = world.sim->api("POST", "/repos/acme/app/git/trees", "tok-alice",
-                                  {{"tree", json::array({{{"path", path0}, {"mode", "100644"}, {"type", "blob"},
-                                                          {"content", lines[0]}}})}});
+    auto removed = world.sim->api(
+        "POST", "/repos/acme/app/git/trees", "tok-alice",
+        {{"tree", json::array({{{"path", path0}, {"mode", "100644"}, {"type", "blob"}, {"content", lines[0]}}})}});
     REQUIRE(removed.status == 201);
-    auto commit = world.sim->api("POST", "/repos/acme/app/git/commits", "tok-alice",
-                                 {{"message", "drop the last"}, {"tree", json::parse(removed.body)["sha"]},
-                                  {"parents", json::array({tip})}});
+    auto commit = world.sim->api(
+        "POST", "/repos/acme/app/git/commits", "tok-alice",
+        {{"message", "drop the last"}, {"tree", json::parse(removed.body)["sha"]}, {"parents", json::array({tip})}});
     REQUIRE(commit.status == 201);
-    REQUIRE(world.sim->api("PATCH", "/repos/acme/app/git/refs/heads/deploy-audit", "tok-alice",
-                           {{"sha", json::parse(commit.body)["sha"]}})
+    REQUIRE(world.sim
+                ->api("PATCH", "/repos/acme/app/git/refs/heads/deploy-audit", "tok-alice",
+                      {{"sha", json::parse(commit.body)["sha"]}})
                 .status == 200);
     auto verify = verify_from_github(world);
     CHECK(verify.exit_code == 1);
@@ -1368,7 +1414,8 @@ TEST_CASE("finding 7: each deploy appends its record to the audit branch, one co
   }
 }
 
-TEST_CASE("finding 7: a record appended by someone else meanwhile is kept: the action re-reads the tip and appends on it") {
+TEST_CASE(
+    "finding 7: a record appended by someone else meanwhile is kept: the action re-reads the tip and appends on it") {
   auto& repo = shared_repository();
   json seed = base_seed(repo);
   add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}), 10);
@@ -1407,7 +1454,8 @@ TEST_CASE("finding 7: a record appended by someone else meanwhile is kept: the a
   CHECK(tip["files"].size() == 1);
   int refused = 0;
   for (const auto& r : world.sim->requests()) {
-    if (r["method"] == "PATCH" && r["path"] == "/repos/acme/app/git/refs/heads/deploy-audit" && r["status"] == 422) ++refused;
+    if (r["method"] == "PATCH" && r["path"] == "/repos/acme/app/git/refs/heads/deploy-audit" && r["status"] == 422)
+      ++refused;
   }
   CHECK(refused == 1);  // the stale update was refused, not forced
 

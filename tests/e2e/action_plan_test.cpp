@@ -62,7 +62,8 @@ TEST_CASE("bad invocations name the problem") {
   const Case cases[] = {
       {{"plan", "--config", kExample}, 2, "--environment NAME is required"},
       {{"plan", "--config", kExample, "--environment", "prod"}, 1, "known environments: staging, production"},
-      {{"plan", "--config", "/nonexistent/deploy.yml", "--environment", "production"}, 1,
+      {{"plan", "--config", "/nonexistent/deploy.yml", "--environment", "production"},
+       1,
        "/nonexistent/deploy.yml: error: cannot read the config file"},
       {{"plan", "--bogus", "x"}, 2, "unknown option --bogus"},
       {{"frobnicate"}, 2, "unknown command 'frobnicate'"},

@@ -116,7 +116,8 @@ TEST_CASE("verify-audit refuses bad usage with a clear message") {
   CHECK(verify({}).exit_code == 2);
   auto unset = verify({"--key-env", "DEPLOY_AUDIT_KEY_NOT_SET", files[0]});
   CHECK(unset.exit_code == 2);
-  CHECK(unset.output.find("DEPLOY_AUDIT_KEY_NOT_SET names an environment variable that is not set") != std::string::npos);
+  CHECK(unset.output.find("DEPLOY_AUDIT_KEY_NOT_SET names an environment variable that is not set") !=
+        std::string::npos);
   auto missing = verify({(dir.path() / "nope.jsonl").string()});
   CHECK(missing.exit_code == 2);
   CHECK(missing.output.find("cannot read the audit file") != std::string::npos);

@@ -68,10 +68,14 @@ std::string git(const fs::path& dir, std::vector<std::string> args, const std::s
   spec.argv = {"git"};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.working_directory = dir.string();
-  spec.env = {{"GIT_AUTHOR_NAME", who},          {"GIT_AUTHOR_EMAIL", who + "@example.com"},
-              {"GIT_COMMITTER_NAME", who},       {"GIT_COMMITTER_EMAIL", who + "@example.com"},
-              {"GIT_AUTHOR_DATE", "1700000000 +0000"}, {"GIT_COMMITTER_DATE", "1700000000 +0000"},
-              {"GIT_CONFIG_NOSYSTEM", "1"},      {"HOME", dir.string()}};
+  spec.env = {{"GIT_AUTHOR_NAME", who},
+              {"GIT_AUTHOR_EMAIL", who + "@example.com"},
+              {"GIT_COMMITTER_NAME", who},
+              {"GIT_COMMITTER_EMAIL", who + "@example.com"},
+              {"GIT_AUTHOR_DATE", "1700000000 +0000"},
+              {"GIT_COMMITTER_DATE", "1700000000 +0000"},
+              {"GIT_CONFIG_NOSYSTEM", "1"},
+              {"HOME", dir.string()}};
   spec.timeout = 30s;
   std::string out;
   auto result = proc::run(spec, [&](const std::string& line) { out += line + "\n"; });
@@ -133,35 +137,64 @@ Repository& repository() {
 }
 
 json seed(Repository& repo) {
-  return {
-      {"users", {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "mallory", {{"login", "renovate[bot]"}, {"type", "Bot"}}}},
-      {"organizations", {{{"login", "acme"}, {"members", {{"alice", "admin"}}}}}},
-      {"tokens", {{kAliceToken, "alice"}, {kBotToken, {{"installation_id", 42}}}, {kRunnerToken, {{"installation_id", 42}}}}},
-      {"app", deploy::test::deploy_bot_app()},
-      {"installations", deploy::test::deploy_bot_installations()},
-      {"repositories",
-       {{{"owner", "acme"},
-         {"name", "app"},
-         {"private", true},
-         {"default_branch", "main"},
-         {"collaborators", {{"bob", "write"}, {"carol", "write"}, {"dave", "read"}, {"erin", "write"}, {"frank", "maintain"},
-                            {"grace", "write"}, {"mallory", "write"}}},
-         {"commits", repo.commits_for_sim()},
-         {"branches", {{"main", repo.sha["v1.1.0"]}, {"feature", repo.sha["feature"]}}},
-         {"tags", {{"v1.0.0", repo.sha["v1.0.0"]}, {"v1.1.0", repo.sha["v1.1.0"]}}},
-         {"pulls", {{{"title", "Add feature"}, {"user", "carol"},
-                     {"head", {{"ref", "feature"}, {"sha", repo.sha["feature"]}}},
-                     {"base", {{"ref", "main"}, {"sha", repo.sha["v1.0.0"]}}},
-                     {"merged", true}, {"merge_commit_sha", repo.sha["v1.1.0"]}}}},
-         {"issues", {{{"number", kTrackingIssue}, {"title", "Release v1.1.0"}, {"user", "deploy-bot[bot]"},
-                      {"body", "Approve with /approve\n\n" + deploy::release::marker_line({"v1.1.0", repo.sha["v1.1.0"]}) + "\n"}}}},
-         {"releases", {{{"tag_name", "v1.1.0"}, {"author", "alice"}, {"draft", false},
-                        {"body", deploy::release::release_link_line(kTrackingIssue) + "\n"}}}},
-         {"deployments", {{{"ref", "v1.0.0"}, {"sha", repo.sha["v1.0.0"]}, {"environment", "production"}, {"creator", "alice"},
-                           {"payload", {{"deploy_action", {{"version", "v1.0.0"}}}}},
-                           {"statuses", {{{"state", "success"}}}}}}},
-         {"workflows", {{{"id", 501}, {"name", "Deploy"}, {"file", "deploy.yml"}}}},
-         {"environments", {"production"}}}}}};
+  return {{"users",
+           {"alice",
+            "bob",
+            "carol",
+            "dave",
+            "erin",
+            "frank",
+            "grace",
+            "mallory",
+            {{"login", "renovate[bot]"}, {"type", "Bot"}}}},
+          {"organizations", {{{"login", "acme"}, {"members", {{"alice", "admin"}}}}}},
+          {"tokens",
+           {{kAliceToken, "alice"}, {kBotToken, {{"installation_id", 42}}}, {kRunnerToken, {{"installation_id", 42}}}}},
+          {"app", deploy::test::deploy_bot_app()},
+          {"installations", deploy::test::deploy_bot_installations()},
+          {"repositories",
+           {{{"owner", "acme"},
+             {"name", "app"},
+             {"private", true},
+             {"default_branch", "main"},
+             {"collaborators",
+              {{"bob", "write"},
+               {"carol", "write"},
+               {"dave", "read"},
+               {"erin", "write"},
+               {"frank", "maintain"},
+               {"grace", "write"},
+               {"mallory", "write"}}},
+             {"commits", repo.commits_for_sim()},
+             {"branches", {{"main", repo.sha["v1.1.0"]}, {"feature", repo.sha["feature"]}}},
+             {"tags", {{"v1.0.0", repo.sha["v1.0.0"]}, {"v1.1.0", repo.sha["v1.1.0"]}}},
+             {"pulls",
+              {{{"title", "Add feature"},
+                {"user", "carol"},
+                {"head", {{"ref", "feature"}, {"sha", repo.sha["feature"]}}},
+                {"base", {{"ref", "main"}, {"sha", repo.sha["v1.0.0"]}}},
+                {"merged", true},
+                {"merge_commit_sha", repo.sha["v1.1.0"]}}}},
+             {"issues",
+              {{{"number", kTrackingIssue},
+                {"title", "Release v1.1.0"},
+                {"user", "deploy-bot[bot]"},
+                {"body",
+                 "Approve with /approve\n\n" + deploy::release::marker_line({"v1.1.0", repo.sha["v1.1.0"]}) + "\n"}}}},
+             {"releases",
+              {{{"tag_name", "v1.1.0"},
+                {"author", "alice"},
+                {"draft", false},
+                {"body", deploy::release::release_link_line(kTrackingIssue) + "\n"}}}},
+             {"deployments",
+              {{{"ref", "v1.0.0"},
+                {"sha", repo.sha["v1.0.0"]},
+                {"environment", "production"},
+                {"creator", "alice"},
+                {"payload", {{"deploy_action", {{"version", "v1.0.0"}}}}},
+                {"statuses", {{{"state", "success"}}}}}}},
+             {"workflows", {{{"id", 501}, {"name", "Deploy"}, {"file", "deploy.yml"}}}},
+             {"environments", {"production"}}}}}};
 }
 
 // deploy-bot with two workers against the simulator, as an installation.
@@ -177,8 +210,8 @@ class Bot : public deploy::test::BotProcess {
 
 // What the bot decided, read back from GitHub.
 struct BotVerdict {
-  int counted = 0;          // from deploy/approvals "n/2 approvals"
-  std::string reason;       // the reason code in its reply to the approver ("" when none)
+  int counted = 0;     // from deploy/approvals "n/2 approvals"
+  std::string reason;  // the reason code in its reply to the approver ("" when none)
   bool approved_or_dispatched = false;
 };
 
@@ -191,8 +224,8 @@ struct ActionVerdict {
 
 struct Case {
   std::string name;
-  std::string approver;   // comments /approve after erin did
-  std::string reason;     // expected refusal code for the approver; "" = counted
+  std::string approver;  // comments /approve after erin did
+  std::string reason;    // expected refusal code for the approver; "" = counted
 };
 
 enum class Mode { protection_rule, dispatch };
@@ -217,13 +250,15 @@ void run_case(Repository& repo, const Case& c, Mode mode) {
   // dispatches the deploy itself once approvals are complete.
   std::int64_t run_id = 0;
   if (mode == Mode::protection_rule) {
-    const auto answer = deliver("deployment_protection_rule",
-                                {{"repo", "acme/app"}, {"environment", "production"}, {"user", "mallory"}, {"ref", "v1.1.0"}});
+    const auto answer =
+        deliver("deployment_protection_rule",
+                {{"repo", "acme/app"}, {"environment", "production"}, {"user", "mallory"}, {"ref", "v1.1.0"}});
     run_id = answer.at("workflow_run").at("id").get<std::int64_t>();
   }
   deliver("issue_comment", {{"repo", "acme/app"}, {"issue", kTrackingIssue}, {"user", "erin"}, {"body", "/approve"}});
   sim.advance_clock(1s);
-  deliver("issue_comment", {{"repo", "acme/app"}, {"issue", kTrackingIssue}, {"user", c.approver}, {"body", "/approve"}});
+  deliver("issue_comment",
+          {{"repo", "acme/app"}, {"issue", kTrackingIssue}, {"user", c.approver}, {"body", "/approve"}});
 
   auto get = [&](const std::string& path) {
     const auto response = sim.api("GET", path, kAliceToken);
@@ -249,7 +284,8 @@ void run_case(Repository& repo, const Case& c, Mode mode) {
   const auto& repo_state = state.at("repositories").at(0);
   if (mode == Mode::protection_rule) {
     for (const auto& run : repo_state.value("workflow_runs", json::array())) {
-      if (run.at("id") == run_id) from_bot.approved_or_dispatched = run.at("protection_rules").at(0).at("state") == "approved";
+      if (run.at("id") == run_id)
+        from_bot.approved_or_dispatched = run.at("protection_rules").at(0).at("state") == "approved";
     }
   } else {
     from_bot.approved_or_dispatched = !repo_state.value("workflow_dispatches", json::array()).empty();
@@ -265,13 +301,25 @@ void run_case(Repository& repo, const Case& c, Mode mode) {
   const auto event = temp.write("event.json", R"({"repository":{"default_branch":"main"}})");
   proc::Spec spec;
   spec.argv = {DEPLOY_ACTION_BINARY};
-  spec.env = {{"GITHUB_ACTIONS", "true"},      {"INPUT_MODE", "deploy"},           {"INPUT_ENVIRONMENT", "production"},
-              {"INPUT_CONFIG", config},        {"INPUT_ON-UNAPPROVED", "fail"},    {"INPUT_GITHUB-TOKEN", kRunnerToken},
-              {"GITHUB_REF", "refs/tags/v1.1.0"}, {"GITHUB_REPOSITORY", "acme/app"}, {"GITHUB_API_URL", sim.base_url()},
-              {"GITHUB_SERVER_URL", "https://github.example"}, {"GITHUB_RUN_ID", "9001"}, {"GITHUB_RUN_ATTEMPT", "1"},
-              {"GITHUB_ACTOR", actor},         {"GITHUB_TRIGGERING_ACTOR", actor}, {"GITHUB_EVENT_NAME", "push"},
-              {"GITHUB_EVENT_PATH", event},    {"GITHUB_WORKSPACE", repo.dir.string()},
-              {"RUNNER_TEMP", (temp.path() / "runner-temp").string()}, {"GITHUB_OUTPUT", output},
+  spec.env = {{"GITHUB_ACTIONS", "true"},
+              {"INPUT_MODE", "deploy"},
+              {"INPUT_ENVIRONMENT", "production"},
+              {"INPUT_CONFIG", config},
+              {"INPUT_ON-UNAPPROVED", "fail"},
+              {"INPUT_GITHUB-TOKEN", kRunnerToken},
+              {"GITHUB_REF", "refs/tags/v1.1.0"},
+              {"GITHUB_REPOSITORY", "acme/app"},
+              {"GITHUB_API_URL", sim.base_url()},
+              {"GITHUB_SERVER_URL", "https://github.example"},
+              {"GITHUB_RUN_ID", "9001"},
+              {"GITHUB_RUN_ATTEMPT", "1"},
+              {"GITHUB_ACTOR", actor},
+              {"GITHUB_TRIGGERING_ACTOR", actor},
+              {"GITHUB_EVENT_NAME", "push"},
+              {"GITHUB_EVENT_PATH", event},
+              {"GITHUB_WORKSPACE", repo.dir.string()},
+              {"RUNNER_TEMP", (temp.path() / "runner-temp").string()},
+              {"GITHUB_OUTPUT", output},
               {"GITHUB_STEP_SUMMARY", summary}};
   spec.timeout = 120s;
   std::string action_output;
@@ -292,8 +340,10 @@ void run_case(Repository& repo, const Case& c, Mode mode) {
         if (gate.at("name") == "approvals") from_action.approvals_passed = gate.at("allowed").get<bool>();
       }
       for (const auto& a : record.at("approvals")) {
-        if (a.at("counted").get<bool>()) from_action.counted.insert(a.at("approver").get<std::string>());
-        else from_action.refused[a.at("approver").get<std::string>()] = a.at("reason").get<std::string>();
+        if (a.at("counted").get<bool>())
+          from_action.counted.insert(a.at("approver").get<std::string>());
+        else
+          from_action.refused[a.at("approver").get<std::string>()] = a.at("reason").get<std::string>();
       }
     }
   }

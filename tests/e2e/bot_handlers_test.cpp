@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/process/process.hpp"
 #include "core/audit/audit.hpp"
+#include "core/process/process.hpp"
 #include "core/release/tracking_issue.hpp"
 #include "tests/support/bot_seed.hpp"
 #include "tests/support/deploy_bot.hpp"
@@ -77,7 +77,8 @@ json seed(bool link_release = false) {
       {"organizations",
        {{{"login", "acme"},
          {"members", {{"alice", "admin"}, {"bob", "member"}}},
-         {"teams", {{{"slug", "deployers"}, {"members", {{"bob", "member"}}}, {"repositories", {{"acme/app", "write"}}}}}}}}},
+         {"teams",
+          {{{"slug", "deployers"}, {"members", {{"bob", "member"}}}, {"repositories", {{"acme/app", "write"}}}}}}}}},
       {"tokens", {{kAliceToken, "alice"}, {kBotToken, {{"installation_id", 42}}}}},
       {"app", deploy::test::deploy_bot_app()},
       {"installations", deploy::test::deploy_bot_installations()},
@@ -88,24 +89,47 @@ json seed(bool link_release = false) {
          {"default_branch", "main"},
          {"collaborators", {{"carol", "write"}, {"dave", "read"}}},
          {"commits",
-          {{{"sha", kShaMain}, {"message", "Initial"}, {"author", "alice"}, {"files", {{".github/deploy.yml", kDeployYml}}}},
+          {{{"sha", kShaMain},
+            {"message", "Initial"},
+            {"author", "alice"},
+            {"files", {{".github/deploy.yml", kDeployYml}}}},
            {{"sha", kShaV11}, {"message", "v1.1"}, {"author", "zed"}, {"files", {{"a.txt", "1\n"}}}},
            {{"sha", kShaV12}, {"message", "v1.2"}, {"author", "zed"}, {"files", {{"a.txt", "2\n"}}}},
            {{"sha", kShaFeature}, {"message", "feature"}, {"author", "carol"}, {"files", {{"b.txt", "x\n"}}}}}},
          {"branches", {{"main", kShaV12}, {"feature", kShaFeature}}},
          {"tags", {{"v1.0.0", kShaMain}, {"v1.1.0", kShaV11}, {"v1.2.0", kShaV12}}},
          {"issues",
-          {{{"number", kTrackingIssue}, {"title", "Release v1.2.0"}, {"user", "deploy-bot[bot]"},
+          {{{"number", kTrackingIssue},
+            {"title", "Release v1.2.0"},
+            {"user", "deploy-bot[bot]"},
             {"body", "Approve with /approve\n\n" + marker + "\n"}}}},
-         {"pulls", {{{"title", "Feature"}, {"user", "carol"}, {"head", {{"ref", "feature"}}}, {"base", {{"ref", "main"}}}}}},
+         {"pulls",
+          {{{"title", "Feature"}, {"user", "carol"}, {"head", {{"ref", "feature"}}}, {"base", {{"ref", "main"}}}}}},
          {"releases", {release}},
          {"deployments",
-          {{{"ref", "v1.0.0"}, {"sha", kShaMain}, {"environment", "production"}, {"creator", "alice"}, {"statuses", {{{"state", "inactive"}}}}},
-           {{"ref", "v1.1.0"}, {"sha", kShaV11}, {"environment", "production"}, {"creator", "alice"}, {"statuses", {{{"state", "inactive"}}}}},
-           {{"ref", "v1.2.0"}, {"sha", kShaV12}, {"environment", "production"}, {"creator", "bob"}, {"statuses", {{{"state", "success"}}}}}}},
-         // run-name as examples/workflows/deploy.yml has it: the dispatch-id finds a run whose dispatch answer was lost.
-         {"workflows", {{{"id", 501}, {"name", "Deploy"}, {"file", "deploy.yml"},
-                         {"run_name", "${{ inputs.mode }} ${{ inputs.environment }} ${{ inputs.version }} ${{ inputs.dispatch-id }}"}}}},
+          {{{"ref", "v1.0.0"},
+            {"sha", kShaMain},
+            {"environment", "production"},
+            {"creator", "alice"},
+            {"statuses", {{{"state", "inactive"}}}}},
+           {{"ref", "v1.1.0"},
+            {"sha", kShaV11},
+            {"environment", "production"},
+            {"creator", "alice"},
+            {"statuses", {{{"state", "inactive"}}}}},
+           {{"ref", "v1.2.0"},
+            {"sha", kShaV12},
+            {"environment", "production"},
+            {"creator", "bob"},
+            {"statuses", {{{"state", "success"}}}}}}},
+         // run-name as examples/workflows/deploy.yml has it: the dispatch-id finds a run whose dispatch answer was
+         // lost.
+         {"workflows",
+          {{{"id", 501},
+            {"name", "Deploy"},
+            {"file", "deploy.yml"},
+            {"run_name",
+             "${{ inputs.mode }} ${{ inputs.environment }} ${{ inputs.version }} ${{ inputs.dispatch-id }}"}}}},
          {"environments", {"staging", "production"}}}}}};
 }
 
@@ -120,7 +144,8 @@ class Bot : public deploy::test::BotProcess {
  private:
   static std::map<std::string, std::string> environment(const std::string& github_url,
                                                         const std::map<std::string, std::string>& extra) {
-    std::map<std::string, std::string> env = {{"WEBHOOK_SECRET", kSecret}, {"GITHUB_TOKEN", kBotToken}, {"GITHUB_API_URL", github_url}};
+    std::map<std::string, std::string> env = {
+        {"WEBHOOK_SECRET", kSecret}, {"GITHUB_TOKEN", kBotToken}, {"GITHUB_API_URL", github_url}};
     for (const auto& [k, v] : extra) env[k] = v;
     return env;
   }
@@ -193,7 +218,9 @@ struct World {
       if (!statuses.empty() && statuses.at(0).at("state") == "success") live.push_back(id);
     }
     const auto created = sim.api("POST", "/repos/acme/app/deployments", kBotToken,
-                                 {{"ref", version}, {"environment", "production"}, {"required_contexts", json::array()},
+                                 {{"ref", version},
+                                  {"environment", "production"},
+                                  {"required_contexts", json::array()},
                                   {"payload", {{"deploy_action", {{"version", version}}}}}});
     INFO(created.body);
     REQUIRE(created.status == 201);
@@ -221,7 +248,8 @@ struct World {
   json dispatches() const {
     const json state = sim.state();
     for (const auto& repo : state.at("repositories")) {
-      if (repo.at("owner") == "acme" && repo.at("name") == "app") return repo.value("workflow_dispatches", json::array());
+      if (repo.at("owner") == "acme" && repo.at("name") == "app")
+        return repo.value("workflow_dispatches", json::array());
     }
     return json::array();
   }
@@ -283,7 +311,8 @@ TEST_CASE("PR approvals: two distinct approvals turn deploy/approvals green; the
   CHECK(w.requests("POST", "/reactions") >= 2);
 
   SUBCASE("a push makes the approvals stale, said once") {
-    const auto id = w.send("pull_request", {{"repo", kRepo}, {"user", "carol"}, {"action", "synchronize"}, {"number", kPull}});
+    const auto id =
+        w.send("pull_request", {{"repo", kRepo}, {"user", "carol"}, {"action", "synchronize"}, {"number", kPull}});
     const auto pr = w.get("/repos/acme/app/pulls/2");
     const std::string head = pr.at("head").at("sha");
     CHECK(head != kShaFeature);
@@ -299,9 +328,9 @@ TEST_CASE("PR approvals: two distinct approvals turn deploy/approvals green; the
 
 TEST_CASE("a person's issue with a copied tracking marker gathers no approvals") {
   World w;
-  const auto created = w.sim.api("POST", "/repos/acme/app/issues", kAliceToken,
-                                 {{"title", "Release v1.2.0 (copy)"},
-                                  {"body", deploy::release::marker_line({"v1.2.0", kShaV12}) + "\n"}});
+  const auto created = w.sim.api(
+      "POST", "/repos/acme/app/issues", kAliceToken,
+      {{"title", "Release v1.2.0 (copy)"}, {"body", deploy::release::marker_line({"v1.2.0", kShaV12}) + "\n"}});
   REQUIRE(created.status == 201);
   const int copy = json::parse(created.body).at("number").get<int>();
   w.comment(copy, "alice", "/approve");
@@ -334,8 +363,11 @@ TEST_CASE("tracking issue: the approval that completes the count dispatches the 
   json inputs = d.at("inputs");
   CHECK(inputs.value("dispatch-id", "").starts_with("db-"));
   inputs.erase("dispatch-id");
-  CHECK(inputs == json({{"environment", "production"}, {"version", "v1.2.0"}, {"mode", "deploy"},
-                        {"requested-by", "bob"}, {"request-url", bob_url}}));
+  CHECK(inputs == json({{"environment", "production"},
+                        {"version", "v1.2.0"},
+                        {"mode", "deploy"},
+                        {"requested-by", "bob"},
+                        {"request-url", bob_url}}));
   CHECK(w.approvals_status(kShaV12).value("state", "") == "success");
   // A third approval and a redelivery change nothing.
   w.comment(kTrackingIssue, "carol", "/approve");
@@ -343,8 +375,12 @@ TEST_CASE("tracking issue: the approval that completes the count dispatches the 
 
   // When the dispatched run completes, the tracking issue says how it ended, once.
   const json payload = {{"action", "completed"},
-                        {"workflow_run", {{"id", d.at("run_id")}, {"path", ".github/workflows/deploy.yml"}, {"conclusion", "success"},
-                                          {"head_branch", "main"}, {"html_url", "https://example.test/run"}}},
+                        {"workflow_run",
+                         {{"id", d.at("run_id")},
+                          {"path", ".github/workflows/deploy.yml"},
+                          {"conclusion", "success"},
+                          {"head_branch", "main"},
+                          {"html_url", "https://example.test/run"}}},
                         {"repository", w.get("/repos/acme/app")},
                         {"installation", {{"id", 42}}}};
   for (int i = 0; i < 2; ++i) {
@@ -354,7 +390,9 @@ TEST_CASE("tracking issue: the approval that completes the count dispatches the 
   }
   int finished = 0;
   for (const auto& c : w.bot_comments(kTrackingIssue)) {
-    if (c.at("body").get<std::string>().find("The deploy run for `v1.2.0` on `production` finished: **success**") != std::string::npos) ++finished;
+    if (c.at("body").get<std::string>().find("The deploy run for `v1.2.0` on `production` finished: **success**") !=
+        std::string::npos)
+      ++finished;
   }
   CHECK(finished == 1);
 }
@@ -369,8 +407,12 @@ TEST_CASE("/rollback: allowed dispatches with the right inputs; read-only and un
   json inputs = w.dispatches()[0].at("inputs");
   CHECK(inputs.value("dispatch-id", "").starts_with("db-"));  // finds the run if the answer is lost
   inputs.erase("dispatch-id");
-  CHECK(inputs == json({{"environment", "production"}, {"mode", "rollback"}, {"version", "v1.1.0"}, {"reason", "bad latency"},
-                        {"requested-by", "alice"}, {"request-url", url}}));
+  CHECK(inputs == json({{"environment", "production"},
+                        {"mode", "rollback"},
+                        {"version", "v1.1.0"},
+                        {"reason", "bad latency"},
+                        {"requested-by", "alice"},
+                        {"request-url", url}}));
   CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "rolling back `production` from `v1.2.0` to `v1.1.0`"));
 
   w.comment(kTrackingIssue, "dave", "/rollback");
@@ -403,15 +445,18 @@ TEST_CASE("/rollback twice without a version: the second goes further back, neve
 TEST_CASE("a workflow that does not declare requested-by and request-url still gets its rollback") {
   World w;
   // GitHub refuses a dispatch naming inputs the workflow does not declare, and dispatches nothing.
-  w.sim.add_fault({{"method", "POST"},
-                   {"path", "/repos/acme/app/actions/workflows/deploy.yml/dispatches"},
-                   {"count", 1},
-                   {"status", 422},
-                   {"body", {{"message", "Unexpected inputs provided: [\"request-url\", \"requested-by\"]"},
-                             {"documentation_url", "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"}}}});
+  w.sim.add_fault(
+      {{"method", "POST"},
+       {"path", "/repos/acme/app/actions/workflows/deploy.yml/dispatches"},
+       {"count", 1},
+       {"status", 422},
+       {"body",
+        {{"message", "Unexpected inputs provided: [\"request-url\", \"requested-by\"]"},
+         {"documentation_url", "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"}}}});
   w.comment(kTrackingIssue, "alice", "/rollback v1.1.0");
   REQUIRE(w.dispatches().size() == 1);
-  CHECK(w.dispatches()[0].at("inputs") == json({{"environment", "production"}, {"mode", "rollback"}, {"version", "v1.1.0"}}));
+  CHECK(w.dispatches()[0].at("inputs") ==
+        json({{"environment", "production"}, {"mode", "rollback"}, {"version", "v1.1.0"}}));
   CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "rolling back `production` from `v1.2.0` to `v1.1.0`"));
   CHECK(w.bot->output().find("dispatch_without_requester") != std::string::npos);
 }
@@ -421,7 +466,8 @@ TEST_CASE("/status answers with the table; /help and unknown words with the help
   w.comment(kTrackingIssue, "bob", "/approve");
   w.comment(kTrackingIssue, "dave", "/status");
   const auto comments = w.bot_comments(kTrackingIssue);
-  CHECK(any_body_contains(comments, "| Environment | Deployed now | SHA | Since | By | Approvals | Still needed | Rollback |"));
+  CHECK(any_body_contains(comments,
+                          "| Environment | Deployed now | SHA | Since | By | Approvals | Still needed | Rollback |"));
   CHECK(any_body_contains(comments, "| `production` | `v1.2.0` | `3333333` |"));
   CHECK(any_body_contains(comments, "1/2 `@bob`"));
   // A second /status edits the same sticky comment in place.
@@ -454,7 +500,9 @@ std::int64_t waiting_run(World& w, const std::string& tag) {
   return answer.at("workflow_run").at("id").get<std::int64_t>();
 }
 
-TEST_CASE("protection rule: n of N on the waiting run as approvals arrive, approved at the count, never by who started the run") {
+TEST_CASE(
+    "protection rule: n of N on the waiting run as approvals arrive, approved at the count, never by who started the "
+    "run") {
   // Production runs v1.1.0, so v1.2.0 is a release the action would deploy.
   json seeded = seed(true);
   auto& deployments = seeded["repositories"][0]["deployments"];
@@ -509,11 +557,13 @@ TEST_CASE("protection rule: a release the action would refuse is rejected with t
   struct Case {
     std::string tag, reason, says;
   };
-  for (const auto& c : std::vector<Case>{
-           {"v1.1.0", "not_newer", "v1.1.0 is not newer than v1.2.0, now deployed to production; to go back, use mode rollback"},
-           {"v1.2.0", "not_newer", "v1.2.0 is not newer than v1.2.0"},
-           {"v1.3", "not_semver", "tag v1.3 is not a semver release tag"},
-           {"v1.3.0", "tag_off_default_branch", "tag v1.3.0 points at 4444444, which is not on the default branch main"}}) {
+  for (const auto& c :
+       std::vector<Case>{{"v1.1.0", "not_newer",
+                          "v1.1.0 is not newer than v1.2.0, now deployed to production; to go back, use mode rollback"},
+                         {"v1.2.0", "not_newer", "v1.2.0 is not newer than v1.2.0"},
+                         {"v1.3", "not_semver", "tag v1.3 is not a semver release tag"},
+                         {"v1.3.0", "tag_off_default_branch",
+                          "tag v1.3.0 points at 4444444, which is not on the default branch main"}}) {
     CAPTURE(c.tag);
     const auto run_id = waiting_run(w, c.tag);
     const json gate = gate_of(w, run_id);
@@ -529,7 +579,8 @@ TEST_CASE("protection rule: a release the action would refuse is rejected with t
   w.comment(kTrackingIssue, "bob", "/approve");
   w.comment(kTrackingIssue, "carol", "/approve");
   CHECK(w.dispatches().empty());
-  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "stays rejected: Rejected: deploy-action would refuse this release"));
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue),
+                          "stays rejected: Rejected: deploy-action would refuse this release"));
   CHECK_FALSE(any_body_contains(w.bot_comments(kTrackingIssue), "was approved"));
 }
 
@@ -550,21 +601,24 @@ TEST_CASE("a committer of a pull request who is not its author cannot approve it
 TEST_CASE("one rollback at a time: two /rollback comments a second apart dispatch one rollback") {
   World w;
   // Both arrive before either is handled, as two comments a second apart do.
-  const auto first = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", "alice"}, {"body", "/rollback"}});
+  const auto first = w.sim.event(
+      "issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", "alice"}, {"body", "/rollback"}});
   w.sim.advance_clock(1s);
-  const auto second = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", "bob"}, {"body", "/rollback"}});
+  const auto second = w.sim.event("issue_comment",
+                                  {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", "bob"}, {"body", "/rollback"}});
   CHECK(w.bot->wait_handled(first.at("delivery").at("id")) == "done");
   CHECK(w.bot->wait_handled(second.at("delivery").at("id")) == "done");
   INFO(w.bot->output());
   CHECK(w.requests("POST", "/actions/workflows/deploy.yml/dispatches") == 1);
   REQUIRE(w.dispatches().size() == 1);
-  const auto run = w.get("/repos/acme/app/actions/runs/" + std::to_string(w.dispatches()[0].at("run_id").get<long long>()));
+  const auto run =
+      w.get("/repos/acme/app/actions/runs/" + std::to_string(w.dispatches()[0].at("run_id").get<long long>()));
   const std::string run_url = run.at("html_url");
   bool refused = false;
   for (const auto& c : w.bot_comments(kTrackingIssue)) {
     const std::string body = c.at("body");
-    if (body.find("already in progress") != std::string::npos && body.find("`rollback_in_progress`") != std::string::npos &&
-        body.find(run_url) != std::string::npos) {
+    if (body.find("already in progress") != std::string::npos &&
+        body.find("`rollback_in_progress`") != std::string::npos && body.find(run_url) != std::string::npos) {
       refused = true;
     }
   }
@@ -578,12 +632,14 @@ TEST_CASE("one rollback at a time: two /rollback comments a second apart dispatc
 
 TEST_CASE("/rollback while a deploy of the environment is running: already in progress, with the run's link") {
   World w;
-  const auto created = w.sim.api("POST", "/repos/acme/app/deployments", kBotToken,
-                                 {{"ref", "v1.2.0"}, {"environment", "production"}, {"required_contexts", json::array()}});
+  const auto created =
+      w.sim.api("POST", "/repos/acme/app/deployments", kBotToken,
+                {{"ref", "v1.2.0"}, {"environment", "production"}, {"required_contexts", json::array()}});
   REQUIRE(created.status == 201);
   const auto id = json::parse(created.body).at("id").get<long long>();
-  const auto status = w.sim.api("POST", "/repos/acme/app/deployments/" + std::to_string(id) + "/statuses", kBotToken,
-                                {{"state", "in_progress"}, {"log_url", "https://github.example/acme/app/actions/runs/77"}});
+  const auto status =
+      w.sim.api("POST", "/repos/acme/app/deployments/" + std::to_string(id) + "/statuses", kBotToken,
+                {{"state", "in_progress"}, {"log_url", "https://github.example/acme/app/actions/runs/77"}});
   REQUIRE(status.status == 201);
   w.comment(kTrackingIssue, "alice", "/rollback v1.1.0");
   CHECK(w.dispatches().empty());
@@ -594,13 +650,15 @@ TEST_CASE("/rollback while a deploy of the environment is running: already in pr
 TEST_CASE("a 502 on a write is retried and the comment lands once") {
   World w;
   w.sim.add_fault({{"method", "POST"}, {"path", "/repos/acme/app/issues/1/comments"}, {"count", 1}, {"status", 502}});
-  const auto answer = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", "alice"}, {"body", "/help"}});
+  const auto answer =
+      w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", "alice"}, {"body", "/help"}});
   const std::string id = answer.at("delivery").at("id");
   CHECK(w.bot->wait_handled(id, 30s) == "done");
   CHECK(w.bot_comments(kTrackingIssue).size() == 1);
   int failed_posts = 0;
   for (const auto& r : w.sim.requests()) {
-    if (r.at("method") == "POST" && r.at("path") == "/repos/acme/app/issues/1/comments" && r.at("status") == 502) ++failed_posts;
+    if (r.at("method") == "POST" && r.at("path") == "/repos/acme/app/issues/1/comments" && r.at("status") == 502)
+      ++failed_posts;
   }
   CHECK(failed_posts == 1);
   CHECK(w.requests("POST", "/repos/acme/app/issues/1/comments") == 1);
@@ -610,7 +668,9 @@ TEST_CASE("a 502 on a write is retried and the comment lands once") {
 
 TEST_CASE("a secondary rate limit on a write is waited out and the effect happens once") {
   World w;
-  w.sim.add_fault({{"method", "POST"}, {"path", "/repos/acme/app/statuses"}, {"count", 1},
+  w.sim.add_fault({{"method", "POST"},
+                   {"path", "/repos/acme/app/statuses"},
+                   {"count", 1},
                    {"rate_limit", {{"status", 403}, {"retry_after", 1}}}});
   w.comment(kPull, "alice", "/approve");
   CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
@@ -639,15 +699,20 @@ TEST_CASE("with 5xx, dropped connections and rate limits on a share of calls, ev
       {{"method", "GET"}, {"path", "/repos/acme/app/pulls"}, {"count", 1}, {"drop", true}},
       {{"method", "POST"}, {"path", "/repos/acme/app/issues/2/comments"}, {"count", 2}, {"status", 502}},
       {{"method", "POST"}, {"path", "/repos/acme/app/issues/comments"}, {"count", 1}, {"drop", true}},
-      {{"method", "POST"}, {"path", "/repos/acme/app/statuses"}, {"count", 1},
+      {{"method", "POST"},
+       {"path", "/repos/acme/app/statuses"},
+       {"count", 1},
        {"rate_limit", {{"status", 429}, {"retry_after", 1}}}},
       {{"method", "POST"}, {"path", "/repos/acme/app/statuses"}, {"count", 1}, {"status", 500}},
   });
   for (const auto& fault : faults) w.sim.add_fault(fault);
 
   std::vector<std::string> ids;
-  for (const auto& [user, body] : std::vector<std::pair<std::string, std::string>>{
-           {"alice", "/approve"}, {"dave", "/approve"}, {"bob", "/approve"}, {"alice", "/status"}, {"carol", "/help"}}) {
+  for (const auto& [user, body] : std::vector<std::pair<std::string, std::string>>{{"alice", "/approve"},
+                                                                                   {"dave", "/approve"},
+                                                                                   {"bob", "/approve"},
+                                                                                   {"alice", "/status"},
+                                                                                   {"carol", "/help"}}) {
     ids.push_back(w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", user}, {"body", body}})
                       .at("delivery")
                       .at("id"));
@@ -683,11 +748,13 @@ TEST_CASE("SIGKILL with deliveries in flight, then a restart: nothing lost, noth
   w.sim.add_fault({{"method", "GET"}, {"path", "/repos/acme/app/contents"}, {"count", 1}, {"delay_ms", 3000}});
   std::vector<std::string> ids;
   for (const auto& user : {"alice", "bob", "carol"}) {
-    auto answer = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", user}, {"body", "/frobnicate"}});
+    auto answer =
+        w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", user}, {"body", "/frobnicate"}});
     ids.push_back(answer.at("delivery").at("id"));
   }
   // The fault is used up once the bot's request is being answered (slowly).
-  CHECK(eventually([&] { return w.sim.admin_json("GET", "/_sim/faults").dump().find("delay_ms") == std::string::npos; }));
+  CHECK(
+      eventually([&] { return w.sim.admin_json("GET", "/_sim/faults").dump().find("delay_ms") == std::string::npos; }));
   w.bot->stop(SIGKILL);
   // What the first bot finished before it died; the rest is the restarted bot's to do.
   const std::string before = w.bot->output();
@@ -806,12 +873,16 @@ TEST_CASE("approving reviews count when count_reviews is set, and a dismissal wi
   CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
   w.send("pull_request_review", {{"repo", kRepo}, {"pull", kPull}, {"user", "dave"}, {"state", "commented"}});
   CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
-  const auto answer = w.sim.event("pull_request_review", {{"repo", kRepo}, {"pull", kPull}, {"user", "bob"}, {"state", "approved"}});
+  const auto answer =
+      w.sim.event("pull_request_review", {{"repo", kRepo}, {"pull", kPull}, {"user", "bob"}, {"state", "approved"}});
   INFO(answer.dump());
   CHECK(w.bot->wait_handled(answer.at("delivery").at("id")) == "done");
   CHECK(w.approvals_status(kShaFeature).value("description", "") == "2/2 approvals");
   CHECK(w.approvals_status(kShaFeature).value("state", "") == "success");
-  w.send("pull_request_review", {{"repo", kRepo}, {"pull", kPull}, {"user", "bob"}, {"action", "dismissed"},
+  w.send("pull_request_review", {{"repo", kRepo},
+                                 {"pull", kPull},
+                                 {"user", "bob"},
+                                 {"action", "dismissed"},
                                  {"review_id", answer.at("review").at("id")}});
   CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
 }
@@ -834,13 +905,18 @@ TEST_CASE("commit comments: /approve binds to the commit; a refusal is answered 
 TEST_CASE("an edited /approve stops counting and the status drops") {
   World w;
   w.comment(kPull, "alice", "/approve");
-  const auto bob = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", "bob"}, {"body", "/approve"}});
+  const auto bob =
+      w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", "bob"}, {"body", "/approve"}});
   CHECK(w.bot->wait_handled(bob.at("delivery").at("id")) == "done");
   CHECK(w.approvals_status(kShaFeature).value("description", "") == "2/2 approvals");
   INFO(bob.dump());
   const auto comment_id = bob.contains("comment") ? bob.at("comment").at("id") : bob.at("issue_comment").at("id");
-  w.send("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", "bob"}, {"action", "edited"},
-                           {"comment_id", comment_id}, {"body", "/approve (edited)"}});
+  w.send("issue_comment", {{"repo", kRepo},
+                           {"issue", kPull},
+                           {"user", "bob"},
+                           {"action", "edited"},
+                           {"comment_id", comment_id},
+                           {"body", "/approve (edited)"}});
   CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
   CHECK(w.approvals_status(kShaFeature).value("state", "") == "pending");
   // /approve cancel withdraws alice's approval.
@@ -855,7 +931,9 @@ TEST_CASE("a push that breaks deploy.yml on the default branch: commands get a r
   std::string broken = kDeployYml;
   const std::string good = "approvals: {required: 2, count_reviews: true}";
   broken.replace(broken.find(good), good.size(), "approvals: {requierd: 2}");
-  const auto push = w.send("push", {{"repo", kRepo}, {"ref", "main"}, {"user", "alice"},
+  const auto push = w.send("push", {{"repo", kRepo},
+                                    {"ref", "main"},
+                                    {"user", "alice"},
                                     {"commits", {{{"message", "typo"}, {"files", {{".github/deploy.yml", broken}}}}}}});
   CHECK(w.bot->wait_handled(push) == "done");  // the cached config was refreshed
   w.comment(kTrackingIssue, "bob", "/approve");
@@ -872,9 +950,10 @@ TEST_CASE("a GitHub slower than the bot's timeout: one reply") {
   w.sim.add_fault({{"method", "POST"}, {"path", "/repos/acme/app/issues/1/comments"}, {"count", 1}, {"late_ms", 3000}});
   // dave may not approve: a refusal reply, whose request is answered never and carried out three
   // seconds later.
-  const auto id = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", "dave"}, {"body", "/approve"}})
-                      .at("delivery")
-                      .at("id");
+  const auto id =
+      w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", "dave"}, {"body", "/approve"}})
+          .at("delivery")
+          .at("id");
   CHECK(w.bot->wait_handled(id, 90s) == "done");
   INFO(w.bot->output());
   CHECK(w.sim.admin_json("GET", "/_sim/faults").size() == 0);
@@ -888,9 +967,10 @@ TEST_CASE("a GitHub slower than the bot's timeout: one reply") {
 TEST_CASE("a GitHub slower than the bot's timeout: one approvals status, not three") {
   World w;
   w.sim.add_fault({{"method", "POST"}, {"path", "/repos/acme/app/statuses"}, {"count", 1}, {"late_ms", 3000}});
-  const auto id = w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", "alice"}, {"body", "/approve"}})
-                      .at("delivery")
-                      .at("id");
+  const auto id =
+      w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", "alice"}, {"body", "/approve"}})
+          .at("delivery")
+          .at("id");
   CHECK(w.bot->wait_handled(id, 90s) == "done");
   INFO(w.bot->output());
   std::this_thread::sleep_for(4s);  // the late request has landed by now, whatever the bot did
@@ -900,7 +980,6 @@ TEST_CASE("a GitHub slower than the bot's timeout: one approvals status, not thr
   for (const auto& repo : state.at("repositories")) {
     for (const auto& status : repo.value("statuses", json::array())) {
       if (status.value("context", "") == "deploy/approvals") ++entries;
-
     }
   }
   CHECK(entries == 1);
@@ -917,8 +996,14 @@ TEST_CASE("effects under GitHub faults: exactly once, or a reply that says it co
     std::map<std::string, std::pair<std::string, std::string>> moments;  // moment -> (method, path) the fault hits
   };
   const std::vector<Kind> kinds = {
-      {"rollback", {{"before", {"GET", "/repos/acme/app/deployments"}}, {"at", {"POST", dispatch_path}}, {"after", {"POST", reply_path}}}},
-      {"deploy", {{"before", {"POST", "/repos/acme/app/statuses"}}, {"at", {"POST", dispatch_path}}, {"after", {"POST", reply_path}}}},
+      {"rollback",
+       {{"before", {"GET", "/repos/acme/app/deployments"}},
+        {"at", {"POST", dispatch_path}},
+        {"after", {"POST", reply_path}}}},
+      {"deploy",
+       {{"before", {"POST", "/repos/acme/app/statuses"}},
+        {"at", {"POST", dispatch_path}},
+        {"after", {"POST", reply_path}}}},
       {"reply", {{"before", {"GET", "/repos/acme/app/contents"}}, {"at", {"POST", reply_path}}}},
   };
   const std::vector<std::pair<std::string, json>> faults = {
@@ -944,9 +1029,10 @@ TEST_CASE("effects under GitHub faults: exactly once, or a reply that says it co
         if (!spec.contains("count")) spec["count"] = 1;
         std::vector<std::string> ids;
         auto command = [&](const std::string& user, const std::string& body) {
-          ids.push_back(w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", user}, {"body", body}})
-                            .at("delivery")
-                            .at("id"));
+          ids.push_back(
+              w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kTrackingIssue}, {"user", user}, {"body", body}})
+                  .at("delivery")
+                  .at("id"));
           CHECK(w.bot->wait_handled(ids.back(), 60s) == "done");
         };
         if (kind.name == "deploy") command("alice", "/approve");

@@ -68,7 +68,8 @@ struct RawResponse {
   std::string body;
   std::string header(const std::string& name) const {
     std::string lower_head = head;
-    std::transform(lower_head.begin(), lower_head.end(), lower_head.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(lower_head.begin(), lower_head.end(), lower_head.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     std::string key = "\r\n" + name + ":";
     std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
     const auto at = lower_head.find(key);
@@ -275,12 +276,15 @@ TEST_CASE("hostile payloads and lying lengths are refused with the right status,
   CHECK(send_signed("nul", std::string("{\"comment\":{\"body\":\"a\0b\"}}", 27)).error() == "invalid_json");
 
   // Shell metacharacters and escaped newlines in user-controlled fields are data: stored verbatim.
-  const std::string comment = nlohmann::json{
-      {"action", "created"},
-      {"comment", {{"body", "/deploy production $(touch /tmp/pwned) `id` ; rm -rf / | sh && echo\n::set-output name=x::y"}}},
-      {"issue", {{"number", 1}, {"pull_request", {{"url", "x"}}}}},
-      {"repository", {{"full_name", "octo/app"}}},
-      {"ref", "main\nDEPLOY_ENV=prod; $(reboot)"}}.dump();
+  const std::string comment =
+      nlohmann::json{
+          {"action", "created"},
+          {"comment",
+           {{"body", "/deploy production $(touch /tmp/pwned) `id` ; rm -rf / | sh && echo\n::set-output name=x::y"}}},
+          {"issue", {{"number", 1}, {"pull_request", {{"url", "x"}}}}},
+          {"repository", {{"full_name", "octo/app"}}},
+          {"ref", "main\nDEPLOY_ENV=prod; $(reboot)"}}
+          .dump();
   CHECK(send_signed("metachars", comment).status == 202);
   CHECK(!fs::exists("/tmp/pwned"));
 
@@ -313,7 +317,8 @@ TEST_CASE("hostile payloads and lying lengths are refused with the right status,
 
   valid_delivery_is_stored(bot, dir.db(), "after-payloads");
   store::Store db(store::Options{.path = dir.db()});
-  for (const char* id : {"bad-json", "deep", "utf8", "nul", "short", "long"}) CHECK_FALSE(db.queue().delivery(id).has_value());
+  for (const char* id : {"bad-json", "deep", "utf8", "nul", "short", "long"})
+    CHECK_FALSE(db.queue().delivery(id).has_value());
   const auto stored = db.queue().delivery("metachars");
   REQUIRE(stored.has_value());
   CHECK(stored->body == comment);

@@ -1,7 +1,7 @@
 // deploy-bot's ingest side end to end: the real binary as a child process on a loopback port 0,
 // real signed requests over HTTP, and the store read back with core/store once the bot is gone.
-#include <doctest/doctest.h>
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -142,11 +142,11 @@ TEST_CASE("--help names every command, flag and variable; --version prints the v
   spec.argv = {DEPLOY_BOT_BINARY, "--help"};
   const auto result = proc::run(spec, [&](const std::string& line) { out += line + "\n"; });
   CHECK(result.succeeded());
-  for (const char* word : {"serve", "--listen", "--store", "--version", "WEBHOOK_SECRET", "DEPLOY_BOT_LISTEN",
-                           "DEPLOY_BOT_STORE", "DEPLOY_BOT_THREADS", "DEPLOY_BOT_MAX_CONNECTIONS",
-                           "DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT", "DEPLOY_BOT_HEADER_TIMEOUT_SECONDS",
-                           "DEPLOY_BOT_BODY_TIMEOUT_SECONDS", "GITHUB_API_URL", "GITHUB_TOKEN", "GITHUB_APP_ID",
-                           "GITHUB_APP_PRIVATE_KEY_PATH"}) {
+  for (const char* word :
+       {"serve", "--listen", "--store", "--version", "WEBHOOK_SECRET", "DEPLOY_BOT_LISTEN", "DEPLOY_BOT_STORE",
+        "DEPLOY_BOT_THREADS", "DEPLOY_BOT_MAX_CONNECTIONS", "DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT",
+        "DEPLOY_BOT_HEADER_TIMEOUT_SECONDS", "DEPLOY_BOT_BODY_TIMEOUT_SECONDS", "GITHUB_API_URL", "GITHUB_TOKEN",
+        "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_PATH"}) {
     CAPTURE(word);
     CHECK(out.find(word) != std::string::npos);
   }
@@ -191,7 +191,8 @@ TEST_CASE("every webhook example, signed, is accepted with 202 and stored once")
     CHECK(stored->state == store::DeliveryState::queued);
     // The fields the worker's queue groups by are extracted exactly.
     const auto json = nlohmann::json::parse(body);
-    CHECK(stored->action == (json.contains("action") && json["action"].is_string() ? json["action"].get<std::string>() : ""));
+    CHECK(stored->action ==
+          (json.contains("action") && json["action"].is_string() ? json["action"].get<std::string>() : ""));
     CHECK(stored->repository == (json.contains("repository") && json["repository"].contains("full_name")
                                      ? json["repository"]["full_name"].get<std::string>()
                                      : ""));
@@ -217,8 +218,8 @@ TEST_CASE("refused deliveries get the right status and reason, and nothing is st
   std::vector<Case> cases = {
       {"missing signature", webhook_request(bot, "ping", "r1", kPing, ""), 401, "signature_missing"},
       {"wrong secret", webhook_request(bot, "ping", "r2", kPing, other_secret_signature), 401, "signature_mismatch"},
-      {"signature of another body", webhook_request(bot, "ping", "r3", kPing, deploy::webhook::sign(kSecret, "{}")), 401,
-       "signature_mismatch"},
+      {"signature of another body", webhook_request(bot, "ping", "r3", kPing, deploy::webhook::sign(kSecret, "{}")),
+       401, "signature_mismatch"},
       {"malformed signature", webhook_request(bot, "ping", "r4", kPing, "sha1=abc"), 401, "signature_malformed"},
       {"bad JSON", webhook_request(bot, "ping", "r5", "{\"zen\":"), 400, "invalid_json"},
       {"JSON that is not an object", webhook_request(bot, "ping", "r6", "[1,2]"), 400, "payload_not_object"},
@@ -242,7 +243,8 @@ TEST_CASE("refused deliveries get the right status and reason, and nothing is st
   store::Store db(store::Options{.path = dir.db()});
   const auto counts = db.queue().counts();
   CHECK(counts.queued + counts.running + counts.done + counts.failed + counts.ignored == 0);
-  for (const char* id : {"r1", "r2", "r3", "r4", "r5", "r6", "r7", "r9"}) CHECK_FALSE(db.queue().delivery(id).has_value());
+  for (const char* id : {"r1", "r2", "r3", "r4", "r5", "r6", "r7", "r9"})
+    CHECK_FALSE(db.queue().delivery(id).has_value());
 }
 
 TEST_CASE("the same delivery ID twice: the second is a duplicate and there is one row") {
@@ -345,7 +347,8 @@ TEST_CASE("SIGKILL while deliveries are being sent loses no acknowledged deliver
     }
     {
       std::unique_lock lock(mutex);
-      enough.wait_until(lock, std::chrono::steady_clock::now() + 60s, [&] { return acknowledged.size() >= 400 || done; });
+      enough.wait_until(lock, std::chrono::steady_clock::now() + 60s,
+                        [&] { return acknowledged.size() >= 400 || done; });
     }
     bot.signal(SIGKILL);
     for (auto& sender : senders) sender.join();
@@ -410,12 +413,14 @@ TEST_CASE("out of file descriptors, accept backs off instead of spinning, and th
   for (int fd : connections) ::close(fd);
   // Descriptors free again: the bot answers without a restart.
   http::Client client;
-  CHECK(eventually([&] {
-    try {
-      return get(client, bot, "/healthz").status == 200;
-    } catch (const http::TransportError&) {
-      return false;
-    }
-  }, 15s));
+  CHECK(eventually(
+      [&] {
+        try {
+          return get(client, bot, "/healthz").status == 200;
+        } catch (const http::TransportError&) {
+          return false;
+        }
+      },
+      15s));
   stop(bot);
 }

@@ -65,7 +65,8 @@ json seed(bool allow_forks) {
       {"organizations",
        {{{"login", "acme"},
          {"members", {{"alice", "admin"}, {"bob", "member"}}},
-         {"teams", {{{"slug", "deployers"}, {"members", {{"bob", "member"}}}, {"repositories", {{"acme/app", "write"}}}}}}}}},
+         {"teams",
+          {{{"slug", "deployers"}, {"members", {{"bob", "member"}}}, {"repositories", {{"acme/app", "write"}}}}}}}}},
       {"tokens", {{kAliceToken, "alice"}, {kBotToken, {{"installation_id", 42}}}}},
       {"app", deploy::test::deploy_bot_app()},
       {"installations", deploy::test::deploy_bot_installations()},
@@ -75,16 +76,28 @@ json seed(bool allow_forks) {
          {"private", true},
          {"default_branch", "main"},
          {"commits",
-          {{{"sha", kShaMain}, {"message", "Initial"}, {"author", "alice"}, {"files", {{".github/deploy.yml", deploy_yml(allow_forks)}}}},
+          {{{"sha", kShaMain},
+            {"message", "Initial"},
+            {"author", "alice"},
+            {"files", {{".github/deploy.yml", deploy_yml(allow_forks)}}}},
            {{"sha", kShaV12}, {"message", "v1.2"}, {"author", "zed"}, {"files", {{"a.txt", "2\n"}}}},
-           {{"sha", kShaFork}, {"message", "from the fork"}, {"author", "mallory"}, {"parents", {"@2"}}, {"files", {{"b.txt", "x\n"}}}}}},
+           {{"sha", kShaFork},
+            {"message", "from the fork"},
+            {"author", "mallory"},
+            {"parents", {"@2"}},
+            {"files", {{"b.txt", "x\n"}}}}}},
          {"branches", {{"main", kShaV12}}},
          {"tags", {{"v1.2.0", kShaV12}}},
          {"issues",
-          {{{"number", kTrackingIssue}, {"title", "Release v1.2.0"}, {"user", "deploy-bot[bot]"},
+          {{{"number", kTrackingIssue},
+            {"title", "Release v1.2.0"},
+            {"user", "deploy-bot[bot]"},
             {"body", "Approve with /approve\n\n" + deploy::release::marker_line({"v1.2.0", kShaV12}) + "\n"}}}},
-         {"pulls", {{{"title", "From a fork"}, {"user", "mallory"}, {"head", {{"ref", "feature"}, {"sha", kShaFork}, {"repo", kFork}}},
-                     {"base", {{"ref", "main"}}}}}},
+         {"pulls",
+          {{{"title", "From a fork"},
+            {"user", "mallory"},
+            {"head", {{"ref", "feature"}, {"sha", kShaFork}, {"repo", kFork}}},
+            {"base", {{"ref", "main"}}}}}},
          {"releases", {{{"tag_name", "v1.2.0"}, {"author", "alice"}}}},
          {"workflows", {{{"id", 501}, {"name", "Deploy"}, {"file", "deploy.yml"}}}},
          {"environments", {"production"}}}}}};
@@ -150,7 +163,8 @@ struct World {
   json dispatches() const {
     const json state = sim.state();  // kept: the loop refers into it
     for (const auto& repo : state.at("repositories")) {
-      if (repo.at("owner") == "acme" && repo.at("name") == "app") return repo.value("workflow_dispatches", json::array());
+      if (repo.at("owner") == "acme" && repo.at("name") == "app")
+        return repo.value("workflow_dispatches", json::array());
     }
     return json::array();
   }
@@ -162,7 +176,8 @@ struct World {
 
 }  // namespace
 
-TEST_CASE("the workflow_run github-sim sends when the dispatched deploy run completes is reported on the tracking issue") {
+TEST_CASE(
+    "the workflow_run github-sim sends when the dispatched deploy run completes is reported on the tracking issue") {
   World w;
   w.comment(kTrackingIssue, "alice", "/approve");
   w.comment(kTrackingIssue, "bob", "/approve");
@@ -173,11 +188,16 @@ TEST_CASE("the workflow_run github-sim sends when the dispatched deploy run comp
 
   // GitHub Actions picks the run up, then finishes it: github-sim sends workflow_run.in_progress,
   // which the bot has nothing to do with, then workflow_run.completed.
-  CHECK(w.send("workflow_run", {{"repo", kRepo}, {"user", "alice"}, {"run_id", run_id}, {"status", "in_progress"}}) == "ignored");
+  CHECK(w.send("workflow_run", {{"repo", kRepo}, {"user", "alice"}, {"run_id", run_id}, {"status", "in_progress"}}) ==
+        "ignored");
   CHECK(w.bot_comments_containing(kTrackingIssue, "finished") == 0);
-  CHECK(w.send("workflow_run", {{"repo", kRepo}, {"user", "alice"}, {"run_id", run_id}, {"conclusion", "failure"}}) == "done");
-  const std::string run_url = w.get("/repos/acme/app/actions/runs/" + std::to_string(run_id)).at("html_url").get<std::string>();
-  CHECK(w.bot_comments_containing(kTrackingIssue, "The deploy run for `v1.2.0` on `production` finished: **failure** (" + run_url + ")") == 1);
+  CHECK(w.send("workflow_run", {{"repo", kRepo}, {"user", "alice"}, {"run_id", run_id}, {"conclusion", "failure"}}) ==
+        "done");
+  const std::string run_url =
+      w.get("/repos/acme/app/actions/runs/" + std::to_string(run_id)).at("html_url").get<std::string>();
+  CHECK(w.bot_comments_containing(
+            kTrackingIssue, "The deploy run for `v1.2.0` on `production` finished: **failure** (" + run_url + ")") ==
+        1);
 }
 
 TEST_CASE("github-sim models a pull request from a fork: head repository and owner differ from the base") {
@@ -192,8 +212,9 @@ TEST_CASE("github-sim models a pull request from a fork: head repository and own
   CHECK(pull.at("head").at("repo").at("id") != pull.at("base").at("repo").at("id"));
 
   // Opened through the admin API too, with the webhook saying the same.
-  const auto opened = w.sim.event("pull_request", {{"repo", kRepo}, {"user", "mallory"}, {"action", "opened"}, {"head", "patch"},
-                                                    {"head_repo", kFork}});
+  const auto opened = w.sim.event(
+      "pull_request",
+      {{"repo", kRepo}, {"user", "mallory"}, {"action", "opened"}, {"head", "patch"}, {"head_repo", kFork}});
   const auto delivery = w.sim.delivery(opened.at("delivery").at("id").get<std::string>());
   CHECK(delivery.at("payload").at("pull_request").at("head").at("repo").at("full_name") == kFork);
   CHECK(delivery.at("payload").at("pull_request").at("head").at("repo").at("fork") == true);

@@ -74,7 +74,8 @@ void ingest(store::Store& db, const std::string& id, const std::string& event) {
   db.queue().ingest(d);
 }
 
-bool wait_state(store::Store& db, const std::string& id, store::DeliveryState state, std::chrono::seconds timeout = 10s) {
+bool wait_state(store::Store& db, const std::string& id, store::DeliveryState state,
+                std::chrono::seconds timeout = 10s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     auto d = db.queue().delivery(id);
@@ -117,7 +118,8 @@ TEST_CASE("the worker records done, ignored, retries transient failures and fail
   options.retry.max_attempts = 4;
   bot::Worker worker(*db, handler, metrics, clock, options);
   worker.start();
-  for (const char* event : {"ok", "nothing", "flaky", "bad", "refused", "hopeless"}) ingest(*db, std::string("d-") + event, event);
+  for (const char* event : {"ok", "nothing", "flaky", "bad", "refused", "hopeless"})
+    ingest(*db, std::string("d-") + event, event);
   worker.notify();
 
   CHECK(wait_state(*db, "d-ok", store::DeliveryState::done));
@@ -176,7 +178,8 @@ TEST_CASE("a delivery left running by a dead process is run again at start") {
   CHECK(handler.calls("d-crashed") == 1);
 }
 
-TEST_CASE("the worker prunes the bodies of old handled deliveries by its clock, keeping newer ones and the audit trail") {
+TEST_CASE(
+    "the worker prunes the bodies of old handled deliveries by its clock, keeping newer ones and the audit trail") {
   TempStore db;
   const auto real_now = std::chrono::system_clock::now();
   const auto day = std::chrono::hours(24);
@@ -191,7 +194,7 @@ TEST_CASE("the worker prunes the bodies of old handled deliveries by its clock, 
     d.body = R"({"action":"created"})";
     (*db).queue().ingest(d);
   };
-  add("d-old", real_now);            // 40 days old by the worker's clock
+  add("d-old", real_now);             // 40 days old by the worker's clock
   add("d-new", real_now + 39 * day);  // 1 day old
   {
     auto tx = (*db).transaction();
@@ -233,9 +236,9 @@ class SharedManualClock final : public deploy::Clock {
   void advance(std::chrono::milliseconds duration) { ms_ += duration.count(); }
 
  private:
-  std::atomic<std::int64_t> ms_{std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count()};
+  std::atomic<std::int64_t> ms_{
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count()};
 };
 
 }  // namespace

@@ -141,8 +141,8 @@ TEST_CASE("an http check whose endpoint answers after its timeout fails with the
   const auto timed = run_timed(check_of("slow-http", 1s, http), client);
   INFO(timed.sample.message);
   CHECK_FALSE(timed.sample.ok);
-  CHECK(timed.sample.message == "check 'slow-http': GET " + server.url("/healthz") +
-                                    " timed out after 1s (the check's timeout)");
+  CHECK(timed.sample.message ==
+        "check 'slow-http': GET " + server.url("/healthz") + " timed out after 1s (the check's timeout)");
   CHECK(timed.took < kServerDelay / 2);
 }
 

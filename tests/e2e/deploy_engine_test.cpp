@@ -39,9 +39,8 @@ using deploy::test::read_file;
 namespace {
 
 fs::path temp_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() /
-             ("deploy-engine-" + name + "-" + std::to_string(::getpid()) + "-" +
-              std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  auto dir = fs::temp_directory_path() / ("deploy-engine-" + name + "-" + std::to_string(::getpid()) + "-" +
+                                          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   fs::create_directories(dir);
   return dir;
 }
@@ -68,13 +67,15 @@ environments:
       checks:
         - name: health
           http:
-            url: ")Y" + service_url + R"Y(/healthz"
+            url: ")Y" +
+         service_url + R"Y(/healthz"
             json_field: status
             equals: ok
             max_latency: 5s
         - name: error-rate
           prometheus:
-            url: ")Y" + service_url + R"Y("
+            url: ")Y" +
+         service_url + R"Y("
             query: 'sum(rate(http_errors_total{service="demo"}[1m]))'
             max: 0.02
         - name: queue-depth
@@ -84,22 +85,27 @@ environments:
             max_increase: 50%
 stages:
   - name: migrate
-    run: "if [ ! -f )Y" + dir + R"Y(/migrated-once ]; then touch )Y" + dir + R"Y(/migrated-once; echo first attempt fails; exit 1; fi; echo migrated"
+    run: "if [ ! -f )Y" +
+         dir + R"Y(/migrated-once ]; then touch )Y" + dir +
+         R"Y(/migrated-once; echo first attempt fails; exit 1; fi; echo migrated"
     retries: 1
     timeout: 10s
   - name: deploy
     traffic: true
     timeout: 10s
     run: |
-      cd )Y" + dir + R"Y(
+      cd )Y" +
+         dir + R"Y(
       printf '%s\n' "$DEPLOY_TRAFFIC" >> traffic-log
       if [ "$DEPLOY_TRAFFIC" = 25 ] && [ -f sleep-at-25 ]; then echo $$ > stage.pid; sleep 30; fi
       printf '%s' "$DEPLOY_VERSION" > version
       printf '%s' "$DEPLOY_TRAFFIC" > traffic
       echo "deployed $DEPLOY_VERSION at $DEPLOY_TRAFFIC% (step $DEPLOY_STEP)"
-)Y" + extra_stage + R"Y(rollback:
+)Y" + extra_stage +
+         R"Y(rollback:
   run: |
-    cd )Y" + dir + R"Y(
+    cd )Y" +
+         dir + R"Y(
     printf '%s' "$DEPLOY_VERSION" > version
     printf '%s' "$DEPLOY_ROLLBACK_FROM" > rollback-from
     echo "rolled back to $DEPLOY_VERSION"
@@ -144,12 +150,13 @@ struct Deploy {
   }
 
   engine::Report run(const std::string& version, const std::atomic<bool>* cancel = nullptr) {
-    engine::Inputs inputs{plan, config.environments[0],
-                          engine::ReleaseFacts{"production", version, "0123abcd", "1.1.0", "42", "https://ci/run/1", ""},
-                          clock, [this](const std::string& line) {
-                            std::lock_guard lock(output_mutex);
-                            output.push_back(line);
-                          }};
+    engine::Inputs inputs{
+        plan, config.environments[0],
+        engine::ReleaseFacts{"production", version, "0123abcd", "1.1.0", "42", "https://ci/run/1", ""}, clock,
+        [this](const std::string& line) {
+          std::lock_guard lock(output_mutex);
+          output.push_back(line);
+        }};
     inputs.cancel = cancel;
     inputs.kill_grace = 500ms;
     checks::Probes probes{client, clock, {}, nullptr};
@@ -472,8 +479,9 @@ TEST_CASE("failure_limit counts failures over the whole run; a failing last roun
   SUBCASE("every round fails, windows shorter than the limit") {
     ManualRun r;
     r.environment.analysis.failure_limit = 4;
-    r.plan.steps = {ManualRun::deploy_step(10), ManualRun::window(1, true, false), ManualRun::deploy_step(50),
-                    ManualRun::window(1, false, false), ManualRun::deploy_step(100), ManualRun::window(1, false, true)};
+    r.plan.steps = {ManualRun::deploy_step(10),  ManualRun::window(1, true, false),
+                    ManualRun::deploy_step(50),  ManualRun::window(1, false, false),
+                    ManualRun::deploy_step(100), ManualRun::window(1, false, true)};
     r.check_results = {false, false, false, true};  // post-rollback passes
     auto report = r.run("2.0.0");
     CHECK(report.status == engine::Status::rolled_back);

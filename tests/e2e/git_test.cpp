@@ -37,18 +37,30 @@ class GitCli {
   explicit GitCli(fs::path home) : home_(std::move(home)) {}
 
   // Commit and tag dates: day N of January 2024, noon UTC, so each step has its own time.
-  void set_day(int day) { date_ = "2024-01-" + std::string(day < 10 ? "0" : "") + std::to_string(day) + "T12:00:00+0000"; }
+  void set_day(int day) {
+    date_ = "2024-01-" + std::string(day < 10 ? "0" : "") + std::to_string(day) + "T12:00:00+0000";
+  }
 
   std::string operator()(const fs::path& dir, std::vector<std::string> args,
                          const fs::path& input = "/dev/null") const {
-    std::vector<std::string> argv = {"git", "-C", dir.string(), "-c", "user.name=Test User",
-                                     "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main",
-                                     "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false",
-                                     "-c", "protocol.file.allow=always"};
+    std::vector<std::string> argv = {"git",
+                                     "-C",
+                                     dir.string(),
+                                     "-c",
+                                     "user.name=Test User",
+                                     "-c",
+                                     "user.email=test@example.com",
+                                     "-c",
+                                     "init.defaultBranch=main",
+                                     "-c",
+                                     "commit.gpgsign=false",
+                                     "-c",
+                                     "tag.gpgsign=false",
+                                     "-c",
+                                     "protocol.file.allow=always"};
     argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<std::string> env = {"HOME=" + home_.string(), "GIT_CONFIG_NOSYSTEM=1", "LC_ALL=C",
-                                    "GIT_AUTHOR_DATE=" + date_, "GIT_COMMITTER_DATE=" + date_,
-                                    "GIT_TERMINAL_PROMPT=0"};
+    std::vector<std::string> env = {"HOME=" + home_.string(),   "GIT_CONFIG_NOSYSTEM=1",       "LC_ALL=C",
+                                    "GIT_AUTHOR_DATE=" + date_, "GIT_COMMITTER_DATE=" + date_, "GIT_TERMINAL_PROMPT=0"};
     if (const char* path = std::getenv("PATH")) env.push_back(std::string("PATH=") + path);
 
     std::vector<char*> c_argv;
@@ -150,8 +162,10 @@ struct Fixture {
     git(repo, {"tag", "-a", "v2.0.0", "-m", "Not on main"});
     git(repo, {"checkout", "-q", "main"});
     c4 = commit("Chore", 7);
-    write(tmp.path() / "v1.3.0.tag", "object " + c4 + "\ntype commit\ntag v1.3.0\n"
-                                   "tagger Test User <test@example.com> 1704456000 +0100\n\nRelease 1.3.0\n" + kSshBlock);
+    write(tmp.path() / "v1.3.0.tag", "object " + c4 +
+                                         "\ntype commit\ntag v1.3.0\n"
+                                         "tagger Test User <test@example.com> 1704456000 +0100\n\nRelease 1.3.0\n" +
+                                         kSshBlock);
     const std::string tag_object = git(repo, {"mktag"}, tmp.path() / "v1.3.0.tag");
     git(repo, {"update-ref", "refs/tags/v1.3.0", tag_object});
     git(repo, {"tag", "release-5"});
@@ -286,10 +300,10 @@ TEST_CASE("resolve: tags, branches and SHAs as the action gets them") {
       std::string code;
     };
     for (const auto& c : std::vector<Case>{{"refs/pull/1/merge", "invalid_ref"},
-                                          {"", "invalid_ref"},
-                                          {"bad..name", "invalid_ref"},
-                                          {"refs/tags/a b", "invalid_ref"},
-                                          {"both", "ambiguous_ref"}}) {
+                                           {"", "invalid_ref"},
+                                           {"bad..name", "invalid_ref"},
+                                           {"refs/tags/a b", "invalid_ref"},
+                                           {"both", "ambiguous_ref"}}) {
       CAPTURE(c.ref);
       auto r = repo.resolve(c.ref);
       REQUIRE_FALSE(r.ok());
@@ -377,8 +391,8 @@ TEST_CASE("resolve_release: each tag of the repository") {
     r.rules.require_signed = true;
     const auto d = decide(r);
     REQUIRE(d.outcome.allowed);
-    CHECK(d.outcome.message ==
-          "v1.2.0 at " + f.c3.substr(0, 7) + " on main; previous release v1.1.0; pgp signature present (not verified here)");
+    CHECK(d.outcome.message == "v1.2.0 at " + f.c3.substr(0, 7) +
+                                   " on main; previous release v1.1.0; pgp signature present (not verified here)");
     CHECK(d.release->previous == release::Point{"1.1.0", "v1.1.0", f.m1});
     CHECK(shas(d.release->commits) == std::vector<std::string>{f.c3});
     CHECK(d.release->pull_requests == std::vector<std::uint64_t>{13});

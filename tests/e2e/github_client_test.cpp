@@ -22,8 +22,8 @@
 #include "core/github/time.hpp"
 #include "core/http/client.hpp"
 #include "core/process/process.hpp"
-#include "tests/support/github_sim.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/github_sim.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_tls.hpp"
 
@@ -31,8 +31,8 @@ using namespace std::chrono_literals;
 using deploy::ManualClock;
 using deploy::test::GithubSim;
 using deploy::test::GithubSimOptions;
-using deploy::test::TempDir;
 using deploy::test::read_file;
+using deploy::test::TempDir;
 using Json = nlohmann::json;
 namespace github = deploy::github;
 namespace http = deploy::http;
@@ -72,9 +72,10 @@ struct CliKey {
 CliKey openssl_key(const fs::path& dir, bool pkcs1) {
   fs::path key = dir / (pkcs1 ? "app-pkcs1.pem" : "app-pkcs8.pem");
   fs::path pub = dir / (pkcs1 ? "pub-pkcs1.pem" : "pub-pkcs8.pem");
-  Run gen = pkcs1 ? run({"openssl", "genrsa", "-traditional", "-out", key.string(), "2048"})
-                  : run({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
-                         key.string()});
+  Run gen =
+      pkcs1
+          ? run({"openssl", "genrsa", "-traditional", "-out", key.string(), "2048"})
+          : run({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key.string()});
   INFO(gen.output);
   REQUIRE(gen.result.succeeded());
   Run out = run({"openssl", "pkey", "-in", key.string(), "-pubout", "-out", pub.string()});
@@ -89,23 +90,29 @@ CliKey openssl_key(const fs::path& dir, bool pkcs1) {
 // acme as installation 42 when a public key is given.
 Json seed(int comments, const std::string& app_public_key = "") {
   Json list = Json::array();
-  for (int i = 1; i <= comments; ++i) list.push_back({{"user", i % 2 ? "bob" : "carol"}, {"body", "comment " + std::to_string(i)}});
+  for (int i = 1; i <= comments; ++i)
+    list.push_back({{"user", i % 2 ? "bob" : "carol"}, {"body", "comment " + std::to_string(i)}});
   Json s = {
       {"users", Json::array({{{"login", "alice"}}, {{"login", "bob"}}, {{"login", "carol"}}})},
       {"organizations", Json::array({{{"login", "acme"}, {"members", {{"alice", "admin"}, {"bob", "member"}}}}})},
       {"tokens", {{kToken, "alice"}}},
       {"repositories",
-       Json::array({{{"owner", "acme"},
-                     {"name", "app"},
-                     {"private", true},
-                     {"default_branch", "main"},
-                     {"commits", Json::array({{{"message", "Initial"}, {"author", "alice"},
-                                               {"files", {{".github/deploy.yml", "approvals: 2\n"}}}}})},
-                     {"issues", Json::array({{{"number", 1}, {"title", "Release v1.0.0"}, {"user", "alice"},
-                                              {"comments", list}}})}}})},
+       Json::array(
+           {{{"owner", "acme"},
+             {"name", "app"},
+             {"private", true},
+             {"default_branch", "main"},
+             {"commits", Json::array({{{"message", "Initial"},
+                                       {"author", "alice"},
+                                       {"files", {{".github/deploy.yml", "approvals: 2\n"}}}}})},
+             {"issues",
+              Json::array({{{"number", 1}, {"title", "Release v1.0.0"}, {"user", "alice"}, {"comments", list}}})}}})},
   };
   if (!app_public_key.empty()) {
-    s["app"] = {{"id", 1234}, {"slug", "deploy-bot"}, {"owner", "acme"}, {"public_key_pem", app_public_key},
+    s["app"] = {{"id", 1234},
+                {"slug", "deploy-bot"},
+                {"owner", "acme"},
+                {"public_key_pem", app_public_key},
                 {"installation_token_lifetime_seconds", 3600}};
     s["installations"] = Json::array({{{"id", 42}, {"account", "acme"}}});
   }
@@ -211,7 +218,9 @@ TEST_CASE("retry-after: 1 is honoured exactly") {
   options.base_url = sim.base_url();
   github::Client client(sim.client(), clock, fixed_random(0), github::TokenCredentials{kToken}, options);
 
-  sim.add_fault({{"method", "POST"}, {"path", "/repos/acme/app/issues/1/comments"}, {"count", 1},
+  sim.add_fault({{"method", "POST"},
+                 {"path", "/repos/acme/app/issues/1/comments"},
+                 {"count", 1},
                  {"rate_limit", {{"status", 403}, {"retry_after", 1}}}});
   // Even a POST that is not idempotent: a rate-limited request was not processed.
   auto comment = client.create_issue_comment("acme", "app", 1, "deployed v1.0.0");
@@ -229,7 +238,9 @@ TEST_CASE("a rate-limit wait above the ceiling fails at once with a clear error"
   options.retry.raise_hint = "set github-max-wait to raise it";
   github::Client client(sim.client(), clock, fixed_random(0), github::TokenCredentials{kToken}, options);
 
-  sim.add_fault({{"method", "GET"}, {"path", "/repos/acme/app"}, {"count", 1},
+  sim.add_fault({{"method", "GET"},
+                 {"path", "/repos/acme/app"},
+                 {"count", 1},
                  {"rate_limit", {{"remaining_zero", true}, {"reset_in", 3600}}}});
   try {
     client.get_repository("acme", "app");
@@ -395,7 +406,7 @@ TEST_CASE("App auth end to end: JWT accepted, installation token used, refreshed
   // Writes act as the installation too.
   std::string sha = client.get_commit("acme", "app", "main").sha;
   CHECK(sha.size() == 40);
-  auto status = client.create_commit_status("acme", "app", sha,
-                                            github::NewCommitStatus{"success", "deploy/approvals", "2 of 2", std::nullopt});
+  auto status = client.create_commit_status(
+      "acme", "app", sha, github::NewCommitStatus{"success", "deploy/approvals", "2 of 2", std::nullopt});
   CHECK(status.context == "deploy/approvals");
 }

@@ -7,11 +7,11 @@
 #include <openssl/rsa.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -79,7 +79,8 @@ struct RsaKey {
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
     REQUIRE(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) == 1);
     std::size_t length = 0;
-    REQUIRE(EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1);
+    REQUIRE(EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()),
+                           input.size()) == 1);
     std::string signature(length, '\0');
     REQUIRE(EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
                            reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1);
@@ -141,8 +142,8 @@ json app_seed(const RsaKey& key) {
 std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       out, &length);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &length);
   static const char* digits = "0123456789abcdef";
   std::string hex;
   for (unsigned i = 0; i < length; ++i) {
@@ -169,7 +170,9 @@ class Receiver {
     ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
     thread_.join();
   }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/webhook"; }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/webhook";
+  }
   std::vector<Hit> hits() const {
     std::lock_guard lock(mutex_);
     return hits_;
@@ -205,7 +208,8 @@ class Receiver {
         std::size_t length = hit.headers.count("content-length") ? std::stoul(hit.headers["content-length"]) : 0;
         data.erase(0, header_end);
         if (data.size() < length) {
-          boost::asio::read(socket, boost::asio::dynamic_buffer(data), boost::asio::transfer_exactly(length - data.size()), ec);
+          boost::asio::read(socket, boost::asio::dynamic_buffer(data),
+                            boost::asio::transfer_exactly(length - data.size()), ec);
           if (ec) break;
         }
         hit.body = data.substr(0, length);
@@ -271,8 +275,8 @@ TEST_CASE("collaborator permission maps maintain/triage the way GitHub does") {
     std::string permission;
     std::string role_name;
   };
-  for (const Case& c : std::vector<Case>{{"alice", 200, "admin", "admin"},   // org owner
-                                         {"bob", 200, "write", "write"},     // team grant
+  for (const Case& c : std::vector<Case>{{"alice", 200, "admin", "admin"},  // org owner
+                                         {"bob", 200, "write", "write"},    // team grant
                                          {"maint", 200, "write", "maintain"},
                                          {"mallory", 200, "read", "triage"},
                                          {"nobody-at-all", 404, "", ""}}) {
@@ -302,7 +306,8 @@ TEST_CASE("a comment POSTed is seen by the next GET, and in the state dump") {
   REQUIRE(listed.status == 200);
   REQUIRE(body_of(listed).size() == 1);
   CHECK(body_of(listed)[0]["id"] == comment["id"]);
-  auto one = sim.api("GET", "/repos/acme/app/issues/comments/" + std::to_string(comment["id"].get<long long>()), "tok-alice");
+  auto one =
+      sim.api("GET", "/repos/acme/app/issues/comments/" + std::to_string(comment["id"].get<long long>()), "tok-alice");
   CHECK(body_of(one)["body"] == "/approve");
   CHECK(body_of(sim.api("GET", "/repos/acme/app/issues/1", "tok-alice"))["comments"] == 1);
   CHECK(sim.state()["repositories"][0]["issue_comments"][0]["body"] == "/approve");
@@ -341,7 +346,8 @@ TEST_CASE("250 comments page with per_page/page and GitHub's Link headers, follo
   seed["repositories"][0]["issues"][0]["comments"] = comments;
   GithubSim sim(seed);
   long long repo_id = sim.state()["repositories"][0]["id"];
-  std::string list = sim.base_url() + "/repositories/" + std::to_string(repo_id) + "/issues/1/comments?per_page=100&page=";
+  std::string list =
+      sim.base_url() + "/repositories/" + std::to_string(repo_id) + "/issues/1/comments?per_page=100&page=";
 
   auto first = sim.api("GET", "/repos/acme/app/issues/1/comments?per_page=100", "tok-alice");
   REQUIRE(first.status == 200);
@@ -371,8 +377,8 @@ TEST_CASE("250 comments page with per_page/page and GitHub's Link headers, follo
   CHECK(ids.size() == 250);
   CHECK(bodies.front() == "comment 1");
   CHECK(bodies.back() == "comment 250");
-  CHECK(links[1] == "<" + list + "1>; rel=\"prev\", <" + list + "3>; rel=\"next\", <" + list + "3>; rel=\"last\", <" + list +
-                        "1>; rel=\"first\"");
+  CHECK(links[1] == "<" + list + "1>; rel=\"prev\", <" + list + "3>; rel=\"next\", <" + list + "3>; rel=\"last\", <" +
+                        list + "1>; rel=\"first\"");
   CHECK(links[2] == "<" + list + "2>; rel=\"prev\", <" + list + "1>; rel=\"first\"");
 
   // Defaults: 30 a page; at most 100.
@@ -405,7 +411,8 @@ TEST_CASE("injected faults: a 502 for the next matching request, then normal ser
     sim.add_fault({{"drop", true}});
     // A fresh client: one with a pooled connection would (rightly) retry once on a new one.
     deploy::http::Client fresh;
-    deploy::http::Request request{"GET", sim.base_url() + "/repos/acme/app", {{"Authorization", "Bearer tok-alice"}}, ""};
+    deploy::http::Request request{
+        "GET", sim.base_url() + "/repos/acme/app", {{"Authorization", "Bearer tok-alice"}}, ""};
     CHECK_THROWS_AS(fresh.send(request), deploy::http::TransportError);
     CHECK(sim.api("GET", "/repos/acme/app", "tok-alice").status == 200);
   }
@@ -419,17 +426,23 @@ TEST_CASE("injected faults: a 502 for the next matching request, then normal ser
       std::string message;
     };
     const std::vector<Case> cases = {
-        {"retry_after a string", {{"rate_limit", {{"status", 429}, {"retry_after", "soon"}}}},
+        {"retry_after a string",
+         {{"rate_limit", {{"status", 429}, {"retry_after", "soon"}}}},
          "rate_limit.retry_after must be a non-negative integer (seconds), got \"soon\""},
-        {"retry_after negative", {{"rate_limit", {{"status", 429}, {"retry_after", -1}}}},
+        {"retry_after negative",
+         {{"rate_limit", {{"status", 429}, {"retry_after", -1}}}},
          "rate_limit.retry_after must be a non-negative integer (seconds), got -1"},
-        {"reset_in a float", {{"rate_limit", {{"remaining_zero", true}, {"reset_in", 1.5}}}},
+        {"reset_in a float",
+         {{"rate_limit", {{"remaining_zero", true}, {"reset_in", 1.5}}}},
          "rate_limit.reset_in must be a non-negative integer (seconds), got 1.5"},
-        {"remaining_zero not true", {{"rate_limit", {{"remaining_zero", "yes"}}}},
+        {"remaining_zero not true",
+         {{"rate_limit", {{"remaining_zero", "yes"}}}},
          "rate_limit.remaining_zero must be true"},
-        {"count too large", {{"status", 502}, {"count", 10000000000LL}},
+        {"count too large",
+         {{"status", 502}, {"count", 10000000000LL}},
          "\"count\" must be a positive integer, got 10000000000"},
-        {"unknown field", {{"status", 502}, {"cuont", 2}},
+        {"unknown field",
+         {{"status", 502}, {"cuont", 2}},
          "unknown field \"cuont\" in a fault; known fields: \"method\", \"path\", \"count\", \"status\", \"body\", "
          "\"delay_ms\", \"drop\", \"drop_after\", \"late_ms\", \"rate_limit\""},
     };
@@ -564,20 +577,25 @@ TEST_CASE("admin events change the state as GitHub would and deliver the matchin
   GithubSim sim(base_seed());
   sim.set_webhook(receiver.url(), "s3cret");
 
-  json push = sim.event("push", {{"repo", "acme/app"}, {"ref", "main"}, {"user", "alice"},
+  json push = sim.event("push", {{"repo", "acme/app"},
+                                 {"ref", "main"},
+                                 {"user", "alice"},
                                  {"commits", {{{"message", "Bump"}, {"files", {{"VERSION", "1.1.0\n"}}}}}}});
   std::string after = push["after"];
   CHECK(body_of(sim.api("GET", "/repos/acme/app/git/ref/heads/main", "tok-alice"))["object"]["sha"] == after);
   CHECK(body_of(sim.api("GET", "/repos/acme/app/commits/main", "tok-alice"))["commit"]["message"] == "Bump");
 
-  json pr = sim.event("pull_request", {{"repo", "acme/app"}, {"action", "opened"}, {"user", "bob"}, {"head", "fix"}, {"title", "Fix"}});
+  json pr = sim.event("pull_request",
+                      {{"repo", "acme/app"}, {"action", "opened"}, {"user", "bob"}, {"head", "fix"}, {"title", "Fix"}});
   long long number = pr["pull_request"]["number"];
   CHECK(number == 2);  // issues and pull requests share numbers
   std::string head = pr["pull_request"]["head"]["sha"];
-  json sync = sim.event("pull_request", {{"repo", "acme/app"}, {"action", "synchronize"}, {"user", "bob"}, {"number", number}});
+  json sync =
+      sim.event("pull_request", {{"repo", "acme/app"}, {"action", "synchronize"}, {"user", "bob"}, {"number", number}});
   CHECK(sync["pull_request"]["head"]["sha"] != head);
 
-  json review = sim.event("pull_request_review", {{"repo", "acme/app"}, {"pull", number}, {"user", "alice"}, {"state", "approved"}});
+  json review = sim.event("pull_request_review",
+                          {{"repo", "acme/app"}, {"pull", number}, {"user", "alice"}, {"state", "approved"}});
   CHECK(review["review"]["state"] == "APPROVED");
   auto reviews = body_of(sim.api("GET", "/repos/acme/app/pulls/" + std::to_string(number) + "/reviews", "tok-alice"));
   REQUIRE(reviews.size() == 1);
@@ -586,13 +604,16 @@ TEST_CASE("admin events change the state as GitHub would and deliver the matchin
   sim.event("release", {{"repo", "acme/app"}, {"tag_name", "v1.1.0"}, {"user", "alice"}});
   CHECK(body_of(sim.api("GET", "/repos/acme/app/releases/tags/v1.1.0", "tok-alice"))["tag_name"] == "v1.1.0");
   sim.event("commit_comment", {{"repo", "acme/app"}, {"sha", "v1.1.0"}, {"user", "bob"}, {"body", "/approve"}});
-  CHECK(body_of(sim.api("GET", "/repos/acme/app/commits/" + after + "/comments", "tok-alice"))[0]["body"] == "/approve");
+  CHECK(body_of(sim.api("GET", "/repos/acme/app/commits/" + after + "/comments", "tok-alice"))[0]["body"] ==
+        "/approve");
 
   auto hits = receiver.hits();
   std::vector<std::string> events;
-  for (const auto& hit : hits) events.push_back(hit.headers.at("x-github-event") + "." + json::parse(hit.body).value("action", "none"));
+  for (const auto& hit : hits)
+    events.push_back(hit.headers.at("x-github-event") + "." + json::parse(hit.body).value("action", "none"));
   CHECK(events == std::vector<std::string>{"push.none", "pull_request.opened", "pull_request.synchronize",
-                                           "pull_request_review.submitted", "release.published", "commit_comment.created"});
+                                           "pull_request_review.submitted", "release.published",
+                                           "commit_comment.created"});
   json review_payload = json::parse(hits[3].body);
   CHECK(review_payload["review"]["state"] == "approved");  // webhooks spell review states in lower case
   json sync_payload = json::parse(hits[2].body);
@@ -605,7 +626,8 @@ TEST_CASE("a custom deployment protection rule: requested by webhook, approved b
   Receiver receiver;
   GithubSim sim(app_seed(key));
   sim.set_webhook(receiver.url(), "s3cret");
-  json requested = sim.event("deployment_protection_rule", {{"repo", "acme/app"}, {"environment", "production"}, {"user", "alice"}});
+  json requested =
+      sim.event("deployment_protection_rule", {{"repo", "acme/app"}, {"environment", "production"}, {"user", "alice"}});
   long long run = requested["workflow_run"]["id"];
   CHECK(requested["workflow_run"]["status"] == "waiting");
   auto hits = receiver.hits();
@@ -621,11 +643,14 @@ TEST_CASE("a custom deployment protection rule: requested by webhook, approved b
   std::string token =
       body_of(sim.api("POST", "/app/installations/42/access_tokens", make_jwt(key, 777, now - 30, now + 540)))["token"];
   std::string callback = "/repos/acme/app/actions/runs/" + std::to_string(run) + "/deployment_protection_rule";
-  CHECK(sim.api("POST", callback, "tok-alice", {{"environment_name", "production"}, {"state", "approved"}}).status == 403);
+  CHECK(sim.api("POST", callback, "tok-alice", {{"environment_name", "production"}, {"state", "approved"}}).status ==
+        403);
   CHECK(sim.api("POST", callback, token, {{"state", "approved"}}).status == 422);
-  CHECK(sim.api("POST", callback, token, {{"environment_name", "production"}, {"state", "approved"}, {"comment", "2 of 2"}}).status ==
-        204);
-  CHECK(body_of(sim.api("GET", "/repos/acme/app/actions/runs/" + std::to_string(run), token))["status"] == "in_progress");
+  CHECK(sim.api("POST", callback, token,
+                {{"environment_name", "production"}, {"state", "approved"}, {"comment", "2 of 2"}})
+            .status == 204);
+  CHECK(body_of(sim.api("GET", "/repos/acme/app/actions/runs/" + std::to_string(run), token))["status"] ==
+        "in_progress");
 }
 
 TEST_CASE("workflow dispatch records its inputs and creates a run that can be read back") {
@@ -642,8 +667,10 @@ TEST_CASE("workflow dispatch records its inputs and creates a run that can be re
   CHECK(got["event"] == "workflow_dispatch");
   CHECK(got["workflow_id"] == 501);
   CHECK(got["head_branch"] == "main");
-  CHECK(sim.api("POST", "/repos/acme/app/actions/workflows/deploy.yml/dispatches", "tok-alice", {{"ref", "nope"}}).status == 422);
-  CHECK(sim.api("POST", "/repos/acme/app/actions/workflows/deploy.yml/dispatches", "tok-mallory", {{"ref", "main"}}).status == 403);
+  CHECK(sim.api("POST", "/repos/acme/app/actions/workflows/deploy.yml/dispatches", "tok-alice", {{"ref", "nope"}})
+            .status == 422);
+  CHECK(sim.api("POST", "/repos/acme/app/actions/workflows/deploy.yml/dispatches", "tok-mallory", {{"ref", "main"}})
+            .status == 403);
 }
 
 TEST_CASE("TLS: the simulator serves HTTPS with a test CA's certificate") {
@@ -739,7 +766,8 @@ TEST_CASE("with webhook.api_events, changes made through the API cause their web
 }
 
 TEST_CASE("$GITHUB_SIM_LOG_DIR: every instance also appends its request log to a file of its own there") {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("github-sim-logs-" + std::to_string(::getpid()));
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("github-sim-logs-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   ::setenv("GITHUB_SIM_LOG_DIR", dir.c_str(), 1);
   {

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include <atomic>
-#include <chrono>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,6 +15,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -25,8 +25,8 @@
 #include <vector>
 
 #include "core/http/client.hpp"
-#include "tests/support/test_tls.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_tls.hpp"
 
 namespace {
 
@@ -49,12 +49,16 @@ class EnvVar {
  public:
   EnvVar(std::string name, const std::optional<std::string>& value) : name_(std::move(name)) {
     if (const char* old = std::getenv(name_.c_str())) old_ = old;
-    if (value) setenv(name_.c_str(), value->c_str(), 1);
-    else unsetenv(name_.c_str());
+    if (value)
+      setenv(name_.c_str(), value->c_str(), 1);
+    else
+      unsetenv(name_.c_str());
   }
   ~EnvVar() {
-    if (old_) setenv(name_.c_str(), old_->c_str(), 1);
-    else unsetenv(name_.c_str());
+    if (old_)
+      setenv(name_.c_str(), old_->c_str(), 1);
+    else
+      unsetenv(name_.c_str());
   }
   EnvVar(const EnvVar&) = delete;
   EnvVar& operator=(const EnvVar&) = delete;
@@ -67,9 +71,9 @@ class EnvVar {
 // What the test server does with one request.
 struct Reply {
   bhttp::response<bhttp::string_body> response;
-  bool answer = true;                // false: never answer; wait for the client to give up
-  bool close_after = false;          // close the socket right after writing (without saying so)
-  std::optional<std::string> raw;    // bytes to write instead of `response`
+  bool answer = true;              // false: never answer; wait for the client to give up
+  bool close_after = false;        // close the socket right after writing (without saying so)
+  std::optional<std::string> raw;  // bytes to write instead of `response`
 
   static Reply ok(std::string body, int status = 200) {
     Reply reply;
@@ -294,7 +298,8 @@ class TestProxy {
       co_return;
     }
     const std::string established = "HTTP/1.1 200 Connection established\r\n\r\n";
-    co_await asio::async_write(tunnel->client, asio::buffer(established), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(tunnel->client, asio::buffer(established),
+                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       tunnel->close();
       co_return;
@@ -312,7 +317,8 @@ class TestProxy {
     std::array<char, 16 * 1024> data{};
     for (;;) {
       error_code ec;
-      const std::size_t n = co_await from.async_read_some(asio::buffer(data), asio::redirect_error(asio::use_awaitable, ec));
+      const std::size_t n =
+          co_await from.async_read_some(asio::buffer(data), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
       co_await asio::async_write(to, asio::buffer(data, n), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
@@ -381,8 +387,8 @@ TEST_CASE("plain http round trip: method, target, headers and body both ways") {
     return reply;
   });
   Client client(no_proxy_options());
-  Request request{"POST", server.url("127.0.0.1", "/echo?x=1"), {{"X-Custom", "v"}, {"Accept", "application/json"}},
-                  "{\"a\":1}"};
+  Request request{
+      "POST", server.url("127.0.0.1", "/echo?x=1"), {{"X-Custom", "v"}, {"Accept", "application/json"}}, "{\"a\":1}"};
   const Response response = client.send(request);
 
   CHECK(response.status == 201);
@@ -412,9 +418,11 @@ TEST_CASE("plain http round trip: method, target, headers and body both ways") {
 TEST_CASE("the client owns framing headers; a given User-Agent is kept; empty POST has Content-Length: 0") {
   TestServer server(echo);
   Client client(no_proxy_options());
-  Request request{"POST", server.url("localhost", "/x"),
-                  {{"Host", "evil.example"}, {"Content-Length", "999"}, {"Connection", "close"}, {"User-Agent", "mine/1"}},
-                  ""};
+  Request request{
+      "POST",
+      server.url("localhost", "/x"),
+      {{"Host", "evil.example"}, {"Content-Length", "999"}, {"Connection", "close"}, {"User-Agent", "mine/1"}},
+      ""};
   CHECK(client.send(request).status == 200);
   CHECK(client.send({"GET", server.url("localhost", "/y"), {}, ""}).status == 200);
   const auto seen = server.seen();
@@ -837,9 +845,9 @@ TEST_CASE("proxy: a refused CONNECT names the status; 4xx is not retryable, 5xx 
     Client client(options);
     const auto error = expect_error(client, {"GET", "https://api.deploy-test.invalid/x?token=s3cret", {}, ""});
     CHECK(error.kind() == c.kind);
-    CHECK(contains(error.what(), "GET https://api.deploy-test.invalid/x: proxy 127.0.0.1:" +
-                                     std::to_string(proxy.port()) + " refused CONNECT api.deploy-test.invalid:443: " +
-                                     std::to_string(c.status)));
+    CHECK(contains(error.what(),
+                   "GET https://api.deploy-test.invalid/x: proxy 127.0.0.1:" + std::to_string(proxy.port()) +
+                       " refused CONNECT api.deploy-test.invalid:443: " + std::to_string(c.status)));
     CHECK(contains(error.what(), "check the proxy credentials and address in HTTPS_PROXY") == c.mentions_credentials);
     CHECK_FALSE(contains(error.what(), "s3cret"));
   }
@@ -859,7 +867,8 @@ TEST_CASE("policy: refused before anything is sent") {
     std::string message;
   };
   const std::vector<Case> cases{
-      {"plain http to a public host", {"GET", "http://example.com/x?token=s3cret", {}, ""},
+      {"plain http to a public host",
+       {"GET", "http://example.com/x?token=s3cret", {}, ""},
        "GET http://example.com/x: plain http:// is allowed only to loopback hosts; use https://"},
       {"plain http to a private address", {"GET", "http://10.0.0.1:8080/", {}, ""}, "use https://"},
       {"not a URL", {"GET", "example.com/x", {}, ""}, "invalid URL"},
@@ -883,7 +892,8 @@ TEST_CASE("response body limit") {
   TestServer server([](const bhttp::request<bhttp::string_body>& request) {
     if (request.target() == "/chunked") {
       Reply reply;
-      reply.raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + std::string(1024, 'c') + "\r\n0\r\n\r\n";
+      reply.raw =
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + std::string(1024, 'c') + "\r\n0\r\n\r\n";
       return reply;
     }
     return Reply::ok(std::string(request.target() == "/exact" ? 1000 : 1001, 'x'));

@@ -3,10 +3,10 @@
 // the real http::Client. notify::Queue is run against a receiver that never answers.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -26,8 +26,8 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using deploy::config::Event;
-using deploy::config::NotificationTarget;
 using deploy::config::Notifications;
+using deploy::config::NotificationTarget;
 
 struct Received {
   std::string method;
@@ -186,8 +186,8 @@ TEST_CASE("the on and environments filters decide who is told") {
   Notifications n;
   n.webhooks = {target("ALL", kAll), target("FAILURES", {Event::failed, Event::rolled_back}),
                 target("STAGING", kAll, {"staging"})};
-  const auto env = env_of({{"ALL", receiver.url("/all")}, {"FAILURES", receiver.url("/failures")},
-                           {"STAGING", receiver.url("/staging")}});
+  const auto env = env_of(
+      {{"ALL", receiver.url("/all")}, {"FAILURES", receiver.url("/failures")}, {"STAGING", receiver.url("/staging")}});
   auto client = make_client();
 
   struct Case {
@@ -244,7 +244,8 @@ TEST_CASE("two 500 answers fail the delivery without showing the URL, even when 
   REQUIRE(deliveries.size() == 1);
   CHECK_FALSE(deliveries[0].ok);
   CHECK(deliveries[0].attempts == 2);
-  CHECK(deliveries[0].error == "webhook[0]: the URL in HOOK answered HTTP 502: receiver error for *** (after 2 attempts)");
+  CHECK(deliveries[0].error ==
+        "webhook[0]: the URL in HOOK answered HTTP 502: receiver error for *** (after 2 attempts)");
   CHECK(receiver.received().size() == 2);
 }
 
@@ -297,8 +298,8 @@ TEST_CASE("a queue in front of a receiver that never answers: post returns at on
   Notifications n;
   n.slack = target("SLACK_WEBHOOK_URL", kAll);
   n.webhooks = {target("HOOK", kAll)};
-  const auto env = env_of({{"SLACK_WEBHOOK_URL", silent.url("/services/T0/B0/secret-token-123")},
-                           {"HOOK", receiver.url("/h")}});
+  const auto env =
+      env_of({{"SLACK_WEBHOOK_URL", silent.url("/services/T0/B0/secret-token-123")}, {"HOOK", receiver.url("/h")}});
   // The client's own limits (10 s to connect, 10 s for the answer) are what the queue must not wait
   // for: each attempt is bounded by the queue, through the request's own timeout.
   auto options = deploy::notify::client_options();
@@ -318,7 +319,8 @@ TEST_CASE("a queue in front of a receiver that never answers: post returns at on
   REQUIRE(deliveries.size() == 2);
   CHECK(deliveries[0].target == "slack");
   CHECK_FALSE(deliveries[0].ok);
-  CHECK(contains(deliveries[0].error, "slack: sending to the URL in SLACK_WEBHOOK_URL failed: it did not answer in time"));
+  CHECK(contains(deliveries[0].error,
+                 "slack: sending to the URL in SLACK_WEBHOOK_URL failed: it did not answer in time"));
   CHECK(deliveries[1].target == "webhook[0]");
   CHECK_FALSE(deliveries[1].ok);
   CHECK(contains(deliveries[1].error, "webhook[0]: "));

@@ -26,8 +26,8 @@
 
 using namespace std::chrono_literals;
 namespace store = deploy::store;
-using store::TimePoint;
 using deploy::test::TempDir;
+using store::TimePoint;
 
 namespace {
 
@@ -139,7 +139,8 @@ TEST_CASE("group commit: 8 threads x 1000 deliveries are each stored exactly onc
     threads.emplace_back([&, t] {
       auto run = [&](int owner) {
         for (int i = 0; i < kPerThread; ++i) {
-          Incoming in = incoming("t" + std::to_string(owner) + "-" + std::to_string(i), t0 + std::chrono::milliseconds(i));
+          Incoming in =
+              incoming("t" + std::to_string(owner) + "-" + std::to_string(i), t0 + std::chrono::milliseconds(i));
           in.body = "body of " + in.id;
           try {
             results[static_cast<std::size_t>(t)][in.id + (owner == t ? "" : "/again")] = ingest(s, in);
@@ -289,10 +290,10 @@ TEST_CASE("a GitHub redelivery re-queues a permanently failed delivery, and only
   REQUIRE(d);
   CHECK(d->state == store::DeliveryState::queued);
   CHECK(d->redeliveries == 1);
-  CHECK(d->received_at == t0);             // the original arrival is kept
-  CHECK(d->next_attempt_at == t0 + 1h);    // due from the redelivery
+  CHECK(d->received_at == t0);           // the original arrival is kept
+  CHECK(d->next_attempt_at == t0 + 1h);  // due from the redelivery
   CHECK_FALSE(d->last_error);
-  CHECK(d->attempts == 1);                 // attempts count over the whole life (the lease token)
+  CHECK(d->attempts == 1);  // attempts count over the whole life (the lease token)
   auto again = s.queue().claim_next("w", t0 + 1h, 10);
   REQUIRE(again);
   CHECK(again->delivery.delivery_id == "failed-one");
@@ -744,7 +745,8 @@ TEST_CASE("errors name what was being done, SQLite's message and the path") {
 TEST_CASE("one process per store: a second open of the same file is refused while the first is open") {
   TempDir dir;
   std::optional<store::Store> first(std::in_place, options_for(dir));
-  CHECK_THROWS_WITH_AS(store::Store{options_for(dir)}, doctest::Contains("in use by another process"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(store::Store{options_for(dir)}, doctest::Contains("in use by another process"),
+                       std::runtime_error);
   first.reset();
   CHECK_NOTHROW(store::Store{options_for(dir)});
 }
@@ -815,8 +817,8 @@ TEST_CASE("ingest of several at once: one result each, in order, duplicates with
   s.queue().fail(claim->lease, "gone", std::nullopt);
   ingest(s, incoming("seen-before", t0));
 
-  std::vector<Incoming> owned{incoming("n1", t0), incoming("seen-before", t0), incoming("n2", t0),
-                              incoming("n1", t0), incoming("failed-before", t0 + 1h)};
+  std::vector<Incoming> owned{incoming("n1", t0), incoming("seen-before", t0), incoming("n2", t0), incoming("n1", t0),
+                              incoming("failed-before", t0 + 1h)};
   std::vector<store::IncomingDelivery> views;
   for (const auto& in : owned) views.push_back(in.view());
   auto results = s.queue().ingest(std::span<const store::IncomingDelivery>(views));

@@ -15,24 +15,34 @@ Role parse_role(const std::string& name) {
 
 std::string role_name(Role role) {
   switch (role) {
-    case Role::admin: return "admin";
-    case Role::maintain: return "maintain";
-    case Role::write: return "write";
-    case Role::triage: return "triage";
-    case Role::read: return "read";
-    case Role::none: return "none";
+    case Role::admin:
+      return "admin";
+    case Role::maintain:
+      return "maintain";
+    case Role::write:
+      return "write";
+    case Role::triage:
+      return "triage";
+    case Role::read:
+      return "read";
+    case Role::none:
+      return "none";
   }
   return "none";
 }
 
 std::string legacy_permission(Role role) {
   switch (role) {
-    case Role::admin: return "admin";
+    case Role::admin:
+      return "admin";
     case Role::maintain:
-    case Role::write: return "write";
+    case Role::write:
+      return "write";
     case Role::triage:
-    case Role::read: return "read";
-    case Role::none: return "none";
+    case Role::read:
+      return "read";
+    case Role::none:
+      return "none";
   }
   return "none";
 }
@@ -87,9 +97,12 @@ bool installation_covers(State& state, const Identity& who, json& repo) {
 
 bool can_read(State& state, json& repo, const Identity& who) {
   switch (who.kind) {
-    case Identity::Kind::installation: return installation_covers(state, who, repo);
-    case Identity::Kind::jwt: return false;
-    case Identity::Kind::none: return !repo["private"].get<bool>();
+    case Identity::Kind::installation:
+      return installation_covers(state, who, repo);
+    case Identity::Kind::jwt:
+      return false;
+    case Identity::Kind::none:
+      return !repo["private"].get<bool>();
     case Identity::Kind::token:
       return !repo["private"].get<bool>() || granted_role(state, repo, who.login) >= Role::read;
   }

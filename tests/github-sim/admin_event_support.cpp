@@ -6,7 +6,6 @@
 
 namespace deploy::sim::admin {
 
-
 std::string text(const json& input, const char* key, const std::string& fallback) {
   if (!input.contains(key) || input[key].is_null()) {
     if (fallback.empty()) throw AdminError(std::string("\"") + key + "\" is required");
@@ -17,7 +16,8 @@ std::string text(const json& input, const char* key, const std::string& fallback
 }
 
 long long number(const json& input, const char* key) {
-  if (!input.contains(key) || !input[key].is_number_integer()) throw AdminError(std::string("\"") + key + "\" must be an integer");
+  if (!input.contains(key) || !input[key].is_number_integer())
+    throw AdminError(std::string("\"") + key + "\" must be an integer");
   return input[key];
 }
 
@@ -41,8 +41,8 @@ json& issue_of(json& repo, long long n) {
   return *issue;
 }
 
-SimEvent finish(View& view, json& repo, const PayloadTemplates& templates, const std::string& event, const std::string& action,
-                const json& fields, const std::string& sender, json result) {
+SimEvent finish(View& view, json& repo, const PayloadTemplates& templates, const std::string& event,
+                const std::string& action, const json& fields, const std::string& sender, json result) {
   SimEvent out;
   out.event = event;
   out.action = action;
@@ -53,15 +53,18 @@ SimEvent finish(View& view, json& repo, const PayloadTemplates& templates, const
 }
 
 // Commits on top of `parent`, from [{"message", "files", "author"}]; returns their shas in order.
-std::vector<std::string> add_commits(View& view, json& repo, std::string parent, const json& commits, const std::string& user) {
-  if (!commits.is_array() || commits.empty()) throw AdminError("\"commits\" must be a non-empty array of {message, files}");
+std::vector<std::string> add_commits(View& view, json& repo, std::string parent, const json& commits,
+                                     const std::string& user) {
+  if (!commits.is_array() || commits.empty())
+    throw AdminError("\"commits\" must be a non-empty array of {message, files}");
   std::vector<std::string> shas;
   for (const auto& c : commits) {
     if (!c.is_object()) throw AdminError("each commit is {\"message\", \"files\": {PATH: CONTENT or null}}");
     std::string author = c.contains("author") && c["author"].is_string() ? c["author"].get<std::string>() : user;
     std::vector<std::string> parents;
     if (!parent.empty()) parents.push_back(parent);
-    parent = git::create_commit(view.state, repo, parents, c.value("message", "commit"), author, c.value("files", json::object()));
+    parent = git::create_commit(view.state, repo, parents, c.value("message", "commit"), author,
+                                c.value("files", json::object()));
     shas.push_back(parent);
   }
   return shas;

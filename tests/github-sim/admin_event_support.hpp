@@ -19,10 +19,11 @@ long long number(const json& input, const char* key);
 json& repo_of(View& view, const json& input);
 std::string user_of(View& view, const json& input);
 json& issue_of(json& repo, long long n);
-SimEvent finish(View& view, json& repo, const PayloadTemplates& templates, const std::string& event, const std::string& action,
-                const json& fields, const std::string& sender, json result);
+SimEvent finish(View& view, json& repo, const PayloadTemplates& templates, const std::string& event,
+                const std::string& action, const json& fields, const std::string& sender, json result);
 // Commits on top of `parent`, from [{"message", "files", "author"}]; returns their shas in order.
-std::vector<std::string> add_commits(View& view, json& repo, std::string parent, const json& commits, const std::string& user);
+std::vector<std::string> add_commits(View& view, json& repo, std::string parent, const json& commits,
+                                     const std::string& user);
 // Keeps open pull requests whose head is this branch in step with it.
 void follow_branch(json& repo, const std::string& branch, const std::string& sha);
 

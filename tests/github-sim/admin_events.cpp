@@ -73,7 +73,8 @@ SimEvent commit_comment(const json& input, View& view, const PayloadTemplates& t
                                      {"updated_at", now},
                                      {"reactions", json::array()}});
   json comment = render_commit_comment(view, repo, repo["commit_comments"].back());
-  return finish(view, repo, templates, "commit_comment", "created", {{"comment", comment}}, user, {{"comment", comment}});
+  return finish(view, repo, templates, "commit_comment", "created", {{"comment", comment}}, user,
+                {{"comment", comment}});
 }
 
 SimEvent pull_request_review(const json& input, View& view, const PayloadTemplates& templates) {
@@ -82,19 +83,21 @@ SimEvent pull_request_review(const json& input, View& view, const PayloadTemplat
   std::string action = text(input, "action", "submitted");
   json* review = nullptr;
   json& pull = issue_of(repo, number(input, "pull"));
-  if (!pull["pull_request"].is_object()) throw AdminError("#" + std::to_string(number(input, "pull")) + " is an issue, not a pull request");
+  if (!pull["pull_request"].is_object())
+    throw AdminError("#" + std::to_string(number(input, "pull")) + " is an issue, not a pull request");
   if (action == "submitted") {
     std::string state = text(input, "state", "approved");
     static const std::map<std::string, std::string> states = {
         {"approved", "APPROVED"}, {"changes_requested", "CHANGES_REQUESTED"}, {"commented", "COMMENTED"}};
     if (!states.contains(state)) throw AdminError("review \"state\" must be approved, changes_requested or commented");
-    repo["reviews"].push_back({{"id", view.state.next_id()},
-                               {"pull_number", pull["number"]},
-                               {"user", user},
-                               {"body", input.value("body", "")},
-                               {"state", states.at(state)},
-                               {"commit_id", text(input, "commit_id", pull["pull_request"]["head"]["sha"].get<std::string>())},
-                               {"submitted_at", view.state.now_iso()}});
+    repo["reviews"].push_back(
+        {{"id", view.state.next_id()},
+         {"pull_number", pull["number"]},
+         {"user", user},
+         {"body", input.value("body", "")},
+         {"state", states.at(state)},
+         {"commit_id", text(input, "commit_id", pull["pull_request"]["head"]["sha"].get<std::string>())},
+         {"submitted_at", view.state.now_iso()}});
     review = &repo["reviews"].back();
   } else if (action == "dismissed") {
     review = State::find(repo["reviews"], "id", number(input, "review_id"));
@@ -121,17 +124,18 @@ SimEvent release(const json& input, View& view, const PayloadTemplates& template
   std::string now = view.state.now_iso();
   json* existing = State::find(repo["releases"], "tag_name", tag);
   if (existing == nullptr) {
-    repo["releases"].push_back({{"id", view.state.next_id()},
-                                {"tag_name", tag},
-                                {"target_commitish", text(input, "target_commitish", repo["default_branch"].get<std::string>())},
-                                {"name", input.value("name", tag)},
-                                {"body", input.value("body", "")},
-                                {"draft", action == "created" && input.value("draft", false)},
-                                {"prerelease", input.value("prerelease", action == "prereleased")},
-                                {"author", user},
-                                {"created_at", now},
-                                {"updated_at", now},
-                                {"published_at", nullptr}});
+    repo["releases"].push_back(
+        {{"id", view.state.next_id()},
+         {"tag_name", tag},
+         {"target_commitish", text(input, "target_commitish", repo["default_branch"].get<std::string>())},
+         {"name", input.value("name", tag)},
+         {"body", input.value("body", "")},
+         {"draft", action == "created" && input.value("draft", false)},
+         {"prerelease", input.value("prerelease", action == "prereleased")},
+         {"author", user},
+         {"created_at", now},
+         {"updated_at", now},
+         {"published_at", nullptr}});
     existing = &repo["releases"].back();
   }
   json& rel = *existing;
@@ -140,7 +144,8 @@ SimEvent release(const json& input, View& view, const PayloadTemplates& template
     std::string tag_ref = git::tag_ref(tag);
     if (!repo["refs"].contains(tag_ref)) {
       auto target = git::resolve(repo, rel["target_commitish"].get<std::string>());
-      if (!target) throw AdminError("target_commitish " + rel["target_commitish"].get<std::string>() + " does not resolve");
+      if (!target)
+        throw AdminError("target_commitish " + rel["target_commitish"].get<std::string>() + " does not resolve");
       repo["refs"][tag_ref] = *target;
     }
   }
@@ -161,8 +166,12 @@ SimEvent deployment_protection_rule(const json& input, View& view, const Payload
     if (run == nullptr) throw AdminError("no workflow run " + std::to_string(number(input, "run_id")), true);
   } else {
     if (repo["workflows"].empty()) {
-      repo["workflows"].push_back({{"id", view.state.next_id()}, {"name", "Deploy"}, {"path", ".github/workflows/deploy.yml"},
-                                   {"state", "active"}, {"created_at", view.state.now_iso()}, {"updated_at", view.state.now_iso()}});
+      repo["workflows"].push_back({{"id", view.state.next_id()},
+                                   {"name", "Deploy"},
+                                   {"path", ".github/workflows/deploy.yml"},
+                                   {"state", "active"},
+                                   {"created_at", view.state.now_iso()},
+                                   {"updated_at", view.state.now_iso()}});
     }
     json* workflow = &repo["workflows"][0];
     if (input.contains("workflow_id")) {
@@ -208,18 +217,24 @@ SimEvent deployment_protection_rule(const json& input, View& view, const Payload
                  {"deployment_callback_url", callback},
                  {"deployment", deployment},
                  {"pull_requests", json::array()}};
-  json result = {{"workflow_run", render_workflow_run(view, repo, *run)}, {"deployment", deployment}, {"deployment_callback_url", callback}};
+  json result = {{"workflow_run", render_workflow_run(view, repo, *run)},
+                 {"deployment", deployment},
+                 {"deployment_callback_url", callback}};
   return finish(view, repo, templates, "deployment_protection_rule", "requested", fields, user, result);
 }
 
 using EventFn = SimEvent (*)(const json&, View&, const PayloadTemplates&);
 
 const std::map<std::string, EventFn>& kinds() {
-  static const std::map<std::string, EventFn> table = {
-      {"issue_comment", issue_comment},   {"commit_comment", commit_comment}, {"pull_request_review", pull_request_review},
-      {"push", push_event},                     {"release", release},               {"pull_request", pull_request_event},
-      {"deployment_protection_rule", deployment_protection_rule}, {"workflow_run", workflow_run_event},
-      {"check_run", check_run_event}};
+  static const std::map<std::string, EventFn> table = {{"issue_comment", issue_comment},
+                                                       {"commit_comment", commit_comment},
+                                                       {"pull_request_review", pull_request_review},
+                                                       {"push", push_event},
+                                                       {"release", release},
+                                                       {"pull_request", pull_request_event},
+                                                       {"deployment_protection_rule", deployment_protection_rule},
+                                                       {"workflow_run", workflow_run_event},
+                                                       {"check_run", check_run_event}};
   return table;
 }
 

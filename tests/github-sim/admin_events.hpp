@@ -28,11 +28,11 @@ class AdminError : public std::runtime_error {
 };
 
 struct SimEvent {
-  std::string event;          // X-GitHub-Event; empty when the change causes no webhook
-  std::string action;         // "none" for events without one
+  std::string event;   // X-GitHub-Event; empty when the change causes no webhook
+  std::string action;  // "none" for events without one
   nlohmann::json payload;
   long long installation_id = 0;
-  nlohmann::json result;      // what the admin call answers besides the delivery (the created objects)
+  nlohmann::json result;       // what the admin call answers besides the delivery (the created objects)
   std::vector<SimEvent> then;  // webhooks the same change causes after this one (e.g. check_suite.completed)
 };
 

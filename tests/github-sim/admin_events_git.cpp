@@ -67,7 +67,8 @@ SimEvent push_event(const json& input, View& view, const PayloadTemplates& templ
     if (!sha) throw AdminError("\"sha\" names no commit of this repository", true);
     after = *sha;
   } else {
-    throw AdminError("push needs \"commits\": [{message, files}], \"sha\" (move or create the ref), or \"delete\": true");
+    throw AdminError(
+        "push needs \"commits\": [{message, files}], \"sha\" (move or create the ref), or \"delete\": true");
   }
   if (!deleted) repo["refs"][ref] = after;
   repo["pushed_at"] = view.state.now_iso();
@@ -78,18 +79,19 @@ SimEvent push_event(const json& input, View& view, const PayloadTemplates& templ
   for (const auto& sha : new_commits) commits.push_back(push_commit_json(view, repo, sha));
   json& sender = view.state.ensure_user(user);
   std::string html = repo_html_url(view, repo);
-  json fields = {{"ref", ref},
-                 {"before", before},
-                 {"after", after},
-                 {"created", before == kZeroSha},
-                 {"deleted", deleted},
-                 {"forced", forced},
-                 {"base_ref", nullptr},
-                 {"compare", before == kZeroSha ? html + "/commit/" + after.substr(0, 12)
-                                                : html + "/compare/" + before.substr(0, 12) + "..." + after.substr(0, 12)},
-                 {"commits", commits},
-                 {"head_commit", deleted ? json() : push_commit_json(view, repo, git::peel(repo, after))},
-                 {"pusher", {{"name", sender["login"]}, {"email", git::signature_for(view.state, user)["email"]}}}};
+  json fields = {
+      {"ref", ref},
+      {"before", before},
+      {"after", after},
+      {"created", before == kZeroSha},
+      {"deleted", deleted},
+      {"forced", forced},
+      {"base_ref", nullptr},
+      {"compare", before == kZeroSha ? html + "/commit/" + after.substr(0, 12)
+                                     : html + "/compare/" + before.substr(0, 12) + "..." + after.substr(0, 12)},
+      {"commits", commits},
+      {"head_commit", deleted ? json() : push_commit_json(view, repo, git::peel(repo, after))},
+      {"pusher", {{"name", sender["login"]}, {"email", git::signature_for(view.state, user)["email"]}}}};
   json result = {{"ref", ref}, {"before", before}, {"after", after}, {"commits", new_commits}};
   return finish(view, repo, templates, "push", "none", fields, user, result);
 }
@@ -110,10 +112,15 @@ SimEvent pull_request_event(const json& input, View& view, const PayloadTemplate
       repo["refs"][git::branch_ref(branch)] = *sha;
       return *sha;
     }
-    std::string parent = git::resolve(repo, git::branch_ref(branch)).value_or(git::resolve(repo, git::branch_ref(base_ref)).value_or(""));
-    json commits = input.contains("commits") ? input["commits"]
-                                             : json::array({{{"message", input.value("title", "Change")},
-                                                             {"files", {{"CHANGE-" + std::to_string(view.state.doc()["next_id"].get<long long>()) + ".md", "change\n"}}}}});
+    std::string parent = git::resolve(repo, git::branch_ref(branch))
+                             .value_or(git::resolve(repo, git::branch_ref(base_ref)).value_or(""));
+    json commits =
+        input.contains("commits")
+            ? input["commits"]
+            : json::array({{{"message", input.value("title", "Change")},
+                            {"files",
+                             {{"CHANGE-" + std::to_string(view.state.doc()["next_id"].get<long long>()) + ".md",
+                               "change\n"}}}}});
     std::string sha = add_commits(view, repo, parent, commits, user).back();
     repo["refs"][git::branch_ref(branch)] = sha;
     return sha;
@@ -133,34 +140,36 @@ SimEvent pull_request_event(const json& input, View& view, const PayloadTemplate
     }
     long long n = 1;
     for (auto& i : repo["issues"]) n = std::max(n, i["number"].get<long long>() + 1);
-    repo["issues"].push_back({{"number", n},
-                              {"id", view.state.next_id()},
-                              {"title", text(input, "title", "Pull request from " + head)},
-                              {"body", input.value("body", json())},
-                              {"user", user},
-                              {"state", "open"},
-                              {"state_reason", nullptr},
-                              {"locked", false},
-                              {"labels", json::array()},
-                              {"assignees", json::array()},
-                              {"created_at", now},
-                              {"updated_at", now},
-                              {"closed_at", nullptr},
-                              {"pull_request",
-                               {{"id", view.state.next_id()},
-                                {"head", head_side},
-                                {"base", {{"ref", base}, {"sha", git::resolve(repo, git::branch_ref(base)).value_or("")}}},
-                                {"merged", false},
-                                {"merged_at", nullptr},
-                                {"merge_commit_sha", nullptr},
-                                {"merged_by", nullptr},
-                                {"draft", input.value("draft", false)},
-                                {"commits", json::array()}}}});
+    repo["issues"].push_back(
+        {{"number", n},
+         {"id", view.state.next_id()},
+         {"title", text(input, "title", "Pull request from " + head)},
+         {"body", input.value("body", json())},
+         {"user", user},
+         {"state", "open"},
+         {"state_reason", nullptr},
+         {"locked", false},
+         {"labels", json::array()},
+         {"assignees", json::array()},
+         {"created_at", now},
+         {"updated_at", now},
+         {"closed_at", nullptr},
+         {"pull_request",
+          {{"id", view.state.next_id()},
+           {"head", head_side},
+           {"base", {{"ref", base}, {"sha", git::resolve(repo, git::branch_ref(base)).value_or("")}}},
+           {"merged", false},
+           {"merged_at", nullptr},
+           {"merge_commit_sha", nullptr},
+           {"merged_by", nullptr},
+           {"draft", input.value("draft", false)},
+           {"commits", json::array()}}}});
     issue = &repo["issues"].back();
     follow_branch(repo, head, sha);
   } else {
     issue = &issue_of(repo, number(input, "number"));
-    if (!(*issue)["pull_request"].is_object()) throw AdminError("#" + std::to_string(number(input, "number")) + " is not a pull request");
+    if (!(*issue)["pull_request"].is_object())
+      throw AdminError("#" + std::to_string(number(input, "number")) + " is not a pull request");
     json& pr = (*issue)["pull_request"];
     if (action == "synchronize") {
       std::string before = pr["head"]["sha"];
@@ -182,10 +191,11 @@ SimEvent pull_request_event(const json& input, View& view, const PayloadTemplate
         std::vector<std::string> parents;
         if (!base_sha.empty()) parents.push_back(base_sha);
         parents.push_back(pr["head"]["sha"]);
-        std::string merge = git::create_commit(view.state, repo, parents,
-                                               "Merge pull request #" + std::to_string((*issue)["number"].get<long long>()) +
-                                                   " from " + pr["head"]["ref"].get<std::string>(),
-                                               user, json::object());
+        std::string merge =
+            git::create_commit(view.state, repo, parents,
+                               "Merge pull request #" + std::to_string((*issue)["number"].get<long long>()) + " from " +
+                                   pr["head"]["ref"].get<std::string>(),
+                               user, json::object());
         repo["refs"][base_ref] = merge;
         pr["merged"] = true;
         pr["merged_at"] = now;

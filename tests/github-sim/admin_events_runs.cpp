@@ -47,10 +47,12 @@ SimEvent workflow_run_event(const json& input, View& view, const PayloadTemplate
     std::string ref = text(input, "ref", repo["default_branch"].get<std::string>());
     auto sha = git::resolve(repo, input.contains("sha") ? text(input, "sha") : ref);
     if (!sha) throw AdminError("\"ref\"/\"sha\" does not resolve", true);
-    run = &create_workflow_run(view.state, repo, *workflow, text(input, "event", "push"), branch_name(ref), *sha, user, json());
+    run = &create_workflow_run(view.state, repo, *workflow, text(input, "event", "push"), branch_name(ref), *sha, user,
+                               json());
   }
   json fields = workflow_run_fields(view, repo, *run);
-  return finish(view, repo, templates, "workflow_run", workflow_run_action(*run), fields, user, {{"workflow_run", fields["workflow_run"]}});
+  return finish(view, repo, templates, "workflow_run", workflow_run_action(*run), fields, user,
+                {{"workflow_run", fields["workflow_run"]}});
 }
 
 // {repo, user, name, head_sha (sha, branch or tag), status?, conclusion?, app?}: a new check run
@@ -73,7 +75,8 @@ SimEvent check_run_event(const json& input, View& view, const PayloadTemplates& 
     if (!sha) throw AdminError("\"head_sha\" names no commit, branch or tag", true);
     json app_id = view.state.has_app() ? view.state.app()["id"] : json();
     if (input.contains("app")) {
-      if (!input["app"].is_object() || !input["app"].contains("id")) throw AdminError("\"app\" must be an App object with an \"id\"");
+      if (!input["app"].is_object() || !input["app"].contains("id"))
+        throw AdminError("\"app\" must be an App object with an \"id\"");
       app_id = input["app"]["id"];
     }
     repo["check_runs"].push_back({{"id", view.state.next_id()},
@@ -96,17 +99,20 @@ SimEvent check_run_event(const json& input, View& view, const PayloadTemplates& 
     (*run)["check_suite_id"] = suite["id"];
   }
   static const std::initializer_list<const char*> statuses = {"queued", "in_progress", "completed"};
-  static const std::initializer_list<const char*> conclusions = {"success", "failure", "neutral", "cancelled", "skipped",
-                                                                 "timed_out", "action_required", "stale"};
+  static const std::initializer_list<const char*> conclusions = {"success", "failure",   "neutral",         "cancelled",
+                                                                 "skipped", "timed_out", "action_required", "stale"};
   if (input.contains("status")) {
     std::string status = text(input, "status");
-    if (std::find(statuses.begin(), statuses.end(), status) == statuses.end()) throw AdminError("\"status\" must be queued, in_progress or completed");
+    if (std::find(statuses.begin(), statuses.end(), status) == statuses.end())
+      throw AdminError("\"status\" must be queued, in_progress or completed");
     (*run)["status"] = status;
   }
   if (input.contains("conclusion")) {
     std::string conclusion = text(input, "conclusion");
     if (std::find(conclusions.begin(), conclusions.end(), conclusion) == conclusions.end()) {
-      throw AdminError("\"conclusion\" must be one of success, failure, neutral, cancelled, skipped, timed_out, action_required, stale");
+      throw AdminError(
+          "\"conclusion\" must be one of success, failure, neutral, cancelled, skipped, timed_out, action_required, "
+          "stale");
     }
     (*run)["conclusion"] = conclusion;
     (*run)["status"] = "completed";
@@ -122,12 +128,14 @@ SimEvent check_run_event(const json& input, View& view, const PayloadTemplates& 
   if (action.empty()) {
     out.result = {{"check_run", rendered}};
   } else {
-    out = finish(view, repo, templates, "check_run", action, {{"check_run", rendered}}, user, {{"check_run", rendered}});
+    out =
+        finish(view, repo, templates, "check_run", action, {{"check_run", rendered}}, user, {{"check_run", rendered}});
   }
   json* suite = suite_of(repo, *run);
   if (suite != nullptr && settle_check_suite(view.state, repo, *suite)) {
     json in_payload = render_check_suite_for_webhook(view, repo, *suite);
-    out.then.push_back(finish(view, repo, templates, "check_suite", "completed", {{"check_suite", in_payload}}, user, json()));
+    out.then.push_back(
+        finish(view, repo, templates, "check_suite", "completed", {{"check_suite", in_payload}}, user, json()));
   }
   return out;
 }

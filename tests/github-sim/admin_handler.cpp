@@ -29,8 +29,9 @@ Response AdminHandler::event(const std::string& kind, const Request& request) {
   }
   // Delivered without the state lock: the bot may call the simulator back while handling it.
   nlohmann::json out = event.result;
-  out["delivery"] = event.event.empty() ? nlohmann::json()
-                                        : deliveries_.deliver(event.event, event.action, event.payload, event.installation_id);
+  out["delivery"] = event.event.empty()
+                        ? nlohmann::json()
+                        : deliveries_.deliver(event.event, event.action, event.payload, event.installation_id);
   if (!event.then.empty()) {
     out["then"] = nlohmann::json::array();
     for (const auto& next : event.then) {
@@ -93,7 +94,8 @@ Response AdminHandler::handle(const Request& request) {
     if (path == "/_sim/webhook") {
       if (method == "PUT") {
         nlohmann::json body = body_of(request);
-        if (!body.contains("url") || !body["url"].is_string()) throw AdminError("send {\"url\": URL, \"secret\": SECRET}");
+        if (!body.contains("url") || !body["url"].is_string())
+          throw AdminError("send {\"url\": URL, \"secret\": SECRET}");
         deliveries_.configure(body["url"], body.value("secret", ""));
       }
       return Response::json(200, deliveries_.config());
@@ -106,16 +108,19 @@ Response AdminHandler::handle(const Request& request) {
       if (!body.contains("event") || !body["event"].is_string() || !body.contains("payload")) {
         throw AdminError("send {\"event\": NAME, \"payload\": {...}, \"installation_id\": optional}");
       }
-      std::string action = body["payload"].is_object() && body["payload"].contains("action") && body["payload"]["action"].is_string()
-                               ? body["payload"]["action"].get<std::string>()
-                               : "none";
-      return Response::json(201, deliveries_.deliver(body["event"], action, body["payload"], body.value("installation_id", 0LL)));
+      std::string action =
+          body["payload"].is_object() && body["payload"].contains("action") && body["payload"]["action"].is_string()
+              ? body["payload"]["action"].get<std::string>()
+              : "none";
+      return Response::json(
+          201, deliveries_.deliver(body["event"], action, body["payload"], body.value("installation_id", 0LL)));
     }
     if (path.starts_with(deliveries + "/")) {
       std::string rest = path.substr(deliveries.size() + 1);
       try {
         if (rest.ends_with("/redeliver") && method == "POST") {
-          return Response::json(201, deliveries_.redeliver(rest.substr(0, rest.size() - std::string("/redeliver").size())));
+          return Response::json(201,
+                                deliveries_.redeliver(rest.substr(0, rest.size() - std::string("/redeliver").size())));
         }
         if (method == "GET") return Response::json(200, deliveries_.get(rest));
       } catch (const std::out_of_range& error) {
@@ -126,9 +131,10 @@ Response AdminHandler::handle(const Request& request) {
     if (path.starts_with(events) && method == "POST") {
       std::string kind = path.substr(events.size());
       if (!is_event_kind(kind)) {
-        return admin_error(404, "unknown event kind " + kind +
-                                    "; one of issue_comment, commit_comment, pull_request_review, push, release, pull_request, "
-                                    "deployment_protection_rule, workflow_run, check_run");
+        return admin_error(
+            404, "unknown event kind " + kind +
+                     "; one of issue_comment, commit_comment, pull_request_review, push, release, pull_request, "
+                     "deployment_protection_rule, workflow_run, check_run");
       }
       return event(kind, request);
     }

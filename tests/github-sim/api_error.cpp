@@ -5,8 +5,9 @@ namespace deploy::sim {
 void throw_not_found() { throw ApiError(404, {{"message", "Not Found"}}); }
 
 void throw_validation(const std::string& resource, const std::string& field, const std::string& code) {
-  throw ApiError(422, {{"message", "Validation Failed"},
-                       {"errors", nlohmann::json::array({{{"resource", resource}, {"field", field}, {"code", code}}})}});
+  throw ApiError(422,
+                 {{"message", "Validation Failed"},
+                  {"errors", nlohmann::json::array({{{"resource", resource}, {"field", field}, {"code", code}}})}});
 }
 
 void throw_unprocessable(const std::string& message) { throw ApiError(422, {{"message", message}}); }

@@ -14,7 +14,9 @@ namespace deploy::sim {
 class ApiError : public std::runtime_error {
  public:
   ApiError(int status, nlohmann::json body, HeaderList headers = {})
-      : std::runtime_error(body.value("message", "error")), status_(status), body_(std::move(body)),
+      : std::runtime_error(body.value("message", "error")),
+        status_(status),
+        body_(std::move(body)),
         headers_(std::move(headers)) {}
   int status() const { return status_; }
   const nlohmann::json& body() const { return body_; }

@@ -21,7 +21,8 @@ constexpr const char* kRestDocs = "https://docs.github.com/rest";
 std::string request_id() {
   std::string hex = random_hex(32);
   for (auto& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return hex.substr(0, 4) + ":" + hex.substr(4, 5) + ":" + hex.substr(9, 7) + ":" + hex.substr(16, 7) + ":" + hex.substr(23, 8);
+  return hex.substr(0, 4) + ":" + hex.substr(4, 5) + ":" + hex.substr(9, 7) + ":" + hex.substr(16, 7) + ":" +
+         hex.substr(23, 8);
 }
 
 // Query parameters that could carry a credential are never logged.
@@ -72,7 +73,8 @@ std::vector<SimEvent> ApiHandler::webhooks_for(Call& call) {
     SimEvent event;
     event.event = emitted.event;
     event.action = emitted.action;
-    event.payload = build_payload(templates_, view, *repo, emitted.event, emitted.action, emitted.fields, call.identity.login);
+    event.payload =
+        build_payload(templates_, view, *repo, emitted.event, emitted.action, emitted.fields, call.identity.login);
     event.installation_id = installation_for(call.state, *repo);
     out.push_back(std::move(event));
   }
@@ -141,8 +143,8 @@ Response ApiHandler::handle(const Request& request) {
     } catch (const std::exception& error) {
       std::cerr << "github-sim: internal error building fault " << fault->spec.dump() << " for " << request.method
                 << " " << request.path << ": " << error.what() << "\n";
-      response = Response::json(500, {{"message", std::string("github-sim internal error: ") + error.what()},
-                                      {"documentation_url", docs}});
+      response = Response::json(
+          500, {{"message", std::string("github-sim internal error: ") + error.what()}, {"documentation_url", docs}});
     }
   } else {
     std::lock_guard lock(state_.mutex());
@@ -152,7 +154,7 @@ Response ApiHandler::handle(const Request& request) {
       const Route& route = *match->route;
       if (route.auth == AuthRule::app_jwt && identity.kind != Identity::Kind::jwt) {
         throw_status(401, identity.kind == Identity::Kind::none ? "Requires authentication"
-                                                                 : "A JSON web token could not be decoded");
+                                                                : "A JSON web token could not be decoded");
       }
       if (route.auth == AuthRule::token && identity.kind == Identity::Kind::jwt) {
         throw_status(403, "Resource not accessible by integration");
@@ -165,15 +167,17 @@ Response ApiHandler::handle(const Request& request) {
       response = error_response(error, docs);
     } catch (const std::exception& error) {
       // A simulator bug: answer 500 so the test sees it, and say where on stderr.
-      std::cerr << "github-sim: internal error on " << request.method << " " << request.path << ": " << error.what() << "\n";
-      response = Response::json(500, {{"message", std::string("github-sim internal error: ") + error.what()},
-                                      {"documentation_url", docs}});
+      std::cerr << "github-sim: internal error on " << request.method << " " << request.path << ": " << error.what()
+                << "\n";
+      response = Response::json(
+          500, {{"message", std::string("github-sim internal error: ") + error.what()}, {"documentation_url", docs}});
     }
     if (!bucket) bucket = count_request(state_, identity, false);
   }
 
   if (drop_answer) response.drop = true;
-  for (auto& event : caused) deliveries_.enqueue(event.event, event.action, std::move(event.payload), event.installation_id);
+  for (auto& event : caused)
+    deliveries_.enqueue(event.event, event.action, std::move(event.payload), event.installation_id);
 
   entry["status"] = response.drop ? nlohmann::json() : nlohmann::json(response.status);
   entry["auth"] = kind_name(identity.kind != Identity::Kind::none ? identity.kind : attempted);

@@ -5,10 +5,10 @@
 // queue the webhooks the change causes.
 #pragma once
 
+#include <vector>
 #include "faults.hpp"
 #include "webhook_delivery.hpp"
 #include "webhook_payloads.hpp"
-#include <vector>
 
 #include "admin_events.hpp"
 #include "call.hpp"

@@ -10,10 +10,14 @@ namespace deploy::sim {
 
 const char* kind_name(Identity::Kind kind) {
   switch (kind) {
-    case Identity::Kind::none: return "none";
-    case Identity::Kind::token: return "token";
-    case Identity::Kind::installation: return "installation";
-    case Identity::Kind::jwt: return "jwt";
+    case Identity::Kind::none:
+      return "none";
+    case Identity::Kind::token:
+      return "token";
+    case Identity::Kind::installation:
+      return "installation";
+    case Identity::Kind::jwt:
+      return "jwt";
   }
   return "none";
 }
@@ -97,7 +101,9 @@ json issue_installation_token(State& state, long long installation_id, const jso
     for (const auto& name : request["repositories"]) {
       if (!name.is_string()) throw_validation("Installation", "repositories", "invalid");
       json* repo = state.repo(account, name.get<std::string>());
-      if (repo == nullptr) throw_unprocessable("There is at least one repository that does not exist or is not accessible to the parent installation.");
+      if (repo == nullptr)
+        throw_unprocessable(
+            "There is at least one repository that does not exist or is not accessible to the parent installation.");
       narrowed.push_back(account + "/" + (*repo)["name"].get<std::string>());
     }
   }
@@ -106,7 +112,9 @@ json issue_installation_token(State& state, long long installation_id, const jso
     if (narrowed.is_null()) narrowed = json::array();
     for (const auto& id : request["repository_ids"]) {
       json* repo = id.is_number_integer() ? state.repo_by_id(id.get<long long>()) : nullptr;
-      if (repo == nullptr) throw_unprocessable("There is at least one repository that does not exist or is not accessible to the parent installation.");
+      if (repo == nullptr)
+        throw_unprocessable(
+            "There is at least one repository that does not exist or is not accessible to the parent installation.");
       narrowed.push_back((*repo)["owner"].get<std::string>() + "/" + (*repo)["name"].get<std::string>());
     }
   }
@@ -124,14 +132,17 @@ json issue_installation_token(State& state, long long installation_id, const jso
   long long lifetime = state.has_app() ? state.app().value("installation_token_lifetime_seconds", 3600LL) : 3600LL;
   std::string token = "ghs_" + random_alphanumeric(36);
   std::string expires_at = iso8601(state.now() + std::chrono::seconds(lifetime));
-  json entry = {{"installation_id", installation_id}, {"expires_at", expires_at}, {"permissions", permissions},
+  json entry = {{"installation_id", installation_id},
+                {"expires_at", expires_at},
+                {"permissions", permissions},
                 {"issued_at", state.now_iso()}};
   if (!narrowed.is_null()) entry["repositories"] = narrowed;
   state.doc()["tokens"][token] = entry;
-  json out = {{"token", token},
-              {"expires_at", expires_at},
-              {"permissions", permissions},
-              {"repository_selection", narrowed.is_null() ? (*installation)["repository_selection"] : json("selected")}};
+  json out = {
+      {"token", token},
+      {"expires_at", expires_at},
+      {"permissions", permissions},
+      {"repository_selection", narrowed.is_null() ? (*installation)["repository_selection"] : json("selected")}};
   return out;
 }
 

@@ -16,12 +16,12 @@ namespace deploy::sim {
 struct Identity {
   enum class Kind { none, token, installation, jwt };
   Kind kind = Kind::none;
-  std::string login;               // acting account: the user, "<slug>[bot]" for installations, empty for a JWT
-  long long installation_id = 0;   // installation tokens
-  nlohmann::json repositories;     // installation token narrowed to these full names; null = the installation's
-  nlohmann::json permissions;      // installation token permissions (object)
-  std::vector<std::string> scopes; // user token scopes (reported in x-oauth-scopes)
-  std::string rate_key;            // rate-limit bucket
+  std::string login;                // acting account: the user, "<slug>[bot]" for installations, empty for a JWT
+  long long installation_id = 0;    // installation tokens
+  nlohmann::json repositories;      // installation token narrowed to these full names; null = the installation's
+  nlohmann::json permissions;       // installation token permissions (object)
+  std::vector<std::string> scopes;  // user token scopes (reported in x-oauth-scopes)
+  std::string rate_key;             // rate-limit bucket
 };
 
 const char* kind_name(Identity::Kind kind);

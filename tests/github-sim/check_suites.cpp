@@ -10,8 +10,8 @@ namespace deploy::sim {
 
 namespace {
 
-const std::vector<std::string> kSeverity = {"action_required", "cancelled", "timed_out", "failure", "stale",
-                                            "success",         "neutral",   "skipped"};
+const std::vector<std::string> kSeverity = {"action_required", "cancelled", "timed_out", "failure",
+                                            "stale",           "success",   "neutral",   "skipped"};
 
 json head_commit(json& repo, const std::string& sha) {
   json* commit = git::commit(repo, sha);
@@ -99,7 +99,8 @@ json render_check_suite(View& view, json& repo, json& suite) {
   }
   // `before` is the parent of the head commit (GitHub: the push's before).
   json before = nullptr;
-  if (json* commit = git::commit(repo, head_sha); commit != nullptr && !(*commit)["parents"].empty()) before = (*commit)["parents"][0];
+  if (json* commit = git::commit(repo, head_sha); commit != nullptr && !(*commit)["parents"].empty())
+    before = (*commit)["parents"][0];
   return {{"id", id},
           {"node_id", node_id("CheckSuite", id)},
           {"head_branch", suite["head_branch"]},

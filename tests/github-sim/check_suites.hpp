@@ -14,7 +14,8 @@
 namespace deploy::sim {
 
 // The suite of `head_sha` for the App `app_id` (null: no App), created (queued) when there is none.
-nlohmann::json& suite_for(State& state, nlohmann::json& repo, const std::string& head_sha, const nlohmann::json& app_id);
+nlohmann::json& suite_for(State& state, nlohmann::json& repo, const std::string& head_sha,
+                          const nlohmann::json& app_id);
 
 // Recomputes the suite's status and conclusion from its runs: queued while none started, in_progress
 // until all completed, then completed with the most severe conclusion (action_required, cancelled,

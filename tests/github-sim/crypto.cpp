@@ -57,8 +57,8 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) { retur
 std::string hmac_sha1_hex(std::string_view key, std::string_view data) { return hmac_hex(EVP_sha1(), key, data); }
 
 bool rs256_verify(std::string_view public_key_pem, std::string_view data, std::string_view signature) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(public_key_pem.data(), static_cast<int>(public_key_pem.size())),
-                                                &BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(public_key_pem.data(), static_cast<int>(public_key_pem.size())), &BIO_free);
   if (!bio) throw std::runtime_error("BIO_new_mem_buf failed");
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr),
                                                           &EVP_PKEY_free);

@@ -49,7 +49,8 @@ std::string base64_encode_wrapped(std::string_view data) {
 std::optional<std::string> base64url_decode(std::string_view text) {
   std::array<int, 256> value{};
   value.fill(-1);
-  for (std::size_t i = 0; i < kAlphabet.size(); ++i) value[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int>(i);
+  for (std::size_t i = 0; i < kAlphabet.size(); ++i)
+    value[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int>(i);
   value['-'] = 62;
   value['_'] = 63;
   std::string out;

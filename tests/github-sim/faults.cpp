@@ -18,7 +18,8 @@ constexpr long long kMaxFaultSeconds = 1'000'000'000'000'000'000LL;
 // The integer at spec[key] if it is one in [low, high]; otherwise throws std::invalid_argument with
 // `what` so the admin answer says what was expected. Checks the JSON type first: a fault is read
 // again at request time, where a wrong type would throw instead of answering.
-long long integer_in(const nlohmann::json& spec, const char* key, long long low, long long high, const std::string& what) {
+long long integer_in(const nlohmann::json& spec, const char* key, long long low, long long high,
+                     const std::string& what) {
   const auto& value = spec[key];
   bool ok = false;
   if (value.is_number_unsigned()) {
@@ -31,7 +32,8 @@ long long integer_in(const nlohmann::json& spec, const char* key, long long low,
   return value.get<long long>();
 }
 
-void refuse_unknown_keys(const nlohmann::json& object, const std::vector<std::string>& known, const std::string& where) {
+void refuse_unknown_keys(const nlohmann::json& object, const std::vector<std::string>& known,
+                         const std::string& where) {
   for (const auto& [key, value] : object.items()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::string list;
@@ -45,11 +47,14 @@ void refuse_unknown_keys(const nlohmann::json& object, const std::vector<std::st
 
 nlohmann::json Faults::add(const nlohmann::json& spec) {
   if (!spec.is_object()) throw std::invalid_argument("a fault is a JSON object");
-  refuse_unknown_keys(spec, {"method", "path", "count", "status", "body", "delay_ms", "drop", "drop_after", "late_ms", "rate_limit"}, "a fault");
+  refuse_unknown_keys(
+      spec, {"method", "path", "count", "status", "body", "delay_ms", "drop", "drop_after", "late_ms", "rate_limit"},
+      "a fault");
   Fault fault;
   fault.spec = spec;
   if (spec.contains("method")) {
-    if (!spec["method"].is_string()) throw std::invalid_argument("\"method\" must be a string such as \"GET\" or \"*\"");
+    if (!spec["method"].is_string())
+      throw std::invalid_argument("\"method\" must be a string such as \"GET\" or \"*\"");
     fault.method = spec["method"];
     for (auto& c : fault.method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
@@ -98,7 +103,8 @@ nlohmann::json Faults::add(const nlohmann::json& spec) {
   }
   if (spec.contains("rate_limit")) {
     const std::string shape =
-        "\"rate_limit\" must be {\"status\": 403|429, \"retry_after\": S} or {\"remaining_zero\": true, \"reset_in\": S}";
+        "\"rate_limit\" must be {\"status\": 403|429, \"retry_after\": S} or {\"remaining_zero\": true, \"reset_in\": "
+        "S}";
     const auto& rl = spec["rate_limit"];
     if (!rl.is_object()) throw std::invalid_argument(shape);
     refuse_unknown_keys(rl, {"status", "retry_after", "remaining_zero", "reset_in"}, "\"rate_limit\"");
@@ -109,8 +115,10 @@ nlohmann::json Faults::add(const nlohmann::json& spec) {
     bool secondary = rl.contains("status");
     if (primary == secondary) throw std::invalid_argument(shape);
     if (secondary) {
-      if (rl["status"] != 403 && rl["status"] != 429) throw std::invalid_argument("rate_limit.status must be 403 or 429");
-      if (rl.contains("reset_in")) throw std::invalid_argument("rate_limit.reset_in goes with remaining_zero; " + shape);
+      if (rl["status"] != 403 && rl["status"] != 429)
+        throw std::invalid_argument("rate_limit.status must be 403 or 429");
+      if (rl.contains("reset_in"))
+        throw std::invalid_argument("rate_limit.reset_in goes with remaining_zero; " + shape);
       if (rl.contains("retry_after")) {
         integer_in(rl, "retry_after", 0, kMaxFaultSeconds,
                    "rate_limit.retry_after must be a non-negative integer (seconds)");
@@ -124,7 +132,9 @@ nlohmann::json Faults::add(const nlohmann::json& spec) {
     fault.kind = "rate_limit";
     ++kinds;
   }
-  if (kinds != 1) throw std::invalid_argument("give exactly one of \"status\", \"delay_ms\", \"drop\", \"drop_after\", \"late_ms\", \"rate_limit\"");
+  if (kinds != 1)
+    throw std::invalid_argument(
+        "give exactly one of \"status\", \"delay_ms\", \"drop\", \"drop_after\", \"late_ms\", \"rate_limit\"");
   std::lock_guard lock(mutex_);
   fault.id = next_id_++;
   faults_.push_back(fault);
@@ -167,8 +177,8 @@ Response fault_response(const Fault& fault, TimePoint now) {
   if (fault.kind == "status") {
     int status = fault.spec["status"];
     nlohmann::json body = fault.spec.contains("body") ? fault.spec["body"]
-                          : status >= 500 ? nlohmann::json{{"message", "Server Error"}}
-                                          : nlohmann::json{{"message", "Injected fault"}};
+                          : status >= 500             ? nlohmann::json{{"message", "Server Error"}}
+                                                      : nlohmann::json{{"message", "Injected fault"}};
     Response response = body.is_string() ? Response::empty(status) : Response::json(status, body);
     if (body.is_string()) {
       response.body = body.get<std::string>();
@@ -181,7 +191,8 @@ Response fault_response(const Fault& fault, TimePoint now) {
     long long reset = epoch_seconds(now) + rl.value("reset_in", 60LL);
     Response response = Response::json(
         403, {{"message", "API rate limit exceeded for user ID 1."},
-              {"documentation_url", "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit"}});
+              {"documentation_url",
+               "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit"}});
     response.set_header("x-ratelimit-limit", "5000");
     response.set_header("x-ratelimit-remaining", "0");
     response.set_header("x-ratelimit-used", "5000");
@@ -192,10 +203,13 @@ Response fault_response(const Fault& fault, TimePoint now) {
   Response response = Response::json(
       rl["status"].get<int>(),
       {{"message",
-        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub "
+        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to "
+        "GitHub "
         "Support for help, please include the request ID."},
-       {"documentation_url", "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}});
-  if (rl.contains("retry_after")) response.set_header("retry-after", std::to_string(rl["retry_after"].get<long long>()));
+       {"documentation_url",
+        "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"}});
+  if (rl.contains("retry_after"))
+    response.set_header("retry-after", std::to_string(rl["retry_after"].get<long long>()));
   return response;
 }
 

@@ -195,7 +195,8 @@ bool is_ancestor(json& repo, const std::string& ancestor, const std::string& of)
 }
 
 std::vector<FileChange> diff(json& repo, const std::string& from_sha, const std::string& to_sha) {
-  std::map<std::string, std::string> before = from_sha.empty() ? std::map<std::string, std::string>{} : tree_at(repo, from_sha);
+  std::map<std::string, std::string> before =
+      from_sha.empty() ? std::map<std::string, std::string>{} : tree_at(repo, from_sha);
   std::map<std::string, std::string> after = tree_at(repo, to_sha);
   std::vector<FileChange> changes;
   for (const auto& [path, content] : after) {
@@ -216,10 +217,12 @@ json signature_for(State& state, const json& who) {
   if (who.is_string()) {
     json& account = state.ensure_user(who.get<std::string>());
     std::string login = account["login"];
-    std::string name = account.contains("name") && account["name"].is_string() ? account["name"].get<std::string>() : login;
-    std::string email = account.contains("email") && account["email"].is_string()
-                            ? account["email"].get<std::string>()
-                            : std::to_string(account["id"].get<long long>()) + "+" + login + "@users.noreply.github.com";
+    std::string name =
+        account.contains("name") && account["name"].is_string() ? account["name"].get<std::string>() : login;
+    std::string email =
+        account.contains("email") && account["email"].is_string()
+            ? account["email"].get<std::string>()
+            : std::to_string(account["id"].get<long long>()) + "+" + login + "@users.noreply.github.com";
     return {{"name", name}, {"email", email}, {"date", state.now_iso()}, {"login", login}};
   }
   json out = who.is_object() ? who : json::object();

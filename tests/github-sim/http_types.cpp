@@ -92,8 +92,7 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
-void split_target(std::string_view target, std::string& path,
-                  std::vector<std::pair<std::string, std::string>>& query) {
+void split_target(std::string_view target, std::string& path, std::vector<std::pair<std::string, std::string>>& query) {
   auto question = target.find('?');
   path = std::string(target.substr(0, question));
   query.clear();

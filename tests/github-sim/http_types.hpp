@@ -15,11 +15,11 @@ namespace deploy::sim {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
-  std::string method;  // upper case, e.g. "GET"
-  std::string target;  // as received: path and query
-  std::string path;    // target without the query, still percent-encoded
+  std::string method;                                      // upper case, e.g. "GET"
+  std::string target;                                      // as received: path and query
+  std::string path;                                        // target without the query, still percent-encoded
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in the order received
-  HeaderList headers;  // names lower case
+  HeaderList headers;                                      // names lower case
   std::string body;
   std::string origin;  // "http://127.0.0.1:PORT" as the client addressed us (from Host)
 
@@ -42,8 +42,7 @@ struct Response {
 };
 
 // Splits "path?query" and decodes the query (application/x-www-form-urlencoded rules).
-void split_target(std::string_view target, std::string& path,
-                  std::vector<std::pair<std::string, std::string>>& query);
+void split_target(std::string_view target, std::string& path, std::vector<std::pair<std::string, std::string>>& query);
 
 std::string percent_decode(std::string_view text, bool plus_is_space);
 std::string percent_encode(std::string_view text);  // unreserved characters kept, everything else %XX

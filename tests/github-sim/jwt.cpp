@@ -44,7 +44,8 @@ std::optional<std::string> verify_app_jwt(std::string_view token, const nlohmann
   if (!header.is_object() || !claims.is_object() || header.value("alg", "") != "RS256") return kUndecodable;
   if (!app.is_object()) return std::string("Integration not found");
   try {
-    if (!rs256_verify(app["public_key_pem"].get<std::string>(), token.substr(0, second), *signature)) return kUndecodable;
+    if (!rs256_verify(app["public_key_pem"].get<std::string>(), token.substr(0, second), *signature))
+      return kUndecodable;
   } catch (const std::runtime_error&) {
     return kUndecodable;
   }
@@ -62,11 +63,13 @@ std::optional<std::string> verify_app_jwt(std::string_view token, const nlohmann
   auto exp = integer_claim(claims, "exp");
   long long now_s = epoch_seconds(now);
   if (!iat || *iat > now_s + kClockSkewSeconds) {
-    return std::string("'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued");
+    return std::string(
+        "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued");
   }
   if (!exp || *exp <= now_s) {
     return std::string(
-        "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
+        "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion "
+        "expires");
   }
   if (*exp - *iat > kMaxLifetimeSeconds || *exp > now_s + kMaxLifetimeSeconds + kClockSkewSeconds) {
     return std::string("'Expiration time' claim ('exp') is too far in the future");

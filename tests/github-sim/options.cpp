@@ -45,7 +45,8 @@ Options parse_options(const std::vector<std::string>& args) {
       if (colon == std::string::npos) throw std::invalid_argument("--listen wants HOST:PORT, got " + listen);
       options.host = listen.substr(0, colon);
       std::string port = listen.substr(colon + 1);
-      if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
+      if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoul(port) > 65535) {
         throw std::invalid_argument("--listen port must be 0-65535, got " + port);
       }
       options.port = static_cast<unsigned short>(std::stoul(port));
@@ -73,7 +74,8 @@ Options parse_options(const std::vector<std::string>& args) {
   if (options.help || options.list_routes) return options;
   if (!have_listen) throw std::invalid_argument("--listen HOST:PORT is required");
   if (options.state_file.empty()) throw std::invalid_argument("--state FILE.json is required");
-  if (options.tls_cert.empty() != options.tls_key.empty()) throw std::invalid_argument("--tls-cert and --tls-key go together");
+  if (options.tls_cert.empty() != options.tls_key.empty())
+    throw std::invalid_argument("--tls-cert and --tls-key go together");
   return options;
 }
 

@@ -6,7 +6,8 @@ namespace deploy::sim {
 
 namespace {
 std::size_t positive_number(const std::string* text, std::size_t fallback) {
-  if (text == nullptr || text->empty() || text->size() > 9 || text->find_first_not_of("0123456789") != std::string::npos) {
+  if (text == nullptr || text->empty() || text->size() > 9 ||
+      text->find_first_not_of("0123456789") != std::string::npos) {
     return fallback;
   }
   std::size_t value = std::stoul(*text);

@@ -36,11 +36,12 @@ RateBucket& count_request(State& state, const Identity& who, bool count) {
     if (!who.login.empty() && who.kind == Identity::Kind::token) {
       subject = "user ID " + std::to_string(state.ensure_user(who.login)["id"].get<long long>());
     }
-    throw ApiError(403,
-                   {{"message", "API rate limit exceeded for " + subject + "."},
-                    {"documentation_url",
-                     "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit"}},
-                   headers_of(bucket));
+    throw ApiError(
+        403,
+        {{"message", "API rate limit exceeded for " + subject + "."},
+         {"documentation_url",
+          "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit"}},
+        headers_of(bucket));
   }
   ++bucket.used;
   return bucket;
@@ -55,7 +56,8 @@ void add_rate_limit_headers(Response& response, const RateBucket& bucket) {
 nlohmann::json rate_limit_resources(State& state, const Identity& who) {
   RateBucket& bucket = bucket_for(state, who);
   auto entry = [&](long long limit, long long used, TimePoint reset) {
-    return nlohmann::json{{"limit", limit}, {"used", used}, {"remaining", limit - used}, {"reset", epoch_seconds(reset)}};
+    return nlohmann::json{
+        {"limit", limit}, {"used", used}, {"remaining", limit - used}, {"reset", epoch_seconds(reset)}};
   };
   TimePoint minute = state.now() + std::chrono::minutes(1);
   TimePoint hour = state.now() + std::chrono::hours(1);

@@ -236,7 +236,8 @@ std::string author_association(View& view, json& repo, const std::string& login)
     if (lower(collaborator) == who) return "COLLABORATOR";
   }
   for (auto& commit : repo["commits"]) {
-    if (commit["author"].contains("login") && lower(commit["author"]["login"].get<std::string>()) == who) return "CONTRIBUTOR";
+    if (commit["author"].contains("login") && lower(commit["author"]["login"].get<std::string>()) == who)
+      return "CONTRIBUTOR";
   }
   return "NONE";
 }

@@ -18,8 +18,8 @@ json render_release(View& view, json& repo, json& release) {
   return {{"url", api + "/releases/" + id},
           {"html_url", html + "/releases/tag/" + tag},
           {"assets_url", api + "/releases/" + id + "/assets"},
-          {"upload_url", host + "/uploads/repos/" + repo["owner"].get<std::string>() + "/" + repo["name"].get<std::string>() +
-                             "/releases/" + id + "/assets{?name,label}"},
+          {"upload_url", host + "/uploads/repos/" + repo["owner"].get<std::string>() + "/" +
+                             repo["name"].get<std::string>() + "/releases/" + id + "/assets{?name,label}"},
           {"tarball_url", api + "/tarball/" + tag},
           {"zipball_url", api + "/zipball/" + tag},
           {"id", release["id"]},
@@ -58,27 +58,29 @@ json render_deployment(View& view, json& repo, json& deployment) {
           {"repository_url", api},
           {"transient_environment", deployment["transient_environment"]},
           {"production_environment", deployment["production_environment"]},
-          {"performed_via_github_app", deployment.value("via_app", false) && view.state.has_app() ? render_app(view) : json()}};
+          {"performed_via_github_app",
+           deployment.value("via_app", false) && view.state.has_app() ? render_app(view) : json()}};
 }
 
 json render_deployment_status(View& view, json& repo, json& deployment, json& status) {
   std::string api = repo_api_url(view, repo);
   std::string deployment_url = api + "/deployments/" + std::to_string(deployment["id"].get<long long>());
-  return {{"url", deployment_url + "/statuses/" + std::to_string(status["id"].get<long long>())},
-          {"id", status["id"]},
-          {"node_id", node_id("DeploymentStatus", status["id"].get<long long>())},
-          {"state", status["state"]},
-          {"creator", render_user(view, status["creator"].get<std::string>())},
-          {"description", status["description"]},
-          {"environment", status["environment"]},
-          {"target_url", status["target_url"]},
-          {"created_at", status["created_at"]},
-          {"updated_at", status["updated_at"]},
-          {"deployment_url", deployment_url},
-          {"repository_url", api},
-          {"environment_url", status["environment_url"]},
-          {"log_url", status["log_url"]},
-          {"performed_via_github_app", status.value("via_app", false) && view.state.has_app() ? render_app(view) : json()}};
+  return {
+      {"url", deployment_url + "/statuses/" + std::to_string(status["id"].get<long long>())},
+      {"id", status["id"]},
+      {"node_id", node_id("DeploymentStatus", status["id"].get<long long>())},
+      {"state", status["state"]},
+      {"creator", render_user(view, status["creator"].get<std::string>())},
+      {"description", status["description"]},
+      {"environment", status["environment"]},
+      {"target_url", status["target_url"]},
+      {"created_at", status["created_at"]},
+      {"updated_at", status["updated_at"]},
+      {"deployment_url", deployment_url},
+      {"repository_url", api},
+      {"environment_url", status["environment_url"]},
+      {"log_url", status["log_url"]},
+      {"performed_via_github_app", status.value("via_app", false) && view.state.has_app() ? render_app(view) : json()}};
 }
 
 json render_commit_status(View& view, json& repo, json& status) {
@@ -127,17 +129,18 @@ json render_check_run(View& view, json& repo, json& run) {
 json render_workflow(View& view, json& repo, json& workflow) {
   std::string api = repo_api_url(view, repo);
   std::string id = std::to_string(workflow["id"].get<long long>());
-  return {{"id", workflow["id"]},
-          {"node_id", node_id("Workflow", workflow["id"].get<long long>())},
-          {"name", workflow["name"]},
-          {"path", workflow["path"]},
-          {"state", workflow["state"]},
-          {"created_at", workflow["created_at"]},
-          {"updated_at", workflow["updated_at"]},
-          {"url", api + "/actions/workflows/" + id},
-          {"html_url", repo_html_url(view, repo) + "/blob/" + repo["default_branch"].get<std::string>() + "/" +
-                           workflow["path"].get<std::string>()},
-          {"badge_url", repo_html_url(view, repo) + "/workflows/" + workflow["name"].get<std::string>() + "/badge.svg"}};
+  return {
+      {"id", workflow["id"]},
+      {"node_id", node_id("Workflow", workflow["id"].get<long long>())},
+      {"name", workflow["name"]},
+      {"path", workflow["path"]},
+      {"state", workflow["state"]},
+      {"created_at", workflow["created_at"]},
+      {"updated_at", workflow["updated_at"]},
+      {"url", api + "/actions/workflows/" + id},
+      {"html_url", repo_html_url(view, repo) + "/blob/" + repo["default_branch"].get<std::string>() + "/" +
+                       workflow["path"].get<std::string>()},
+      {"badge_url", repo_html_url(view, repo) + "/workflows/" + workflow["name"].get<std::string>() + "/badge.svg"}};
 }
 
 json render_workflow_run(View& view, json& repo, json& run) {
@@ -148,12 +151,13 @@ json render_workflow_run(View& view, json& repo, json& run) {
   std::string head_sha = run["head_sha"];
   json head_commit = nullptr;
   if (json* commit = git::commit(repo, head_sha)) {
-    head_commit = {{"id", head_sha},
-                   {"tree_id", git::tree_sha(repo, head_sha)},
-                   {"message", (*commit)["message"]},
-                   {"timestamp", (*commit)["committer"]["date"]},
-                   {"author", {{"name", (*commit)["author"]["name"]}, {"email", (*commit)["author"]["email"]}}},
-                   {"committer", {{"name", (*commit)["committer"]["name"]}, {"email", (*commit)["committer"]["email"]}}}};
+    head_commit = {
+        {"id", head_sha},
+        {"tree_id", git::tree_sha(repo, head_sha)},
+        {"message", (*commit)["message"]},
+        {"timestamp", (*commit)["committer"]["date"]},
+        {"author", {{"name", (*commit)["author"]["name"]}, {"email", (*commit)["author"]["email"]}}},
+        {"committer", {{"name", (*commit)["committer"]["name"]}, {"email", (*commit)["committer"]["email"]}}}};
   }
   long long suite = run.value("check_suite_id", run["id"].get<long long>() + 1);
   return {{"id", run["id"]},
@@ -203,15 +207,16 @@ json render_environment(View& view, json& repo, json& environment) {
     if (!r.contains("type")) r["type"] = "required_reviewers";
     rules.push_back(r);
   }
-  return {{"id", environment["id"]},
-          {"node_id", node_id("Environment", environment["id"].get<long long>())},
-          {"name", name},
-          {"url", repo_api_url(view, repo) + "/environments/" + percent_encode(name)},
-          {"html_url", repo_html_url(view, repo) + "/deployments/activity_log?environments_filter=" + percent_encode(name)},
-          {"created_at", environment["created_at"]},
-          {"updated_at", environment["updated_at"]},
-          {"protection_rules", rules},
-          {"deployment_branch_policy", environment["deployment_branch_policy"]}};
+  return {
+      {"id", environment["id"]},
+      {"node_id", node_id("Environment", environment["id"].get<long long>())},
+      {"name", name},
+      {"url", repo_api_url(view, repo) + "/environments/" + percent_encode(name)},
+      {"html_url", repo_html_url(view, repo) + "/deployments/activity_log?environments_filter=" + percent_encode(name)},
+      {"created_at", environment["created_at"]},
+      {"updated_at", environment["updated_at"]},
+      {"protection_rules", rules},
+      {"deployment_branch_policy", environment["deployment_branch_policy"]}};
 }
 
 }  // namespace deploy::sim

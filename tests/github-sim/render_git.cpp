@@ -31,8 +31,9 @@ std::string patch_for(const git::FileChange& change) {
   };
   long long removed = line_count(change.before);
   long long added = line_count(change.after);
-  return "@@ -" + std::string(removed ? "1," : "0,") + std::to_string(removed) + " +" + std::string(added ? "1," : "0,") +
-         std::to_string(added) + " @@\n" + prefixed(change.before, '-') + prefixed(change.after, '+');
+  return "@@ -" + std::string(removed ? "1," : "0,") + std::to_string(removed) + " +" +
+         std::string(added ? "1," : "0,") + std::to_string(added) + " @@\n" + prefixed(change.before, '-') +
+         prefixed(change.after, '+');
 }
 
 json signature_json(const json& signature) {
@@ -55,7 +56,8 @@ json render_commit(View& view, json& repo, const std::string& sha, bool with_fil
     parents.push_back({{"sha", p}, {"url", api + "/commits/" + p}, {"html_url", html + "/commit/" + p}});
   }
   auto account = [&view](const json& signature) -> json {
-    if (signature.contains("login") && signature["login"].is_string()) return render_user(view, signature["login"].get<std::string>());
+    if (signature.contains("login") && signature["login"].is_string())
+      return render_user(view, signature["login"].get<std::string>());
     return nullptr;
   };
   std::string tree = git::tree_sha(repo, sha);
@@ -69,7 +71,11 @@ json render_commit(View& view, json& repo, const std::string& sha, bool with_fil
                 {"url", api + "/git/commits/" + sha},
                 {"comment_count", comment_count},
                 {"verification",
-                 {{"verified", false}, {"reason", "unsigned"}, {"signature", nullptr}, {"payload", nullptr}, {"verified_at", nullptr}}}}},
+                 {{"verified", false},
+                  {"reason", "unsigned"},
+                  {"signature", nullptr},
+                  {"payload", nullptr},
+                  {"verified_at", nullptr}}}}},
               {"url", api + "/commits/" + sha},
               {"html_url", html + "/commit/" + sha},
               {"comments_url", api + "/commits/" + sha + "/comments"},
@@ -139,15 +145,18 @@ json render_tree(View& view, json& repo, const std::string& sha, const std::map<
       std::string folder = path.substr(0, slash);
       if (!entries.contains(folder)) {
         std::string folder_sha = git::subtree_sha(files, folder);
-        entries[folder] = {{"path", folder}, {"mode", "040000"}, {"type", "tree"}, {"sha", folder_sha},
+        entries[folder] = {{"path", folder},
+                           {"mode", "040000"},
+                           {"type", "tree"},
+                           {"sha", folder_sha},
                            {"url", api + "/git/trees/" + folder_sha}};
       }
       if (!recursive) break;
     }
     if (!recursive && path.find('/') != std::string::npos) continue;
     std::string blob_sha = git_blob_sha(content);
-    entries[path] = {{"path", path}, {"mode", "100644"}, {"type", "blob"}, {"sha", blob_sha}, {"size", content.size()},
-                     {"url", api + "/git/blobs/" + blob_sha}};
+    entries[path] = {{"path", path},    {"mode", "100644"},       {"type", "blob"},
+                     {"sha", blob_sha}, {"size", content.size()}, {"url", api + "/git/blobs/" + blob_sha}};
   }
   json tree = json::array();
   for (auto& [path, entry] : entries) tree.push_back(entry);
@@ -173,8 +182,12 @@ json render_git_commit(View& view, json& repo, const std::string& sha) {
           {"message", commit["message"]},
           {"tree", {{"sha", tree}, {"url", api + "/git/trees/" + tree}}},
           {"parents", parents},
-          {"verification", {{"verified", false}, {"reason", "unsigned"}, {"signature", nullptr}, {"payload", nullptr},
-                            {"verified_at", nullptr}}}};
+          {"verification",
+           {{"verified", false},
+            {"reason", "unsigned"},
+            {"signature", nullptr},
+            {"payload", nullptr},
+            {"verified_at", nullptr}}}};
 }
 
 json render_file_entry(View& view, json& repo, const std::string& path, const std::string& type, const std::string& sha,

@@ -38,7 +38,8 @@ long long comment_count(json& repo, const json& number) {
 
 std::string issue_html_url(View& view, json& repo, json& issue) {
   bool is_pull = issue["pull_request"].is_object();
-  return repo_html_url(view, repo) + (is_pull ? "/pull/" : "/issues/") + std::to_string(issue["number"].get<long long>());
+  return repo_html_url(view, repo) + (is_pull ? "/pull/" : "/issues/") +
+         std::to_string(issue["number"].get<long long>());
 }
 
 json app_if(View& view, const json& object) {
@@ -101,35 +102,36 @@ json render_issue(View& view, json& repo, json& issue) {
   std::string url = api + "/issues/" + number;
   std::string user = issue["user"];
   json assignees = render_users(view, issue["assignees"]);
-  json out = {{"id", issue["id"]},
-              {"node_id", node_id("Issue", issue["id"].get<long long>())},
-              {"url", url},
-              {"repository_url", api},
-              {"labels_url", url + "/labels{/name}"},
-              {"comments_url", url + "/comments"},
-              {"events_url", url + "/events"},
-              {"html_url", issue_html_url(view, repo, issue)},
-              {"number", issue["number"]},
-              {"state", issue["state"]},
-              {"state_reason", issue["state_reason"]},
-              {"title", issue["title"]},
-              {"body", issue["body"]},
-              {"user", render_user(view, user)},
-              {"labels", render_labels(view, repo, issue)},
-              {"assignee", assignees.empty() ? json() : assignees[0]},
-              {"assignees", assignees},
-              {"milestone", nullptr},
-              {"locked", issue["locked"]},
-              {"active_lock_reason", nullptr},
-              {"comments", comment_count(repo, issue["number"])},
-              {"closed_at", issue["closed_at"]},
-              {"created_at", issue["created_at"]},
-              {"updated_at", issue["updated_at"]},
-              {"closed_by", issue.contains("closed_by") ? render_user(view, issue["closed_by"].get<std::string>()) : json()},
-              {"author_association", author_association(view, repo, user)},
-              {"reactions", render_reactions(view, url + "/reactions", json::array())},
-              {"timeline_url", url + "/timeline"},
-              {"performed_via_github_app", app_if(view, issue)}};
+  json out = {
+      {"id", issue["id"]},
+      {"node_id", node_id("Issue", issue["id"].get<long long>())},
+      {"url", url},
+      {"repository_url", api},
+      {"labels_url", url + "/labels{/name}"},
+      {"comments_url", url + "/comments"},
+      {"events_url", url + "/events"},
+      {"html_url", issue_html_url(view, repo, issue)},
+      {"number", issue["number"]},
+      {"state", issue["state"]},
+      {"state_reason", issue["state_reason"]},
+      {"title", issue["title"]},
+      {"body", issue["body"]},
+      {"user", render_user(view, user)},
+      {"labels", render_labels(view, repo, issue)},
+      {"assignee", assignees.empty() ? json() : assignees[0]},
+      {"assignees", assignees},
+      {"milestone", nullptr},
+      {"locked", issue["locked"]},
+      {"active_lock_reason", nullptr},
+      {"comments", comment_count(repo, issue["number"])},
+      {"closed_at", issue["closed_at"]},
+      {"created_at", issue["created_at"]},
+      {"updated_at", issue["updated_at"]},
+      {"closed_by", issue.contains("closed_by") ? render_user(view, issue["closed_by"].get<std::string>()) : json()},
+      {"author_association", author_association(view, repo, user)},
+      {"reactions", render_reactions(view, url + "/reactions", json::array())},
+      {"timeline_url", url + "/timeline"},
+      {"performed_via_github_app", app_if(view, issue)}};
   if (issue["pull_request"].is_object()) {
     std::string html = issue_html_url(view, repo, issue);
     out["pull_request"] = {{"url", api + "/pulls/" + number},
@@ -167,7 +169,8 @@ json render_commit_comment(View& view, json& repo, json& comment) {
   std::string id = std::to_string(comment["id"].get<long long>());
   std::string url = api + "/comments/" + id;
   std::string user = comment["user"];
-  return {{"html_url", repo_html_url(view, repo) + "/commit/" + comment["commit_id"].get<std::string>() + "#commitcomment-" + id},
+  return {{"html_url",
+           repo_html_url(view, repo) + "/commit/" + comment["commit_id"].get<std::string>() + "#commitcomment-" + id},
           {"url", url},
           {"id", comment["id"]},
           {"node_id", node_id("CommitComment", comment["id"].get<long long>())},

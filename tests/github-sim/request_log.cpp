@@ -15,7 +15,8 @@ RequestLog::RequestLog(const std::optional<std::string>& file, const std::option
     std::filesystem::create_directories(*directory);
     directory_file_ = (std::filesystem::path(*directory) / (instance_name + ".jsonl")).string();
     directory_stream_.open(directory_file_, std::ios::app);
-    if (!directory_stream_) throw std::runtime_error("cannot open " + directory_file_ + " ($GITHUB_SIM_LOG_DIR) for appending");
+    if (!directory_stream_)
+      throw std::runtime_error("cannot open " + directory_file_ + " ($GITHUB_SIM_LOG_DIR) for appending");
   }
 }
 

@@ -16,7 +16,8 @@ namespace deploy::sim {
 class RequestLog {
  public:
   // Opens the files (append); throws std::runtime_error naming a file that cannot be opened.
-  RequestLog(const std::optional<std::string>& file, const std::optional<std::string>& directory, const std::string& instance_name);
+  RequestLog(const std::optional<std::string>& file, const std::optional<std::string>& directory,
+             const std::string& instance_name);
 
   void append(const nlohmann::json& entry);
   nlohmann::json entries() const;

@@ -90,7 +90,9 @@ std::vector<std::string_view> split_path(std::string_view path) {
 }
 
 // Parameters that name refs, tags or file paths may contain "/" and so span several segments.
-bool spans_segments(std::string_view name) { return name == "ref" || name == "path" || name == "basehead" || name == "tag"; }
+bool spans_segments(std::string_view name) {
+  return name == "ref" || name == "path" || name == "basehead" || name == "tag";
+}
 
 bool match_from(const std::vector<std::string_view>& pattern, std::size_t i, const std::vector<std::string_view>& parts,
                 std::size_t j, std::map<std::string, std::string>& params) {

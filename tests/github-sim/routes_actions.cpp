@@ -45,12 +45,18 @@ Response list_workflow_runs(Call& call) {
   json& workflow = workflow_or_404(call, repo);
   std::string event, status, branch, actor, head_sha, created;
   for (const auto& [key, value] : call.request.query) {
-    if (key == "event") event = value;
-    else if (key == "status") status = value;
-    else if (key == "branch") branch = value;
-    else if (key == "actor") actor = value;
-    else if (key == "head_sha") head_sha = value;
-    else if (key == "created") created = value;
+    if (key == "event")
+      event = value;
+    else if (key == "status")
+      status = value;
+    else if (key == "branch")
+      branch = value;
+    else if (key == "actor")
+      actor = value;
+    else if (key == "head_sha")
+      head_sha = value;
+    else if (key == "created")
+      created = value;
   }
   // Timestamps are ISO 8601 in UTC with the same shape, so they compare as text.
   auto created_matches = [&](const std::string& at) {
@@ -119,7 +125,8 @@ Response create_workflow_dispatch(Call& call) {
   if (optional_bool(body, "return_run_details", "WorkflowDispatch").value_or(false)) {
     View view = view_of(call);
     json rendered = render_workflow_run(view, repo, run);
-    return Response::json(200, {{"workflow_run_id", run["id"]}, {"run_url", rendered["url"]}, {"html_url", rendered["html_url"]}});
+    return Response::json(
+        200, {{"workflow_run_id", run["id"]}, {"run_url", rendered["url"]}, {"html_url", rendered["html_url"]}});
   }
   return Response::empty(204);
 }
@@ -130,11 +137,16 @@ Response create_repository_dispatch(Call& call) {
   json body = call.body();
   std::string event_type = required_string(body, "event_type", "RepositoryDispatch");
   if (event_type.size() > 100) throw_validation("RepositoryDispatch", "event_type", "invalid");
-  json payload = body.contains("client_payload") && !body["client_payload"].is_null() ? body["client_payload"] : json::object();
+  json payload =
+      body.contains("client_payload") && !body["client_payload"].is_null() ? body["client_payload"] : json::object();
   if (!payload.is_object()) throw_validation("RepositoryDispatch", "client_payload", "invalid");
-  if (payload.size() > 10) throw_unprocessable("No more than 10 properties are allowed; " + std::to_string(payload.size()) + " were supplied.");
-  repo["repository_dispatches"].push_back(
-      {{"event_type", event_type}, {"client_payload", payload}, {"actor", call.actor()}, {"created_at", call.state.now_iso()}});
+  if (payload.size() > 10)
+    throw_unprocessable("No more than 10 properties are allowed; " + std::to_string(payload.size()) +
+                        " were supplied.");
+  repo["repository_dispatches"].push_back({{"event_type", event_type},
+                                           {"client_payload", payload},
+                                           {"actor", call.actor()},
+                                           {"created_at", call.state.now_iso()}});
   return Response::empty(204);
 }
 
@@ -160,7 +172,8 @@ Response review_custom_gates(Call& call) {
   for (auto& rule : run["protection_rules"]) {
     if (rule["environment"] == environment) gate = &rule;
   }
-  if (gate == nullptr) throw_unprocessable("No pending custom deployment protection rule for environment " + environment + ".");
+  if (gate == nullptr)
+    throw_unprocessable("No pending custom deployment protection rule for environment " + environment + ".");
   if (state && (*gate)["state"] != "pending") {
     throw_unprocessable("The deployment protection rule for environment " + environment + " was already " +
                         (*gate)["state"].get<std::string>() + ".");

@@ -22,7 +22,8 @@ Response create_installation_token(Call& call) {
     for (const auto& full_name : entry["repositories"]) {
       std::string name = full_name;
       auto slash = name.find('/');
-      if (json* repo = call.state.repo(name.substr(0, slash), name.substr(slash + 1))) repos.push_back(render_repo(view, *repo));
+      if (json* repo = call.state.repo(name.substr(0, slash), name.substr(slash + 1)))
+        repos.push_back(render_repo(view, *repo));
     }
     token["repositories"] = repos;
   }
@@ -64,7 +65,8 @@ Response get_team_membership(Call& call) {
     bool org_owner = (*org)["members"].contains(login) && (*org)["members"][login] == "admin";
     std::string url = call.urls.api + "/organizations/" + std::to_string((*org)["id"].get<long long>()) + "/team/" +
                       std::to_string((*team)["id"].get<long long>()) + "/memberships/" + login;
-    return Response::json(200, {{"url", url}, {"role", org_owner ? "maintainer" : role.get<std::string>()}, {"state", "active"}});
+    return Response::json(
+        200, {{"url", url}, {"role", org_owner ? "maintainer" : role.get<std::string>()}, {"state", "active"}});
   }
   throw_not_found();
 }

@@ -23,7 +23,8 @@ void apply_check_run(Call& call, const json& body, json& run) {
     if (auto value = optional_string(body, key, "CheckRun")) run[key] = *value;
   }
   if (auto status = optional_string(body, "status", "CheckRun")) {
-    require_enum(*status, {"queued", "in_progress", "completed", "waiting", "requested", "pending"}, "status", "CheckRun");
+    require_enum(*status, {"queued", "in_progress", "completed", "waiting", "requested", "pending"}, "status",
+                 "CheckRun");
     run["status"] = *status;
   }
   if (auto conclusion = optional_string(body, "conclusion", "CheckRun")) {
@@ -107,8 +108,10 @@ Response get_combined_status(Call& call) {
   std::string combined = latest.empty() ? "pending" : "success";
   for (auto& [context, status] : latest) {
     std::string s = (*status)["state"];
-    if (s == "error" || s == "failure") combined = "failure";
-    else if (s == "pending" && combined != "failure") combined = "pending";
+    if (s == "error" || s == "failure")
+      combined = "failure";
+    else if (s == "pending" && combined != "failure")
+      combined = "pending";
   }
   View view = view_of(call);
   json statuses = json::array();
@@ -139,10 +142,14 @@ Response list_check_runs_for_ref(Call& call) {
   if (!sha) throw_not_found();
   std::string filter = "latest", check_name, status, app_id;
   for (const auto& [key, value] : call.request.query) {
-    if (key == "filter") filter = value;
-    else if (key == "check_name") check_name = value;
-    else if (key == "status") status = value;
-    else if (key == "app_id") app_id = value;
+    if (key == "filter")
+      filter = value;
+    else if (key == "check_name")
+      check_name = value;
+    else if (key == "status")
+      status = value;
+    else if (key == "app_id")
+      app_id = value;
   }
   if (filter != "latest" && filter != "all") throw_unprocessable("filter must be one of: latest, all");
   std::vector<json*> runs;
@@ -155,7 +162,8 @@ Response list_check_runs_for_ref(Call& call) {
     if (filter == "latest" && !seen_names.insert(name).second) continue;
     if (!check_name.empty() && name != check_name) continue;
     if (!status.empty() && run["status"] != status) continue;
-    if (!app_id.empty() && (run["app_id"].is_null() || std::to_string(run["app_id"].get<long long>()) != app_id)) continue;
+    if (!app_id.empty() && (run["app_id"].is_null() || std::to_string(run["app_id"].get<long long>()) != app_id))
+      continue;
     runs.push_back(&run);
   }
   View view = view_of(call);
@@ -200,7 +208,8 @@ Response create_check_run(Call& call) {
   repo["check_runs"].push_back(run);
   json& stored = repo["check_runs"].back();
   View view = view_of(call);
-  call.emit("check_run", check_run_action(nullptr, stored), {{"check_run", render_check_run_for_webhook(view, repo, stored)}});
+  call.emit("check_run", check_run_action(nullptr, stored),
+            {{"check_run", render_check_run_for_webhook(view, repo, stored)}});
   emit_suite_change(call, repo, stored);
   return Response::json(201, render_check_run(view, repo, stored));
 }
@@ -231,17 +240,21 @@ Response list_check_suites_for_ref(Call& call) {
   if (!sha) throw_not_found();
   std::string app_id, check_name;
   for (const auto& [key, value] : call.request.query) {
-    if (key == "app_id") app_id = value;
-    else if (key == "check_name") check_name = value;
+    if (key == "app_id")
+      app_id = value;
+    else if (key == "check_name")
+      check_name = value;
   }
   View view = view_of(call);
   json items = json::array();
   for (auto& suite : repo["check_suites"]) {
     if (suite["head_sha"] != *sha) continue;
-    if (!app_id.empty() && (suite["app_id"].is_null() || std::to_string(suite["app_id"].get<long long>()) != app_id)) continue;
+    if (!app_id.empty() && (suite["app_id"].is_null() || std::to_string(suite["app_id"].get<long long>()) != app_id))
+      continue;
     if (!check_name.empty()) {
       bool has = false;
-      for (auto& run : repo["check_runs"]) has = has || (run.value("check_suite_id", json()) == suite["id"] && run["name"] == check_name);
+      for (auto& run : repo["check_runs"])
+        has = has || (run.value("check_suite_id", json()) == suite["id"] && run["name"] == check_name);
       if (!has) continue;
     }
     items.push_back(render_check_suite(view, repo, suite));

@@ -76,10 +76,12 @@ Response create_deployment(Call& call) {
   if (!failing.empty()) {
     json errors = json::array();
     for (const auto& context : failing) {
-      errors.push_back({{"contexts", json::array({{{"context", context}, {"state", latest.contains(context) ? latest[context] : "missing"}}})},
-                        {"resource", "Deployment"},
-                        {"field", "required_contexts"},
-                        {"code", "invalid"}});
+      errors.push_back(
+          {{"contexts",
+            json::array({{{"context", context}, {"state", latest.contains(context) ? latest[context] : "missing"}}})},
+           {"resource", "Deployment"},
+           {"field", "required_contexts"},
+           {"code", "invalid"}});
     }
     throw ApiError(409, {{"message", "Conflict: Commit status checks failed for " + ref + "."}, {"errors", errors}});
   }
@@ -94,21 +96,22 @@ Response create_deployment(Call& call) {
   }
   std::string now = call.state.now_iso();
   bool production = optional_bool(body, "production_environment", "Deployment").value_or(environment == "production");
-  repo["deployments"].push_back({{"id", call.state.next_id()},
-                                 {"sha", *sha},
-                                 {"ref", ref},
-                                 {"task", task},
-                                 {"payload", payload},
-                                 {"environment", environment},
-                                 {"original_environment", environment},
-                                 {"description", optional_string(body, "description", "Deployment") ? body["description"] : json()},
-                                 {"creator", call.actor()},
-                                 {"created_at", now},
-                                 {"updated_at", now},
-                                 {"transient_environment", optional_bool(body, "transient_environment", "Deployment").value_or(false)},
-                                 {"production_environment", production},
-                                 {"statuses", json::array()},
-                                 {"via_app", call.identity.kind == Identity::Kind::installation}});
+  repo["deployments"].push_back(
+      {{"id", call.state.next_id()},
+       {"sha", *sha},
+       {"ref", ref},
+       {"task", task},
+       {"payload", payload},
+       {"environment", environment},
+       {"original_environment", environment},
+       {"description", optional_string(body, "description", "Deployment") ? body["description"] : json()},
+       {"creator", call.actor()},
+       {"created_at", now},
+       {"updated_at", now},
+       {"transient_environment", optional_bool(body, "transient_environment", "Deployment").value_or(false)},
+       {"production_environment", production},
+       {"statuses", json::array()},
+       {"via_app", call.identity.kind == Identity::Kind::installation}});
   View view = view_of(call);
   json rendered = render_deployment(view, repo, repo["deployments"].back());
   // Deployments made through the API belong to no workflow run (GitHub sends both as null).
@@ -132,7 +135,8 @@ Response list_deployment_statuses(Call& call) {
   View view = view_of(call);
   json items = json::array();
   auto& statuses = deployment["statuses"];
-  for (auto it = statuses.rbegin(); it != statuses.rend(); ++it) items.push_back(render_deployment_status(view, repo, deployment, *it));
+  for (auto it = statuses.rbegin(); it != statuses.rend(); ++it)
+    items.push_back(render_deployment_status(view, repo, deployment, *it));
   return paginated(call, items);
 }
 
@@ -142,8 +146,10 @@ Response create_deployment_status(Call& call) {
   json& deployment = deployment_or_404(call, repo);
   json body = call.body();
   std::string state = required_string(body, "state", "DeploymentStatus");
-  require_enum(state, {"error", "failure", "inactive", "in_progress", "queued", "pending", "success"}, "state", "DeploymentStatus");
-  if (auto environment = optional_string(body, "environment", "DeploymentStatus")) deployment["environment"] = *environment;
+  require_enum(state, {"error", "failure", "inactive", "in_progress", "queued", "pending", "success"}, "state",
+               "DeploymentStatus");
+  if (auto environment = optional_string(body, "environment", "DeploymentStatus"))
+    deployment["environment"] = *environment;
   std::string now = call.state.now_iso();
   std::string login = call.actor();
   bool via_app = call.identity.kind == Identity::Kind::installation;
@@ -187,7 +193,8 @@ Response create_deployment_status(Call& call) {
   for (const char* key : {"environment_url", "log_url"}) {
     if (in_payload.contains(key) && in_payload[key] == "") in_payload.erase(key);
   }
-  call.emit("deployment_status", "created", {{"deployment", render_deployment(view, repo, deployment)}, {"deployment_status", in_payload}});
+  call.emit("deployment_status", "created",
+            {{"deployment", render_deployment(view, repo, deployment)}, {"deployment_status", in_payload}});
   return Response::json(201, rendered);
 }
 

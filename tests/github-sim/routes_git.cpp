@@ -78,7 +78,8 @@ Response compare_commits(Call& call) {
   bool paged = call.request.query_param("page") != nullptr || call.request.query_param("per_page") != nullptr;
   std::size_t begin = paged ? (page.page - 1) * page.per_page : (ahead.size() > 250 ? ahead.size() - 250 : 0);
   std::size_t end = paged ? begin + page.per_page : ahead.size();
-  for (std::size_t i = begin; i < ahead.size() && i < end; ++i) commits.push_back(render_commit(view, repo, ahead[i], false));
+  for (std::size_t i = begin; i < ahead.size() && i < end; ++i)
+    commits.push_back(render_commit(view, repo, ahead[i], false));
 
   json files = json::array();
   if (!merge_base.empty()) {
@@ -102,8 +103,8 @@ Response compare_commits(Call& call) {
   std::string html = repo_html_url(view, repo);
   json out = {{"url", api + "/compare/" + basehead},
               {"html_url", html + "/compare/" + basehead},
-              {"permalink_url", html + "/compare/" + repo["owner"].get<std::string>() + ":" + base->substr(0, 7) + "..." +
-                                    repo["owner"].get<std::string>() + ":" + head->substr(0, 7)},
+              {"permalink_url", html + "/compare/" + repo["owner"].get<std::string>() + ":" + base->substr(0, 7) +
+                                    "..." + repo["owner"].get<std::string>() + ":" + head->substr(0, 7)},
               {"diff_url", html + "/compare/" + basehead + ".diff"},
               {"patch_url", html + "/compare/" + basehead + ".patch"},
               {"base_commit", render_commit(view, repo, *base, false)},
@@ -120,13 +121,15 @@ Response compare_commits(Call& call) {
 Response get_content(Call& call) {
   json& repo = call.repo();
   require_read(call.state, repo, call.identity, "contents");
-  std::string ref = call.request.query_param("ref") ? *call.request.query_param("ref") : repo["default_branch"].get<std::string>();
+  std::string ref =
+      call.request.query_param("ref") ? *call.request.query_param("ref") : repo["default_branch"].get<std::string>();
   auto sha = git::resolve(repo, ref);
   if (!sha) throw ApiError(404, {{"message", "No commit found for the ref " + ref}});
   std::string path = call.param("path");
   while (!path.empty() && path.back() == '/') path.pop_back();
   View view = view_of(call);
-  if (auto content = git::file_at(repo, *sha, path)) return Response::json(200, render_file(view, repo, path, *content, ref));
+  if (auto content = git::file_at(repo, *sha, path))
+    return Response::json(200, render_file(view, repo, path, *content, ref));
   // A directory: its direct entries, directories first as GitHub lists them alphabetically.
   std::map<std::string, json> entries;
   std::string prefix = path.empty() ? "" : path + "/";
@@ -138,7 +141,8 @@ Response get_content(Call& call) {
       entries[rest] = render_file_entry(view, repo, file, "file", git_blob_sha(content), content.size(), ref);
     } else {
       std::string dir = rest.substr(0, slash);
-      if (!entries.contains(dir)) entries[dir] = render_file_entry(view, repo, prefix + dir, "dir", sha1_hex(prefix + dir), 0, ref);
+      if (!entries.contains(dir))
+        entries[dir] = render_file_entry(view, repo, prefix + dir, "dir", sha1_hex(prefix + dir), 0, ref);
     }
   }
   if (entries.empty()) throw_not_found();

@@ -125,7 +125,8 @@ Response create_git_commit(Call& call) {
   if (body.contains("parents")) {
     if (!body["parents"].is_array()) throw_validation("Commit", "parents", "invalid");
     for (const auto& parent : body["parents"]) {
-      if (!parent.is_string() || !is_sha(parent.get<std::string>()) || git::commit(repo, parent.get<std::string>()) == nullptr) {
+      if (!parent.is_string() || !is_sha(parent.get<std::string>()) ||
+          git::commit(repo, parent.get<std::string>()) == nullptr) {
         throw_unprocessable("Parent SHA does not exist or is not a commit object");
       }
       parents.push_back(parent.get<std::string>());

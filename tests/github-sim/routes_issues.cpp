@@ -41,7 +41,11 @@ json labels_from(Call& call, const json& body) {
     } else {
       throw_validation("Issue", "labels", "invalid");
     }
-    labels.push_back({{"id", call.state.next_id()}, {"name", name}, {"color", "ededed"}, {"description", nullptr}, {"default", false}});
+    labels.push_back({{"id", call.state.next_id()},
+                      {"name", name},
+                      {"color", "ededed"},
+                      {"description", nullptr},
+                      {"default", false}});
   }
   return labels;
 }
@@ -114,8 +118,9 @@ Response update_issue(Call& call) {
   std::string login = call.actor();
   bool author = lower(issue["user"].get<std::string>()) == lower(login);
   if (!author && !has_role(call.state, repo, call.identity, Role::triage, "issues")) {
-    throw_status(403, call.identity.kind == Identity::Kind::installation ? "Resource not accessible by integration"
-                                                                          : "Must have triage access to update this issue.");
+    throw_status(403, call.identity.kind == Identity::Kind::installation
+                          ? "Resource not accessible by integration"
+                          : "Must have triage access to update this issue.");
   }
   json body = call.body();
   if (body.contains("title")) {
@@ -213,8 +218,9 @@ Response update_issue_comment(Call& call) {
   std::string login = call.actor();
   bool author = lower(comment["user"].get<std::string>()) == lower(login);
   if (!author && !has_role(call.state, repo, call.identity, Role::write, "issues")) {
-    throw_status(403, call.identity.kind == Identity::Kind::installation ? "Resource not accessible by integration"
-                                                                          : "Must have push access to edit this comment.");
+    throw_status(403, call.identity.kind == Identity::Kind::installation
+                          ? "Resource not accessible by integration"
+                          : "Must have push access to edit this comment.");
   }
   json body = call.body();
   json previous = comment["body"];

@@ -29,7 +29,8 @@ Response list_reviews(Call& call) {
   View view = view_of(call);
   json items = json::array();
   for (auto& review : repo["reviews"]) {
-    if (review["pull_number"] == pull["number"] && review["state"] != "PENDING") items.push_back(render_review(view, repo, review));
+    if (review["pull_number"] == pull["number"] && review["state"] != "PENDING")
+      items.push_back(render_review(view, repo, review));
   }
   return paginated(call, items);
 }

@@ -15,7 +15,8 @@ namespace {
 json& release_or_404(Call& call, json& repo) {
   json* release = State::find(repo["releases"], "id", call.id_param("release_id"));
   if (release == nullptr) throw_not_found();
-  if ((*release)["draft"].get<bool>() && !has_role(call.state, repo, call.identity, Role::write, "contents")) throw_not_found();
+  if ((*release)["draft"].get<bool>() && !has_role(call.state, repo, call.identity, Role::write, "contents"))
+    throw_not_found();
   return *release;
 }
 
@@ -119,7 +120,8 @@ Response update_release(Call& call) {
   apply_fields(body, updated);
   if (updated["tag_name"] != release["tag_name"]) {
     for (auto& other : repo["releases"]) {
-      if (&other != &release && other["tag_name"] == updated["tag_name"]) throw_validation("Release", "tag_name", "already_exists");
+      if (&other != &release && other["tag_name"] == updated["tag_name"])
+        throw_validation("Release", "tag_name", "already_exists");
     }
   }
   if (!updated["draft"].get<bool>()) ensure_tag(repo, updated);

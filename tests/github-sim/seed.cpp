@@ -9,8 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "crypto.hpp"
 #include "check_suites.hpp"
+#include "crypto.hpp"
 #include "git_model.hpp"
 #include "seed_support.hpp"
 #include "state.hpp"
@@ -72,7 +72,8 @@ using namespace seed;
 void State::normalise() {
   std::string start = now_iso();
   long long first_free = std::max<long long>(1000, max_id(doc_) + 1);
-  if (!doc_.contains("next_id") || !doc_["next_id"].is_number_integer() || doc_["next_id"].get<long long>() < first_free) {
+  if (!doc_.contains("next_id") || !doc_["next_id"].is_number_integer() ||
+      doc_["next_id"].get<long long>() < first_free) {
     doc_["next_id"] = first_free;
   }
 
@@ -104,7 +105,9 @@ void State::normalise() {
     std::string login = required_string(o, "login", where);
     json* account = user(login);
     if (account == nullptr) {
-      doc_["users"].push_back({{"login", login}, {"id", o.contains("id") ? o["id"] : json(next_id())}, {"type", "Organization"},
+      doc_["users"].push_back({{"login", login},
+                               {"id", o.contains("id") ? o["id"] : json(next_id())},
+                               {"type", "Organization"},
                                {"site_admin", false}});
       account = &doc_["users"].back();
     }
@@ -124,7 +127,8 @@ void State::normalise() {
       if (!team.contains("name")) team["name"] = slug;
       if (!team.contains("members")) team["members"] = json::object();
       for (auto& [member, role] : team["members"].items()) {
-        if (role != "member" && role != "maintainer") seed_error(twhere + ".members." + member, "role must be member or maintainer");
+        if (role != "member" && role != "maintainer")
+          seed_error(twhere + ".members." + member, "role must be member or maintainer");
         ensure_user(member);
       }
       if (!team.contains("repositories")) team["repositories"] = json::object();
@@ -159,12 +163,14 @@ void State::normalise() {
     if (!a.contains("external_url")) a["external_url"] = "https://example.com/" + slug;
     if (!a.contains("installation_token_lifetime_seconds")) a["installation_token_lifetime_seconds"] = 3600;
     if (!a.contains("permissions")) {
-      a["permissions"] = {{"actions", "write"},  {"checks", "write"},   {"contents", "read"},     {"deployments", "write"},
-                          {"issues", "write"},   {"metadata", "read"},  {"pull_requests", "write"}, {"statuses", "write"}};
+      a["permissions"] = {{"actions", "write"},       {"checks", "write"},  {"contents", "read"},
+                          {"deployments", "write"},   {"issues", "write"},  {"metadata", "read"},
+                          {"pull_requests", "write"}, {"statuses", "write"}};
     }
     if (!a.contains("events")) {
-      a["events"] = {"commit_comment", "deployment_protection_rule", "issue_comment", "pull_request",
-                     "pull_request_review", "push", "release"};
+      a["events"] = {"commit_comment", "deployment_protection_rule", "issue_comment",
+                     "pull_request",   "pull_request_review",        "push",
+                     "release"};
     }
     if (!a.contains("created_at")) a["created_at"] = start;
     ensure_user(slug + "[bot]");
@@ -179,7 +185,8 @@ void State::normalise() {
     if (!inst.contains("id") || !inst["id"].is_number_integer()) seed_error(where, "\"id\" must be an integer");
     ensure_user(required_string(inst, "account", where));
     if (!inst.contains("repositories")) inst["repositories"] = json::array();
-    if (!inst.contains("repository_selection")) inst["repository_selection"] = inst["repositories"].empty() ? "all" : "selected";
+    if (!inst.contains("repository_selection"))
+      inst["repository_selection"] = inst["repositories"].empty() ? "all" : "selected";
     if (!inst.contains("permissions")) inst["permissions"] = has_app() ? doc_["app"]["permissions"] : json::object();
     if (!inst.contains("events")) inst["events"] = has_app() ? doc_["app"]["events"] : json::array();
     if (!inst.contains("created_at")) inst["created_at"] = start;
@@ -200,7 +207,8 @@ void State::normalise() {
   doc_["tokens"] = tokens;
 
   if (!doc_.contains("webhook") || !doc_["webhook"].is_object()) doc_["webhook"] = json::object();
-  if (!doc_["webhook"].contains("hook_id")) doc_["webhook"]["hook_id"] = 400000 + doc_["next_id"].get<long long>() % 1000;
+  if (!doc_["webhook"].contains("hook_id"))
+    doc_["webhook"]["hook_id"] = 400000 + doc_["next_id"].get<long long>() % 1000;
 
   json repos = array_or_empty(doc_, "repositories", "$");
   doc_["repositories"] = json::array();
@@ -241,7 +249,8 @@ void State::normalise_repo(json& r) {
   if (!r.contains("refs")) r["refs"] = json::object();
   auto commit_sha = [&](const json& target, const std::string& at) -> std::string {
     auto sha = seed_commit(r, target);
-    if (!sha) seed_error(at, "must name a commit of this repository: a sha, \"@N\" (N-th commit, from 1), or a branch or tag");
+    if (!sha)
+      seed_error(at, "must name a commit of this repository: a sha, \"@N\" (N-th commit, from 1), or a branch or tag");
     return *sha;
   };
   std::string previous;
@@ -266,11 +275,16 @@ void State::normalise_repo(json& r) {
       }
       json signature = git::signature_for(*this, c.contains("author") ? c["author"] : json(owner));
       json committer = c.contains("committer") ? git::signature_for(*this, c["committer"]) : signature;
-      r["commits"].push_back({{"sha", sha}, {"message", message}, {"author", signature}, {"committer", committer},
-                              {"parents", parents}, {"files", files}});
+      r["commits"].push_back({{"sha", sha},
+                              {"message", message},
+                              {"author", signature},
+                              {"committer", committer},
+                              {"parents", parents},
+                              {"files", files}});
     } else {
       sha = git::create_commit(*this, r, parents, message, author, files);
-      if (c.contains("author") && c["author"].is_object()) r["commits"].back()["author"] = git::signature_for(*this, c["author"]);
+      if (c.contains("author") && c["author"].is_object())
+        r["commits"].back()["author"] = git::signature_for(*this, c["author"]);
       if (c.contains("committer")) r["commits"].back()["committer"] = git::signature_for(*this, c["committer"]);
     }
     previous = sha;
@@ -279,7 +293,8 @@ void State::normalise_repo(json& r) {
   if (!r.contains("tag_objects")) r["tag_objects"] = json::array();
 
   if (r.contains("branches")) {
-    for (auto& [branch, target] : r["branches"].items()) r["refs"][git::branch_ref(branch)] = commit_sha(target, where + ".branches." + branch);
+    for (auto& [branch, target] : r["branches"].items())
+      r["refs"][git::branch_ref(branch)] = commit_sha(target, where + ".branches." + branch);
     r.erase("branches");
   }
   std::string default_ref = git::branch_ref(r["default_branch"].get<std::string>());
@@ -292,8 +307,11 @@ void State::normalise_repo(json& r) {
         std::string object_sha = commit_sha(target.value("sha", json()), at + ".sha");
         std::string tag_sha = sha1_hex("tag " + tag + "\n" + object_sha);
         json tagger = git::signature_for(*this, target.contains("tagger") ? target["tagger"] : json(owner));
-        r["tag_objects"].push_back({{"sha", tag_sha}, {"tag", tag}, {"object_sha", object_sha},
-                                    {"message", target.value("message", tag)}, {"tagger", tagger}});
+        r["tag_objects"].push_back({{"sha", tag_sha},
+                                    {"tag", tag},
+                                    {"object_sha", object_sha},
+                                    {"message", target.value("message", tag)},
+                                    {"tagger", tagger}});
         r["refs"][git::tag_ref(tag)] = tag_sha;
       } else {
         r["refs"][git::tag_ref(tag)] = commit_sha(target, at);
@@ -422,7 +440,8 @@ void State::normalise_repo(json& r) {
     if (!w.contains("state")) w["state"] = "active";
   });
   normalise_list("workflow_runs", [&](json& run, const std::string& at) {
-    if (!run.contains("workflow_id") || !run["workflow_id"].is_number_integer()) seed_error(at, "\"workflow_id\" must be an integer");
+    if (!run.contains("workflow_id") || !run["workflow_id"].is_number_integer())
+      seed_error(at, "\"workflow_id\" must be an integer");
     json* workflow = find(r["workflows"], "id", run["workflow_id"]);
     if (workflow == nullptr) seed_error(at, "workflow_id names no workflow of this repository");
     if (!run.contains("name")) run["name"] = (*workflow)["name"];

@@ -25,7 +25,8 @@ void State::normalise_issues(json& r) {
 
   // Issues and pull requests share one number sequence: explicit numbers first, then the rest in order.
   std::vector<std::pair<json, std::string>> all;
-  for (std::size_t i = 0; i < issues.size(); ++i) all.emplace_back(issues[i], where + ".issues[" + std::to_string(i) + "]");
+  for (std::size_t i = 0; i < issues.size(); ++i)
+    all.emplace_back(issues[i], where + ".issues[" + std::to_string(i) + "]");
   for (std::size_t i = 0; i < pulls.size(); ++i) {
     json p = pulls[i];
     if (p.is_object() && !p.contains("pull_request")) p["pull_request"] = json::object();
@@ -77,7 +78,8 @@ void State::normalise_issues(json& r) {
     it.erase("comments");
     if (it.contains("pull_request") && it["pull_request"].is_object()) {
       json& pr = it["pull_request"];
-      for (const char* key : {"head", "base", "merged", "merged_at", "merge_commit_sha", "merged_by", "draft", "commits"}) {
+      for (const char* key :
+           {"head", "base", "merged", "merged_at", "merge_commit_sha", "merged_by", "draft", "commits"}) {
         if (it.contains(key) && !pr.contains(key)) pr[key] = it[key];
         it.erase(key);
       }
@@ -97,7 +99,8 @@ void State::normalise_issues(json& r) {
       }
       if (!head.contains("sha")) {
         auto sha = git::resolve(r, git::branch_ref(head["ref"].get<std::string>()));
-        if (!sha) seed_error(at + ".head", "branch " + head["ref"].get<std::string>() + " does not exist; give \"sha\"");
+        if (!sha)
+          seed_error(at + ".head", "branch " + head["ref"].get<std::string>() + " does not exist; give \"sha\"");
         head["sha"] = *sha;
       } else {
         auto sha = seed_commit(r, head["sha"]);
@@ -175,12 +178,12 @@ void State::normalise_issues(json& r) {
     if (!rv.contains("body")) rv["body"] = "";
     if (!rv.contains("state")) rv["state"] = "APPROVED";
     static const std::set<std::string> states = {"APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"};
-    if (!states.contains(rv["state"].get<std::string>())) seed_error(at, "\"state\" must be one of APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING");
+    if (!states.contains(rv["state"].get<std::string>()))
+      seed_error(at, "\"state\" must be one of APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING");
     if (!rv.contains("commit_id")) rv["commit_id"] = (*pr)["pull_request"]["head"]["sha"];
     if (!rv.contains("submitted_at")) rv["submitted_at"] = start;
   }
   r["reviews"] = reviews;
 }
-
 
 }  // namespace deploy::sim

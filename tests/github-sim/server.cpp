@@ -130,8 +130,8 @@ Server::Server(const ServerOptions& options, Handler handler) : impl_(std::make_
       impl_->tls->use_certificate_chain_file(options.tls_cert_file);
       impl_->tls->use_private_key_file(options.tls_key_file, asio::ssl::context::pem);
     } catch (const boost::system::system_error& error) {
-      throw std::runtime_error("cannot load TLS certificate " + options.tls_cert_file + " / key " + options.tls_key_file + ": " +
-                               error.what());
+      throw std::runtime_error("cannot load TLS certificate " + options.tls_cert_file + " / key " +
+                               options.tls_key_file + ": " + error.what());
     }
   }
   beast::error_code ec;
@@ -141,7 +141,9 @@ Server::Server(const ServerOptions& options, Handler handler) : impl_(std::make_
   impl_->acceptor.open(endpoint.protocol());
   impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
   impl_->acceptor.bind(endpoint, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " +
+                             ec.message());
   impl_->acceptor.listen(asio::socket_base::max_listen_connections);
 }
 

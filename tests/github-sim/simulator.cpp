@@ -36,11 +36,13 @@ Simulator::Simulator(const Options& options, const std::string& instance_name) :
   if (seed.is_object() && seed.contains("app") && seed["app"].is_object() && seed["app"].contains("public_key_file") &&
       seed["app"]["public_key_file"].is_string()) {
     std::filesystem::path key = seed["app"]["public_key_file"].get<std::string>();
-    if (key.is_relative()) seed["app"]["public_key_file"] = (std::filesystem::path(options.state_file).parent_path() / key).string();
+    if (key.is_relative())
+      seed["app"]["public_key_file"] = (std::filesystem::path(options.state_file).parent_path() / key).string();
   }
   state_ = std::make_unique<State>(seed);
   const char* log_dir = std::getenv("GITHUB_SIM_LOG_DIR");
-  log_ = std::make_unique<RequestLog>(options.log_file, log_dir ? std::optional<std::string>(log_dir) : std::nullopt, instance_name);
+  log_ = std::make_unique<RequestLog>(options.log_file, log_dir ? std::optional<std::string>(log_dir) : std::nullopt,
+                                      instance_name);
   // App deliveries name the App as their target (X-GitHub-Hook-Installation-Target-ID).
   long long app_id = state_->has_app() ? state_->app()["id"].get<long long>() : 0;
   deliveries_ = std::make_unique<Deliveries>(client_, state_->doc()["webhook"]["hook_id"].get<long long>(), app_id);

@@ -36,7 +36,8 @@ json* State::find_or_null(json& array, std::string_view key, std::string_view lo
   if (!array.is_array()) return nullptr;
   for (auto& element : array) {
     auto it = element.find(std::string(key));
-    if (it != element.end() && it->is_string() && lower(it->get_ref<const std::string&>()) == lower_value) return &element;
+    if (it != element.end() && it->is_string() && lower(it->get_ref<const std::string&>()) == lower_value)
+      return &element;
   }
   return nullptr;
 }
@@ -68,6 +69,5 @@ json* State::repo(std::string_view owner, std::string_view name) {
 json* State::repo_by_id(long long id) { return find(doc_["repositories"], "id", id); }
 
 json* State::installation(long long id) { return find(doc_["installations"], "id", id); }
-
 
 }  // namespace deploy::sim

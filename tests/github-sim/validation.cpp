@@ -13,7 +13,8 @@ std::string required_string(const nlohmann::json& body, const std::string& field
   return value;
 }
 
-std::optional<std::string> optional_string(const nlohmann::json& body, const std::string& field, const std::string& resource) {
+std::optional<std::string> optional_string(const nlohmann::json& body, const std::string& field,
+                                           const std::string& resource) {
   if (!body.contains(field) || body[field].is_null()) return std::nullopt;
   if (!body[field].is_string()) throw_validation(resource, field, "invalid");
   return body[field].get<std::string>();

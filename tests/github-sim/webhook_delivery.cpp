@@ -104,13 +104,14 @@ nlohmann::json Deliveries::summary(const Delivery& delivery) {
                         {"redelivery", a.redelivery},
                         {"delivered_at", a.at}});
   }
-  return {{"id", delivery.id},
-          {"event", delivery.event},
-          {"action", delivery.action == "none" ? nlohmann::json() : nlohmann::json(delivery.action)},
-          {"installation_id", delivery.installation_id == 0 ? nlohmann::json() : nlohmann::json(delivery.installation_id)},
-          {"status", last.status == 0 ? nlohmann::json() : nlohmann::json(last.status)},
-          {"error", last.error.empty() ? nlohmann::json() : nlohmann::json(last.error)},
-          {"attempts", attempts}};
+  return {
+      {"id", delivery.id},
+      {"event", delivery.event},
+      {"action", delivery.action == "none" ? nlohmann::json() : nlohmann::json(delivery.action)},
+      {"installation_id", delivery.installation_id == 0 ? nlohmann::json() : nlohmann::json(delivery.installation_id)},
+      {"status", last.status == 0 ? nlohmann::json() : nlohmann::json(last.status)},
+      {"error", last.error.empty() ? nlohmann::json() : nlohmann::json(last.error)},
+      {"attempts", attempts}};
 }
 
 nlohmann::json Deliveries::deliver(const std::string& event, const std::string& action, const nlohmann::json& payload,

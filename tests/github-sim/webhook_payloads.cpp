@@ -87,7 +87,8 @@ nlohmann::json PayloadTemplates::example(const std::string& event, const std::st
   return nlohmann::json::object();
 }
 
-void PayloadTemplates::check_required(const std::string& event, const std::string& action, const nlohmann::json& payload) const {
+void PayloadTemplates::check_required(const std::string& event, const std::string& action,
+                                      const nlohmann::json& payload) const {
   if (schemas_dir_.empty()) return;
   std::string name = event + "-" + action + ".json";
   for (auto& c : name) {
@@ -98,7 +99,8 @@ void PayloadTemplates::check_required(const std::string& event, const std::strin
   nlohmann::json schema = read_json(file);
   for (const auto& property : schema.value("required", nlohmann::json::array())) {
     if (!payload.contains(property.get<std::string>())) {
-      throw std::logic_error("webhook payload for " + event + "." + action + " lacks required property " + property.get<std::string>());
+      throw std::logic_error("webhook payload for " + event + "." + action + " lacks required property " +
+                             property.get<std::string>());
     }
   }
 }

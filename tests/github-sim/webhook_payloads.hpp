@@ -32,8 +32,9 @@ class PayloadTemplates {
 
 // Builds the payload for `event`/`action` about `repo`, sent by `sender`, with `fields` (the
 // event-specific objects, already rendered) overriding the example's. The state must be locked.
-nlohmann::json build_payload(const PayloadTemplates& templates, View& view, nlohmann::json& repo, const std::string& event,
-                             const std::string& action, const nlohmann::json& fields, const std::string& sender);
+nlohmann::json build_payload(const PayloadTemplates& templates, View& view, nlohmann::json& repo,
+                             const std::string& event, const std::string& action, const nlohmann::json& fields,
+                             const std::string& sender);
 
 // The installation that receives events for this repository (0 when none).
 long long installation_for(State& state, nlohmann::json& repo);

@@ -27,7 +27,8 @@ std::string display_title(const json& workflow, const json& inputs) {
     for (const char* prefix : {"inputs.", "github.event.inputs."}) {
       if (expression.starts_with(prefix)) {
         const std::string name = expression.substr(std::string(prefix).size());
-        if (inputs.is_object() && inputs.contains(name) && inputs[name].is_string()) out += inputs[name].get<std::string>();
+        if (inputs.is_object() && inputs.contains(name) && inputs[name].is_string())
+          out += inputs[name].get<std::string>();
       }
     }
     at = close + 2;
@@ -37,8 +38,9 @@ std::string display_title(const json& workflow, const json& inputs) {
 
 }  // namespace
 
-json& create_workflow_run(State& state, json& repo, json& workflow, const std::string& event, const std::string& head_branch,
-                          const std::string& head_sha, const std::string& actor, const json& inputs) {
+json& create_workflow_run(State& state, json& repo, json& workflow, const std::string& event,
+                          const std::string& head_branch, const std::string& head_sha, const std::string& actor,
+                          const json& inputs) {
   long long run_number = 1;
   for (auto& run : repo["workflow_runs"]) {
     if (run["workflow_id"] == workflow["id"]) run_number = std::max(run_number, run["run_number"].get<long long>() + 1);
@@ -83,15 +85,18 @@ void settle_workflow_run(State& state, json& run) {
 }
 
 void advance_workflow_run(State& state, json& run, const std::string& status, const json& conclusion) {
-  static const std::initializer_list<const char*> conclusions = {"success", "failure", "cancelled", "neutral",
-                                                                  "skipped", "timed_out", "action_required", "stale"};
+  static const std::initializer_list<const char*> conclusions = {"success", "failure",   "cancelled",       "neutral",
+                                                                 "skipped", "timed_out", "action_required", "stale"};
   if (run["status"] == "completed") throw std::invalid_argument("the run is already completed");
   if (status == "in_progress") {
     if (!conclusion.is_null()) throw std::invalid_argument("an in_progress run has no conclusion");
   } else if (status == "completed") {
     bool known = conclusion.is_string() &&
                  std::find(conclusions.begin(), conclusions.end(), conclusion.get<std::string>()) != conclusions.end();
-    if (!known) throw std::invalid_argument("a completed run needs \"conclusion\": success, failure, cancelled, neutral, skipped, timed_out, action_required or stale");
+    if (!known)
+      throw std::invalid_argument(
+          "a completed run needs \"conclusion\": success, failure, cancelled, neutral, skipped, timed_out, "
+          "action_required or stale");
   } else {
     throw std::invalid_argument("\"status\" must be in_progress or completed");
   }

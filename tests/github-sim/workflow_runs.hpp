@@ -13,8 +13,9 @@
 
 namespace deploy::sim {
 
-nlohmann::json& create_workflow_run(State& state, nlohmann::json& repo, nlohmann::json& workflow, const std::string& event,
-                                    const std::string& head_branch, const std::string& head_sha, const std::string& actor,
+nlohmann::json& create_workflow_run(State& state, nlohmann::json& repo, nlohmann::json& workflow,
+                                    const std::string& event, const std::string& head_branch,
+                                    const std::string& head_sha, const std::string& actor,
                                     const nlohmann::json& inputs);
 
 // Moves a run on from "waiting" once its protection-rule gates are all decided.
@@ -22,7 +23,8 @@ void settle_workflow_run(State& state, nlohmann::json& run);
 
 // Moves a run to `status` (in_progress or completed; completed needs a conclusion). Throws
 // std::invalid_argument with what to send instead.
-void advance_workflow_run(State& state, nlohmann::json& run, const std::string& status, const nlohmann::json& conclusion);
+void advance_workflow_run(State& state, nlohmann::json& run, const std::string& status,
+                          const nlohmann::json& conclusion);
 
 // The workflow_run webhook's action for the run's status: "requested" while queued,
 // "in_progress", "completed"; "" while waiting (GitHub reports no workflow_run change then).

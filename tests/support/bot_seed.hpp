@@ -13,10 +13,23 @@ inline nlohmann::json deploy_bot_app() {
           {"slug", "deploy-bot"},
           {"owner", "acme"},
           {"public_key_pem",
-           "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA2etbE5wCtwsATlF6iPxw\nIy1hhF/gVJ4pK2ErgQVacIxMSXbpQHDsStrAPHB5Mi/uEcqX7HvVywnF4TSwgQAQ\nvt8ec6NnnV/FG7Wjrjr3Pxnajc9/fVF044ZPNeVZaUZ901TF9mETToSVUc8t2q9+\nKNKedM2FwIi1aRQdTu9s85kM1X5BT2GMvEKt7aLVisRiAiCjq5d79510qr6o13KX\nmDIORIOhL/byAKvO9TYFQsktxAcsvO0TARvHYXLupGiug7dIHjYfgcRs1FC74LqV\n/30MGbMMJ8m4F1IMtqolW9cbdo0rMwAxdooV4n8+pIFFVfYhkXKMD1VKt0zfaiMw\n3wIDAQAB\n-----END PUBLIC KEY-----\n"},
+           "-----BEGIN PUBLIC "
+           "KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA2etbE5wCtwsATlF6iPxw\nIy1hhF/"
+           "gVJ4pK2ErgQVacIxMSXbpQHDsStrAPHB5Mi/uEcqX7HvVywnF4TSwgQAQ\nvt8ec6NnnV/FG7Wjrjr3Pxnajc9/"
+           "fVF044ZPNeVZaUZ901TF9mETToSVUc8t2q9+"
+           "\nKNKedM2FwIi1aRQdTu9s85kM1X5BT2GMvEKt7aLVisRiAiCjq5d79510qr6o13KX\nmDIORIOhL/"
+           "byAKvO9TYFQsktxAcsvO0TARvHYXLupGiug7dIHjYfgcRs1FC74LqV\n/"
+           "30MGbMMJ8m4F1IMtqolW9cbdo0rMwAxdooV4n8+pIFFVfYhkXKMD1VKt0zfaiMw\n3wIDAQAB\n-----END PUBLIC KEY-----\n"},
           // contents: write links the tracking issue into the release body and posts commit comments.
-          {"permissions", {{"actions", "write"}, {"checks", "write"}, {"contents", "write"}, {"deployments", "write"},
-                           {"issues", "write"}, {"metadata", "read"}, {"pull_requests", "write"}, {"statuses", "write"}}}};
+          {"permissions",
+           {{"actions", "write"},
+            {"checks", "write"},
+            {"contents", "write"},
+            {"deployments", "write"},
+            {"issues", "write"},
+            {"metadata", "read"},
+            {"pull_requests", "write"},
+            {"statuses", "write"}}}};
 }
 
 // The seed's "installations": installation 42 of the app on acme/app.

@@ -24,8 +24,7 @@ namespace deploy::test {
 // A process is gone when kill(0) fails or it is a zombie waiting for a reaper that is not us.
 inline bool process_gone(pid_t pid) {
   if (::kill(pid, 0) != 0) return true;
-  std::ifstream stat_file(
-      "/proc/" + std::to_string(pid) + "/stat");
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
   std::stringstream stat_text;
   stat_text << stat_file.rdbuf();
   std::string stat = stat_text.str();
@@ -46,13 +45,16 @@ class DemoService {
     }
     spec.kill_grace = std::chrono::seconds{2};
     thread_ = std::thread([this, spec] {
-      deploy::process::run(spec, [this](const std::string& line) {
-        const std::string prefix = "demo-service listening on ";
-        if (line.rfind(prefix, 0) == 0) {
-          std::lock_guard lock(mutex_);
-          url_ = line.substr(prefix.size());
-        }
-      }, &stop_);
+      deploy::process::run(
+          spec,
+          [this](const std::string& line) {
+            const std::string prefix = "demo-service listening on ";
+            if (line.rfind(prefix, 0) == 0) {
+              std::lock_guard lock(mutex_);
+              url_ = line.substr(prefix.size());
+            }
+          },
+          &stop_);
     });
     if (!eventually([this] { return !url().empty(); })) {
       stop();

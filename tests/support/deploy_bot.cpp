@@ -18,11 +18,20 @@ process::Spec bot_spec(const BotOptions& options) {
     spec.argv.insert(spec.argv.begin(), {"prlimit", "--nofile=" + limit + ":" + limit, "--"});
   }
   // Only what the test gives: nothing the bot reads comes from the environment the tests run in.
-  spec.unset_env = {"WEBHOOK_SECRET", "DEPLOY_BOT_LISTEN", "DEPLOY_BOT_STORE", "DEPLOY_BOT_LOGIN",
-                    "DEPLOY_BOT_MAX_CONNECTIONS", "DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT",
-                    "DEPLOY_BOT_HEADER_TIMEOUT_SECONDS", "DEPLOY_BOT_BODY_TIMEOUT_SECONDS",
-                    "DEPLOY_BOT_INSTALLATION_CONCURRENCY", "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS",
-                    "GITHUB_API_URL", "GITHUB_TOKEN", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_PATH"};
+  spec.unset_env = {"WEBHOOK_SECRET",
+                    "DEPLOY_BOT_LISTEN",
+                    "DEPLOY_BOT_STORE",
+                    "DEPLOY_BOT_LOGIN",
+                    "DEPLOY_BOT_MAX_CONNECTIONS",
+                    "DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT",
+                    "DEPLOY_BOT_HEADER_TIMEOUT_SECONDS",
+                    "DEPLOY_BOT_BODY_TIMEOUT_SECONDS",
+                    "DEPLOY_BOT_INSTALLATION_CONCURRENCY",
+                    "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS",
+                    "GITHUB_API_URL",
+                    "GITHUB_TOKEN",
+                    "GITHUB_APP_ID",
+                    "GITHUB_APP_PRIVATE_KEY_PATH"};
   spec.env = options.env;
   spec.env.emplace("DEPLOY_BOT_THREADS", std::to_string(options.threads));
   spec.env.emplace("DEPLOY_BOT_WORKERS", std::to_string(options.workers));

@@ -21,15 +21,15 @@
 namespace deploy::test {
 
 struct BotOptions {
-  std::filesystem::path store{};               // --store
+  std::filesystem::path store{};  // --store
   // Variables for the bot, on top of DEPLOY_BOT_THREADS and DEPLOY_BOT_WORKERS below (a value
   // here wins). Every other variable the bot reads is removed from the inherited environment.
   std::map<std::string, std::string> env{};
-  int threads = 2;                             // DEPLOY_BOT_THREADS
-  int workers = 0;                             // DEPLOY_BOT_WORKERS; 0: the ingest side alone, deliveries stay queued
-  int max_files = 0;                           // > 0: under `prlimit --nofile=N:N` (the bot cannot raise it)
-  std::vector<std::string> extra_args{};       // after `serve --listen 127.0.0.1:0 --store STORE`
-  std::chrono::seconds timeout{120};           // a hung bot is killed and fails the test instead of hanging it
+  int threads = 2;                        // DEPLOY_BOT_THREADS
+  int workers = 0;                        // DEPLOY_BOT_WORKERS; 0: the ingest side alone, deliveries stay queued
+  int max_files = 0;                      // > 0: under `prlimit --nofile=N:N` (the bot cannot raise it)
+  std::vector<std::string> extra_args{};  // after `serve --listen 127.0.0.1:0 --store STORE`
+  std::chrono::seconds timeout{120};      // a hung bot is killed and fails the test instead of hanging it
 };
 
 class BotProcess {
@@ -67,8 +67,8 @@ class BotProcess {
   std::condition_variable changed_;
   std::vector<std::string> lines_;
   std::optional<process::Result> result_;
-  int port_ = 0;   // set by wait_listening, read-only afterwards
-  pid_t pid_ = 0;  // likewise
+  int port_ = 0;        // set by wait_listening, read-only afterwards
+  pid_t pid_ = 0;       // likewise
   std::thread thread_;  // last: started once everything it uses exists
 };
 

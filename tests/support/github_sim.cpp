@@ -73,14 +73,16 @@ GithubSim::~GithubSim() { stop(); }
 
 void GithubSim::start(const nlohmann::json& state) {
   write_text(dir_ / "state.json", state.dump(2));
-  std::vector<std::string> args = {GITHUB_SIM_BINARY, "--listen", "127.0.0.1:0", "--state", (dir_ / "state.json").string(),
-                                   "--log", log_file().string()};
+  std::vector<std::string> args = {
+      GITHUB_SIM_BINARY, "--listen",         "127.0.0.1:0", "--state", (dir_ / "state.json").string(),
+      "--log",           log_file().string()};
   if (!options_.tls_cert.empty()) {
     args.insert(args.end(), {"--tls-cert", options_.tls_cert.string(), "--tls-key", options_.tls_key.string()});
   }
   if (!options_.webhook_url.empty()) {
     write_text(dir_ / "webhook-secret", options_.webhook_secret);
-    args.insert(args.end(), {"--webhook-url", options_.webhook_url, "--webhook-secret-file", (dir_ / "webhook-secret").string()});
+    args.insert(args.end(),
+                {"--webhook-url", options_.webhook_url, "--webhook-secret-file", (dir_ / "webhook-secret").string()});
   }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
 
@@ -111,7 +113,8 @@ void GithubSim::start(const nlohmann::json& state) {
   while (output.find('\n') == std::string::npos) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      throw std::runtime_error("github-sim did not report its port within " + std::to_string(options_.start_timeout.count()) +
+      throw std::runtime_error("github-sim did not report its port within " +
+                               std::to_string(options_.start_timeout.count()) +
                                " ms; stderr: " + read_text(stderr_file()));
     }
     pollfd p{read_end.fd, POLLIN, 0};
@@ -160,8 +163,9 @@ void GithubSim::stop() noexcept {
     pid_ = -1;
     // A simulator that did not stop cleanly (a crash, a sanitizer report) is worth a loud note.
     if (killed || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      std::cerr << "github-sim did not stop cleanly (" << (killed ? "killed after 10 s" : "status " + std::to_string(status))
-                << "); its stderr:\n" << read_text(stderr_file()) << std::endl;
+      std::cerr << "github-sim did not stop cleanly ("
+                << (killed ? "killed after 10 s" : "status " + std::to_string(status)) << "); its stderr:\n"
+                << read_text(stderr_file()) << std::endl;
     }
   }
   const char* keep = std::getenv("GITHUB_SIM_KEEP");
@@ -185,7 +189,8 @@ deploy::http::Response GithubSim::api(const std::string& method, const std::stri
   return client_->send(request);
 }
 
-deploy::http::Response GithubSim::admin(const std::string& method, const std::string& path, const nlohmann::json& body) const {
+deploy::http::Response GithubSim::admin(const std::string& method, const std::string& path,
+                                        const nlohmann::json& body) const {
   deploy::http::Request request;
   request.method = method;
   request.url = base_url_ + path;
@@ -196,11 +201,12 @@ deploy::http::Response GithubSim::admin(const std::string& method, const std::st
   return client_->send(request);
 }
 
-nlohmann::json GithubSim::admin_json(const std::string& method, const std::string& path, const nlohmann::json& body) const {
+nlohmann::json GithubSim::admin_json(const std::string& method, const std::string& path,
+                                     const nlohmann::json& body) const {
   deploy::http::Response response = admin(method, path, body);
   if (response.status < 200 || response.status > 299) {
-    throw std::runtime_error("github-sim admin " + method + " " + path + " answered " + std::to_string(response.status) + ": " +
-                             response.body);
+    throw std::runtime_error("github-sim admin " + method + " " + path + " answered " +
+                             std::to_string(response.status) + ": " + response.body);
   }
   return response.body.empty() ? nlohmann::json() : nlohmann::json::parse(response.body);
 }
@@ -230,7 +236,9 @@ nlohmann::json GithubSim::redeliver(const std::string& id) const {
 void GithubSim::set_webhook(const std::string& url, const std::string& secret) const {
   admin_json("PUT", "/_sim/webhook", {{"url", url}, {"secret", secret}});
 }
-nlohmann::json GithubSim::add_fault(const nlohmann::json& fault) const { return admin_json("POST", "/_sim/faults", fault); }
+nlohmann::json GithubSim::add_fault(const nlohmann::json& fault) const {
+  return admin_json("POST", "/_sim/faults", fault);
+}
 void GithubSim::clear_faults() const { admin_json("DELETE", "/_sim/faults"); }
 void GithubSim::advance_clock(std::chrono::seconds by) const {
   admin_json("POST", "/_sim/clock", {{"advance_seconds", by.count()}});

@@ -42,7 +42,7 @@ class GithubSim {
   GithubSim(const GithubSim&) = delete;
   GithubSim& operator=(const GithubSim&) = delete;
 
-  const std::string& base_url() const { return base_url_; }  // http(s)://127.0.0.1:PORT
+  const std::string& base_url() const { return base_url_; }       // http(s)://127.0.0.1:PORT
   std::string ghes_url() const { return base_url_ + "/api/v3"; }  // the same API, GitHub Enterprise style
   unsigned short port() const { return port_; }
   pid_t pid() const { return pid_; }
@@ -59,12 +59,14 @@ class GithubSim {
                              const nlohmann::json& body = nullptr) const;
 
   // --- admin API (/_sim/) ---
-  deploy::http::Response admin(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr) const;
+  deploy::http::Response admin(const std::string& method, const std::string& path,
+                               const nlohmann::json& body = nullptr) const;
   // The parsed JSON answer; throws std::runtime_error unless the status is 2xx.
-  nlohmann::json admin_json(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr) const;
+  nlohmann::json admin_json(const std::string& method, const std::string& path,
+                            const nlohmann::json& body = nullptr) const;
 
-  nlohmann::json state() const;                 // GET /_sim/state (a valid seed)
-  nlohmann::json requests() const;              // GET /_sim/requests: the request log entries
+  nlohmann::json state() const;                   // GET /_sim/state (a valid seed)
+  nlohmann::json requests() const;                // GET /_sim/requests: the request log entries
   std::vector<nlohmann::json> log_lines() const;  // the --log file, parsed line by line
   void clear_requests() const;
   // Acts as GitHub: changes the state as `user` would and delivers the webhook (see README.md).

@@ -67,8 +67,8 @@ Cert make_cert(const std::string& common_name, EVP_PKEY* subject_key) {
     fail("setting the validity period");
   }
   X509_NAME* name = X509_get_subject_name(cert.get());
-  check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()),
-                                   -1, -1, 0),
+  check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                   reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0),
         "setting the common name");
   check(X509_set_pubkey(cert.get(), subject_key), "setting the public key");
   return cert;
@@ -128,7 +128,8 @@ const std::filesystem::path& TestCa::cert_file() const { return impl_->cert_file
 
 CertFiles TestCa::issue(const std::string& stem, const std::vector<std::string>& dns_names,
                         const std::vector<std::string>& ip_addresses) const {
-  if (dns_names.empty() && ip_addresses.empty()) throw std::invalid_argument("test_tls: a leaf needs a name or an address");
+  if (dns_names.empty() && ip_addresses.empty())
+    throw std::invalid_argument("test_tls: a leaf needs a name or an address");
   Pkey key = make_key();
   Cert cert = make_cert(dns_names.empty() ? ip_addresses.front() : dns_names.front(), key.get());
   X509* issuer = impl_->cert.get();

@@ -43,11 +43,11 @@ class TestCa {
 
 // The usual set for a TLS test.
 struct TestPki {
-  TestCa trusted;                  // trust trusted.cert_file()
-  TestCa untrusted;                // trust nothing from this one
-  CertFiles localhost;             // localhost, 127.0.0.1, ::1 - signed by `trusted`
-  CertFiles other_name;            // other.test only - signed by `trusted` (wrong name for localhost)
-  CertFiles untrusted_localhost;   // localhost, 127.0.0.1, ::1 - signed by `untrusted`
+  TestCa trusted;                 // trust trusted.cert_file()
+  TestCa untrusted;               // trust nothing from this one
+  CertFiles localhost;            // localhost, 127.0.0.1, ::1 - signed by `trusted`
+  CertFiles other_name;           // other.test only - signed by `trusted` (wrong name for localhost)
+  CertFiles untrusted_localhost;  // localhost, 127.0.0.1, ::1 - signed by `untrusted`
 
   const std::filesystem::path& trusted_ca() const { return trusted.cert_file(); }
 };

@@ -173,11 +173,20 @@ std::vector<M> rounds_from(std::string_view text) {
   std::vector<M> out;
   for (char c : text) {
     switch (c) {
-      case 's': out.push_back(M::successful); break;
-      case 'f': out.push_back(M::failed); break;
-      case 'e': out.push_back(M::error); break;
-      case 'i': out.push_back(M::inconclusive); break;
-      default: break;
+      case 's':
+        out.push_back(M::successful);
+        break;
+      case 'f':
+        out.push_back(M::failed);
+        break;
+      case 'e':
+        out.push_back(M::error);
+        break;
+      case 'i':
+        out.push_back(M::inconclusive);
+        break;
+      default:
+        break;
     }
   }
   return out;

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <limits>
-#include <tuple>
 #include <functional>
+#include <limits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/audit/audit.hpp"
@@ -38,7 +38,8 @@ audit::Record deploy_record(int n) {
     r.previous_sha = std::string(40, static_cast<char>('a' + n - 1));
   }
   r.approvals = {
-      {"bob", "issue_comment", "write", "1001", "https://github.com/acme/shop/issues/7#issuecomment-1001", true, "counted"},
+      {"bob", "issue_comment", "write", "1001", "https://github.com/acme/shop/issues/7#issuecomment-1001", true,
+       "counted"},
       {"alice", "issue_comment", "admin", "1002", std::nullopt, false, "author_cannot_approve"},
   };
   r.gates = {audit::Gate::from("approvals", deploy::Outcome::allow("approvals_met", "2 of 2 approvals"))};
@@ -150,7 +151,8 @@ TEST_CASE("canonical JSON: values and escapes") {
       {"NUL", std::string("a\0b", 3), R"("a\u0000b")"},
       {"DEL raw", "\x7f", "\"\x7f\""},
       {"slash raw", "a/b", R"("a/b")"},
-      {"non-ASCII raw UTF-8", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80\""},
+      {"non-ASCII raw UTF-8", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80",
+       "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80\""},
       {"keys sorted by bytes", json{{"b", 1}, {"a", 2}, {"B", 3}, {"\xc3\xa9", 4}, {"z", 5}, {"ab", 6}},
        "{\"B\":3,\"a\":2,\"ab\":6,\"b\":1,\"z\":5,\"\xc3\xa9\":4}"},
       {"keys escaped like strings", json{{"a\nb", 1}}, R"({"a\nb":1})"},
@@ -237,8 +239,8 @@ TEST_CASE("SHA-256, HMAC-SHA256 and constant-time comparison") {
     bool equal;
   };
   const std::vector<Case> cases = {
-      {"", "", true}, {"abc", "abc", true}, {"abc", "abd", false}, {"abc", "ab", false}, {"", "a", false},
-      {std::string("a\0b", 3), std::string("a\0c", 3), false},
+      {"", "", true},       {"abc", "abc", true}, {"abc", "abd", false},
+      {"abc", "ab", false}, {"", "a", false},     {std::string("a\0b", 3), std::string("a\0c", 3), false},
   };
   for (const auto& c : cases) {
     CAPTURE(c.a);
@@ -277,11 +279,11 @@ TEST_CASE("timestamps are RFC 3339 UTC with milliseconds") {
   CHECK(*audit::parse_timestamp("2023-11-14T22:13:20.5Z") == epoch + seconds{1'700'000'000} + milliseconds{500});
   CHECK(*audit::parse_timestamp("2023-11-14T22:13:20.000000001Z") ==
         epoch + seconds{1'700'000'000} + std::chrono::nanoseconds{1});
-  for (const char* bad : {"", "2023-11-14", "2023-11-14 22:13:20Z", "2023-11-14T22:13:20", "2023-11-14T22:13:20+00:00",
-                          "2023-11-14T22:13:20z", "2023-02-29T00:00:00Z", "2023-13-01T00:00:00Z", "2023-11-14T24:00:00Z",
-                          "2023-11-14T23:60:00Z", "2023-11-14T23:59:60Z", "2023-11-14T22:13:20.Z",
-                          "2023-11-14T22:13:20.0000000001Z", "2023-11-14T22:13:20.000ZZ", "+023-11-14T22:13:20Z",
-                          "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"}) {
+  for (const char* bad :
+       {"", "2023-11-14", "2023-11-14 22:13:20Z", "2023-11-14T22:13:20", "2023-11-14T22:13:20+00:00",
+        "2023-11-14T22:13:20z", "2023-02-29T00:00:00Z", "2023-13-01T00:00:00Z", "2023-11-14T24:00:00Z",
+        "2023-11-14T23:60:00Z", "2023-11-14T23:59:60Z", "2023-11-14T22:13:20.Z", "2023-11-14T22:13:20.0000000001Z",
+        "2023-11-14T22:13:20.000ZZ", "+023-11-14T22:13:20Z", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"}) {
     CAPTURE(bad);
     const auto parsed = audit::parse_timestamp(bad);
     REQUIRE_FALSE(parsed.ok());
@@ -301,9 +303,14 @@ TEST_CASE("Record -> JSON -> Record round trip keeps every field, unknown ones a
 
   const json j = audit::to_json(r);
   CHECK(j["kind"] == "rollback");
-  CHECK(j["outcome"] == json{{"status", "rolled_back"}, {"reason", "error_rate_exceeded"}, {"message", "rolled back to v1.1.0"}});
-  CHECK(j["approvals"][1] == json{{"approver", "alice"}, {"source", "issue_comment"}, {"permission", "admin"},
-                                  {"event_id", "1002"}, {"counted", false}, {"reason", "author_cannot_approve"}});
+  CHECK(j["outcome"] ==
+        json{{"status", "rolled_back"}, {"reason", "error_rate_exceeded"}, {"message", "rolled back to v1.1.0"}});
+  CHECK(j["approvals"][1] == json{{"approver", "alice"},
+                                  {"source", "issue_comment"},
+                                  {"permission", "admin"},
+                                  {"event_id", "1002"},
+                                  {"counted", false},
+                                  {"reason", "author_cannot_approve"}});
   CHECK(j["custom"] == json{{"ticket", "OPS-2"}});
   CHECK(j["stages"][1] == json{{"name", "smoke"}, {"attempts", 0}, {"outcome", "skipped"}});
   CHECK_FALSE(j.contains("seq"));
@@ -325,8 +332,8 @@ TEST_CASE("Record -> JSON -> Record round trip keeps every field, unknown ones a
   CHECK(read->link->signature == (*sealed)["signature"].get<std::string>());
   CHECK(audit::to_json(*read) == *sealed);
 
-  for (audit::Kind kind : {audit::Kind::deploy, audit::Kind::rollback, audit::Kind::approval_decision,
-                           audit::Kind::rollback_decision}) {
+  for (audit::Kind kind :
+       {audit::Kind::deploy, audit::Kind::rollback, audit::Kind::approval_decision, audit::Kind::rollback_decision}) {
     CHECK(*audit::parse_kind(audit::to_string(kind)) == kind);
   }
   for (audit::Status status : {audit::Status::success, audit::Status::failure, audit::Status::rolled_back,
@@ -394,24 +401,31 @@ TEST_CASE("from_json reports the first wrong field by name") {
   };
   const std::vector<Case> cases = {
       {"missing actor", [](json& j) { j.erase("actor"); }, "malformed_record", "field actor is required"},
-      {"kind unknown", [](json& j) { j["kind"] = "deploi"; }, "malformed_record", "field kind unknown audit record kind"},
+      {"kind unknown", [](json& j) { j["kind"] = "deploi"; }, "malformed_record",
+       "field kind unknown audit record kind"},
       {"status unknown", [](json& j) { j["outcome"]["status"] = "ok"; }, "malformed_record", "outcome.status"},
-      {"outcome not object", [](json& j) { j["outcome"] = "success"; }, "malformed_record", "outcome expected an object"},
+      {"outcome not object", [](json& j) { j["outcome"] = "success"; }, "malformed_record",
+       "outcome expected an object"},
       {"approval permission type", [](json& j) { j["approvals"][1]["permission"] = 3; }, "malformed_record",
        "approvals[1].permission expected a string, got number"},
-      {"approval not object", [](json& j) { j["approvals"][0] = "bob"; }, "malformed_record", "approvals[0] expected an object"},
+      {"approval not object", [](json& j) { j["approvals"][0] = "bob"; }, "malformed_record",
+       "approvals[0] expected an object"},
       {"counted not bool", [](json& j) { j["approvals"][0]["counted"] = 1; }, "malformed_record",
        "approvals[0].counted expected true or false"},
       {"traffic percent range", [](json& j) { j["stages"][0]["traffic_percent"] = 101; }, "malformed_record",
        "stages[0].traffic_percent is 101, expected 0..100"},
-      {"duration negative", [](json& j) { j["stages"][0]["duration_ms"] = -1; }, "malformed_record", "stages[0].duration_ms"},
+      {"duration negative", [](json& j) { j["stages"][0]["duration_ms"] = -1; }, "malformed_record",
+       "stages[0].duration_ms"},
       {"exit code double", [](json& j) { j["stages"][0]["exit_code"] = 1.5; }, "malformed_record",
        "stages[0].exit_code expected an integer"},
-      {"bad timestamp", [](json& j) { j["recorded_at"] = "yesterday"; }, "malformed_record", "field recorded_at timestamp"},
+      {"bad timestamp", [](json& j) { j["recorded_at"] = "yesterday"; }, "malformed_record",
+       "field recorded_at timestamp"},
       {"stage timestamp with offset", [](json& j) { j["stages"][0]["started_at"] = "2023-11-14T22:13:20+01:00"; },
        "malformed_record", "stages[0].started_at"},
-      {"run id negative", [](json& j) { j["run_id"] = -5; }, "malformed_record", "run_id expected a non-negative integer"},
-      {"null optional", [](json& j) { j["version"] = nullptr; }, "malformed_record", "version expected a string, got null"},
+      {"run id negative", [](json& j) { j["run_id"] = -5; }, "malformed_record",
+       "run_id expected a non-negative integer"},
+      {"null optional", [](json& j) { j["version"] = nullptr; }, "malformed_record",
+       "version expected a string, got null"},
       {"hash without seq", [](json& j) { j["hash"] = std::string(64, 'a'); }, "malformed_record", "field seq"},
       {"newer schema", [](json& j) { j["schema_version"] = 2; }, "unsupported_schema_version", "schema_version 2"},
       {"schema zero", [](json& j) { j["schema_version"] = 0; }, "unsupported_schema_version", "schema_version 0"},
@@ -552,7 +566,10 @@ TEST_CASE("removed or reordered records break the link at the right place") {
     std::string mentions;
   };
   const std::vector<Case> cases = {
-      {"middle removed", {chain[0], chain[2], chain[3]}, 1, "seq 2, kind deploy, environment production, version v1.2.0"},
+      {"middle removed",
+       {chain[0], chain[2], chain[3]},
+       1,
+       "seq 2, kind deploy, environment production, version v1.2.0"},
       {"first removed", {chain[1], chain[2], chain[3]}, 0, "the start of a chain"},
       {"two swapped", {chain[0], chain[2], chain[1], chain[3]}, 1, "seq 2,"},
       {"record duplicated", {chain[0], chain[1], chain[1], chain[2]}, 2, "seq 1,"},
@@ -619,8 +636,8 @@ TEST_CASE("signature problems") {
       {"other scheme", make_chain(kKey),
        [](std::vector<json>& c) { c[1]["signature"] = "sha1:" + c[1]["signature"].get<std::string>().substr(12); },
        kKey, "bad_signature", 1},
-      {"signature from another record", make_chain(kKey), [](std::vector<json>& c) { c[1]["signature"] = c[0]["signature"]; },
-       kKey, "bad_signature", 1},
+      {"signature from another record", make_chain(kKey),
+       [](std::vector<json>& c) { c[1]["signature"] = c[0]["signature"]; }, kKey, "bad_signature", 1},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -723,7 +740,8 @@ TEST_CASE("JSON Lines: write, parse with line numbers, verify") {
   CHECK(audit::verify_jsonl(text, kKey).ok);
 
   // Blank lines and CRLF are tolerated; line numbers still count them.
-  const std::string loose = "\n" + canonical(chain[0]) + "\r\n  \n" + canonical(chain[1]) + "\r\n" + canonical(chain[2]);
+  const std::string loose =
+      "\n" + canonical(chain[0]) + "\r\n  \n" + canonical(chain[1]) + "\r\n" + canonical(chain[2]);
   const auto loose_parsed = audit::parse_jsonl(loose);
   REQUIRE(loose_parsed.ok());
   CHECK(loose_parsed->lines == std::vector<std::size_t>{2, 4, 5});

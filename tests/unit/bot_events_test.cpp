@@ -17,10 +17,15 @@ namespace events = deploy::bot::events;
 json repository() { return {{"owner", {{"login", "acme"}}}, {"name", "app"}, {"default_branch", "main"}}; }
 
 json issue_comment() {
-  return {{"repository", repository()},
-          {"comment", {{"id", 11}, {"user", {{"login", "bob"}, {"type", "User"}}}, {"body", "/approve"}, {"html_url", "u"},
-                       {"created_at", "2024-01-01T00:00:00Z"}}},
-          {"issue", {{"number", 2}, {"body", nullptr}, {"pull_request", {{"url", "p"}}}, {"user", {{"login", "carol"}}}}}};
+  return {
+      {"repository", repository()},
+      {"comment",
+       {{"id", 11},
+        {"user", {{"login", "bob"}, {"type", "User"}}},
+        {"body", "/approve"},
+        {"html_url", "u"},
+        {"created_at", "2024-01-01T00:00:00Z"}}},
+      {"issue", {{"number", 2}, {"body", nullptr}, {"pull_request", {{"url", "p"}}}, {"user", {{"login", "carol"}}}}}};
 }
 
 }  // namespace
@@ -50,17 +55,22 @@ TEST_CASE("each event the bot reads parses into its own struct") {
   };
   const std::vector<Case> cases = {
       {"commit_comment", json::parse(R"({"comment": {"id": 1, "user": {"login": "bob"}, "commit_id": "abc"}})"), 1},
-      {"pull_request", json::parse(R"({"number": 3, "before": "old", "pull_request": {"head": {"sha": "abc", "repo": null},
-                                       "base": {"ref": "main"}, "user": {"login": "carol"}}})"), 2},
+      {"pull_request",
+       json::parse(R"({"number": 3, "before": "old", "pull_request": {"head": {"sha": "abc", "repo": null},
+                                       "base": {"ref": "main"}, "user": {"login": "carol"}}})"),
+       2},
       {"pull_request_review", json::parse(R"({"review": {"id": 5, "state": "approved", "user": {"login": "bob"}},
                                               "pull_request": {"number": 3, "head": {"sha": "abc"}, "base": {"ref": "main"},
-                                                               "user": {"login": "carol"}}})"), 3},
+                                                               "user": {"login": "carol"}}})"),
+       3},
       {"release", json::parse(R"({"release": {"tag_name": "v1.2.0"}})"), 4},
       {"workflow_run", json::parse(R"({"workflow_run": {"id": 9, "conclusion": null}})"), 5},
       {"deployment_protection_rule", json::parse(R"({"environment": "production", "deployment": {"sha": "abc"},
-                                                     "deployment_callback_url": "https://x/actions/runs/1/d"})"), 6},
+                                                     "deployment_callback_url": "https://x/actions/runs/1/d"})"),
+       6},
       {"push", json::parse(R"({"ref": "refs/heads/main", "commits": [{"added": ["a"], "removed": ["b"]}],
-                               "head_commit": {"modified": ["c"]}})"), 7},
+                               "head_commit": {"modified": ["c"]}})"),
+       7},
       {"installation_repositories", json::object(), 0},
   };
   for (const auto& c : cases) {
@@ -83,7 +93,8 @@ TEST_CASE("each event the bot reads parses into its own struct") {
   CHECK(pr.head_repo_full_name.empty());
   json run = cases[4].payload;
   run["repository"] = repository();
-  CHECK(std::get<events::WorkflowRun>(events::parse_webhook("workflow_run", run.dump())->event).conclusion == "unknown");
+  CHECK(std::get<events::WorkflowRun>(events::parse_webhook("workflow_run", run.dump())->event).conclusion ==
+        "unknown");
 }
 
 TEST_CASE("a malformed payload is an outcome that names the event and the field") {
@@ -106,7 +117,8 @@ TEST_CASE("a malformed payload is an outcome that names the event and the field"
       {"an array", "push", "[]", "malformed payload: push: the stored payload is not a JSON object"},
       {"no repository", "issue_comment", without(issue_comment(), "/repository"_json_pointer),
        "malformed payload: issue_comment: repository: missing"},
-      {"repository owner not an object", "issue_comment", with(issue_comment(), "/repository/owner"_json_pointer, "acme"),
+      {"repository owner not an object", "issue_comment",
+       with(issue_comment(), "/repository/owner"_json_pointer, "acme"),
        "malformed payload: issue_comment: repository.owner: expected an object"},
       {"no comment id", "issue_comment", without(issue_comment(), "/comment/id"_json_pointer),
        "malformed payload: issue_comment: comment.id: missing"},

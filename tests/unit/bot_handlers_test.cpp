@@ -15,14 +15,14 @@
 #include "bot/handlers/registry.hpp"
 #include "core/clock.hpp"
 #include "core/github/client.hpp"
-#include "core/store/store.hpp"
 #include "core/release/tracking_issue.hpp"
+#include "core/store/store.hpp"
 #include "tests/unit/fake_github_ports.hpp"
 
 namespace {
 
-using nlohmann::json;
 using deploy::bot::HandleResult;
+using nlohmann::json;
 namespace store = deploy::store;
 namespace github = deploy::github;
 
@@ -113,7 +113,8 @@ struct Bot {
   }
 
   HandleResult deliver(const std::string& event, const std::string& action, json payload) {
-    payload["repository"] = {{"owner", {{"login", "acme"}}}, {"name", "app"}, {"full_name", "acme/app"}, {"default_branch", "main"}};
+    payload["repository"] = {
+        {"owner", {{"login", "acme"}}}, {"name", "app"}, {"full_name", "acme/app"}, {"default_branch", "main"}};
     if (!action.empty()) payload["action"] = action;
     store::Delivery delivery;
     delivery.delivery_id = "d" + std::to_string(++deliveries);
@@ -135,28 +136,41 @@ struct Bot {
 json user(const std::string& login, const std::string& type = "User") { return {{"login", login}, {"type", type}}; }
 
 json pr_comment(std::int64_t id, const std::string& login, const std::string& body) {
-  return {{"comment", {{"id", id}, {"user", user(login)}, {"body", body}, {"html_url", "https://github.test/c/" + std::to_string(id)},
-                       {"created_at", "2023-11-14T22:13:20Z"}}},
-          {"issue", {{"number", 2}, {"pull_request", {{"url", "https://github.test/pulls/2"}}}, {"user", user("carol")}}}};
+  return {
+      {"comment",
+       {{"id", id},
+        {"user", user(login)},
+        {"body", body},
+        {"html_url", "https://github.test/c/" + std::to_string(id)},
+        {"created_at", "2023-11-14T22:13:20Z"}}},
+      {"issue", {{"number", 2}, {"pull_request", {{"url", "https://github.test/pulls/2"}}}, {"user", user("carol")}}}};
 }
 
 json tracking_comment(std::int64_t id, const std::string& login, const std::string& body) {
-  return {{"comment", {{"id", id}, {"user", user(login)}, {"body", body}, {"html_url", "https://github.test/c/" + std::to_string(id)}}},
-          {"issue", {{"number", 1},
-                     {"body", "Release v1.2.0\n\n" + deploy::release::marker_line({"v1.2.0", kRelease})},
-                     {"user", user("github-actions[bot]", "Bot")}}}};
+  return {{"comment",
+           {{"id", id},
+            {"user", user(login)},
+            {"body", body},
+            {"html_url", "https://github.test/c/" + std::to_string(id)}}},
+          {"issue",
+           {{"number", 1},
+            {"body", "Release v1.2.0\n\n" + deploy::release::marker_line({"v1.2.0", kRelease})},
+            {"user", user("github-actions[bot]", "Bot")}}}};
 }
 
 json pull_request(const std::string& head, std::optional<std::string> before = std::nullopt) {
   json payload = {{"number", 2},
-                  {"pull_request", {{"number", 2}, {"user", user("carol")}, {"head", {{"sha", head}, {"repo", {{"full_name", "acme/app"}}}}},
-                                    {"base", {{"ref", "main"}}}}}};
+                  {"pull_request",
+                   {{"number", 2},
+                    {"user", user("carol")},
+                    {"head", {{"sha", head}, {"repo", {{"full_name", "acme/app"}}}}},
+                    {"base", {{"ref", "main"}}}}}};
   if (before) payload["before"] = *before;
   return payload;
 }
 
 deploy::github::DeploymentSeen deployed(std::int64_t id, const std::string& version, const std::string& sha,
-                                       std::chrono::system_clock::time_point at) {
+                                        std::chrono::system_clock::time_point at) {
   deploy::github::DeploymentSeen seen;
   seen.record.id = id;
   seen.record.version = version;
@@ -202,7 +216,8 @@ TEST_SUITE("dispatcher") {
     payload = pr_comment(11, "bob", "/approve");
     payload["issue"]["number"] = "two";
     CHECK_THROWS_WITH_AS(bot.deliver("issue_comment", "created", payload),
-                         "malformed payload: issue_comment: issue.number: expected an integer", deploy::bot::PermanentError);
+                         "malformed payload: issue_comment: issue.number: expected an integer",
+                         deploy::bot::PermanentError);
     CHECK(bot.github.effects.empty());
   }
 
@@ -392,7 +407,10 @@ TEST_SUITE("pull_request") {
 TEST_SUITE("pull_request_review") {
   json review(std::int64_t id, const std::string& login, const std::string& state) {
     json payload = pull_request(kHead);
-    payload["review"] = {{"id", id}, {"user", user(login)}, {"state", state}, {"commit_id", kHead},
+    payload["review"] = {{"id", id},
+                         {"user", user(login)},
+                         {"state", state},
+                         {"commit_id", kHead},
                          {"submitted_at", "2023-11-14T22:13:20Z"}};
     return payload;
   }
@@ -400,7 +418,8 @@ TEST_SUITE("pull_request_review") {
   TEST_CASE("an approving review counts like /approve; a dismissal withdraws it") {
     Bot bot;
     CHECK(bot.deliver("pull_request_review", "submitted", review(61, "bob", "approved")) == HandleResult::done);
-    CHECK(bot.github.effects == std::vector<std::string>{"approve bob " + kHead, "status " + kHead + " success 1/1 approval"});
+    CHECK(bot.github.effects ==
+          std::vector<std::string>{"approve bob " + kHead, "status " + kHead + " success 1/1 approval"});
     CHECK(bot.last_audit().at("kind") == "approval_decision");
     CHECK(bot.deliver("pull_request_review", "dismissed", review(61, "bob", "dismissed")) == HandleResult::done);
     CHECK(bot.github.effects.back() == "status " + kHead + " pending 0/1 approval");
@@ -416,13 +435,15 @@ TEST_SUITE("pull_request_review") {
 TEST_SUITE("release") {
   TEST_CASE("a published release gets its tracking issue once; drafts and undeployed tags none") {
     Bot bot;
-    CHECK(bot.deliver("release", "published", {{"release", {{"tag_name", "v1.2.0"}, {"draft", false}}}}) == HandleResult::done);
+    CHECK(bot.deliver("release", "published", {{"release", {{"tag_name", "v1.2.0"}, {"draft", false}}}}) ==
+          HandleResult::done);
     bot.deliver("release", "published", {{"release", {{"tag_name", "v1.2.0"}}}});
     REQUIRE(bot.github.tracking_issues.size() == 1);
     CHECK(bot.github.tracking_issues[0].marker.sha == kRelease);
     CHECK(bot.github.tracking_issues[0].environment == "production");
     CHECK(bot.github.tracking_issues[0].needed.find("needs 1 approval") != std::string::npos);
-    CHECK(bot.deliver("release", "published", {{"release", {{"tag_name", "v1.3.0"}, {"draft", true}}}}) == HandleResult::ignored);
+    CHECK(bot.deliver("release", "published", {{"release", {{"tag_name", "v1.3.0"}, {"draft", true}}}}) ==
+          HandleResult::ignored);
     CHECK(bot.deliver("release", "published", {{"release", {{"tag_name", "nightly"}}}}) == HandleResult::ignored);
     CHECK(bot.github.tracking_issues.size() == 1);
   }
@@ -430,19 +451,25 @@ TEST_SUITE("release") {
 
 TEST_SUITE("workflow_run") {
   json completed(std::int64_t id, const std::string& path, const std::string& head_branch) {
-    return {{"workflow_run", {{"id", id}, {"path", path}, {"head_branch", head_branch}, {"conclusion", "success"},
-                              {"html_url", "https://github.test/acme/app/actions/runs/" + std::to_string(id)}}}};
+    return {{"workflow_run",
+             {{"id", id},
+              {"path", path},
+              {"head_branch", head_branch},
+              {"conclusion", "success"},
+              {"html_url", "https://github.test/acme/app/actions/runs/" + std::to_string(id)}}}};
   }
 
   TEST_CASE("a run the bot dispatched: how it ended, on the issue that asked, once") {
     Bot bot;
     bot.deliver("issue_comment", "created", tracking_comment(31, "bob", "/approve"));  // dispatches run 9001
-    CHECK(bot.deliver("workflow_run", "completed", completed(9001, ".github/workflows/deploy.yml", "main")) == HandleResult::done);
+    CHECK(bot.deliver("workflow_run", "completed", completed(9001, ".github/workflows/deploy.yml", "main")) ==
+          HandleResult::done);
     const auto* said = bot.github.comment("run:9001");
     REQUIRE(said != nullptr);
     CHECK(said->number == 1);
-    CHECK(said->body == "The deploy run for `v1.2.0` on `production` finished: **success** "
-                        "(https://github.test/acme/app/actions/runs/9001).");
+    CHECK(said->body ==
+          "The deploy run for `v1.2.0` on `production` finished: **success** "
+          "(https://github.test/acme/app/actions/runs/9001).");
   }
 
   TEST_CASE("a tag-triggered run finds its issue through the release; other workflows are not ours") {
@@ -451,11 +478,14 @@ TEST_SUITE("workflow_run") {
     release.tag_name = "v1.2.0";
     release.body = "Notes\n\n" + deploy::release::release_link_line(5);
     bot.github.releases["v1.2.0"] = release;
-    CHECK(bot.deliver("workflow_run", "completed", completed(77, ".github/workflows/deploy.yml", "v1.2.0")) == HandleResult::done);
+    CHECK(bot.deliver("workflow_run", "completed", completed(77, ".github/workflows/deploy.yml", "v1.2.0")) ==
+          HandleResult::done);
     REQUIRE(bot.github.comment("run:77") != nullptr);
     CHECK(bot.github.comment("run:77")->number == 5);
-    CHECK(bot.deliver("workflow_run", "completed", completed(78, ".github/workflows/ci.yml", "v1.2.0")) == HandleResult::ignored);
-    CHECK(bot.deliver("workflow_run", "completed", completed(79, ".github/workflows/deploy.yml", "main")) == HandleResult::ignored);
+    CHECK(bot.deliver("workflow_run", "completed", completed(78, ".github/workflows/ci.yml", "v1.2.0")) ==
+          HandleResult::ignored);
+    CHECK(bot.deliver("workflow_run", "completed", completed(79, ".github/workflows/deploy.yml", "main")) ==
+          HandleResult::ignored);
   }
 }
 

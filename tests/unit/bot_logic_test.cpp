@@ -68,7 +68,9 @@ TEST_CASE("environment_for_pull_request: base branch match among those requiring
     const auto* env = bot::environment_for_pull_request(cfg, c.base);
     CHECK((env ? env->name : std::string()) == c.expected);
   }
-  const auto none = load("version: 1\nenvironments:\n  staging:\n    on: {branches: [main]}\nstages:\n  - name: d\n    run: x\nrollback:\n  run: y\n");
+  const auto none = load(
+      "version: 1\nenvironments:\n  staging:\n    on: {branches: [main]}\nstages:\n  - name: d\n    run: "
+      "x\nrollback:\n  run: y\n");
   CHECK(bot::environment_for_pull_request(none, "main") == nullptr);
 }
 
@@ -97,12 +99,14 @@ TEST_CASE("gate_progress and gate_rejection: the review comments on a waiting ru
   none.required = 2;
   none.needed = "needs 2 more approvals from anyone with write permission, other than zed (author)";
   none.tracking_issue = 7;
-  CHECK(bot::gate_progress(none) ==
-        "0 of 2 approvals for `3333333` so far. Still needed: needs 2 more approvals from anyone with write permission, "
-        "other than zed (author). Approve with `/approve` on #7.");
+  CHECK(
+      bot::gate_progress(none) ==
+      "0 of 2 approvals for `3333333` so far. Still needed: needs 2 more approvals from anyone with write permission, "
+      "other than zed (author). Approve with `/approve` on #7.");
   bot::GateProgress one = none;
   one.approvers = {"alice"};
-  one.needed = "needs 1 more approval from anyone with write permission, other than zed (author) and alice (already approved)";
+  one.needed =
+      "needs 1 more approval from anyone with write permission, other than zed (author) and alice (already approved)";
   one.tracking_issue.reset();
   CHECK(bot::gate_progress(one) ==
         "1 of 2 approvals for `3333333` so far (alice). Still needed: needs 1 more approval from anyone with write "
@@ -122,8 +126,13 @@ TEST_CASE("format_age and format_utc") {
     std::chrono::seconds age;
     std::string text;
   };
-  for (const auto& c : std::vector<Case>{{0s, "just now"}, {59s, "just now"}, {60s, "1 min ago"}, {3599s, "59 min ago"},
-                                         {3600s, "1 h ago"}, {86399s, "23 h ago"}, {86400s, "1 d ago"}}) {
+  for (const auto& c : std::vector<Case>{{0s, "just now"},
+                                         {59s, "just now"},
+                                         {60s, "1 min ago"},
+                                         {3599s, "59 min ago"},
+                                         {3600s, "1 h ago"},
+                                         {86399s, "23 h ago"},
+                                         {86400s, "1 d ago"}}) {
     CAPTURE(c.age.count());
     CHECK(bot::format_age(t0, t0 + c.age) == c.text);
   }
@@ -179,8 +188,8 @@ TEST_CASE("retry_delay doubles from base up to max and gives up at max_attempts"
     std::int64_t attempts;
     std::optional<std::chrono::milliseconds> delay;
   };
-  for (const auto& c : std::vector<Case>{{1, 1000ms}, {2, 2000ms}, {3, 4000ms}, {4, 5000ms}, {5, 5000ms}, {6, std::nullopt},
-                                         {60, std::nullopt}}) {
+  for (const auto& c : std::vector<Case>{
+           {1, 1000ms}, {2, 2000ms}, {3, 4000ms}, {4, 5000ms}, {5, 5000ms}, {6, std::nullopt}, {60, std::nullopt}}) {
     CAPTURE(c.attempts);
     CHECK(bot::retry_delay(c.attempts, schedule) == c.delay);
   }

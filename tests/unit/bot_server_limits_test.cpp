@@ -39,7 +39,7 @@ TEST_CASE("webhook header checks: the first failing check answers, in the docume
   struct Case {
     std::string name;
     std::vector<std::pair<std::string, std::optional<std::string>>> changes;  // nullopt: remove
-    unsigned status;  // 0 = passes
+    unsigned status;                                                          // 0 = passes
     std::string code;
   };
   const std::vector<Case> cases = {
@@ -50,16 +50,23 @@ TEST_CASE("webhook header checks: the first failing check answers, in the docume
       {"chunked", {{"Content-Length", std::nullopt}, {"Transfer-Encoding", "chunked"}}, 411, "length_required"},
       {"one byte over", {{"Content-Length", std::to_string(kMax + 1)}}, 413, "body_too_large"},
       {"a length of 30 digits", {{"Content-Length", std::string(30, '9')}}, 413, "body_too_large"},
-      {"too large beats no signature", {{"Content-Length", std::to_string(kMax + 1)}, {"X-Hub-Signature-256", std::nullopt}},
-       413, "body_too_large"},
+      {"too large beats no signature",
+       {{"Content-Length", std::to_string(kMax + 1)}, {"X-Hub-Signature-256", std::nullopt}},
+       413,
+       "body_too_large"},
       {"form encoded", {{"Content-Type", "application/x-www-form-urlencoded"}}, 415, "unsupported_media_type"},
       {"no Content-Type", {{"Content-Type", std::nullopt}}, 415, "unsupported_media_type"},
       {"json prefix only", {{"Content-Type", "application/jsonx"}}, 415, "unsupported_media_type"},
       {"no signature", {{"X-Hub-Signature-256", std::nullopt}}, 401, "signature_missing"},
       {"sha1 signature", {{"X-Hub-Signature-256", "sha1=" + std::string(40, 'a')}}, 401, "signature_malformed"},
       {"63 hex digits", {{"X-Hub-Signature-256", "sha256=" + std::string(63, 'a')}}, 401, "signature_malformed"},
-      {"a non-hex digit", {{"X-Hub-Signature-256", "sha256=" + std::string(63, 'a') + "g"}}, 401, "signature_malformed"},
-      {"no signature beats no event", {{"X-Hub-Signature-256", std::nullopt}, {"X-GitHub-Event", std::nullopt}}, 401,
+      {"a non-hex digit",
+       {{"X-Hub-Signature-256", "sha256=" + std::string(63, 'a') + "g"}},
+       401,
+       "signature_malformed"},
+      {"no signature beats no event",
+       {{"X-Hub-Signature-256", std::nullopt}, {"X-GitHub-Event", std::nullopt}},
+       401,
        "signature_missing"},
       {"no event", {{"X-GitHub-Event", std::nullopt}}, 400, "event_header_missing"},
       {"upper-case event", {{"X-GitHub-Event", "Push"}}, 400, "event_header_invalid"},

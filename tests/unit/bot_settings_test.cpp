@@ -87,7 +87,12 @@ TEST_CASE("the server's limits: defaults, bounds and reason codes (issue 13)") {
       {{{"DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT", "8589934592"}}, "", 1024, 8ull << 30},
       {{{"DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT", "26214399"}}, "invalid_max_body_bytes_in_flight"},
       {{{"DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT", "64MiB"}}, "invalid_max_body_bytes_in_flight"},
-      {{{"DEPLOY_BOT_HEADER_TIMEOUT_SECONDS", "1"}, {"DEPLOY_BOT_BODY_TIMEOUT_SECONDS", "3600"}}, "", 1024, 64ull << 20, 1, 3600},
+      {{{"DEPLOY_BOT_HEADER_TIMEOUT_SECONDS", "1"}, {"DEPLOY_BOT_BODY_TIMEOUT_SECONDS", "3600"}},
+       "",
+       1024,
+       64ull << 20,
+       1,
+       3600},
       {{{"DEPLOY_BOT_HEADER_TIMEOUT_SECONDS", "0"}}, "invalid_header_timeout"},
       {{{"DEPLOY_BOT_BODY_TIMEOUT_SECONDS", "3601"}}, "invalid_body_timeout"},
   };

@@ -18,8 +18,8 @@ const Command kPlan{"plan",
                     {{{"--config", "--environment"}, {"--ref"}, "", "Plans.\nTwo lines."}},
                     ""};
 const Command kFiles{"verify", {{"--key-env", "VAR", "the key's variable"}}, true, {}, "Checks files."};
-const std::vector<Command> kCommands = {kPlan, kFiles, {"audit export", {}, false, {}, "Exports."},
-                                        {"audit verify", {}, false, {}, "Verifies."}};
+const std::vector<Command> kCommands = {
+    kPlan, kFiles, {"audit export", {}, false, {}, "Exports."}, {"audit verify", {}, false, {}, "Verifies."}};
 
 }  // namespace
 
@@ -34,13 +34,22 @@ TEST_CASE("parse: options, switches, operands and every error naming the option 
   };
   const std::vector<Case> cases = {
       {"separate value", &kPlan, {"--environment", "prod"}, {{"--environment", "prod"}}, {}, ""},
-      {"joined value", &kPlan, {"--environment=prod", "--ref=v1"}, {{"--environment", "prod"}, {"--ref", "v1"}}, {}, ""},
+      {"joined value",
+       &kPlan,
+       {"--environment=prod", "--ref=v1"},
+       {{"--environment", "prod"}, {"--ref", "v1"}},
+       {},
+       ""},
       {"empty joined value", &kPlan, {"--environment="}, {{"--environment", ""}}, {}, ""},
       {"the last value wins", &kPlan, {"--environment", "a", "--environment", "b"}, {{"--environment", "b"}}, {}, ""},
       {"a value that looks like an option", &kPlan, {"--environment", "--ref"}, {{"--environment", "--ref"}}, {}, ""},
       {"switch", &kPlan, {"--dry", "--environment", "e"}, {{"--dry", ""}, {"--environment", "e"}}, {}, ""},
       {"operands", &kFiles, {"a.jsonl", "--key-env", "K", "b.jsonl"}, {{"--key-env", "K"}}, {"a.jsonl", "b.jsonl"}, ""},
-      {"unknown option", &kPlan, {"--bogus", "x"}, {}, {},
+      {"unknown option",
+       &kPlan,
+       {"--bogus", "x"},
+       {},
+       {},
        "unknown option --bogus (known: --config, --environment, --ref, --dry)"},
       {"missing value", &kPlan, {"--environment"}, {}, {}, "option --environment needs a value: --environment NAME"},
       {"switch with a value", &kPlan, {"--dry=yes", "--environment", "e"}, {}, {}, "option --dry takes no value"},

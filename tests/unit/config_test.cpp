@@ -110,8 +110,7 @@ TEST_CASE("the project's own .github/deploy.yml (its release gates) is valid") {
 }
 
 TEST_CASE("the example file loads into the expected values") {
-  const cfg::LoadResult result =
-      cfg::load_config(read_source_file("examples/deploy.yml"), "examples/deploy.yml");
+  const cfg::LoadResult result = cfg::load_config(read_source_file("examples/deploy.yml"), "examples/deploy.yml");
   REQUIRE(result.ok());
   const cfg::Config& c = *result.config;
 
@@ -137,24 +136,21 @@ TEST_CASE("the example file loads into the expected values") {
   CHECK(staging->strategy.steps[0].traffic == 100);
   CHECK(staging->strategy.steps[0].pause == 0ms);
   REQUIRE(staging->analysis.checks.size() == 1);
-  CHECK(std::get<cfg::HttpCheck>(staging->analysis.checks[0].probe).url ==
-        "http://127.0.0.1:8080/healthz");
+  CHECK(std::get<cfg::HttpCheck>(staging->analysis.checks[0].probe).url == "http://127.0.0.1:8080/healthz");
 
   const cfg::Environment* prod = c.environment("production");
   REQUIRE(prod != nullptr);
   CHECK(prod->on.tags == std::vector<std::string>{"v*"});
   CHECK(prod->approvals.required == 2);
-  CHECK(prod->approvals.from ==
-        std::vector<cfg::Principal>{{cfg::Principal::Kind::team, "acme/release-managers"},
-                                    {cfg::Principal::Kind::user, "alice"},
-                                    {cfg::Principal::Kind::permission, "maintain"}});
+  CHECK(prod->approvals.from == std::vector<cfg::Principal>{{cfg::Principal::Kind::team, "acme/release-managers"},
+                                                            {cfg::Principal::Kind::user, "alice"},
+                                                            {cfg::Principal::Kind::permission, "maintain"}});
   CHECK(prod->approvals.count_reviews);
   CHECK(prod->reviewed_changes.required_reviews == 1);
   CHECK(prod->required_checks == std::vector<std::string>{"build", "test"});
   CHECK(prod->rollback.window == 24h);
-  CHECK(prod->rollback.allowed ==
-        std::vector<cfg::Principal>{{cfg::Principal::Kind::team, "acme/oncall"},
-                                    {cfg::Principal::Kind::permission, "maintain"}});
+  CHECK(prod->rollback.allowed == std::vector<cfg::Principal>{{cfg::Principal::Kind::team, "acme/oncall"},
+                                                              {cfg::Principal::Kind::permission, "maintain"}});
   CHECK(prod->rollback.outside_window == cfg::RollbackPolicy::OutsideWindow::require_approval);
   CHECK(prod->rollback.automatic);
   CHECK(prod->strategy.type == cfg::Strategy::Type::canary);
@@ -208,14 +204,12 @@ TEST_CASE("the example file loads into the expected values") {
 
   REQUIRE(c.notifications.slack.has_value());
   CHECK(c.notifications.slack->url_env == "SLACK_WEBHOOK_URL");
-  CHECK(c.notifications.slack->on ==
-        std::vector<cfg::Event>{cfg::Event::started, cfg::Event::succeeded, cfg::Event::failed,
-                                cfg::Event::rolled_back});
+  CHECK(c.notifications.slack->on == std::vector<cfg::Event>{cfg::Event::started, cfg::Event::succeeded,
+                                                             cfg::Event::failed, cfg::Event::rolled_back});
   CHECK(c.notifications.slack->environments == std::vector<std::string>{"production"});
   REQUIRE(c.notifications.webhooks.size() == 1);
   CHECK(c.notifications.webhooks[0].url_env == "DEPLOY_WEBHOOK_URL");
-  CHECK(c.notifications.webhooks[0].on ==
-        std::vector<cfg::Event>{cfg::Event::failed, cfg::Event::rolled_back});
+  CHECK(c.notifications.webhooks[0].on == std::vector<cfg::Event>{cfg::Event::failed, cfg::Event::rolled_back});
 
   CHECK(c.bot.workflow == "deploy.yml");
   CHECK(c.bot.ref == "main");
@@ -225,8 +219,7 @@ TEST_CASE("the example file loads into the expected values") {
 }
 
 TEST_CASE("stages_for lists the stages of an environment in file order") {
-  const cfg::LoadResult result =
-      cfg::load_config(read_source_file("examples/deploy.yml"), "examples/deploy.yml");
+  const cfg::LoadResult result = cfg::load_config(read_source_file("examples/deploy.yml"), "examples/deploy.yml");
   REQUIRE(result.ok());
   const auto names = [&](std::string_view env) {
     std::vector<std::string> out;
@@ -240,16 +233,15 @@ TEST_CASE("stages_for lists the stages of an environment in file order") {
 }
 
 TEST_CASE("defaults apply to every key left out") {
-  const cfg::LoadResult result =
-      cfg::load_config(kHead +
-                           "    analysis:\n"
-                           "      checks:\n"
-                           "        - name: health\n"
-                           "          http: { url: \"http://127.0.0.1/\" }\n"
-                           "notifications:\n"
-                           "  slack: { webhook_url_env: SLACK }\n" +
-                           kTail,
-                       "deploy.yml");
+  const cfg::LoadResult result = cfg::load_config(kHead +
+                                                      "    analysis:\n"
+                                                      "      checks:\n"
+                                                      "        - name: health\n"
+                                                      "          http: { url: \"http://127.0.0.1/\" }\n"
+                                                      "notifications:\n"
+                                                      "  slack: { webhook_url_env: SLACK }\n" +
+                                                      kTail,
+                                                  "deploy.yml");
   INFO(result.format());
   REQUIRE(result.ok());
   const cfg::Config& c = *result.config;
@@ -353,9 +345,8 @@ TEST_CASE("errors in the top level") {
 TEST_CASE("an empty file is one error") {
   for (const std::string text : {"", "# nothing yet\n", "\n\n"}) {
     CAPTURE(text);
-    CHECK(errors_of(text) ==
-          std::vector<std::string>{"deploy.yml:1:1: error: the file is empty; it needs at least "
-                                   "version, environments, stages and rollback"});
+    CHECK(errors_of(text) == std::vector<std::string>{"deploy.yml:1:1: error: the file is empty; it needs at least "
+                                                      "version, environments, stages and rollback"});
   }
 }
 
@@ -372,9 +363,7 @@ TEST_CASE("YAML syntax errors carry yaml-cpp's position") {
        {"deploy.yml:2:8: error: invalid YAML: unknown token (a value starting with @ must be "
         "quoted, e.g. \"@alice\")"}},
       // yaml-cpp 0.7's own LoadAll would loop forever, exhausting memory, on these.
-      {"a stray comma where the document starts",
-       ",\n",
-       {"deploy.yml:1:1: error: invalid YAML: unexpected ','"}},
+      {"a stray comma where the document starts", ",\n", {"deploy.yml:1:1: error: invalid YAML: unexpected ','"}},
       {"a stray comma after a comment",
        "# deploy config\n  ,version: 1\n",
        {"deploy.yml:2:3: error: invalid YAML: unexpected ','"}},
@@ -386,7 +375,10 @@ TEST_CASE("YAML syntax errors carry yaml-cpp's position") {
 }
 
 TEST_CASE("approvals.allow_author is read as a boolean") {
-  struct Case { const char* value; bool expected; };
+  struct Case {
+    const char* value;
+    bool expected;
+  };
   const std::vector<Case> cases = {{"true", true}, {"false", false}};
   for (const auto& c : cases) {
     CAPTURE(c.value);
@@ -405,8 +397,7 @@ TEST_CASE("errors in environments") {
        {"deploy.yml:6:7: error: environments.production.approvals.requird: unknown key "
         "'requird' (did you mean 'required'?)"}},
       {"case and dashes do not hide a key",
-       kHead + "    Required_Checks: [build]\n    reviewed-changes: { required_reviews: 1 }\n" +
-           kTail,
+       kHead + "    Required_Checks: [build]\n    reviewed-changes: { required_reviews: 1 }\n" + kTail,
        {"deploy.yml:5:5: error: environments.production.Required_Checks: unknown key "
         "'Required_Checks' (did you mean 'required_checks'?)",
         "deploy.yml:6:5: error: environments.production.reviewed-changes: unknown key "
@@ -559,13 +550,11 @@ TEST_CASE("errors in strategies") {
        {"deploy.yml:5:38: error: environments.production.strategy.steps: expected at least two "
         "steps, a share below 100 and then 100, found 1 (one step at 100 is a rolling deploy)"}},
       {"a step without traffic",
-       kHead + "    strategy: { type: canary, steps: [{ traffic: 10 }, { pause: 1m }] }\n" +
-           traffic_tail,
+       kHead + "    strategy: { type: canary, steps: [{ traffic: 10 }, { pause: 1m }] }\n" + traffic_tail,
        {"deploy.yml:5:56: error: environments.production.strategy.steps[1].traffic: missing "
         "required key 'traffic' (the percent of traffic on the new version at this step)"}},
       {"rolling takes at most one step at 100",
-       kHead + "    strategy: { type: rolling, steps: [{ traffic: 50 }, { traffic: 100 }] }\n" +
-           kTail,
+       kHead + "    strategy: { type: rolling, steps: [{ traffic: 50 }, { traffic: 100 }] }\n" + kTail,
        {"deploy.yml:5:39: error: environments.production.strategy.steps: rolling and blue-green "
         "send all traffic at once: give at most one step, { traffic: 100, pause: ... }, to set "
         "how long the analysis watches it"}},
@@ -597,8 +586,10 @@ TEST_CASE("a rolling deploy may set a single step to watch it longer") {
 TEST_CASE("errors in analysis") {
   run_cases({
       {"a final window too short to reach failure_limit (finding 1)",
-       kHead + "    analysis:\n      interval: 30s\n      failure_limit: 3\n      after_full_traffic: 1m\n"
-               "      checks: [{ name: health, http: { url: \"http://a/\" } }]\n" + kTail,
+       kHead +
+           "    analysis:\n      interval: 30s\n      failure_limit: 3\n      after_full_traffic: 1m\n"
+           "      checks: [{ name: health, http: { url: \"http://a/\" } }]\n" +
+           kTail,
        {"deploy.yml:8:27: error: environments.production.analysis.after_full_traffic: the final window gives 2 "
         "rounds of checks at interval 30s, fewer than failure_limit 3: a release failing every round could never "
         "reach the limit; set after_full_traffic to at least 1m30s or lower failure_limit"}},
@@ -728,8 +719,7 @@ TEST_CASE("errors in stages") {
        {"deploy.yml:6:49: error: stages[0].environments[0]: expected an environment defined "
         "under environments (production), found 'prodution' (did you mean 'production'?)"}},
       {"an empty environments list",
-       kHead + "stages:\n  - { name: deploy, run: ./d.sh, environments: [] }\n" +
-           "rollback:\n  run: ./rollback.sh\n",
+       kHead + "stages:\n  - { name: deploy, run: ./d.sh, environments: [] }\n" + "rollback:\n  run: ./rollback.sh\n",
        {"deploy.yml:6:48: error: stages[0].environments: expected at least one environment, "
         "found an empty list (leave environments out to run the stage everywhere)"}},
       {"no stages",
@@ -980,14 +970,12 @@ TEST_CASE("percentages") {
     REQUIRE(parsed.ok());
     CHECK(*parsed == value);
   }
-  for (const char* text :
-       {"", "%", "-5", "+5", "5 %", "five", "5%%", ".5", "5.", "1e2", "inf", "nan", "5,5"}) {
+  for (const char* text : {"", "%", "-5", "+5", "5 %", "five", "5%%", ".5", "5.", "1e2", "inf", "nan", "5,5"}) {
     CAPTURE(text);
     const auto parsed = cfg::parse_percent(text);
     REQUIRE_FALSE(parsed.ok());
     CHECK(parsed.error().code == "invalid_percent");
-    CHECK(parsed.error().message ==
-          "expected a percentage like 5 or 5%, found '" + std::string(text) + "'");
+    CHECK(parsed.error().message == "expected a percentage like 5 or 5%, found '" + std::string(text) + "'");
   }
 }
 

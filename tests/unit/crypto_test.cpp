@@ -79,7 +79,8 @@ TEST_CASE("constant_time_equal: contents and length") {
   CHECK(crypto::constant_time_equal(x, y));
   y[31] ^= 1;
   CHECK_FALSE(crypto::constant_time_equal(x, y));
-  CHECK_FALSE(crypto::constant_time_equal(std::span<const unsigned char>(x), std::span<const unsigned char>(x).first(31)));
+  CHECK_FALSE(
+      crypto::constant_time_equal(std::span<const unsigned char>(x), std::span<const unsigned char>(x).first(31)));
 }
 
 TEST_CASE("random_bytes: the size asked for, and not the same twice") {
@@ -101,8 +102,13 @@ TEST_CASE("base64_encode: RFC 4648 test vectors") {
   struct Case {
     std::string in, out;
   };
-  for (const Case& c : std::vector<Case>{{"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="},
-                                         {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}}) {
+  for (const Case& c : std::vector<Case>{{"", ""},
+                                         {"f", "Zg=="},
+                                         {"fo", "Zm8="},
+                                         {"foo", "Zm9v"},
+                                         {"foob", "Zm9vYg=="},
+                                         {"fooba", "Zm9vYmE="},
+                                         {"foobar", "Zm9vYmFy"}}) {
     CAPTURE(c.in);
     CHECK(deploy::crypto::base64_encode(c.in) == c.out);
   }

@@ -70,8 +70,12 @@ TEST_CASE("the engine never reports deployed when the rounds say otherwise (prop
     const int bad_from = std::uniform_int_distribution<int>(0, total)(random);
     for (int i = 0; i < total; ++i) {
       const int pick = std::uniform_int_distribution<int>(0, 9)(random);
-      rounds.push_back(i < bad_from ? (pick < 8 ? M::successful : pick == 8 ? M::failed : M::error)
-                                    : (pick < 3 ? M::successful : pick < 7 ? M::failed : M::error));
+      rounds.push_back(i < bad_from ? (pick < 8    ? M::successful
+                                       : pick == 8 ? M::failed
+                                                   : M::error)
+                                    : (pick < 3   ? M::successful
+                                       : pick < 7 ? M::failed
+                                                  : M::error));
     }
     deploy::ManualClock clock;
     std::size_t measured = 0;
@@ -83,8 +87,8 @@ TEST_CASE("the engine never reports deployed when the rounds say otherwise (prop
       sample.error = m == M::error;
       return sample;
     });
-    const bool healthy = model_healthy(rounds, environment.analysis.failure_limit,
-                                       environment.analysis.consecutive_errors);
+    const bool healthy =
+        model_healthy(rounds, environment.analysis.failure_limit, environment.analysis.consecutive_errors);
     CAPTURE(n);
     REQUIRE((report.status == engine::Status::succeeded) == healthy);
     REQUIRE(measured <= rounds.size());

@@ -14,9 +14,9 @@ namespace {
 using namespace std::chrono_literals;
 using deploy::engine::Report;
 using deploy::engine::RoundReport;
+using deploy::engine::RunSummary;
 using deploy::engine::Status;
 using deploy::engine::StepReport;
-using deploy::engine::RunSummary;
 using TimePoint = std::chrono::system_clock::time_point;
 
 const TimePoint kT0{std::chrono::seconds{1'700'000'000}};  // 1700000000000 ms
@@ -64,7 +64,8 @@ Report succeeded_report() {
                   step("deploy", 100, kT0 + 140s, 3s, true, "exit 0")};
   report.baselines = {{"p99", 120}};
   report.rounds = {
-      round("deploy", 25, 1, kT0 + 135s, true, {{"error_rate", true, 0.5, "0.5"}, {"health", true, std::nullopt, "HTTP 200"}},
+      round("deploy", 25, 1, kT0 + 135s, true,
+            {{"error_rate", true, 0.5, "0.5"}, {"health", true, std::nullopt, "HTTP 200"}},
             {verdict("error_rate", true, "within_thresholds", "0.5 is within the thresholds"),
              verdict("health", true, "passed", "HTTP 200")}),
   };
@@ -101,9 +102,18 @@ TEST_CASE("format_duration: tenths below a minute, then minutes and seconds, the
     const char* expected;
   };
   const std::vector<Case> cases = {
-      {0, "0.0s"},          {49, "0.0s"},          {50, "0.1s"},          {400, "0.4s"},
-      {1234, "1.2s"},       {1250, "1.3s"},        {59'949, "59.9s"},     {59'950, "1m 00s"},
-      {125'000, "2m 05s"},  {3'599'499, "59m 59s"}, {3'599'500, "1h 00m 00s"}, {3'725'000, "1h 02m 05s"},
+      {0, "0.0s"},
+      {49, "0.0s"},
+      {50, "0.1s"},
+      {400, "0.4s"},
+      {1234, "1.2s"},
+      {1250, "1.3s"},
+      {59'949, "59.9s"},
+      {59'950, "1m 00s"},
+      {125'000, "2m 05s"},
+      {3'599'499, "59m 59s"},
+      {3'599'500, "1h 00m 00s"},
+      {3'725'000, "1h 02m 05s"},
       {-5, "0.0s"},
   };
   for (const auto& c : cases) {
@@ -228,8 +238,9 @@ TEST_CASE("a run blocked by its gates has no stages and says what is missing") {
   require_contains(md, "## ⛔ Deploy of 1.2.0 to production is blocked by its gates\n");
   require_contains(md, "**Outcome:** the gates refused the deploy: approvals\n");
   require_contains(md, "[Release tracking issue](https://github.com/acme/app/issues/7)\n");
-  require_contains(md, "| approvals | ❌ refused `approvals_missing` | approved by alice (1 of 2); needs 1 more approval "
-                       "from anyone with write permission, other than carol (author) |\n");
+  require_contains(md,
+                   "| approvals | ❌ refused `approvals_missing` | approved by alice (1 of 2); needs 1 more approval "
+                   "from anyone with write permission, other than carol (author) |\n");
   require_contains(md, "| reviewed\\_changes | ✅ passed `changes_reviewed` | every pull request was reviewed |\n");
   require_contains(md, "**Approved by:** @alice (comment)\n");
   require_contains(md, "\nNo stage ran: the gates above must pass first.\n");
@@ -339,7 +350,7 @@ TEST_CASE("a rollback-mode run is titled as a rollback") {
   require_contains(md, "## ✅ Rollback of production to 1.1.0 succeeded\n");
   require_contains(md, "**Mode:** rollback");
   require_contains(md, "\n### Changes\n\n");  // no "since": a rollback goes backwards
-  require_absent(md, "Requested by");  // nobody asked deploy-bot: the actor started it
+  require_absent(md, "Requested by");         // nobody asked deploy-bot: the actor started it
 }
 
 TEST_CASE("a run deploy-bot started for someone names who asked, and links their comment") {
@@ -418,8 +429,8 @@ TEST_CASE("the timeline escapes stage names and draws nothing when no stage ran"
 
   // An unset start draws no "prepare" bar from 1970.
   CHECK(deploy::engine::render_mermaid_timeline(report, TimePoint{}).find("prepare") == std::string::npos);
-  CHECK(deploy::engine::render_mermaid_timeline(report, kT0 - 5s).find(
-            "    0 prepare :done, s0, 1699999995000, 1700000000000\n") != std::string::npos);
+  CHECK(deploy::engine::render_mermaid_timeline(report, kT0 - 5s)
+            .find("    0 prepare :done, s0, 1699999995000, 1700000000000\n") != std::string::npos);
 
   CHECK(deploy::engine::render_mermaid_timeline(Report{}, kT0).empty());
 }

@@ -30,7 +30,7 @@ class FakeGitHubPorts final : public bot::handlers::RepositoryReader,
 
   // ---- what reads answer ----
   std::map<int, github::PullRequest> pulls;
-  std::map<std::string, github::Commit> commits;  // by ref (tag, branch or SHA)
+  std::map<std::string, github::Commit> commits;    // by ref (tag, branch or SHA)
   std::map<std::string, github::Release> releases;  // by tag
   std::map<std::int64_t, github::WorkflowRun> runs;
   std::map<std::string, github::Content> files;  // by path; absent: the file does not exist
@@ -41,7 +41,8 @@ class FakeGitHubPorts final : public bot::handlers::RepositoryReader,
   std::map<std::string, std::vector<github::DeploymentSeen>> history;  // by environment
   std::vector<policy::RunInFlight> in_flight;
   std::vector<github::WorkflowRun> dispatched_runs_answer;
-  github::WorkflowDispatchResult dispatch_answer{std::int64_t{9001}, "", "https://github.test/acme/app/actions/runs/9001"};
+  github::WorkflowDispatchResult dispatch_answer{std::int64_t{9001}, "",
+                                                 "https://github.test/acme/app/actions/runs/9001"};
 
   // ---- what was done ----
   struct Dispatch {
@@ -92,7 +93,9 @@ class FakeGitHubPorts final : public bot::handlers::RepositoryReader,
 
   // ---- PeopleReader ----
   github::ChangeAuthors pull_request_authors(const github::PullRequest&) override { return authors; }
-  github::ChangeAuthors release_authors(const std::string&, const std::optional<std::string>&) override { return authors; }
+  github::ChangeAuthors release_authors(const std::string&, const std::optional<std::string>&) override {
+    return authors;
+  }
   policy::Actor actor(const std::string& login, bool is_bot, const std::vector<policy::Principal>&) override {
     policy::Actor actor;
     actor.login = login;
@@ -194,8 +197,8 @@ class FakeGitHubPorts final : public bot::handlers::RepositoryReader,
     return c.id;
   }
   void react(On on, std::int64_t comment_id, const std::string& content) override {
-    effects.push_back(std::string(on == On::commit_comment ? "react commit " : "react issue ") + std::to_string(comment_id) + " " +
-                      content);
+    effects.push_back(std::string(on == On::commit_comment ? "react commit " : "react issue ") +
+                      std::to_string(comment_id) + " " + content);
   }
   github::TrackingIssue tracking_issue(const release::IssueText& text, const std::vector<std::string>&) override {
     tracking_issues.push_back(text);

@@ -113,14 +113,18 @@ TEST_CASE("AppKey reads PKCS#1 and PKCS#8 PEM, and the JWT verifies with the pub
 TEST_CASE("AppKey accepts a PEM pasted with literal \\n and CRLF line ends") {
   std::string pasted;
   for (char c : test_rsa_key().pkcs1_pem) {
-    if (c == '\n') pasted += "\\n";
-    else pasted += c;
+    if (c == '\n')
+      pasted += "\\n";
+    else
+      pasted += c;
   }
   CHECK(AppKey::from_pem(pasted).ok());
   std::string crlf;
   for (char c : test_rsa_key().pkcs8_pem) {
-    if (c == '\n') crlf += "\r\n";
-    else crlf += c;
+    if (c == '\n')
+      crlf += "\r\n";
+    else
+      crlf += c;
   }
   CHECK(AppKey::from_pem(crlf).ok());
 }

@@ -114,8 +114,8 @@ void check_no_token(const GitHubError& e, const std::string& token) {
   CAPTURE(e.what());
   CHECK(std::string(e.what()).find(token) == std::string::npos);
   const auto& d = e.details();
-  for (const auto* field : {&d.code, &d.method, &d.path, &d.message, &d.documentation_url, &d.errors, &d.request_id,
-                            &d.hint}) {
+  for (const auto* field :
+       {&d.code, &d.method, &d.path, &d.message, &d.documentation_url, &d.errors, &d.request_id, &d.hint}) {
     CHECK(field->find(token) == std::string::npos);
   }
 }
@@ -180,8 +180,10 @@ TEST_CASE("250 comments over 3 pages, following Link URLs verbatim") {
   Fixture f;
   const std::string page2 = "https://api.github.com/repositories/42/issues/7/comments?per_page=100&page=2";
   const std::string page3 = "https://api.github.com/repositories/42/issues/7/comments?per_page=100&page=3";
-  f.transport.script.push_back(reply(200, comments(1, 100), {{"link", "<" + page2 + ">; rel=\"next\", <" + page3 + ">; rel=\"last\""}}));
-  f.transport.script.push_back(reply(200, comments(101, 100), {{"link", "<" + page3 + ">; rel=\"next\", <" + page3 + ">; rel=\"last\""}}));
+  f.transport.script.push_back(
+      reply(200, comments(1, 100), {{"link", "<" + page2 + ">; rel=\"next\", <" + page3 + ">; rel=\"last\""}}));
+  f.transport.script.push_back(
+      reply(200, comments(101, 100), {{"link", "<" + page3 + ">; rel=\"next\", <" + page3 + ">; rel=\"last\""}}));
   f.transport.script.push_back(reply(200, comments(201, 50), {{"link", "<" + page2 + ">; rel=\"prev\""}}));
 
   auto all = f.client().list_issue_comments("o", "r", 7);
@@ -198,7 +200,8 @@ TEST_CASE("250 comments over 3 pages, following Link URLs verbatim") {
 TEST_CASE("list with a limit stops fetching pages once it has enough") {
   Fixture f;
   f.transport.fallback = reply(200, comments(1, 100), {{"link", "<https://api.github.com/x?page=2>; rel=\"next\""}});
-  auto some = f.client().list_deployments("o", "r", DeploymentFilter{std::nullopt, std::nullopt, std::nullopt, "prod"}, 150);
+  auto some =
+      f.client().list_deployments("o", "r", DeploymentFilter{std::nullopt, std::nullopt, std::nullopt, "prod"}, 150);
   CHECK(some.size() == 150);
   CHECK(f.transport.requests.size() == 2);
   CHECK(f.transport.requests[0].url == "https://api.github.com/repos/o/r/deployments?environment=prod&per_page=100");
@@ -225,7 +228,8 @@ TEST_CASE("an absolute URL on another host is refused before anything is sent") 
 
 TEST_CASE("a Link to another host is not followed: the token stays home") {
   Fixture f;
-  f.transport.script.push_back(reply(200, comments(1, 1), {{"link", "<https://evil.example/steal?page=2>; rel=\"next\""}}));
+  f.transport.script.push_back(
+      reply(200, comments(1, 1), {{"link", "<https://evil.example/steal?page=2>; rel=\"next\""}}));
   auto e = error_of([&] { f.client().list_reviews("o", "r", 1); });
   CHECK(e.code() == "github_bad_response");
   CHECK(f.transport.requests.size() == 1);
@@ -267,7 +271,8 @@ TEST_CASE("max attempts is configurable") {
 
 TEST_CASE("retry-after: 1 is honoured exactly") {
   Fixture f;
-  f.transport.script.push_back(reply(403, {{"message", "You have exceeded a secondary rate limit."}}, {{"retry-after", "1"}}));
+  f.transport.script.push_back(
+      reply(403, {{"message", "You have exceeded a secondary rate limit."}}, {{"retry-after", "1"}}));
   f.transport.script.push_back(reply(200, {{"id", 1}}));
   f.client().get_repository("o", "r");
   CHECK(f.transport.requests.size() == 2);
@@ -338,7 +343,8 @@ TEST_CASE("POSTs marked idempotent are retried (protection rule review); a commi
   // so the caller (the bot's Context::once) looks for it before setting it again.
   f.transport.script.push_back(reply(500));
   auto e = error_of([&] {
-    f.client().create_commit_status("o", "r", "abc", NewCommitStatus{"success", "deploy/approvals", "2/2", std::nullopt});
+    f.client().create_commit_status("o", "r", "abc",
+                                    NewCommitStatus{"success", "deploy/approvals", "2/2", std::nullopt});
   });
   CHECK(e.status() == 500);
   CHECK(f.transport.requests.size() == 1);
@@ -371,8 +377,9 @@ TEST_CASE("network errors: connect/timeout/closed retried, tls not") {
 
 TEST_CASE("a permission 403 is not retried and says what to do") {
   Fixture f;
-  f.transport.script.push_back(reply(403, {{"message", "Resource not accessible by integration"},
-                                           {"documentation_url", "https://docs.github.com/rest/deployments"}},
+  f.transport.script.push_back(reply(403,
+                                     {{"message", "Resource not accessible by integration"},
+                                      {"documentation_url", "https://docs.github.com/rest/deployments"}},
                                      {{"x-ratelimit-remaining", "4999"}}));
   auto e = error_of([&] { f.client().create_deployment("o", "r", NewDeployment{.ref = "main"}); });
   CHECK(e.code() == "github_forbidden");
@@ -402,8 +409,9 @@ TEST_CASE("a 422 carries GitHub's message, the errors array, the request id, and
 
 TEST_CASE("a 301 for a renamed repository is an error that says so, not a garbage object") {
   Fixture f;
-  f.transport.script.push_back(reply(301, {{"message", "Moved Permanently"}, {"url", "https://api.github.com/repositories/9"}},
-                                     {{"location", "https://api.github.com/repositories/9?x=1"}}));
+  f.transport.script.push_back(
+      reply(301, {{"message", "Moved Permanently"}, {"url", "https://api.github.com/repositories/9"}},
+            {{"location", "https://api.github.com/repositories/9?x=1"}}));
   auto e = error_of([&] { f.client().get_repository("o", "old-name"); });
   CHECK(e.status() == 301);
   CHECK(e.code() == "github_http_error");
@@ -442,14 +450,22 @@ TEST_CASE("no error or log line of a failing call contains the token") {
         reply(429, echo, {{"retry-after", "1"}}), reply(429, echo, {{"retry-after", "1"}})}},
       {"ceiling", {reply(429, echo, {{"retry-after", "100000"}})}},
       {"network", {fail_with(http::TransportError::Kind::tls)}},
-      {"not json", {[](const http::Request&) { http::Response r; r.status = 500; r.body = "<html>" + kToken; return r; },
-                    reply(500, echo), reply(500, echo), reply(500, echo)}},
+      {"not json",
+       {[](const http::Request&) {
+          http::Response r;
+          r.status = 500;
+          r.body = "<html>" + kToken;
+          return r;
+        },
+        reply(500, echo), reply(500, echo), reply(500, echo)}},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
     Fixture f;
     for (const auto& h : c.script) f.transport.script.push_back(h);
-    auto e = error_of([&] { f.client().create_commit_status("o", "r", "abc", NewCommitStatus{"success", "ctx", {}, {}}); });
+    auto e = error_of([&] {
+      f.client().create_commit_status("o", "r", "abc", NewCommitStatus{"success", "ctx", {}, {}});
+    });
     check_no_token(e, kToken);
     for (const auto& line : f.waits) CHECK(line.find(kToken) == std::string::npos);
   }
@@ -457,8 +473,12 @@ TEST_CASE("no error or log line of a failing call contains the token") {
 
 TEST_CASE("get_content decodes base64 and returns the blob sha; directories are refused") {
   Fixture f;
-  f.transport.script.push_back(reply(200, {{"type", "file"}, {"path", ".github/deploy.yml"}, {"sha", "blob1"},
-                                           {"size", 14}, {"encoding", "base64"}, {"content", "ZW52aXJv\nbm1lbnRz\nOgo=\n"}}));
+  f.transport.script.push_back(reply(200, {{"type", "file"},
+                                           {"path", ".github/deploy.yml"},
+                                           {"sha", "blob1"},
+                                           {"size", 14},
+                                           {"encoding", "base64"},
+                                           {"content", "ZW52aXJv\nbm1lbnRz\nOgo=\n"}}));
   auto content = f.client().get_content("o", "r", ".github/deploy.yml", std::string("main"));
   REQUIRE(content);
   CHECK(content->text == "environments:\n");
@@ -477,10 +497,15 @@ TEST_CASE("compare collects the commits of every page") {
   auto page = [](int first, int count) {
     Json commits = Json::array();
     for (int i = 0; i < count; ++i) commits.push_back({{"sha", "c" + std::to_string(first + i)}});
-    return Json{{"status", "ahead"}, {"ahead_by", 150}, {"total_commits", 150}, {"commits", commits},
+    return Json{{"status", "ahead"},
+                {"ahead_by", 150},
+                {"total_commits", 150},
+                {"commits", commits},
                 {"merge_base_commit", {{"sha", "base"}}}};
   };
-  f.transport.script.push_back(reply(200, page(0, 100), {{"link", "<https://api.github.com/repositories/1/compare/a...b?page=2&per_page=100>; rel=\"next\""}}));
+  f.transport.script.push_back(
+      reply(200, page(0, 100),
+            {{"link", "<https://api.github.com/repositories/1/compare/a...b?page=2&per_page=100>; rel=\"next\""}}));
   f.transport.script.push_back(reply(200, page(100, 50)));
   auto cmp = f.client().compare("o", "r", "v1.3.0", "v1.4.0");
   CHECK(cmp.status == "ahead");
@@ -510,7 +535,8 @@ TEST_CASE("create_deployment: a 202 is an error, a 201 a deployment") {
 TEST_CASE("workflow dispatch sends ref and inputs; 204 has no run id") {
   Fixture f;
   f.transport.script.push_back(reply(204, Json()));
-  auto result = f.client().create_workflow_dispatch("o", "r", "deploy.yml", "main", {{"mode", "rollback"}, {"version", "1.3.0"}});
+  auto result =
+      f.client().create_workflow_dispatch("o", "r", "deploy.yml", "main", {{"mode", "rollback"}, {"version", "1.3.0"}});
   CHECK_FALSE(result.workflow_run_id.has_value());
   CHECK(f.transport.requests[0].url == "https://api.github.com/repos/o/r/actions/workflows/deploy.yml/dispatches");
   CHECK(Json::parse(f.transport.requests[0].body) ==
@@ -531,7 +557,8 @@ struct AppFixture {
   std::deque<int> repo_statuses;         // scripted statuses for GET /repos/o/r (default 200)
 
   AppFixture() {
-    app = std::make_shared<AppAuth>("4242", AppKey::from_pem(deploy::github::test::test_rsa_key().pkcs1_pem).value(), clock);
+    app = std::make_shared<AppAuth>("4242", AppKey::from_pem(deploy::github::test::test_rsa_key().pkcs1_pem).value(),
+                                    clock);
     transport.fallback = [this](const http::Request& r) -> http::Response {
       const std::string base = "https://api.github.com";
       std::string auth = header(r, "Authorization");

@@ -20,15 +20,15 @@ TEST_CASE("short_description keeps short text and cuts long text on a UTF-8 boun
     std::size_t max;
     std::string expected;
   };
-  const std::string e_acute = "\xC3\xA9";             // 2 bytes
-  const std::string euro = "\xE2\x82\xAC";            // 3 bytes
+  const std::string e_acute = "\xC3\xA9";   // 2 bytes
+  const std::string euro = "\xE2\x82\xAC";  // 3 bytes
   std::vector<Case> cases = {
       {"short", 140, "short"},
       {std::string(140, 'x'), 140, std::string(140, 'x')},
       {std::string(141, 'x'), 140, std::string(137, 'x') + "..."},
-      {"abcd" + e_acute + "fgh", 8, "abcd..."},           // the cut falls inside é: é goes
+      {"abcd" + e_acute + "fgh", 8, "abcd..."},  // the cut falls inside é: é goes
       {"abc" + e_acute + "fghij", 8, "abc" + e_acute + "..."},
-      {"ab" + euro + "fghij", 7, "ab..."},                 // the cut falls inside €
+      {"ab" + euro + "fghij", 7, "ab..."},  // the cut falls inside €
   };
   for (const auto& c : cases) {
     CAPTURE(c.text);
@@ -66,8 +66,8 @@ TEST_CASE("is_bot_account: one rule for every place that asks") {
   const std::vector<Case> cases = {
       {"alice", "User", "", false},
       {"renovate[bot]", "Bot", "", true},
-      {"renovate[bot]", "", "", true},      // a payload without type: the login says so
-      {"dependabot", "Bot", "", true},      // GitHub says so
+      {"renovate[bot]", "", "", true},             // a payload without type: the login says so
+      {"dependabot", "Bot", "", true},             // GitHub says so
       {"Deploy-Bot", "User", "deploy-bot", true},  // the token-run bot's own account
       {"alice", "User", "deploy-bot", false},
       {"bot", "User", "", false},
@@ -113,11 +113,10 @@ TEST_CASE("previous_release_sha: the newest live deployment of a lower version")
     return d;
   };
   const std::vector<DeploymentSeen> history = {
-      seen("v1.3.0", "c", DeploymentState::failure, 5, 5),     // never went live
+      seen("v1.3.0", "c", DeploymentState::failure, 5, 5),        // never went live
       seen("main-1a2b3c4", "m", DeploymentState::success, 4, 4),  // not semver
-      seen("v1.1.0", "b", DeploymentState::success, 3, 3),     // rolled back to, newest
-      seen("v1.2.0", "x", DeploymentState::inactive, 2, 2),
-      seen("v1.0.0", "a", DeploymentState::inactive, 1, 1),
+      seen("v1.1.0", "b", DeploymentState::success, 3, 3),        // rolled back to, newest
+      seen("v1.2.0", "x", DeploymentState::inactive, 2, 2),      seen("v1.0.0", "a", DeploymentState::inactive, 1, 1),
   };
   CHECK(deploy::github::previous_release_sha(history, "v1.3.0") == std::optional<std::string>("b"));
   CHECK(deploy::github::previous_release_sha(history, "v1.2.0") == std::optional<std::string>("b"));

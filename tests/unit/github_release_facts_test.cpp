@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-using deploy::github::DeploymentSeen;
 using deploy::github::deployed_version;
+using deploy::github::DeploymentSeen;
 using deploy::policy::DeploymentState;
 
 namespace {
@@ -35,7 +35,8 @@ TEST_CASE("deployed_version: the newest successful deployment's version, when it
         seen("v1.2.0", DeploymentState::success), seen("v1.1.0", DeploymentState::success)},
        "v1.2.0"},
       {"inactive ones are not live", {seen("v1.1.0", DeploymentState::inactive)}, std::nullopt},
-      {"a branch deploy has no order", {seen("main-1a2b3c4", DeploymentState::success), seen("v1.0.0", DeploymentState::success)},
+      {"a branch deploy has no order",
+       {seen("main-1a2b3c4", DeploymentState::success), seen("v1.0.0", DeploymentState::success)},
        std::nullopt},
   };
   for (const auto& c : cases) {

@@ -39,7 +39,8 @@ inline const TestRsaKey& test_rsa_key() {
       if (fn(bio.get()) != 1) throw std::runtime_error("PEM write failed");
       return bio_text(bio.get());
     };
-    k.pkcs8_pem = write([&](BIO* b) { return PEM_write_bio_PrivateKey(b, raw, nullptr, nullptr, 0, nullptr, nullptr); });
+    k.pkcs8_pem =
+        write([&](BIO* b) { return PEM_write_bio_PrivateKey(b, raw, nullptr, nullptr, 0, nullptr, nullptr); });
     k.pkcs1_pem = write(
         [&](BIO* b) { return PEM_write_bio_PrivateKey_traditional(b, raw, nullptr, nullptr, 0, nullptr, nullptr); });
     k.public_pem = write([&](BIO* b) { return PEM_write_bio_PUBKEY(b, raw); });

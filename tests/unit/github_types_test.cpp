@@ -94,10 +94,12 @@ TEST_CASE("from_json tolerates nulls and missing fields, and keeps raw") {
 }
 
 TEST_CASE("from_json: commit, pull request, issue, deployment, rate limit") {
-  auto commit = Json::parse(R"({"sha":"abc","commit":{"message":"fix: x","author":{"name":"A","email":"a@x","date":"2020-01-01T00:00:00Z"},
+  auto commit =
+      Json::parse(
+          R"({"sha":"abc","commit":{"message":"fix: x","author":{"name":"A","email":"a@x","date":"2020-01-01T00:00:00Z"},
      "committer":{"name":"C","email":"c@x","date":"2020-01-02T00:00:00Z"},"verification":{"verified":true}},
      "author":{"login":"alice","id":1,"type":"User"},"committer":null,"parents":[{"sha":"p1"},{"sha":"p2"}]})")
-                    .get<Commit>();
+          .get<Commit>();
   CHECK(commit.sha == "abc");
   CHECK(commit.message == "fix: x");
   CHECK(commit.author_email == "a@x");
@@ -158,16 +160,24 @@ TEST_CASE("request bodies send only the fields that are set") {
   // Without a state: a comment on the waiting gate that leaves it waiting (GitHub requires the comment then).
   ProtectionRuleReview progress{"production", std::nullopt, "1 of 2"};
   CHECK(request_body(progress) == Json::parse(R"({"environment_name":"production","comment":"1 of 2"})"));
-  NewCheckRun check{"deploy", "abc", "completed", "success", std::nullopt, std::nullopt, std::nullopt, std::nullopt,
-                    CheckRunOutput{"ok", "all good", std::nullopt}};
+  NewCheckRun check{"deploy",     "abc",        "completed",
+                    "success",    std::nullopt, std::nullopt,
+                    std::nullopt, std::nullopt, CheckRunOutput{"ok", "all good", std::nullopt}};
   CHECK(request_body(check) == Json::parse(R"({"name":"deploy","head_sha":"abc","status":"completed",
       "conclusion":"success","output":{"title":"ok","summary":"all good"}})"));
 }
 
 TEST_CASE("GitHubError renders every field a person needs") {
-  ErrorDetails d{"github_validation_failed", 422, "POST", "/repos/o/r/labels", "Validation Failed",
-                 "https://docs.github.com/rest/reference/issues#create-a-label", "Label.color: invalid",
-                 "0000:00000:0000000:0000000:00000000", 1, ""};
+  ErrorDetails d{"github_validation_failed",
+                 422,
+                 "POST",
+                 "/repos/o/r/labels",
+                 "Validation Failed",
+                 "https://docs.github.com/rest/reference/issues#create-a-label",
+                 "Label.color: invalid",
+                 "0000:00000:0000000:0000000:00000000",
+                 1,
+                 ""};
   GitHubError e(d);
   CHECK(std::string(e.what()) ==
         "GitHub API POST /repos/o/r/labels failed: 422 Validation Failed (Label.color: invalid); request id "

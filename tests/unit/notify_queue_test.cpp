@@ -22,8 +22,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using deploy::config::Event;
-using deploy::config::NotificationTarget;
 using deploy::config::Notifications;
+using deploy::config::NotificationTarget;
 using deploy::http::TransportError;
 using deploy::notify::Delivery;
 using deploy::notify::Queue;
@@ -115,8 +115,8 @@ TEST_CASE("every post is delivered in the order posted, and finish reports each 
   Notifications n;
   n.slack = target("SLACK");
   n.webhooks = {target("HOOK_A"), target("HOOK_B", {Event::failed}), target("HOOK_UNSET")};
-  const auto env = env_of({{"SLACK", kSlackUrl}, {"HOOK_A", "https://hooks.example.com/a"},
-                           {"HOOK_B", "https://hooks.example.com/b"}});
+  const auto env = env_of(
+      {{"SLACK", kSlackUrl}, {"HOOK_A", "https://hooks.example.com/a"}, {"HOOK_B", "https://hooks.example.com/b"}});
   Queue queue(std::make_unique<FakeTransport>(log));
   queue.post(n, event_of(Event::started), env);
   queue.post(n, event_of(Event::failed), env);
@@ -178,8 +178,9 @@ TEST_CASE("a receiver that never answers: post returns at once; finish abandons 
   CHECK(targets_of(deliveries) == std::vector<std::string>{"slack", "webhook[0]", "slack", "webhook[0]"});
   CHECK(deliveries[0].error ==
         "slack: sending to the URL in SLACK failed: it did not answer in time (no time was left to retry)");
-  CHECK(deliveries[1].error ==
-        "webhook[0]: the started notification was abandoned: not sent within the 500ms the run waits for notifications");
+  CHECK(
+      deliveries[1].error ==
+      "webhook[0]: the started notification was abandoned: not sent within the 500ms the run waits for notifications");
   CHECK(deliveries[2].error ==
         "slack: the succeeded notification was abandoned: not sent within the 500ms the run waits for notifications");
   for (const auto& d : deliveries) {

@@ -13,8 +13,8 @@
 namespace {
 
 using deploy::config::Event;
-using deploy::config::NotificationTarget;
 using deploy::config::Notifications;
+using deploy::config::NotificationTarget;
 using deploy::http::TransportError;
 using deploy::notify::Delivery;
 
@@ -34,8 +34,8 @@ deploy::notify::Event sample_event(Event kind = Event::failed) {
   return e;
 }
 
-NotificationTarget target(std::string url_env, std::vector<Event> on = {Event::started, Event::succeeded, Event::failed,
-                                                                        Event::rolled_back},
+NotificationTarget target(std::string url_env,
+                          std::vector<Event> on = {Event::started, Event::succeeded, Event::failed, Event::rolled_back},
                           std::vector<std::string> environments = {}) {
   NotificationTarget t;
   t.url_env = std::move(url_env);
@@ -127,9 +127,9 @@ TEST_CASE("slack payload: fallback text and blocks per event") {
     const auto payload = deploy::notify::slack_payload(sample_event(c.kind));
     CHECK(payload["text"] == c.headline + " (acme/app): stage deploy failed: exit 1");
     REQUIRE(payload["blocks"].size() == 2);
-    CHECK(payload["blocks"][0] == nlohmann::json{{"type", "section"},
-                                                 {"text", {{"type", "mrkdwn"},
-                                                           {"text", c.headline + "\nstage deploy failed: exit 1"}}}});
+    CHECK(payload["blocks"][0] ==
+          nlohmann::json{{"type", "section"},
+                         {"text", {{"type", "mrkdwn"}, {"text", c.headline + "\nstage deploy failed: exit 1"}}}});
     const std::string previous = c.kind == Event::rolled_back ? "" : "previous 1.1.0 · ";
     CHECK(payload["blocks"][1]["type"] == "context");
     CHECK(payload["blocks"][1]["elements"][0]["text"] ==
@@ -164,7 +164,8 @@ TEST_CASE("send_all: only targets that want the event and the environment, in co
   Notifications n;
   n.slack = target("SLACK_WEBHOOK_URL", {Event::failed, Event::rolled_back});
   n.webhooks = {target("HOOK_A"), target("HOOK_B", {Event::failed}, {"staging"}), target("HOOK_C", {Event::succeeded})};
-  const auto env = env_of({{"SLACK_WEBHOOK_URL", kSlackUrl}, {"HOOK_A", kHookUrl}, {"HOOK_B", kHookUrl}, {"HOOK_C", kHookUrl}});
+  const auto env =
+      env_of({{"SLACK_WEBHOOK_URL", kSlackUrl}, {"HOOK_A", kHookUrl}, {"HOOK_B", kHookUrl}, {"HOOK_C", kHookUrl}});
 
   FakeTransport transport;
   const auto deliveries = deploy::notify::send_all(n, sample_event(Event::failed), transport, env);
@@ -204,14 +205,26 @@ TEST_CASE("send_all: retries once on 5xx and connection errors, not on 4xx or re
       {"500 then success", {500, 200}, true, 2, ""},
       {"connect error then success", {Kind::connect}, true, 2, ""},
       {"closed then success", {Kind::closed, 200}, true, 2, ""},
-      {"two 503s", {503, 503}, false, 2,
+      {"two 503s",
+       {503, 503},
+       false,
+       2,
        "webhook[0]: the URL in HOOK answered HTTP 503: no such hook: *** (after 2 attempts)"},
-      {"timeout twice", {Kind::timeout, Kind::timeout}, false, 2,
+      {"timeout twice",
+       {Kind::timeout, Kind::timeout},
+       false,
+       2,
        "webhook[0]: sending to the URL in HOOK failed: it did not answer in time (after 2 attempts)"},
       {"404 is final", {404}, false, 1, "webhook[0]: the URL in HOOK answered HTTP 404: no such hook: ***"},
-      {"tls is final", {Kind::tls}, false, 1,
+      {"tls is final",
+       {Kind::tls},
+       false,
+       1,
        "webhook[0]: sending to the URL in HOOK failed: the TLS handshake failed (is the certificate valid?)"},
-      {"refused by policy is final", {Kind::refused_by_policy}, false, 1,
+      {"refused by policy is final",
+       {Kind::refused_by_policy},
+       false,
+       1,
        "webhook[0]: sending to the URL in HOOK failed: the URL was refused before sending (it must be https://, or "
        "http:// to a loopback address)"},
   };
@@ -244,7 +257,8 @@ TEST_CASE("send_all: a missing, blank or malformed URL fails that target only, n
   const std::vector<Case> cases = {
       {"unset", {}, missing},
       {"blank", {{"SLACK_WEBHOOK_URL", "  \n"}}, missing},
-      {"not a URL", {{"SLACK_WEBHOOK_URL", "hooks.slack.com/services/SECRET"}},
+      {"not a URL",
+       {{"SLACK_WEBHOOK_URL", "hooks.slack.com/services/SECRET"}},
        "slack: the URL in SLACK_WEBHOOK_URL is not an https:// URL: check the secret"},
   };
   for (const auto& c : cases) {

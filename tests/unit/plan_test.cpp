@@ -66,9 +66,10 @@ TEST_CASE("a canary plan: the deploy stage at each step, each watched, the final
   };
   // 2m / 30s = 4 rounds, 5m / 30s = 10, the final window (failure_limit + 1) = 3.
   const std::vector<Expected> expected = {
-      {K::stage, "backup", 0, 0, false},   {K::deploy, "deploy", 5, 0, true},  {K::analysis, "analysis", 0, 4, true},
-      {K::deploy, "deploy", 50, 0, true},  {K::analysis, "analysis", 0, 10, true},
-      {K::deploy, "deploy", 100, 0, true}, {K::analysis, "analysis", 0, 3, true}, {K::stage, "smoke", 0, 0, true},
+      {K::stage, "backup", 0, 0, false},      {K::deploy, "deploy", 5, 0, true},
+      {K::analysis, "analysis", 0, 4, true},  {K::deploy, "deploy", 50, 0, true},
+      {K::analysis, "analysis", 0, 10, true}, {K::deploy, "deploy", 100, 0, true},
+      {K::analysis, "analysis", 0, 3, true},  {K::stage, "smoke", 0, 0, true},
   };
   REQUIRE(plan->steps.size() == expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -109,7 +110,8 @@ stages:
     run: ./deploy.sh
   - name: smoke
     run: ./smoke.sh
-)", "deploy.yml");
+)",
+                                            "deploy.yml");
   INFO(loaded.format());
   REQUIRE(loaded.ok());
   auto plan = deploy::plan::make_plan(*loaded.config, "production");
@@ -172,7 +174,8 @@ environments:
 stages:
   - name: deploy
     run: ./deploy.sh
-)", "deploy.yml");
+)",
+                                            "deploy.yml");
   INFO(loaded.format());
   REQUIRE(loaded.ok());
   auto plan = deploy::plan::make_plan(*loaded.config, "production");
@@ -224,7 +227,10 @@ TEST_CASE("the gates appear in evaluation order, only when configured") {
 }
 
 TEST_CASE("the approvals gate says who can never approve, following allow_author") {
-  struct Case { bool allow_author; std::string expected; };
+  struct Case {
+    bool allow_author;
+    std::string expected;
+  };
   const std::string head =
       "2 distinct approvals of the release commit (/approve) from @acme/release-managers or anyone with "
       "maintain permission; ";
@@ -262,7 +268,8 @@ TEST_CASE("a ref that does not trigger the environment is flagged") {
     auto plan = deploy::plan::make_plan(load(), c.environment, c.ref);
     REQUIRE(plan.ok());
     CHECK(plan->ref_triggers == c.triggers);
-    CHECK((deploy::plan::render_text(*plan).find("warning: this ref would not deploy") != std::string::npos) == !c.triggers);
+    CHECK((deploy::plan::render_text(*plan).find("warning: this ref would not deploy") != std::string::npos) ==
+          !c.triggers);
   }
 }
 
@@ -285,6 +292,7 @@ TEST_CASE("the rendered plan numbers the stages and shows traffic, timeouts and 
   CHECK(text.find("  7. analysis after full traffic: 3 rounds, one every 30s; the run's verdict is decided here\n") !=
         std::string::npos);
   CHECK(text.find("  8. smoke  `./smoke.sh`  timeout 5m\n") != std::string::npos);
-  CHECK(text.find("  from step 2 on, a failure (or a cancel) runs:\n  R1. rollback  `./rollback.sh`") != std::string::npos);
+  CHECK(text.find("  from step 2 on, a failure (or a cancel) runs:\n  R1. rollback  `./rollback.sh`") !=
+        std::string::npos);
   CHECK(text.find("the run fails at 2 failed rounds counted over the whole run") != std::string::npos);
 }

@@ -15,7 +15,12 @@ using deploy::policy::to_policy;
 TEST_CASE("each config principal becomes the policy principal it names") {
   using CK = cfg::Principal::Kind;
   using PK = pol::Principal::Kind;
-  struct Case { cfg::Principal from; PK kind; std::string name; pol::Permission min; };
+  struct Case {
+    cfg::Principal from;
+    PK kind;
+    std::string name;
+    pol::Permission min;
+  };
   const std::vector<Case> cases = {
       {{CK::user, "alice"}, PK::user, "alice", pol::Permission::none},
       {{CK::user, "dependabot[bot]"}, PK::user, "dependabot[bot]", pol::Permission::none},
@@ -58,7 +63,12 @@ TEST_CASE("a list keeps its order, and an empty list stays empty (anyone with wr
 TEST_CASE("rollback policy: config's defaults and values reach policy unchanged") {
   using namespace std::chrono_literals;
   using CW = cfg::RollbackPolicy::OutsideWindow;
-  struct Case { const char* name; cfg::RollbackPolicy from; std::chrono::seconds window; pol::OutsideWindow outside; };
+  struct Case {
+    const char* name;
+    cfg::RollbackPolicy from;
+    std::chrono::seconds window;
+    pol::OutsideWindow outside;
+  };
   const std::vector<Case> cases = {
       {"defaults: 24h, require_approval", cfg::RollbackPolicy{}, 24h, pol::OutsideWindow::require_approval},
       {"deny", {90min, {}, CW::deny, true}, 90min, pol::OutsideWindow::deny},
@@ -81,7 +91,13 @@ TEST_CASE("rollback policy: config's defaults and values reach policy unchanged"
 }
 
 TEST_CASE("approval request: required, approvers and allow_author come from config") {
-  struct Case { const char* name; cfg::Approvals from; int required; std::size_t approvers; bool allow_author; };
+  struct Case {
+    const char* name;
+    cfg::Approvals from;
+    int required;
+    std::size_t approvers;
+    bool allow_author;
+  };
   const std::vector<Case> cases = {
       {"defaults: no gate, anyone with write, author excluded", cfg::Approvals{}, 0, 0, false},
       {"two from a team, author allowed", {2, {{cfg::Principal::Kind::team, "acme/rm"}}, true, true}, 2, 1, true},

@@ -71,27 +71,43 @@ Version ver(const char* text) { return deploy::semver::parse_tag(text).value(); 
 // ---------------------------------------------------------------------------------------------
 
 TEST_CASE("parse_permission accepts GitHub role names only") {
-  struct Case { const char* text; bool ok; Permission expected; };
+  struct Case {
+    const char* text;
+    bool ok;
+    Permission expected;
+  };
   const std::vector<Case> cases = {
-      {"none", true, Permission::none},       {"read", true, Permission::read},
-      {"triage", true, Permission::triage},   {"write", true, Permission::write},
-      {"maintain", true, Permission::maintain}, {"admin", true, Permission::admin},
-      {"ADMIN", true, Permission::admin},     {"push", false, Permission::none},
-      {"", false, Permission::none},          {"owner", false, Permission::none},
+      {"none", true, Permission::none},
+      {"read", true, Permission::read},
+      {"triage", true, Permission::triage},
+      {"write", true, Permission::write},
+      {"maintain", true, Permission::maintain},
+      {"admin", true, Permission::admin},
+      {"ADMIN", true, Permission::admin},
+      {"push", false, Permission::none},
+      {"", false, Permission::none},
+      {"owner", false, Permission::none},
   };
   for (const auto& c : cases) {
     INFO(std::string(c.text));
     auto p = parse_permission(c.text);
     REQUIRE(p.ok() == c.ok);
-    if (c.ok) CHECK(*p == c.expected);
-    else CHECK(p.error().code == "invalid_permission");
+    if (c.ok)
+      CHECK(*p == c.expected);
+    else
+      CHECK(p.error().code == "invalid_permission");
   }
 }
 
 TEST_CASE("admits: users, teams, permission thresholds, empty list") {
   const auto alice = Principal::user("Alice");
   const auto sre = Principal::team("acme/sre");
-  struct Case { const char* name; std::vector<Principal> list; Actor actor; bool expected; };
+  struct Case {
+    const char* name;
+    std::vector<Principal> list;
+    Actor actor;
+    bool expected;
+  };
   const std::vector<Case> cases = {
       {"empty list: write admitted", {}, {"x", Permission::write, {}, false}, true},
       {"empty list: admin admitted", {}, {"x", Permission::admin, {}, false}, true},
@@ -103,12 +119,30 @@ TEST_CASE("admits: users, teams, permission thresholds, empty list") {
       {"team, case-insensitive", {sre}, {"bob", Permission::none, {"ACME/SRE"}, false}, true},
       {"team written with @ in facts", {sre}, {"bob", Permission::none, {"@acme/sre"}, false}, true},
       {"other team", {sre}, {"bob", Permission::admin, {"acme/dev", "other/sre"}, false}, false},
-      {"maintain: write refused", {Principal::at_least(Permission::maintain)}, {"b", Permission::write, {}, false}, false},
-      {"maintain: maintain admitted", {Principal::at_least(Permission::maintain)}, {"b", Permission::maintain, {}, false}, true},
-      {"maintain: admin admitted", {Principal::at_least(Permission::maintain)}, {"b", Permission::admin, {}, false}, true},
-      {"admin: maintain refused", {Principal::at_least(Permission::admin)}, {"b", Permission::maintain, {}, false}, false},
-      {"non-empty list of only a bot admits nobody", {Principal::user("ci[bot]")}, {"b", Permission::admin, {}, false}, false},
-      {"any entry admits", {alice, sre, Principal::at_least(Permission::admin)}, {"z", Permission::admin, {}, false}, true},
+      {"maintain: write refused",
+       {Principal::at_least(Permission::maintain)},
+       {"b", Permission::write, {}, false},
+       false},
+      {"maintain: maintain admitted",
+       {Principal::at_least(Permission::maintain)},
+       {"b", Permission::maintain, {}, false},
+       true},
+      {"maintain: admin admitted",
+       {Principal::at_least(Permission::maintain)},
+       {"b", Permission::admin, {}, false},
+       true},
+      {"admin: maintain refused",
+       {Principal::at_least(Permission::admin)},
+       {"b", Permission::maintain, {}, false},
+       false},
+      {"non-empty list of only a bot admits nobody",
+       {Principal::user("ci[bot]")},
+       {"b", Permission::admin, {}, false},
+       false},
+      {"any entry admits",
+       {alice, sre, Principal::at_least(Permission::admin)},
+       {"z", Permission::admin, {}, false},
+       true},
   };
   for (const auto& c : cases) {
     INFO(std::string(c.name));
@@ -155,64 +189,101 @@ TEST_CASE("count_approvals: one reason per table row") {
       {"committer with allow_author", {approve("carl")}, {"c-carl"}, {}, true},
       {"triggerer", {approve("trent")}, {}, {"c-trent:triggerer_cannot_approve"}},
       {"triggerer even with allow_author", {approve("Trent")}, {}, {"c-Trent:triggerer_cannot_approve"}, true},
-      {"bot flag", {with(approve("robo", Permission::admin), [](auto& e) { e.is_bot = true; })}, {},
+      {"bot flag",
+       {with(approve("robo", Permission::admin), [](auto& e) { e.is_bot = true; })},
+       {},
        {"c-robo:bot_cannot_approve"}},
-      {"bot login without flag", {approve("deployer[bot]", Permission::admin)}, {}, {"c-deployer[bot]:bot_cannot_approve"}},
-      {"bot even when listed", {approve("deployer[bot]", Permission::admin)}, {}, {"c-deployer[bot]:bot_cannot_approve"},
-       false, {Principal::user("deployer[bot]")}},
+      {"bot login without flag",
+       {approve("deployer[bot]", Permission::admin)},
+       {},
+       {"c-deployer[bot]:bot_cannot_approve"}},
+      {"bot even when listed",
+       {approve("deployer[bot]", Permission::admin)},
+       {},
+       {"c-deployer[bot]:bot_cannot_approve"},
+       false,
+       {Principal::user("deployer[bot]")}},
       {"read permission", {approve("bob", Permission::read)}, {}, {"c-bob:no_permission"}},
       {"triage permission", {approve("bob", Permission::triage)}, {}, {"c-bob:no_permission"}},
       {"maintain permission", {approve("bob", Permission::maintain)}, {"c-bob"}, {}},
-      {"keyword maintain refuses write", {approve("bob", Permission::write)}, {}, {"c-bob:no_permission"}, false,
+      {"keyword maintain refuses write",
+       {approve("bob", Permission::write)},
+       {},
+       {"c-bob:no_permission"},
+       false,
        {Principal::at_least(Permission::maintain)}},
-      {"keyword maintain admits admin", {approve("bob", Permission::admin)}, {"c-bob"}, {}, false,
+      {"keyword maintain admits admin",
+       {approve("bob", Permission::admin)},
+       {"c-bob"},
+       {},
+       false,
        {Principal::at_least(Permission::maintain)}},
-      {"team member with read", {with(approve("bob", Permission::read), [](auto& e) { e.teams = {"Acme/Release-Managers"}; })},
-       {"c-bob"}, {}, false, {rm}},
+      {"team member with read",
+       {with(approve("bob", Permission::read), [](auto& e) { e.teams = {"Acme/Release-Managers"}; })},
+       {"c-bob"},
+       {},
+       false,
+       {rm}},
       {"admin outside the listed team", {approve("bob", Permission::admin)}, {}, {"c-bob:no_permission"}, false, {rm}},
-      {"listed login regardless of team and permission", {approve("BOB", Permission::none)}, {"c-BOB"}, {}, false,
+      {"listed login regardless of team and permission",
+       {approve("BOB", Permission::none)},
+       {"c-BOB"},
+       {},
+       false,
        {rm, Principal::user("bob")}},
       {"stale sha", {with(approve("bob"), [](auto& e) { e.sha = kOldSha; })}, {}, {"c-bob:stale_sha"}},
       {"empty sha is stale", {with(approve("bob"), [](auto& e) { e.sha = ""; })}, {}, {"c-bob:stale_sha"}},
-      {"sha case-insensitive", {with(approve("bob"), [](auto& e) { e.sha = "ABC1234AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"; })},
-       {"c-bob"}, {}},
+      {"sha case-insensitive",
+       {with(approve("bob"), [](auto& e) { e.sha = "ABC1234AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"; })},
+       {"c-bob"},
+       {}},
       {"abbreviated sha is stale", {with(approve("bob"), [](auto& e) { e.sha = "abc1234"; })}, {}, {"c-bob:stale_sha"}},
       {"edited", {with(approve("bob"), [](auto& e) { e.edited = true; })}, {}, {"c-bob:edited"}},
       {"duplicate comment then review, case-insensitive",
-       {approve("bob", Permission::write, "e1"), with(approve("Bob", Permission::write, "e2"), [](auto& e) {
-          e.source = ApprovalSource::review;
-        })},
-       {"e1"}, {"e2:duplicate"}},
+       {approve("bob", Permission::write, "e1"),
+        with(approve("Bob", Permission::write, "e2"), [](auto& e) { e.source = ApprovalSource::review; })},
+       {"e1"},
+       {"e2:duplicate"}},
       {"two people count", {approve("bob"), approve("dana")}, {"c-bob", "c-dana"}, {}},
       {"cancel then reapprove counts again",
        {approve("bob", Permission::write, "e1"), cancel("bob", "e2"), approve("bob", Permission::write, "e3")},
-       {"e3"}, {"e1:cancelled", "e2:cancel"}},
+       {"e3"},
+       {"e1:cancelled", "e2:cancel"}},
       {"cancel withdraws the duplicate too",
        {approve("bob", Permission::write, "e1"), approve("bob", Permission::write, "e2"), cancel("BOB", "e3")},
-       {}, {"e1:cancelled", "e2:cancelled", "e3:cancel"}},
+       {},
+       {"e1:cancelled", "e2:cancelled", "e3:cancel"}},
       {"cancel for another sha withdraws nothing",
        {approve("bob", Permission::write, "e1"), with(cancel("bob", "e2"), [](auto& e) { e.sha = kOldSha; })},
-       {"e1"}, {"e2:cancel"}},
+       {"e1"},
+       {"e2:cancel"}},
       {"cancel only withdraws the same person",
        {approve("bob", Permission::write, "e1"), approve("dana", Permission::write, "e2"), cancel("dana", "e3")},
-       {"e1"}, {"e2:cancelled", "e3:cancel"}},
+       {"e1"},
+       {"e2:cancelled", "e3:cancel"}},
       {"cancel before any approval withdraws nothing later",
-       {cancel("bob", "e1"), approve("bob", Permission::write, "e2")}, {"e2"}, {"e1:cancel"}},
+       {cancel("bob", "e1"), approve("bob", Permission::write, "e2")},
+       {"e2"},
+       {"e1:cancel"}},
       {"cancel keeps other reasons",
        {with(approve("bob", Permission::write, "e1"), [](auto& e) { e.sha = kOldSha; }),
         with(approve("bob", Permission::write, "e2"), [](auto& e) { e.edited = true; }), cancel("bob", "e3")},
-       {}, {"e1:stale_sha", "e2:edited", "e3:cancel"}},
+       {},
+       {"e1:stale_sha", "e2:edited", "e3:cancel"}},
       {"edited cancel is honoured (withdrawing fails safe)",
        {approve("bob", Permission::write, "e1"), with(cancel("bob", "e2"), [](auto& e) { e.edited = true; })},
-       {}, {"e1:cancelled", "e2:cancel"}},
+       {},
+       {"e1:cancelled", "e2:cancel"}},
       {"stale approval does not block a fresh one",
        {with(approve("bob", Permission::write, "e1"), [](auto& e) { e.sha = kOldSha; }),
         approve("bob", Permission::write, "e2")},
-       {"e2"}, {"e1:stale_sha"}},
+       {"e2"},
+       {"e1:stale_sha"}},
       {"edited approval does not block a fresh one",
        {with(approve("bob", Permission::write, "e1"), [](auto& e) { e.edited = true; }),
         approve("bob", Permission::write, "e2")},
-       {"e2"}, {"e1:edited"}},
+       {"e2"},
+       {"e1:edited"}},
   };
   for (const auto& c : cases) {
     INFO(std::string(c.name));
@@ -242,24 +313,63 @@ TEST_CASE("count_approvals: everyone who set the deploy going is a triggerer, ev
 }
 
 TEST_CASE("count_approvals: precedence when several reasons apply") {
-  struct Case { const char* name; ApprovalEvent event; std::string author; std::string trigger;
-                std::vector<std::string> committers; bool allow_author; std::string expected; };
-  auto stale = [](ApprovalEvent e) { e.sha = kOldSha; return e; };
-  auto edited = [](ApprovalEvent e) { e.edited = true; return e; };
-  auto bot = [](ApprovalEvent e) { e.is_bot = true; return e; };
+  struct Case {
+    const char* name;
+    ApprovalEvent event;
+    std::string author;
+    std::string trigger;
+    std::vector<std::string> committers;
+    bool allow_author;
+    std::string expected;
+  };
+  auto stale = [](ApprovalEvent e) {
+    e.sha = kOldSha;
+    return e;
+  };
+  auto edited = [](ApprovalEvent e) {
+    e.edited = true;
+    return e;
+  };
+  auto bot = [](ApprovalEvent e) {
+    e.is_bot = true;
+    return e;
+  };
   const std::vector<Case> cases = {
       {"bot before author", bot(approve("alice")), "alice", "", {}, false, "bot_cannot_approve"},
       {"bot before stale", stale(approve("x[bot]")), "alice", "", {}, false, "bot_cannot_approve"},
       {"author before committer", approve("alice"), "alice", "", {"alice"}, false, "author_cannot_approve"},
       {"author before triggerer", approve("alice"), "alice", "alice", {}, false, "author_cannot_approve"},
-      {"author before no_permission", approve("alice", Permission::read), "alice", "", {}, false, "author_cannot_approve"},
+      {"author before no_permission",
+       approve("alice", Permission::read),
+       "alice",
+       "",
+       {},
+       false,
+       "author_cannot_approve"},
       {"author before stale", stale(approve("alice")), "alice", "", {}, false, "author_cannot_approve"},
       {"committer before triggerer", approve("carl"), "alice", "carl", {"carl"}, false, "committer_cannot_approve"},
-      {"allow_author: triggerer still refused", approve("alice"), "alice", "alice", {}, true, "triggerer_cannot_approve"},
-      {"triggerer before no_permission", approve("trent", Permission::none), "alice", "trent", {}, false,
+      {"allow_author: triggerer still refused",
+       approve("alice"),
+       "alice",
+       "alice",
+       {},
+       true,
+       "triggerer_cannot_approve"},
+      {"triggerer before no_permission",
+       approve("trent", Permission::none),
+       "alice",
+       "trent",
+       {},
+       false,
        "triggerer_cannot_approve"},
       {"no_permission before stale", stale(approve("bob", Permission::read)), "alice", "", {}, false, "no_permission"},
-      {"no_permission before edited", edited(approve("bob", Permission::read)), "alice", "", {}, false, "no_permission"},
+      {"no_permission before edited",
+       edited(approve("bob", Permission::read)),
+       "alice",
+       "",
+       {},
+       false,
+       "no_permission"},
       {"stale before edited", edited(stale(approve("bob"))), "alice", "", {}, false, "stale_sha"},
   };
   for (const auto& c : cases) {
@@ -503,68 +613,125 @@ TEST_CASE("decide_rollback: reason table") {
       {"build metadata differs", [](auto& r) { r.version = ver("v1.0.0+other"); }, "version_never_deployed", 0},
       {"already current", [](auto& r) { r.version = ver("v1.3.0"); }, "already_current", 0},
       {"another tag of the current commit",
-       [](auto& r) { r.history.push_back(dep(6, "v1.3.1", S::inactive, hours{-1})); r.history.back().sha = r.history[4].sha;
-                     r.version = ver("v1.3.1"); },
+       [](auto& r) {
+         r.history.push_back(dep(6, "v1.3.1", S::inactive, hours{-1}));
+         r.history.back().sha = r.history[4].sha;
+         r.version = ver("v1.3.1");
+       },
        "already_current", 0},
-      {"bot flag", [](auto& r) { r.user.is_bot = true; r.user.permission = Permission::admin; }, "bot_cannot_rollback", 0},
-      {"bot login", [](auto& r) { r.user.login = "deployer[bot]"; r.user.permission = Permission::admin; },
+      {"bot flag",
+       [](auto& r) {
+         r.user.is_bot = true;
+         r.user.permission = Permission::admin;
+       },
+       "bot_cannot_rollback", 0},
+      {"bot login",
+       [](auto& r) {
+         r.user.login = "deployer[bot]";
+         r.user.permission = Permission::admin;
+       },
        "bot_cannot_rollback", 0},
       // The one exception: a bot the config names by login (deploy-bot, which checked who asked).
-      {"bot named by login", [](auto& r) { r.user.login = "Deployer[bot]"; r.policy.allowed = {Principal::user("deployer[bot]")}; },
+      {"bot named by login",
+       [](auto& r) {
+         r.user.login = "Deployer[bot]";
+         r.policy.allowed = {Principal::user("deployer[bot]")};
+       },
        "rollback_allowed", 3},
-      {"bot admitted only by name, not by permission", [](auto& r) {
-         r.user.login = "deployer[bot]"; r.user.permission = Permission::admin;
-         r.policy.allowed = {Principal::at_least(Permission::maintain), Principal::user("other[bot]")}; },
+      {"bot admitted only by name, not by permission",
+       [](auto& r) {
+         r.user.login = "deployer[bot]";
+         r.user.permission = Permission::admin;
+         r.policy.allowed = {Principal::at_least(Permission::maintain), Principal::user("other[bot]")};
+       },
        "bot_cannot_rollback", 0},
       {"read permission", [](auto& r) { r.user.permission = Permission::read; }, "no_permission", 0},
-      {"keyword maintain refuses write", [](auto& r) { r.policy.allowed = {Principal::at_least(Permission::maintain)}; },
-       "no_permission", 0},
-      {"team member with read", [](auto& r) { r.user.permission = Permission::read; r.user.teams = {"acme/oncall"};
-                                              r.policy.allowed = {Principal::team("ACME/oncall")}; },
+      {"keyword maintain refuses write",
+       [](auto& r) { r.policy.allowed = {Principal::at_least(Permission::maintain)}; }, "no_permission", 0},
+      {"team member with read",
+       [](auto& r) {
+         r.user.permission = Permission::read;
+         r.user.teams = {"acme/oncall"};
+         r.policy.allowed = {Principal::team("ACME/oncall")};
+       },
        "rollback_allowed", 3},
-      {"listed login", [](auto& r) { r.user.permission = Permission::none; r.policy.allowed = {Principal::user("OLGA")}; },
+      {"listed login",
+       [](auto& r) {
+         r.user.permission = Permission::none;
+         r.policy.allowed = {Principal::user("OLGA")};
+       },
        "rollback_allowed", 3},
-      {"permission checked before history", [](auto& r) { r.user.permission = Permission::read; r.history.clear(); },
+      {"permission checked before history",
+       [](auto& r) {
+         r.user.permission = Permission::read;
+         r.history.clear();
+       },
        "no_permission", 0},
       {"nothing deployed", [](auto& r) { r.history.clear(); }, "nothing_deployed", 0},
       {"only failures", [](auto& r) { r.history = {dep(1, "v1.0.0", S::failure, hours{0})}; }, "nothing_deployed", 0},
-      {"only the current", [](auto& r) { r.history = {dep(5, "v1.3.0", S::success, hours{4})}; }, "no_previous_version", 0},
+      {"only the current", [](auto& r) { r.history = {dep(5, "v1.3.0", S::success, hours{4})}; }, "no_previous_version",
+       0},
       {"earlier ones all failed",
-       [](auto& r) { r.history = {dep(1, "v1.0.0", S::failure, hours{0}), dep(2, "v1.1.0", S::in_progress, hours{1}),
-                                  dep(5, "v1.3.0", S::success, hours{4})}; },
+       [](auto& r) {
+         r.history = {dep(1, "v1.0.0", S::failure, hours{0}), dep(2, "v1.1.0", S::in_progress, hours{1}),
+                      dep(5, "v1.3.0", S::success, hours{4})};
+       },
        "no_previous_version", 0},
       {"earlier deployment of the same version is not a target",
-       [](auto& r) { r.history = {dep(1, "v1.3.0", S::inactive, hours{0}), dep(5, "1.3.0", S::success, hours{4})}; },
+       [](auto& r) {
+         r.history = {dep(1, "v1.3.0", S::inactive, hours{0}), dep(5, "1.3.0", S::success, hours{4})};
+       },
        "no_previous_version", 0},
       {"non-semver deployments are not targets",
-       [](auto& r) { r.history = {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "main", S::inactive, hours{1}),
-                                  dep(5, "v1.3.0", S::success, hours{4})}; },
+       [](auto& r) {
+         r.history = {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "main", S::inactive, hours{1}),
+                      dep(5, "v1.3.0", S::success, hours{4})};
+       },
        "rollback_allowed", 1},
       {"current may be a non-semver deploy",
-       [](auto& r) { r.history = {dep(1, "v1.0.0", S::inactive, hours{0}), dep(5, "main", S::success, hours{4})}; },
+       [](auto& r) {
+         r.history = {dep(1, "v1.0.0", S::inactive, hours{0}), dep(5, "main", S::success, hours{4})};
+       },
        "rollback_allowed", 1},
-      {"history in any order", [](auto& r) { std::reverse(r.history.begin(), r.history.end()); }, "rollback_allowed", 3},
+      {"history in any order", [](auto& r) { std::reverse(r.history.begin(), r.history.end()); }, "rollback_allowed",
+       3},
       {"later failed deploy does not change the current",
-       [](auto& r) { r.history.push_back(dep(6, "v1.4.0", S::failure, hours{4} + std::chrono::minutes{30}));
-                     r.history.push_back(dep(7, "v1.4.1", S::in_progress, hours{5})); },
+       [](auto& r) {
+         r.history.push_back(dep(6, "v1.4.0", S::failure, hours{4} + std::chrono::minutes{30}));
+         r.history.push_back(dep(7, "v1.4.1", S::in_progress, hours{5}));
+       },
        "rollback_allowed", 3},
       {"production keeps several successes: the latest is current",
-       [](auto& r) { for (auto& d : r.history) if (d.state == S::inactive) d.state = S::success; },
+       [](auto& r) {
+         for (auto& d : r.history)
+           if (d.state == S::inactive) d.state = S::success;
+       },
        "rollback_allowed", 3},
       {"same created_at: the larger id is later",
-       [](auto& r) { r.history = {dep(8, "v2.0.0", S::success, hours{4}), dep(7, "v1.9.0", S::success, hours{4})}; },
+       [](auto& r) {
+         r.history = {dep(8, "v2.0.0", S::success, hours{4}), dep(7, "v1.9.0", S::success, hours{4})};
+       },
        "rollback_allowed", 7},
       {"roll forward to a version that went live after the current one",
-       [](auto& r) { r.history.push_back(dep(6, "v1.4.0", S::inactive, hours{4} + std::chrono::minutes{1}));
-                     r.version = ver("v1.4.0"); },
+       [](auto& r) {
+         r.history.push_back(dep(6, "v1.4.0", S::inactive, hours{4} + std::chrono::minutes{1}));
+         r.version = ver("v1.4.0");
+       },
        "rollback_allowed", 6},
       {"outside the window, deny", [](auto& r) { r.now = t0 + hours{4} + hours{24} + seconds{1}; },
        "outside_rollback_window", 3},
       {"outside the window, require approval",
-       [](auto& r) { r.now = t0 + hours{4} + hours{24} + seconds{1}; r.policy.outside_window = OutsideWindow::require_approval; },
+       [](auto& r) {
+         r.now = t0 + hours{4} + hours{24} + seconds{1};
+         r.policy.outside_window = OutsideWindow::require_approval;
+       },
        "outside_rollback_window", 3, true},
       {"resolution errors come before the window",
-       [](auto& r) { r.now = t0 + hours{1000}; r.version = ver("v9.9.9"); }, "version_never_deployed", 0},
+       [](auto& r) {
+         r.now = t0 + hours{1000};
+         r.version = ver("v9.9.9");
+       },
+       "version_never_deployed", 0},
   };
   for (const auto& c : cases) {
     INFO(std::string(c.name));
@@ -585,15 +752,24 @@ TEST_CASE("decide_rollback: reason table") {
 }
 
 TEST_CASE("decide_rollback: window boundaries count from the current deployment") {
-  struct Case { const char* name; seconds window; TimePoint now; OutsideWindow outside; std::string reason; bool needs_approval; };
+  struct Case {
+    const char* name;
+    seconds window;
+    TimePoint now;
+    OutsideWindow outside;
+    std::string reason;
+    bool needs_approval;
+  };
   const TimePoint live = t0 + hours{4};  // the current deployment (v1.3.0)
   const std::vector<Case> cases = {
       {"just deployed", hours{24}, live, OutsideWindow::deny, "rollback_allowed", false},
       {"exactly at the window", hours{24}, live + hours{24}, OutsideWindow::deny, "rollback_allowed", false},
-      {"one second past", hours{24}, live + hours{24} + seconds{1}, OutsideWindow::deny, "outside_rollback_window", false},
+      {"one second past", hours{24}, live + hours{24} + seconds{1}, OutsideWindow::deny, "outside_rollback_window",
+       false},
       {"one second past, require_approval", hours{24}, live + hours{24} + seconds{1}, OutsideWindow::require_approval,
        "outside_rollback_window", true},
-      {"exactly at, require_approval", hours{24}, live + hours{24}, OutsideWindow::require_approval, "rollback_allowed", false},
+      {"exactly at, require_approval", hours{24}, live + hours{24}, OutsideWindow::require_approval, "rollback_allowed",
+       false},
       {"clock behind the deployment", hours{24}, live - hours{1}, OutsideWindow::deny, "rollback_allowed", false},
       {"no window", seconds{0}, live + hours{24 * 1000}, OutsideWindow::deny, "rollback_allowed", false},
       {"1s window, 2s after", seconds{1}, live + seconds{2}, OutsideWindow::deny, "outside_rollback_window", false},
@@ -665,40 +841,49 @@ TEST_CASE("decide_rollback: without a version, the target is older than the curr
   const std::vector<Case> cases = {
       {"one rollback: back to the previous version",
        {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "v1.1.0", S::success, hours{1})},
-       "rollback_allowed", 1},
+       "rollback_allowed",
+       1},
       {"rollback twice in a row, nothing older: refused, never forward to v1.1.0",
        {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "v1.1.0", S::inactive, hours{1}),
         dep(3, "v1.0.0", S::success, hours{2})},
-       "no_previous_version", 0},
+       "no_previous_version",
+       0},
       {"rollback twice in a row: the second goes further back",
        {dep(1, "v0.9.0", S::inactive, hours{0}), dep(2, "v1.0.0", S::inactive, hours{1}),
         dep(3, "v1.1.0", S::inactive, hours{2}), dep(4, "v1.0.0", S::success, hours{3})},
-       "rollback_allowed", 1},
+       "rollback_allowed",
+       1},
       {"a third rollback in a row: nothing is older than v0.8.0",
        {dep(1, "v0.8.0", S::inactive, hours{0}), dep(2, "v0.9.0", S::inactive, hours{1}),
         dep(3, "v1.0.0", S::inactive, hours{2}), dep(4, "v0.9.0", S::inactive, hours{3}),
         dep(5, "v0.8.0", S::success, hours{4})},
-       "no_previous_version", 0},
+       "no_previous_version",
+       0},
       {"rollback, redeploy newer, rollback: to what ran before the newer one, not to the bad one",
        {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "v1.1.0", S::inactive, hours{1}),
         dep(3, "v1.0.0", S::inactive, hours{2}), dep(4, "v1.2.0", S::success, hours{3})},
-       "rollback_allowed", 3},
+       "rollback_allowed",
+       3},
       {"interleaved failures are skipped on the way back",
        {dep(1, "v0.9.0", S::inactive, hours{0}), dep(2, "v1.0.0", S::failure, hours{1}),
         dep(3, "v1.1.0", S::inactive, hours{2}), dep(4, "v1.2.0", S::error, hours{3}),
         dep(5, "v1.0.0", S::success, hours{4}), dep(6, "v1.3.0", S::in_progress, hours{5})},
-       "rollback_allowed", 1},
+       "rollback_allowed",
+       1},
       {"a failed deploy after a rollback does not change the target",
        {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "v1.1.0", S::inactive, hours{1}),
         dep(3, "v1.0.0", S::success, hours{2}), dep(4, "v1.2.0", S::failure, hours{3})},
-       "no_previous_version", 0},
+       "no_previous_version",
+       0},
       {"same precedence (build metadata) is not older",
        {dep(1, "v1.2.0", S::inactive, hours{0}), dep(2, "v1.3.0+build.7", S::inactive, hours{1}),
         dep(3, "v1.3.0", S::success, hours{2})},
-       "rollback_allowed", 1},
+       "rollback_allowed",
+       1},
       {"a pre-release of the current version is older",
        {dep(1, "v2.0.0-rc.1", S::inactive, hours{0}), dep(2, "v2.0.0", S::success, hours{1})},
-       "rollback_allowed", 1},
+       "rollback_allowed",
+       1},
       {"an older tag of the current commit is not a target",
        [] {
          auto h = std::vector<DeploymentRecord>{dep(1, "v1.0.0", S::inactive, hours{0}),
@@ -711,23 +896,28 @@ TEST_CASE("decide_rollback: without a version, the target is older than the curr
       {"same created_at: the rollback (larger id) is current, the version it replaced is skipped",
        {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "v1.1.0", S::inactive, hours{1}),
         dep(3, "v1.0.0", S::success, hours{1})},
-       "no_previous_version", 0},
+       "no_previous_version",
+       0},
       // Not semver now: versions cannot be compared, so time order alone decides.
       {"non-semver current: the most recent version before it, even if it is the highest",
        {dep(1, "v1.1.0", S::inactive, hours{0}), dep(2, "v1.2.0", S::inactive, hours{1}),
         dep(3, "main-1a2b3c4", S::success, hours{2})},
-       "rollback_allowed", 2},
+       "rollback_allowed",
+       2},
       {"non-semver current after a rollback: still time order",
        {dep(1, "v1.1.0", S::inactive, hours{0}), dep(2, "v1.2.0", S::inactive, hours{1}),
         dep(3, "v1.1.0", S::inactive, hours{2}), dep(4, "main-1a2b3c4", S::success, hours{3})},
-       "rollback_allowed", 3},
+       "rollback_allowed",
+       3},
       {"non-semver current, only branch deploys before it",
        {dep(1, "main-0000001", S::inactive, hours{0}), dep(2, "main-1a2b3c4", S::success, hours{1})},
-       "no_previous_version", 0},
+       "no_previous_version",
+       0},
       {"rollback from a branch deploy, then again: below the version rolled back to",
        {dep(1, "v1.0.0", S::inactive, hours{0}), dep(2, "v1.1.0", S::inactive, hours{1}),
         dep(3, "main-1a2b3c4", S::inactive, hours{2}), dep(4, "v1.1.0", S::success, hours{2} + minutes{5})},
-       "rollback_allowed", 1},
+       "rollback_allowed",
+       1},
   };
   for (const auto& c : cases) {
     INFO(std::string(c.name));
@@ -747,7 +937,8 @@ TEST_CASE("decide_rollback: without a version, the target is older than the curr
 
 TEST_CASE("decide_rollback: the refusal says why and what to do instead") {
   RollbackRequest r = rollback_request();
-  r.history = {dep(1, "v1.0.0", DeploymentState::inactive, hours{0}), dep(2, "v1.1.0", DeploymentState::inactive, hours{1}),
+  r.history = {dep(1, "v1.0.0", DeploymentState::inactive, hours{0}),
+               dep(2, "v1.1.0", DeploymentState::inactive, hours{1}),
                dep(3, "v1.0.0", DeploymentState::success, hours{2})};
   CHECK(decide_rollback(r).outcome.message ==
         "production has no earlier successful deployment of an older version to roll back to from v1.0.0 "
@@ -812,11 +1003,11 @@ TEST_CASE("decide_rollback: property: the default target is never newer, went li
   // Deterministic: the same histories on every run, so a failure reproduces.
   std::mt19937 random(20240611);
   auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random); };
-  const std::vector<const char*> versions = {"v1.0.0", "v1.1.0", "v1.2.0", "v1.2.0+b", "v1.3.0-rc.1",
+  const std::vector<const char*> versions = {"v1.0.0", "v1.1.0", "v1.2.0",       "v1.2.0+b", "v1.3.0-rc.1",
                                              "v1.3.0", "v2.0.0", "main-1a2b3c4", "feature"};
-  const std::vector<DeploymentState> states = {DeploymentState::success, DeploymentState::inactive,
+  const std::vector<DeploymentState> states = {DeploymentState::success,  DeploymentState::inactive,
                                                DeploymentState::inactive, DeploymentState::failure,
-                                               DeploymentState::error, DeploymentState::in_progress};
+                                               DeploymentState::error,    DeploymentState::in_progress};
   const std::vector<std::string> shas = {"aaaa", "bbbb", "cccc", "dddd", "eeee", "ffff", "0000"};
   int allowed = 0, no_previous = 0, nothing = 0, forward_case = 0;
   for (int round = 0; round < 5000; ++round) {
@@ -865,10 +1056,11 @@ TEST_CASE("decide_rollback: property: the default target is never newer, went li
     REQUIRE(d.target.has_value());
     CHECK(d.target->deployment_id == h[*model.target].id);
     // The properties themselves, stated on the chosen deployment.
-    const auto chosen = std::find_if(h.begin(), h.end(), [&](const DeploymentRecord& x) { return x.id == d.target->deployment_id; });
+    const auto chosen =
+        std::find_if(h.begin(), h.end(), [&](const DeploymentRecord& x) { return x.id == d.target->deployment_id; });
     REQUIRE(chosen != h.end());
     CHECK((chosen->state == DeploymentState::success || chosen->state == DeploymentState::inactive));  // went live
-    CHECK(model_later(cur, *chosen));                                                                  // before the current
+    CHECK(model_later(cur, *chosen));  // before the current
     CHECK(chosen->sha != cur.sha);
     if (const auto cur_version = deploy::semver::parse_tag(cur.version)) {
       CHECK(d.target->version < *cur_version);  // never newer, never the same
@@ -937,7 +1129,12 @@ Review review(std::string user, ReviewState state, std::string commit = kHead) {
 
 TEST_CASE("check_reviewed_changes: per pull request") {
   using R = ReviewState;
-  struct Case { const char* name; std::vector<Review> reviews; int required; std::vector<std::string> approvers; };
+  struct Case {
+    const char* name;
+    std::vector<Review> reviews;
+    int required;
+    std::vector<std::string> approvers;
+  };
   const std::vector<Case> cases = {
       {"two approvals", {review("bob", R::approved), review("dana", R::approved)}, 2, {"bob", "dana"}},
       {"one is not enough", {review("bob", R::approved)}, 2, {"bob"}},
@@ -953,7 +1150,8 @@ TEST_CASE("check_reviewed_changes: per pull request") {
       {"approval of an older commit", {review("bob", R::approved, kOldSha)}, 1, {}},
       {"required 0 passes without reviews", {}, 0, {}},
       {"others' reviews do not interfere",
-       {review("bob", R::approved), review("dana", R::changes_requested), review("erin", R::approved)}, 2,
+       {review("bob", R::approved), review("dana", R::changes_requested), review("erin", R::approved)},
+       2,
        {"bob", "erin"}},
   };
   for (const auto& c : cases) {
@@ -985,7 +1183,8 @@ TEST_CASE("check_reviewed_changes: release outcome") {
     CHECK(result.outcome.message ==
           "unreviewed changes in this release: pull requests without enough approving reviews: #11 (0 of 1), "
           "#12 (0 of 1); commits pushed without a pull request: deadbee");
-    CHECK(result.pulls[1].outcome.message == "#11: 0 approving reviews, 1 required; bob approved 0ld0000, not the head head000");
+    CHECK(result.pulls[1].outcome.message ==
+          "#11: 0 approving reviews, 1 required; bob approved 0ld0000, not the head head000");
     CHECK(result.pulls[0].outcome.message == "#10: 1 approving review (bob), 1 required");
   }
   SUBCASE("direct commits refuse even with required 0") {
@@ -1019,18 +1218,46 @@ TEST_CASE("check_required_checks") {
     std::vector<std::string> failed, missing, pending;
   };
   const std::vector<Case> cases = {
-      {"all success", {"build", "test"}, {{"build", C::success}, {"test", C::success}, {"other", C::failure}},
-       "checks_passed", {}, {}, {}},
-      {"neutral and skipped count as success", {"a", "b"}, {{"a", C::neutral}, {"b", C::skipped}}, "checks_passed", {}, {}, {}},
+      {"all success",
+       {"build", "test"},
+       {{"build", C::success}, {"test", C::success}, {"other", C::failure}},
+       "checks_passed",
+       {},
+       {},
+       {}},
+      {"neutral and skipped count as success",
+       {"a", "b"},
+       {{"a", C::neutral}, {"b", C::skipped}},
+       "checks_passed",
+       {},
+       {},
+       {}},
       {"failure", {"build"}, {{"build", C::failure}}, "check_failed", {"build"}, {}, {}},
       {"error is a failure", {"build"}, {{"build", C::error}}, "check_failed", {"build"}, {}, {}},
       {"missing", {"build"}, {{"lint", C::success}}, "check_missing", {}, {"build"}, {}},
       {"names are case-sensitive", {"build"}, {{"Build", C::success}}, "check_missing", {}, {"build"}, {}},
       {"pending", {"build"}, {{"build", C::pending}}, "check_pending", {}, {}, {"build"}},
-      {"re-run success after failure", {"build"}, {{"build", C::failure}, {"build", C::success}}, "checks_passed", {}, {}, {}},
-      {"re-run failure after success", {"build"}, {{"build", C::success}, {"build", C::failure}}, "check_failed", {"build"}, {}, {}},
-      {"failed before missing before pending", {"a", "b", "c"}, {{"a", C::pending}, {"c", C::failure}}, "check_failed",
-       {"c"}, {"b"}, {"a"}},
+      {"re-run success after failure",
+       {"build"},
+       {{"build", C::failure}, {"build", C::success}},
+       "checks_passed",
+       {},
+       {},
+       {}},
+      {"re-run failure after success",
+       {"build"},
+       {{"build", C::success}, {"build", C::failure}},
+       "check_failed",
+       {"build"},
+       {},
+       {}},
+      {"failed before missing before pending",
+       {"a", "b", "c"},
+       {{"a", C::pending}, {"c", C::failure}},
+       "check_failed",
+       {"c"},
+       {"b"},
+       {"a"}},
       {"missing before pending", {"a", "b"}, {{"a", C::pending}}, "check_missing", {}, {"b"}, {"a"}},
       {"duplicate requirement listed once", {"a", "a"}, {}, "check_missing", {}, {"a"}, {}},
       {"nothing required", {}, {{"a", C::failure}}, "checks_passed", {}, {}, {}},
@@ -1057,12 +1284,18 @@ TEST_CASE("check runs and commit statuses read as branch protection reads them")
     CheckState expected;
   };
   const Case cases[] = {
-      {"completed", "success", CheckState::success},   {"completed", "neutral", CheckState::neutral},
-      {"completed", "skipped", CheckState::skipped},   {"completed", "failure", CheckState::failure},
-      {"completed", "cancelled", CheckState::failure}, {"completed", "timed_out", CheckState::failure},
-      {"completed", "action_required", CheckState::failure}, {"completed", "stale", CheckState::failure},
-      {"completed", "something-new", CheckState::failure},   {"queued", "", CheckState::pending},
-      {"in_progress", "", CheckState::pending},        {"waiting", "", CheckState::pending},
+      {"completed", "success", CheckState::success},
+      {"completed", "neutral", CheckState::neutral},
+      {"completed", "skipped", CheckState::skipped},
+      {"completed", "failure", CheckState::failure},
+      {"completed", "cancelled", CheckState::failure},
+      {"completed", "timed_out", CheckState::failure},
+      {"completed", "action_required", CheckState::failure},
+      {"completed", "stale", CheckState::failure},
+      {"completed", "something-new", CheckState::failure},
+      {"queued", "", CheckState::pending},
+      {"in_progress", "", CheckState::pending},
+      {"waiting", "", CheckState::pending},
       {"requested", "", CheckState::pending},
   };
   for (const auto& c : cases) {
@@ -1100,17 +1333,28 @@ TEST_CASE("decide_rollback_start: a deploy or rollback queued or running refuses
       {"a deploy running", {run(Kind::deploy, State::in_progress, seconds(60))}, false, "deploy_in_progress"},
       {"a deploy queued", {run(Kind::deploy, State::queued, seconds(1))}, false, "deploy_in_progress"},
       {"a rollback is named before a deploy",
-       {run(Kind::deploy, State::in_progress, seconds(5)), run(Kind::rollback, State::queued, seconds(1))}, false,
+       {run(Kind::deploy, State::in_progress, seconds(5)), run(Kind::rollback, State::queued, seconds(1))},
+       false,
        "rollback_in_progress"},
       {"completed runs do not count",
-       {run(Kind::rollback, State::completed, seconds(1)), run(Kind::deploy, State::completed, seconds(1))}, true,
+       {run(Kind::rollback, State::completed, seconds(1)), run(Kind::deploy, State::completed, seconds(1))},
+       true,
        "no_run_in_progress"},
-      {"still running at the job limit", {run(Kind::rollback, State::in_progress, kMaxRunTime)}, false, "rollback_in_progress"},
-      {"abandoned past the job limit", {run(Kind::rollback, State::in_progress, kMaxRunTime + seconds(1))}, true,
+      {"still running at the job limit",
+       {run(Kind::rollback, State::in_progress, kMaxRunTime)},
+       false,
+       "rollback_in_progress"},
+      {"abandoned past the job limit",
+       {run(Kind::rollback, State::in_progress, kMaxRunTime + seconds(1))},
+       true,
        "no_run_in_progress"},
-      {"an unnamed dispatch just now", {run(Kind::rollback, State::unknown, seconds(30))}, false, "rollback_in_progress"},
+      {"an unnamed dispatch just now",
+       {run(Kind::rollback, State::unknown, seconds(30))},
+       false,
+       "rollback_in_progress"},
       {"an unnamed dispatch that never showed up",
-       {run(Kind::rollback, State::unknown, std::chrono::duration_cast<seconds>(kUnnamedDispatchTime) + seconds(1))}, true,
+       {run(Kind::rollback, State::unknown, std::chrono::duration_cast<seconds>(kUnnamedDispatchTime) + seconds(1))},
+       true,
        "no_run_in_progress"},
   };
   for (const auto& c : cases) {
@@ -1126,8 +1370,9 @@ TEST_CASE("decide_rollback_start: a deploy or rollback queued or running refuses
   }
   // Without a URL the message still reads whole.
   const auto bare = decide_rollback_start("staging", {run(Kind::deploy, State::queued, seconds(1), "")}, now);
-  CHECK(bare.message == "a deploy of `staging` is already in progress (queued); one rollback at a time: wait for it to "
-                        "finish, then ask again if it is still needed");
+  CHECK(bare.message ==
+        "a deploy of `staging` is already in progress (queued); one rollback at a time: wait for it to "
+        "finish, then ask again if it is still needed");
 }
 
 TEST_CASE("decide_rollback_gate: the rollback policy, the environment's approvals and the tag's commit") {
@@ -1139,7 +1384,8 @@ TEST_CASE("decide_rollback_gate: the rollback policy, the environment's approval
     RollbackDecision d;
     d.outcome = std::move(outcome);
     d.needs_approval = needs_approval;
-    if (!target_sha.empty() || needs_approval) d.target = RollbackTarget{Version{1, 0, 0, {}, {}}, std::move(target_sha), 7};
+    if (!target_sha.empty() || needs_approval)
+      d.target = RollbackTarget{Version{1, 0, 0, {}, {}}, std::move(target_sha), 7};
     return d;
   };
   struct Case {

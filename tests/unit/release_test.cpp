@@ -26,10 +26,10 @@ const std::set<std::string> kOnDefault = {sha('1'), sha('2'), sha('3'), sha('4')
 
 std::vector<Tag> repo_tags() {
   return {
-      {"1.1.5", sha('4'), false},       {"release-5", sha('2'), false}, {"v1.0.0", sha('1'), true},
-      {"v1.1.0", sha('2'), false},      {"v1.1.0+b", sha('2'), false},  {"v1.1.9", sha('x'), false},
-      {"v1.2.0", sha('5'), true},       {"v1.2.0-rc.1", sha('3'), true}, {"v1.2.0-rc.2", sha('4'), true},
-      {"v1.3.0", sha('6'), false},      {"v2.0.0", sha('y'), true},     {"vnext", sha('5'), false},
+      {"1.1.5", sha('4'), false},  {"release-5", sha('2'), false},  {"v1.0.0", sha('1'), true},
+      {"v1.1.0", sha('2'), false}, {"v1.1.0+b", sha('2'), false},   {"v1.1.9", sha('x'), false},
+      {"v1.2.0", sha('5'), true},  {"v1.2.0-rc.1", sha('3'), true}, {"v1.2.0-rc.2", sha('4'), true},
+      {"v1.3.0", sha('6'), false}, {"v2.0.0", sha('y'), true},      {"vnext", sha('5'), false},
   };
 }
 
@@ -101,11 +101,13 @@ TEST_CASE("decide: every refusal, with its reason code and message") {
        "release a stable version such as v1.2.0, or allow pre-releases"},
       {"shallow clone", "v1.2.0", [](Fixture& f) { f.facts.shallow = true; }, "shallow_clone",
        "GITHUB_WORKSPACE is a shallow clone, so the previous release and the commits since it cannot be "
-       "found; " + fetch},
+       "found; " +
+           fetch},
       {"default branch missing", "v1.2.0", [](Fixture& f) { f.facts.default_branch_sha.reset(); },
        "default_branch_not_found",
        "the default branch main is not in GITHUB_WORKSPACE (neither refs/remotes/origin/main nor "
-       "refs/heads/main); " + fetch + " so that every branch and tag is fetched"},
+       "refs/heads/main); " +
+           fetch + " so that every branch and tag is fetched"},
       {"tag off the default branch", "v2.0.0", [](Fixture&) {}, "tag_off_default_branch",
        "tag v2.0.0 points at yyyyyyy, which is not on the default branch main; releases are tagged on "
        "main: merge the change, then tag a commit of main"},
@@ -116,18 +118,18 @@ TEST_CASE("decide: every refusal, with its reason code and message") {
       {"annotated tag without a signature", "v1.0.0", [](Fixture& f) { f.request.rules.require_signed = true; },
        "tag_not_signed",
        "tag v1.0.0 carries no signature and release.require_signed is true; recreate it signed (git tag -s)"},
-      {"lightweight tag when signed is required", "v1.3.0",
-       [](Fixture& f) { f.request.rules.require_signed = true; }, "tag_not_signed",
+      {"lightweight tag when signed is required", "v1.3.0", [](Fixture& f) { f.request.rules.require_signed = true; },
+       "tag_not_signed",
        "tag v1.3.0 is a lightweight tag, so it carries no signature and release.require_signed is true; "
        "recreate it signed (git tag -s)"},
-      {"older than the deployed version", "v1.0.0", [](Fixture& f) { f.request.deployed = "v1.1.0"; },
-       "not_newer", "v1.0.0 is not newer than v1.1.0, now deployed to production; to go back, use mode rollback"},
+      {"older than the deployed version", "v1.0.0", [](Fixture& f) { f.request.deployed = "v1.1.0"; }, "not_newer",
+       "v1.0.0 is not newer than v1.1.0, now deployed to production; to go back, use mode rollback"},
       {"the deployed version again", "v1.1.0", [](Fixture& f) { f.request.deployed = "1.1.0"; }, "not_newer",
        "v1.1.0 is not newer than 1.1.0, now deployed to production; to go back, use mode rollback"},
-      {"deployed version has no tag", "v1.3.0", [](Fixture& f) { f.request.deployed = "v1.2.5"; },
-       "tags_missing",
+      {"deployed version has no tag", "v1.3.0", [](Fixture& f) { f.request.deployed = "v1.2.5"; }, "tags_missing",
        "v1.2.5, now deployed to production, has no tag in GITHUB_WORKSPACE, so tags are missing and the "
-       "changelog would be wrong; " + fetch + " (or recreate the tag if it was deleted)"},
+       "changelog would be wrong; " +
+           fetch + " (or recreate the tag if it was deleted)"},
       {"tag not in the checkout", "v9.9.9", [](Fixture& f) { f.facts.ref.reset(); }, "tag_not_found",
        "tag v9.9.9 is not in GITHUB_WORKSPACE; push the tag, or " + fetch + " so that tags are fetched"},
       {"bare ref not in the checkout", "v9.9.9",
@@ -136,8 +138,7 @@ TEST_CASE("decide: every refusal, with its reason code and message") {
          f.request.ref = "feature";
        },
        "ref_not_found",
-       "ref feature is not in GITHUB_WORKSPACE (not a tag, a branch or a commit there); check the ref, or " +
-           fetch},
+       "ref feature is not in GITHUB_WORKSPACE (not a tag, a branch or a commit there); check the ref, or " + fetch},
       {"names shown escaped", "v1.2.0",
        [](Fixture& f) {
          f.facts.ref->name = "@team`x";
@@ -208,7 +209,8 @@ TEST_CASE("decide: a tag release, its fields and message") {
   f.request.rules.require_signed = true;
   const auto d = run(f);
   REQUIRE(d.outcome.allowed);
-  CHECK(d.outcome.message == "v1.2.0 at 5555555 on main; previous release v1.1.0; pgp signature present (not verified here)");
+  CHECK(d.outcome.message ==
+        "v1.2.0 at 5555555 on main; previous release v1.1.0; pgp signature present (not verified here)");
   REQUIRE(d.release);
   CHECK(d.release->kind == RefKind::tag);
   CHECK(d.release->version == "1.2.0");

@@ -92,7 +92,8 @@ TEST_CASE("parse_request_url: https, or http on the GitHub API's own host") {
       {"https://github.com/x y", github, false},
       {"https://github.com/x\n", github, false},
       {"https://github.com/x\r", github, false},
-      {"https://github.com/x)](https://evil.example", github, true},  // ( ) [ ] are valid URL text; the summary encodes them
+      {"https://github.com/x)](https://evil.example", github,
+       true},  // ( ) [ ] are valid URL text; the summary encodes them
       {"https://github.com/x\"onclick", github, false},
       {"https://github.com/<script>", github, false},
       {"https://github.com/`id`", github, false},

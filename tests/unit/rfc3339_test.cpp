@@ -13,8 +13,8 @@ using namespace std::chrono;
 TEST_CASE("parse: one parser, two forms (GitHub's any, the audit record's utc)") {
   struct Case {
     const char* text;
-    bool any;                 // accepted in Form::any
-    bool utc;                 // accepted in Form::utc
+    bool any;                   // accepted in Form::any
+    bool utc;                   // accepted in Form::utc
     std::int64_t epoch_ns = 0;  // when accepted
   };
   constexpr std::int64_t s = 1'000'000'000;
@@ -30,7 +30,7 @@ TEST_CASE("parse: one parser, two forms (GitHub's any, the audit record's utc)")
       {"2023-11-15T00:13:20+02:00", true, false, 1'700'000'000 * s},
       {"2023-11-14T20:43:20-01:30", true, false, 1'700'000'000 * s},
       {"2023-11-14T22:13:20+00:00", true, false, 1'700'000'000 * s},
-      {"2016-12-31T23:59:60Z", true, false, 1'483'228'800 * s},  // a leap second: the next second
+      {"2016-12-31T23:59:60Z", true, false, 1'483'228'800 * s},             // a leap second: the next second
       {"2023-11-14T22:13:20.0000000001Z", true, false, 1'700'000'000 * s},  // beyond nanoseconds: cut
       // Neither.
       {"", false, false},

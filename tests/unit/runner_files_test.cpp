@@ -77,8 +77,7 @@ TEST_CASE("outside Actions nothing is written and the caller is told") {
 TEST_CASE("the writer reports a file it cannot open") {
   TempDir dir;
   runner::FileCommandWriter writer(dir.path() / "missing-dir" / "file");
-  CHECK_THROWS_WITH_AS(writer.append("x"),
-                       doctest::Contains("cannot open file command file"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(writer.append("x"), doctest::Contains("cannot open file command file"), std::runtime_error);
 }
 
 TEST_CASE("process_environment reads the real environment") {
@@ -89,4 +88,3 @@ TEST_CASE("process_environment reads the real environment") {
   CHECK_FALSE(env("DEPLOY_RUNNER_TEST_UNSET").has_value());
   unsetenv("DEPLOY_RUNNER_TEST_VAR");
 }
-

@@ -13,7 +13,6 @@ namespace runner = deploy::runner;
 using deploy::test::fixed_random;
 using runner::FileCommandEntry;
 
-
 // ---------------------------------------------------------------------------------------------
 // Inputs
 // ---------------------------------------------------------------------------------------------
@@ -80,8 +79,8 @@ TEST_CASE("boolean inputs accept exactly the YAML 1.2 core schema spellings") {
     bool expected;
   };
   const std::vector<Case> accepted = {
-      {"true", true},   {"True", true},   {"TRUE", true},       {"false", false},
-      {"False", false}, {"FALSE", false}, {"  true\n", true},   {"\tFALSE ", false},
+      {"true", true},   {"True", true},   {"TRUE", true},     {"false", false},
+      {"False", false}, {"FALSE", false}, {"  true\n", true}, {"\tFALSE ", false},
   };
   for (const auto& c : accepted) {
     CAPTURE(c.raw);
@@ -96,9 +95,10 @@ TEST_CASE("boolean inputs accept exactly the YAML 1.2 core schema spellings") {
     auto value = runner::get_boolean_input(runner::environment_from_map({{"INPUT_DRY-RUN", raw}}), "dry-run");
     REQUIRE_FALSE(value.ok());
     CHECK(value.error().code == "input_not_boolean");
-    CHECK(value.error().message == "input 'dry-run' must be a YAML 1.2 core schema boolean, one of "
-                                   "true | True | TRUE | false | False | FALSE; got '" +
-                                       std::string(raw) + "'");
+    CHECK(value.error().message ==
+          "input 'dry-run' must be a YAML 1.2 core schema boolean, one of "
+          "true | True | TRUE | false | False | FALSE; got '" +
+              std::string(raw) + "'");
   }
 }
 
@@ -186,13 +186,13 @@ TEST_CASE("workflow command lines parse back as the runner reads them") {
   props.file = "dir/f,1.txt";
   props.line = 7;
   const std::string message = "multi\nline %0A message: with, punctuation\r";
-  auto parsed = runner::parse_workflow_command(
-      runner::annotation_command(runner::AnnotationLevel::error, message, props));
+  auto parsed =
+      runner::parse_workflow_command(runner::annotation_command(runner::AnnotationLevel::error, message, props));
   REQUIRE(parsed.has_value());
   CHECK(parsed->command == "error");
   CHECK(parsed->data == message);
-  CHECK(parsed->properties == std::map<std::string, std::string>{
-                                  {"title", "a:b,c%d\r\ne"}, {"file", "dir/f,1.txt"}, {"line", "7"}});
+  CHECK(parsed->properties ==
+        std::map<std::string, std::string>{{"title", "a:b,c%d\r\ne"}, {"file", "dir/f,1.txt"}, {"line", "7"}});
 
   auto mask = runner::parse_workflow_command(runner::add_mask_command("s3cr%3At\nline2"));
   REQUIRE(mask.has_value());

@@ -54,9 +54,14 @@ TEST_CASE("to_lower and iequals: ASCII only") {
     bool equal;
   };
   const std::vector<Case> cases = {
-      {"", "", true},           {"approve", "APPROVE", true}, {"Approve", "aPPROVE", true},
-      {"approve", "approved", false}, {"a", "b", false},      {"@", "`", false},  // 0x40 vs 0x60
-      {"[", "{", false},        {"\xc3\xa9", "\xc3\x89", false},
+      {"", "", true},
+      {"approve", "APPROVE", true},
+      {"Approve", "aPPROVE", true},
+      {"approve", "approved", false},
+      {"a", "b", false},
+      {"@", "`", false},  // 0x40 vs 0x60
+      {"[", "{", false},
+      {"\xc3\xa9", "\xc3\x89", false},
   };
   for (const auto& c : cases) {
     CAPTURE(c.a);
@@ -89,7 +94,10 @@ TEST_CASE("decode_utf8: code points, and the maximal invalid subpart when invali
       {"surrogate", "\xed\xa0\x80", false, U'\ufffd', 1},
       {"above U+10FFFF", "\xf4\x90\x80\x80", false, U'\ufffd', 1},
       {"truncated 3-byte at the end", "\xe2\x82", false, U'\ufffd', 2},
-      {"truncated 4-byte before ASCII", "\xf0\x9f\x9a" "b", false, U'\ufffd', 3},
+      {"truncated 4-byte before ASCII",
+       "\xf0\x9f\x9a"
+       "b",
+       false, U'\ufffd', 3},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -115,7 +123,10 @@ TEST_CASE("invalid_utf8_at: the index of the first bad byte") {
       {"empty", "", std::nullopt},
       {"ASCII", "hello", std::nullopt},
       {"mixed valid", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80", std::nullopt},
-      {"bad first byte", "\xff" "abc", 0},
+      {"bad first byte",
+       "\xff"
+       "abc",
+       0},
       {"bad after valid", "ab\xc3\xa9\x80", 4},
       {"truncated at the end", "abc\xe2\x82", 3},
       {"surrogate", "x\xed\xa0\x80", 1},

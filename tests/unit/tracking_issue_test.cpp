@@ -24,12 +24,12 @@ TEST_CASE("malformed or hostile markers are not markers") {
   };
   std::vector<Case> cases = {
       {"no marker at all"},
-      {"<!-- deploy-action:release tag=v1.2.0 sha=0123 -->"},                        // short SHA
-      {"<!-- deploy-action:release tag=v1.2.0 sha=" + kSha + "zz -->"},             // not hex
-      {"<!-- deploy-action:release tag=v1.2.0\" sha=" + kSha + " -->"},             // quote in tag
-      {"<!-- deploy-action:release tag=-rf sha=" + kSha + " -->"},                  // leading dash
-      {"<!-- deploy-action:release sha=" + kSha + " tag=v1 -->"},                   // wrong order
-      {"quoted: `<!-- deploy-action:release tag=v1 sha=" + kSha + " -->`"},         // not at line start
+      {"<!-- deploy-action:release tag=v1.2.0 sha=0123 -->"},                // short SHA
+      {"<!-- deploy-action:release tag=v1.2.0 sha=" + kSha + "zz -->"},      // not hex
+      {"<!-- deploy-action:release tag=v1.2.0\" sha=" + kSha + " -->"},      // quote in tag
+      {"<!-- deploy-action:release tag=-rf sha=" + kSha + " -->"},           // leading dash
+      {"<!-- deploy-action:release sha=" + kSha + " tag=v1 -->"},            // wrong order
+      {"quoted: `<!-- deploy-action:release tag=v1 sha=" + kSha + " -->`"},  // not at line start
   };
   for (const auto& c : cases) {
     CAPTURE(c.body);
@@ -45,8 +45,8 @@ TEST_CASE("upper-case SHAs in a marker are read in lower case") {
 }
 
 TEST_CASE("the release link is appended once and replaced in place") {
-  using deploy::release::with_release_link;
   using deploy::release::find_release_link;
+  using deploy::release::with_release_link;
   CHECK(with_release_link("", 7) == "<!-- deploy-action:tracking-issue=7 -->\n");
   std::string notes = "## Changes\n- a\n";
   std::string linked = with_release_link(notes, 12);
