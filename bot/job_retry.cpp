@@ -22,4 +22,19 @@ std::optional<std::chrono::milliseconds> retry_delay(std::int64_t attempts, cons
   return std::min(wait, schedule.max);
 }
 
+FailureOutcome decide_failure(const JobFailure& failure, std::int64_t attempts, const RetrySchedule& schedule,
+                              std::chrono::system_clock::time_point now) {
+  if (failure.parked_until) {
+    const auto until = std::max(*failure.parked_until, now);
+    return {JobResult::parked, until, std::chrono::duration_cast<std::chrono::milliseconds>(until - now)};
+  }
+  const auto delay = failure.transient ? retry_delay(attempts, schedule) : std::nullopt;
+  if (!delay) return {};
+  auto wait = *delay;
+  // A secondary limit's retry-after is the earliest a retry can work.
+  if (failure.not_before)
+    wait = std::max(wait, std::chrono::ceil<std::chrono::milliseconds>(*failure.not_before - now));
+  return {JobResult::retry, now + wait, wait};
+}
+
 }  // namespace deploy::bot

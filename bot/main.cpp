@@ -10,6 +10,7 @@
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <span>
 #include <sstream>
 #include <string>
@@ -176,91 +177,130 @@ int offline_command(const deploy::cli::Command& command, const deploy::cli::Pars
   return deploy::bot::deliveries_prune(store, *retention, std::cout, std::cerr);
 }
 
-int serve(const deploy::cli::Parsed& args) {
+// serve, set up in the order its parts depend on each other: settings -> store -> GitHub client
+// -> handlers -> worker -> server; each step below is one of those.
+
+// The settings from the environment and the flags, the App key read and parsed. nullopt: the
+// reason is printed.
+std::optional<deploy::bot::Settings> serve_settings(const deploy::cli::Parsed& args) {
   deploy::bot::Flags flags;
   flags.listen = args.get("--listen");
   flags.store = args.get("--store");
-
   auto settings = deploy::bot::load_settings(getenv_lookup, flags, std::thread::hardware_concurrency());
   if (!settings) {
     std::cerr << "deploy-bot: " << settings.error().message << " [" << settings.error().code << "]\n";
-    return kConfigError;
+    return std::nullopt;
   }
   if (auto problem = check_app_key(*settings)) {
     std::cerr << "deploy-bot: " << *problem << " [invalid_private_key]\n";
-    return kConfigError;
+    return std::nullopt;
   }
+  return std::move(*settings);
+}
 
-  deploy::store::Options store_options;
-  store_options.path = settings->store_path;
-  deploy::store::Store store(store_options);
-  deploy::bot::Metrics metrics;
-  deploy::bot::Routes routes(store, metrics, settings->webhook_secret);
+deploy::store::Options store_options(const deploy::bot::Settings& settings) {
+  deploy::store::Options options;
+  options.path = settings.store_path;
+  return options;
+}
 
-  // GitHub: one client for every worker (it keeps no per-call state; App tokens are cached and
-  // locked inside AppAuth). Few retries inside a call: the worker retries the whole delivery later
-  // instead of holding a thread, and every write is keyed so a retry does not repeat it.
-  deploy::SystemClock clock;
-  deploy::http::ClientOptions http_options;
-  http_options.user_agent = "deploy-bot/" DEPLOY_BOT_VERSION;
-  deploy::http::Client http_client(http_options);
-  deploy::bot::CountingTransport transport(http_client, metrics);
-  deploy::github::Credentials credentials = deploy::github::TokenCredentials{settings->github_token};
-  const bool app = !settings->github_app_id.empty();
-  if (app) {
-    std::ifstream in(settings->github_app_private_key_path, std::ios::binary);
-    std::ostringstream pem;
-    pem << in.rdbuf();
-    auto key = deploy::github::AppKey::from_pem(pem.str());
-    if (!key) throw std::runtime_error("GITHUB_APP_PRIVATE_KEY_PATH: " + key.error().message);
-    credentials = deploy::github::AppCredentials{
-        std::make_shared<deploy::github::AppAuth>(settings->github_app_id, std::move(key).value(), clock),
-        std::nullopt};
-  }
-  deploy::github::ClientOptions github_options;
-  github_options.base_url = settings->github_api_url;
-  github_options.user_agent = "deploy-bot/" DEPLOY_BOT_VERSION;
-  github_options.retry.max_attempts = 3;
-  github_options.retry.base_backoff = std::chrono::milliseconds(250);
-  github_options.retry.max_backoff = std::chrono::milliseconds(4'000);
-  github_options.retry.max_wait = std::chrono::milliseconds(20'000);
-  github_options.retry.wait_budget = std::chrono::milliseconds(40'000);
-  github_options.retry.raise_hint = "the delivery is retried later by the worker";
+deploy::github::Credentials github_credentials(const deploy::bot::Settings& settings, deploy::Clock& clock) {
+  if (settings.github_app_id.empty()) return deploy::github::TokenCredentials{settings.github_token};
+  std::ifstream in(settings.github_app_private_key_path, std::ios::binary);
+  std::ostringstream pem;
+  pem << in.rdbuf();
+  auto key = deploy::github::AppKey::from_pem(pem.str());
+  if (!key) throw std::runtime_error("GITHUB_APP_PRIVATE_KEY_PATH: " + key.error().message);
+  return deploy::github::AppCredentials{
+      std::make_shared<deploy::github::AppAuth>(settings.github_app_id, std::move(key).value(), clock), std::nullopt};
+}
+
+deploy::github::ClientOptions github_options(const deploy::bot::Settings& settings) {
+  deploy::github::ClientOptions options;
+  options.base_url = settings.github_api_url;
+  options.user_agent = "deploy-bot/" DEPLOY_BOT_VERSION;
+  options.retry.max_attempts = 3;
+  options.retry.base_backoff = std::chrono::milliseconds(250);
+  options.retry.max_backoff = std::chrono::milliseconds(4'000);
+  options.retry.max_wait = std::chrono::milliseconds(20'000);
+  options.retry.wait_budget = std::chrono::milliseconds(40'000);
+  options.retry.raise_hint = "the delivery is retried later by the worker";
   // A used-up primary limit can last up to an hour: the worker parks the installation's jobs until
   // x-ratelimit-reset instead of a thread sleeping or the delivery failing.
-  github_options.retry.wait_out_primary_limit = false;
-  deploy::github::Client github(transport, clock, deploy::system_random(), credentials, github_options);
+  options.retry.wait_out_primary_limit = false;
+  return options;
+}
 
-  deploy::bot::handlers::Services services{store, github, app, clock, settings->bot_login};
-  deploy::bot::handlers::Dispatcher dispatcher(services);
-  deploy::bot::WorkerOptions worker_options;
-  worker_options.threads = settings->workers;
-  worker_options.installation_limit = settings->installation_concurrency;
-  worker_options.delivery_body_retention = std::chrono::hours(24) * settings->delivery_body_retention_days;
-  deploy::bot::Worker worker(store, dispatcher, metrics, clock, worker_options);
-  routes.on_queued([&worker] { worker.notify(); });
+deploy::http::ClientOptions http_options() {
+  deploy::http::ClientOptions options;
+  options.user_agent = "deploy-bot/" DEPLOY_BOT_VERSION;
+  return options;
+}
 
-  deploy::bot::ServerOptions server_options;
-  server_options.listen = settings->listen;
-  server_options.threads = settings->threads;
-  server_options.max_connections = settings->max_connections;
-  server_options.max_body_bytes_in_flight = settings->max_body_bytes_in_flight;
-  server_options.header_timeout = std::chrono::seconds(settings->header_timeout_seconds);
-  server_options.body_timeout = std::chrono::seconds(settings->body_timeout_seconds);
-  const auto file_limit = raise_file_limit(settings->max_connections);
-  deploy::bot::Server server(server_options, routes);
+// GitHub: one client for every worker (it keeps no per-call state; App tokens are cached and
+// locked inside AppAuth). Few retries inside a call: the worker retries the whole delivery later
+// instead of holding a thread, and every write is keyed so a retry does not repeat it.
+struct GitHubClient {
+  GitHubClient(const deploy::bot::Settings& settings, deploy::bot::Metrics& metrics, deploy::Clock& clock)
+      : http_client(http_options()),
+        transport(http_client, metrics),
+        client(transport, clock, deploy::system_random(), github_credentials(settings, clock),
+               github_options(settings)) {}
+  deploy::http::Client http_client;
+  deploy::bot::CountingTransport transport;
+  deploy::github::Client client;
+};
 
-  const auto endpoint = server.endpoint();
+deploy::bot::WorkerOptions worker_options(const deploy::bot::Settings& settings) {
+  deploy::bot::WorkerOptions options;
+  options.threads = settings.workers;
+  options.installation_limit = settings.installation_concurrency;
+  options.delivery_body_retention = std::chrono::hours(24) * settings.delivery_body_retention_days;
+  return options;
+}
+
+deploy::bot::ServerOptions server_options(const deploy::bot::Settings& settings) {
+  deploy::bot::ServerOptions options;
+  options.listen = settings.listen;
+  options.threads = settings.threads;
+  options.max_connections = settings.max_connections;
+  options.max_body_bytes_in_flight = settings.max_body_bytes_in_flight;
+  options.header_timeout = std::chrono::seconds(settings.header_timeout_seconds);
+  options.body_timeout = std::chrono::seconds(settings.body_timeout_seconds);
+  return options;
+}
+
+// The "started" log line and the line on stdout that scripts wait for.
+void announce_start(const boost::asio::ip::tcp::endpoint& endpoint, const deploy::bot::Settings& settings,
+                    rlim_t file_limit) {
   const std::string address =
       endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string();
   spdlog::info("{}", deploy::log_json::event("started", {{"pid", ::getpid()},
                                                          {"listen", address + ":" + std::to_string(endpoint.port())},
-                                                         {"store", settings->store_path},
-                                                         {"threads", settings->threads},
-                                                         {"max_connections", settings->max_connections},
+                                                         {"store", settings.store_path},
+                                                         {"threads", settings.threads},
+                                                         {"max_connections", settings.max_connections},
                                                          {"nofile", static_cast<unsigned long long>(file_limit)},
                                                          {"version", DEPLOY_BOT_VERSION}}));
   std::cout << "deploy-bot listening on http://" << address << ":" << endpoint.port() << std::endl;
+}
+
+int serve(const deploy::cli::Parsed& args) {
+  const auto settings = serve_settings(args);
+  if (!settings) return kConfigError;
+  deploy::store::Store store(store_options(*settings));
+  deploy::bot::Metrics metrics;
+  deploy::bot::Routes routes(store, metrics, settings->webhook_secret);
+  deploy::SystemClock clock;
+  GitHubClient github(*settings, metrics, clock);
+  const bool app = !settings->github_app_id.empty();
+  deploy::bot::handlers::Services services{store, github.client, app, clock, settings->bot_login};
+  deploy::bot::handlers::Dispatcher dispatcher(services);
+  deploy::bot::Worker worker(store, dispatcher, metrics, clock, worker_options(*settings));
+  routes.on_queued([&worker] { worker.notify(); });
+  const auto file_limit = raise_file_limit(settings->max_connections);
+  deploy::bot::Server server(server_options(*settings), routes);
+  announce_start(server.endpoint(), *settings, file_limit);
 
   // DEPLOY_BOT_WORKERS=0: receive and store only; deliveries wait for a start with workers.
   if (settings->workers > 0) worker.start();

@@ -176,11 +176,25 @@ Response Routes::refuse(ServerRefusal why, const RequestHeader* header_only) {
 
 Response Routes::webhook(const Request& request) {
   const auto started = std::chrono::steady_clock::now();
+  if (auto refused = check_delivery_headers(request)) return std::move(*refused);
+  const auto summary = summarize_payload(request.body());
+  if (!summary) return bad_request(request, summary.error().code, summary.error().message);
+  store::IncomingDelivery incoming;
+  incoming.delivery_id = header(request, "X-GitHub-Delivery");
+  incoming.event = header(request, "X-GitHub-Event");
+  incoming.action = summary->action;
+  incoming.installation_id = summary->installation_id;
+  incoming.repository = summary->repository;
+  incoming.received_at = std::chrono::system_clock::now();
+  incoming.body = request.body();
+  return ingest(request, incoming, started);
+}
+
+// The signature first: nothing else of an unsigned delivery is read, logged in full or stored.
+std::optional<Response> Routes::check_delivery_headers(const Request& request) {
   const std::string_view event = header(request, "X-GitHub-Event");
   const std::string_view delivery_id = header(request, "X-GitHub-Delivery");
-  const std::string_view& body = request.body();
-
-  // The signature first: nothing else of an unsigned delivery is read, logged in full or stored.
+  const std::string_view body = request.body();
   const auto signature = webhook::check_signature(secret_, body, header(request, webhook::kSignatureHeader));
   if (signature != webhook::SignatureStatus::ok) {
     const auto outcome = webhook::signature_outcome(signature);
@@ -191,35 +205,31 @@ Response Routes::webhook(const Request& request) {
                      ? "the X-Hub-Signature-256 header is missing"
                      : "the X-Hub-Signature-256 header does not match the body");
   }
-
-  auto bad_request = [&](std::string_view code, std::string_view message) {
-    log_rejected(throttle_, code);
-    metrics_.delivery(event, DeliveryOutcome::bad_request);
-    return error(request, http::status::bad_request, code, message);
-  };
-  if (event.empty()) return bad_request("event_header_missing", "the X-GitHub-Event header is missing");
+  if (event.empty()) return bad_request(request, "event_header_missing", "the X-GitHub-Event header is missing");
   if (delivery_id.empty() || delivery_id.size() > 128) {
-    return bad_request("delivery_header_invalid", "the X-GitHub-Delivery header is missing or longer than 128 bytes");
+    return bad_request(request, "delivery_header_invalid",
+                       "the X-GitHub-Delivery header is missing or longer than 128 bytes");
   }
-  auto summary = summarize_payload(body);
-  if (!summary) return bad_request(summary.error().code, summary.error().message);
+  return std::nullopt;
+}
 
-  store::IncomingDelivery incoming;
-  incoming.delivery_id = delivery_id;
-  incoming.event = event;
-  incoming.action = summary->action;
-  incoming.installation_id = summary->installation_id;
-  incoming.repository = summary->repository;
-  incoming.received_at = std::chrono::system_clock::now();
-  incoming.body = body;
+Response Routes::bad_request(const Request& request, std::string_view code, std::string_view message) {
+  log_rejected(throttle_, code);
+  metrics_.delivery(header(request, "X-GitHub-Event"), DeliveryOutcome::bad_request);
+  return error(request, http::status::bad_request, code, message);
+}
+
+// Stores the delivery (once: a redelivery of a known id is a duplicate) and wakes the worker.
+Response Routes::ingest(const Request& request, const store::IncomingDelivery& incoming,
+                        std::chrono::steady_clock::time_point started) {
   store::IngestResult result;
   try {
     result = store_.queue().ingest(incoming);
   } catch (const std::exception& e) {
     // GitHub does not retry by itself, but the sender sees the failure on its delivery page and
     // can redeliver; 503 says "try again", which is the truth.
-    spdlog::error("{}", log_json::event("ingest_failed", {{"delivery", delivery_id}, {"error", e.what()}}));
-    metrics_.delivery(event, DeliveryOutcome::store_error);
+    spdlog::error("{}", log_json::event("ingest_failed", {{"delivery", incoming.delivery_id}, {"error", e.what()}}));
+    metrics_.delivery(incoming.event, DeliveryOutcome::store_error);
     return error(request, http::status::service_unavailable, "store_unavailable",
                  "the delivery could not be stored; redeliver it later");
   }
@@ -227,15 +237,15 @@ Response Routes::webhook(const Request& request) {
 
   const bool duplicate = result == store::IngestResult::duplicate;
   if (!duplicate && on_queued_) on_queued_();
-  metrics_.delivery(event, duplicate                                 ? DeliveryOutcome::duplicate
-                           : result == store::IngestResult::requeued ? DeliveryOutcome::requeued
-                                                                     : DeliveryOutcome::queued);
+  metrics_.delivery(incoming.event, duplicate                                 ? DeliveryOutcome::duplicate
+                                    : result == store::IngestResult::requeued ? DeliveryOutcome::requeued
+                                                                              : DeliveryOutcome::queued);
   if (spdlog::should_log(spdlog::level::debug)) {
-    spdlog::debug("{}", log_json::event("webhook_ingested", {{"delivery", delivery_id},
-                                                             {"github_event", event},
+    spdlog::debug("{}", log_json::event("webhook_ingested", {{"delivery", incoming.delivery_id},
+                                                             {"github_event", incoming.event},
                                                              {"result", store::to_string(result)}}));
   }
-  const nlohmann::json answer = {{"delivery", delivery_id}, {"status", duplicate ? "duplicate" : "queued"}};
+  const nlohmann::json answer = {{"delivery", incoming.delivery_id}, {"status", duplicate ? "duplicate" : "queued"}};
   return make(request, http::status::accepted, "application/json",
               answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }

@@ -4,9 +4,11 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "bot/log_throttle.hpp"
 #include "bot/metrics.hpp"
@@ -50,7 +52,12 @@ class Routes {
   Metrics& counters() { return metrics_; }
 
  private:
+  // POST /webhook: the signature and delivery headers, the payload's summary, then the ingest.
   Response webhook(const Request& request);
+  std::optional<Response> check_delivery_headers(const Request& request);
+  Response bad_request(const Request& request, std::string_view code, std::string_view message);
+  Response ingest(const Request& request, const store::IncomingDelivery& incoming,
+                  std::chrono::steady_clock::time_point started);
   Response healthz(const Request& request);
   Response readyz(const Request& request);
   Response metrics(const Request& request);

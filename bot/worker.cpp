@@ -15,21 +15,12 @@
 namespace deploy::bot {
 namespace {
 
-struct Failure {
-  bool transient = false;
-  std::string message;
-  // GitHub's primary rate limit is used up until then: park, do not count an attempt.
-  std::optional<std::chrono::system_clock::time_point> parked_until;
-  // A rate limit said when to come back (retry-after): retry no earlier.
-  std::optional<std::chrono::system_clock::time_point> not_before;
-};
-
 // Must be called from inside a catch block.
-Failure classify_current_exception() {
+JobFailure classify_current_exception() {
   try {
     throw;
   } catch (const github::GitHubError& e) {
-    Failure failure{github_error_is_transient(e.code(), e.status()), e.what(), std::nullopt, std::nullopt};
+    JobFailure failure{github_error_is_transient(e.code(), e.status()), e.what(), std::nullopt, std::nullopt};
     if (e.details().primary_rate_limit)
       failure.parked_until = e.details().retry_at;
     else
@@ -46,6 +37,50 @@ Failure classify_current_exception() {
     return {true, std::string("store: ") + e.what(), std::nullopt, std::nullopt};
   } catch (const std::exception& e) {
     return {true, e.what(), std::nullopt, std::nullopt};
+  }
+}
+
+// Writes what was decided to the store, with its log line (and, for a park, its metric).
+void record(store::Store& store, Metrics& metrics, const store::Claim& claim, const FailureOutcome& outcome,
+            const std::string& error) {
+  const auto& d = claim.delivery;
+  switch (outcome.result) {
+    case JobResult::done:
+      store.queue().complete(claim.lease);
+      break;
+    case JobResult::ignored:
+      store.queue().ignore(claim.lease);
+      break;
+    case JobResult::parked: {
+      // Waiting out an hourly limit is not a failure: the attempt is not counted, and the
+      // installation's other queued jobs wait too instead of each hitting the limit again.
+      const auto held = store.queue().park(claim.lease, d.installation_id, outcome.at, error);
+      metrics.rate_limit_parked(d.installation_id, outcome.wait);
+      spdlog::warn("{}", log_json::event("delivery_parked",
+                                         {{"delivery", d.delivery_id},
+                                          {"github_event", d.event},
+                                          {"installation", d.installation_id},
+                                          {"parked_ms", outcome.wait.count()},
+                                          {"others_held", std::max<std::int64_t>(0, held)},
+                                          {"why", "GitHub's primary rate limit is used up until it resets"}}));
+      break;
+    }
+    case JobResult::retry:
+      store.queue().fail(claim.lease, error, outcome.at);
+      spdlog::warn("{}", log_json::event("delivery_retry", {{"delivery", d.delivery_id},
+                                                            {"github_event", d.event},
+                                                            {"attempt", claim.lease.attempt},
+                                                            {"retry_in_ms", outcome.wait.count()},
+                                                            {"error", error}}));
+      break;
+    case JobResult::failed:
+    case JobResult::count_:
+      store.queue().fail(claim.lease, error, std::nullopt);
+      spdlog::error("{}", log_json::event("delivery_failed", {{"delivery", d.delivery_id},
+                                                              {"github_event", d.event},
+                                                              {"attempt", claim.lease.attempt},
+                                                              {"error", error}}));
+      break;
   }
 }
 
@@ -140,77 +175,26 @@ void Worker::run(const std::string& worker_id) {
 void Worker::process(const store::Claim& claim) {
   const auto& d = claim.delivery;
   const auto started = std::chrono::steady_clock::now();
-  JobResult result = JobResult::done;
-  std::string error;
-  Failure failure;
+  JobFailure failure;
+  FailureOutcome outcome{JobResult::done, {}, {}};
   try {
-    const HandleResult handled = handler_.handle(d);
-    result = handled == HandleResult::done ? JobResult::done : JobResult::ignored;
+    outcome.result = handler_.handle(d) == HandleResult::done ? JobResult::done : JobResult::ignored;
   } catch (...) {
     failure = classify_current_exception();
-    error = failure.message;
-    result = failure.parked_until                                                    ? JobResult::parked
-             : failure.transient && retry_delay(claim.lease.attempt, options_.retry) ? JobResult::retry
-                                                                                     : JobResult::failed;
+    outcome = decide_failure(failure, claim.lease.attempt, options_.retry, clock_.now());
   }
-  if (result != JobResult::parked) metrics_.rate_limit_cleared(d.installation_id);
+  if (outcome.result != JobResult::parked) metrics_.rate_limit_cleared(d.installation_id);
   try {
-    switch (result) {
-      case JobResult::done:
-        store_.queue().complete(claim.lease);
-        break;
-      case JobResult::ignored:
-        store_.queue().ignore(claim.lease);
-        break;
-      case JobResult::parked: {
-        // Waiting out an hourly limit is not a failure: the attempt is not counted, and the
-        // installation's other queued jobs wait too instead of each hitting the limit again.
-        const auto now = clock_.now();
-        const auto until = std::max(*failure.parked_until, now);
-        const auto held = store_.queue().park(claim.lease, d.installation_id, until, error);
-        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
-        metrics_.rate_limit_parked(d.installation_id, wait);
-        spdlog::warn("{}", log_json::event("delivery_parked",
-                                           {{"delivery", d.delivery_id},
-                                            {"github_event", d.event},
-                                            {"installation", d.installation_id},
-                                            {"parked_ms", wait.count()},
-                                            {"others_held", std::max<std::int64_t>(0, held)},
-                                            {"why", "GitHub's primary rate limit is used up until it resets"}}));
-        break;
-      }
-      case JobResult::retry: {
-        auto delay = *retry_delay(claim.lease.attempt, options_.retry);
-        // A secondary limit's retry-after is the earliest a retry can work.
-        if (failure.not_before) {
-          delay = std::max(delay, std::chrono::ceil<std::chrono::milliseconds>(*failure.not_before - clock_.now()));
-        }
-        store_.queue().fail(claim.lease, error, clock_.now() + delay);
-        spdlog::warn("{}", log_json::event("delivery_retry", {{"delivery", d.delivery_id},
-                                                              {"github_event", d.event},
-                                                              {"attempt", claim.lease.attempt},
-                                                              {"retry_in_ms", delay.count()},
-                                                              {"error", error}}));
-        break;
-      }
-      case JobResult::failed:
-      case JobResult::count_:
-        store_.queue().fail(claim.lease, error, std::nullopt);
-        spdlog::error("{}", log_json::event("delivery_failed", {{"delivery", d.delivery_id},
-                                                                {"github_event", d.event},
-                                                                {"attempt", claim.lease.attempt},
-                                                                {"error", error}}));
-        break;
-    }
+    record(store_, metrics_, claim, outcome, failure.message);
   } catch (const std::exception& e) {
     // The lease expires and the delivery runs again: effects are keyed, so that is safe.
     spdlog::error("{}", log_json::event("record_result_failed", {{"delivery", d.delivery_id}, {"error", e.what()}}));
   }
-  metrics_.job(result, std::chrono::steady_clock::now() - started);
+  metrics_.job(outcome.result, std::chrono::steady_clock::now() - started);
   spdlog::info("{}", log_json::event("delivery_handled", {{"delivery", d.delivery_id},
                                                           {"github_event", d.event},
                                                           {"action", d.action},
-                                                          {"result", to_string(result)}}));
+                                                          {"result", to_string(outcome.result)}}));
 }
 
 }  // namespace deploy::bot

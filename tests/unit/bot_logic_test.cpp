@@ -195,6 +195,45 @@ TEST_CASE("retry_delay doubles from base up to max and gives up at max_attempts"
   }
 }
 
+TEST_CASE("decide_failure: park until the reset, retry at the later of backoff and retry-after, else fail") {
+  bot::RetrySchedule schedule;
+  schedule.base = 1000ms;
+  schedule.max = 5000ms;
+  schedule.max_attempts = 3;
+  const std::chrono::system_clock::time_point now{std::chrono::seconds(1'700'000'000)};
+  using Time = std::optional<std::chrono::system_clock::time_point>;
+  struct Case {
+    std::string name;
+    bool transient;
+    Time parked_until;
+    Time not_before;
+    std::int64_t attempts;
+    bot::JobResult result;
+    std::chrono::milliseconds wait;  // parked or retry: from now
+  };
+  for (const auto& c : std::vector<Case>{
+           {"primary limit: park until the reset", true, now + 90s, std::nullopt, 1, bot::JobResult::parked, 90'000ms},
+           {"primary limit already reset: park until now", true, now - 5s, std::nullopt, 1, bot::JobResult::parked,
+            0ms},
+           {"primary limit parks even with no attempts left", false, now + 2s, std::nullopt, 9, bot::JobResult::parked,
+            2'000ms},
+           {"transient: backoff", true, std::nullopt, std::nullopt, 2, bot::JobResult::retry, 2000ms},
+           {"retry-after later than backoff wins", true, std::nullopt, now + 7s, 1, bot::JobResult::retry, 7000ms},
+           {"retry-after rounds up to the millisecond", true, std::nullopt, now + 1500500us, 1, bot::JobResult::retry,
+            1501ms},
+           {"retry-after earlier than backoff loses", true, std::nullopt, now + 10ms, 2, bot::JobResult::retry, 2000ms},
+           {"transient, attempts used up: fail", true, std::nullopt, now + 7s, 3, bot::JobResult::failed, 0ms},
+           {"permanent: fail", false, std::nullopt, std::nullopt, 1, bot::JobResult::failed, 0ms},
+       }) {
+    CAPTURE(c.name);
+    const bot::JobFailure failure{c.transient, "boom", c.parked_until, c.not_before};
+    const auto outcome = bot::decide_failure(failure, c.attempts, schedule, now);
+    CHECK(static_cast<int>(outcome.result) == static_cast<int>(c.result));
+    CHECK(outcome.wait == c.wait);
+    if (c.result != bot::JobResult::failed) CHECK(outcome.at == now + c.wait);
+  }
+}
+
 TEST_CASE("github_error_is_transient") {
   struct Case {
     std::string code;
