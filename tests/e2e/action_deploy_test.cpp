@@ -338,8 +338,8 @@ struct World {
     ++runs;
     fs::path run_dir = temp.path() / ("run-" + std::to_string(runs));
     fs::create_directories(run_dir);
-    std::ofstream(run_dir / "output");
-    std::ofstream(run_dir / "summary");
+    std::ofstream(run_dir / "output").close();
+    std::ofstream(run_dir / "summary").close();
     std::ofstream(run_dir / "event.json") << R"({"repository":{"default_branch":"main"}})";
     return {{"GITHUB_ACTIONS", "true"},
             {"INPUT_MODE", mode},
