@@ -79,7 +79,7 @@ int run_deploy(const runner::Environment& env, const std::string& mode, Clock& c
               << std::endl;
     return 1;
   }
-  DeployRun run(std::move(*inputs), *run_mode, env, clock, random);
+  DeployRun run(std::move(inputs).value(), *run_mode, env, clock, random);
   try {
     return run.execute();
   } catch (const Stop& stop) {

@@ -89,7 +89,7 @@ class Load {
  public:
   Load(asio::io_context& io, const tcp::endpoint& endpoint, const std::string& payload, int connections,
        Clock::time_point deadline)
-      : io_(io), deadline_(deadline) {
+      : deadline_(deadline) {
     const std::string signature = deploy::webhook::sign(kSecret, payload);
     for (int i = 0; i < connections; ++i) {
       auto c = std::make_unique<Connection>(io);
@@ -137,7 +137,6 @@ class Load {
     std::cerr << "connection " << c.id << ": " << ec.message() << "\n";
   }
 
-  asio::io_context& io_;
   Clock::time_point deadline_;
   std::vector<std::unique_ptr<Connection>> connections_;
 };

@@ -9,7 +9,7 @@ plan::Plan make_plan(const RunRecord& record) {
   auto plan = record.mode == RunMode::rollback ? plan::make_rollback_plan(config, environment)
                                                : plan::make_plan(config, environment, record.release->ref);
   if (!plan) throw Stop{RunStatus::invalid_input, plan.error().message, ""};
-  return std::move(*plan);
+  return std::move(plan).value();
 }
 
 }  // namespace deploy::action

@@ -70,7 +70,8 @@ ReleaseResolved resolve_release(const RunRecord& record, const Connection& githu
   if (!decision->outcome.allowed) {
     throw Stop{RunStatus::refused, decision->outcome.message, decision->outcome.reason};
   }
-  found.release = std::move(*decision->release);
+  auto resolved = std::move(decision).value();
+  found.release = std::move(*resolved.release);
   if (!rollback) check_checkout(repository, found.ref, found.release);
   return found;
 }

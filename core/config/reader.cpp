@@ -171,7 +171,7 @@ Mapping::Mapping(Reader& reader, const Node& node, std::vector<std::string_view>
       reader_.error(key_at, node.path, "expected a key name, found " + describe(key));
       continue;
     }
-    const std::string name = key.Scalar();
+    const std::string& name = key.Scalar();
     const std::string path = child_path(node.path, name);
     const auto first =
         std::find_if(entries_.begin(), entries_.end(), [&](const auto& entry) { return entry.first == name; });

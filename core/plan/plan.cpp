@@ -405,7 +405,7 @@ Result<Plan> make_plan(const config::Config& config, std::string_view environmen
 Result<Plan> make_rollback_plan(const config::Config& config, std::string_view environment) {
   auto base = make_plan(config, environment);
   if (!base) return base;
-  Plan plan = std::move(*base);
+  Plan plan = std::move(base).value();
   const config::Environment& env = *config.environment(environment);
   plan.mode = "rollback";
   plan.steps.clear();

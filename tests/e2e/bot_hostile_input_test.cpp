@@ -273,7 +273,7 @@ TEST_CASE("hostile payloads and lying lengths are refused with the right status,
   const std::string deep = "{\"a\":" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
   CHECK(send_signed("deep", deep).error() == "invalid_json");
   CHECK(send_signed("utf8", "{\"comment\":{\"body\":\"\xc3\x28\"}}").error() == "invalid_json");
-  CHECK(send_signed("nul", std::string("{\"comment\":{\"body\":\"a\0b\"}}", 27)).error() == "invalid_json");
+  CHECK(send_signed("nul", "{\"comment\":{\"body\":\"a" + std::string(1, '\0') + "b\"}}").error() == "invalid_json");
 
   // Shell metacharacters and escaped newlines in user-controlled fields are data: stored verbatim.
   const std::string comment =

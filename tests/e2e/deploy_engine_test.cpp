@@ -135,7 +135,7 @@ struct Deploy {
     config.environments[0].analysis.interval = 100ms;
     auto made = deploy::plan::make_plan(config, "production");
     REQUIRE(made.ok());
-    plan = std::move(*made);
+    plan = std::move(made).value();
     // Three rounds 100ms apart per window, below what deploy.yml allows, to run quickly on the real clock.
     for (auto& step : plan.steps) {
       if (step.kind == deploy::plan::StepKind::analysis) {

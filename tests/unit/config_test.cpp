@@ -953,7 +953,10 @@ TEST_CASE("format_duration reads back as the same duration") {
       {0ms, "0s"},  {500ms, "500ms"},    {90s, "1m30s"},  {90min, "1h30m"},
       {48h, "48h"}, {1500ms, "1s500ms"}, {3605s, "1h5s"},
   };
-  for (const auto& [value, text] : cases) {
+  for (const auto& entry : cases) {
+    // Plain variables, not a structured binding: clang 14 (clang-tidy) cannot capture one in CAPTURE's lambda.
+    const std::chrono::milliseconds value = entry.first;
+    const std::string& text = entry.second;
     CAPTURE(text);
     CHECK(cfg::format_duration(value) == text);
     CHECK(*cfg::parse_duration(text) == value);
@@ -964,7 +967,10 @@ TEST_CASE("percentages") {
   const std::vector<std::pair<const char*, double>> valid = {
       {"5", 5}, {"5%", 5}, {"0", 0}, {"100%", 100}, {"12.5%", 12.5}, {"0.5", 0.5}, {"150%", 150},
   };
-  for (const auto& [text, value] : valid) {
+  for (const auto& entry : valid) {
+    // Plain variables, not a structured binding: clang 14 (clang-tidy) cannot capture one in CAPTURE's lambda.
+    const char* const text = entry.first;
+    const double value = entry.second;
     CAPTURE(text);
     const auto parsed = cfg::parse_percent(text);
     REQUIRE(parsed.ok());

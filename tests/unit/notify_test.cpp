@@ -16,7 +16,6 @@ using deploy::config::Event;
 using deploy::config::Notifications;
 using deploy::config::NotificationTarget;
 using deploy::http::TransportError;
-using deploy::notify::Delivery;
 
 deploy::notify::Event sample_event(Event kind = Event::failed) {
   deploy::notify::Event e;
