@@ -70,8 +70,7 @@ ReleaseResolved resolve_release(const RunRecord& record, const Connection& githu
   if (!decision->outcome.allowed) {
     throw Stop{RunStatus::refused, decision->outcome.message, decision->outcome.reason};
   }
-  auto resolved = std::move(decision).value();
-  found.release = std::move(*resolved.release);
+  found.release = *decision->release;
   if (!rollback) check_checkout(repository, found.ref, found.release);
   return found;
 }

@@ -1,7 +1,10 @@
 #include "crypto.hpp"
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <string>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -56,13 +59,29 @@ std::string git_blob_sha(std::string_view content) {
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) { return hmac_hex(EVP_sha256(), key, data); }
 std::string hmac_sha1_hex(std::string_view key, std::string_view data) { return hmac_hex(EVP_sha1(), key, data); }
 
-bool rs256_verify(std::string_view public_key_pem, std::string_view data, std::string_view signature) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(public_key_pem.data(), static_cast<int>(public_key_pem.size())), &BIO_free);
+namespace {
+
+using Key = std::shared_ptr<EVP_PKEY>;
+
+// Each App's public key, parsed once instead of at every JWT: verifying with a parsed key is
+// read-only, which OpenSSL allows from any number of server threads at once.
+Key public_key(std::string_view pem) {
+  static std::mutex mutex;
+  static std::map<std::string, Key, std::less<>> keys;
+  std::lock_guard lock(mutex);
+  if (const auto found = keys.find(pem); found != keys.end()) return found->second;
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
   if (!bio) throw std::runtime_error("BIO_new_mem_buf failed");
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr),
-                                                          &EVP_PKEY_free);
+  Key key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
   if (!key) throw std::runtime_error("the App's public key is not a PEM public key (BEGIN PUBLIC KEY)");
+  keys.emplace(std::string(pem), key);
+  return key;
+}
+
+}  // namespace
+
+bool rs256_verify(std::string_view public_key_pem, std::string_view data, std::string_view signature) {
+  const Key key = public_key(public_key_pem);
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1) {
     throw std::runtime_error("EVP_DigestVerifyInit failed");
