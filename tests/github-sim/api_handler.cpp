@@ -81,6 +81,29 @@ std::vector<SimEvent> ApiHandler::webhooks_for(Call& call) {
   return out;
 }
 
+ApiHandler::~ApiHandler() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(late_mutex_);
+    stopping_ = true;
+    threads.swap(late_);
+  }
+  late_wake_.notify_all();
+  for (auto& thread : threads) thread.join();
+}
+
+void ApiHandler::handle_late(const Request& request, std::chrono::milliseconds late) {
+  std::lock_guard lock(late_mutex_);
+  if (stopping_) return;
+  late_.emplace_back([this, request, late] {
+    {
+      std::unique_lock wait(late_mutex_);
+      if (late_wake_.wait_for(wait, late, [this] { return stopping_; })) return;
+    }
+    handle(request);
+  });
+}
+
 Response ApiHandler::handle(const Request& request) {
   std::string prefix;
   std::string path = request.path;
@@ -112,13 +135,9 @@ Response ApiHandler::handle(const Request& request) {
     fault.reset();
   }
   if (fault && fault->kind == "late") {
-    // The fault is used up: the request is handled normally, later, on its own thread (the
-    // simulator lives until the test process ends it, and the handler with it).
+    // The fault is used up: the request is handled normally, later, on its own thread.
     const auto late = std::chrono::milliseconds(fault->spec["late_ms"].get<int>());
-    std::thread([this, request, late] {
-      std::this_thread::sleep_for(late);
-      handle(request);
-    }).detach();
+    handle_late(request, late);
     entry["status"] = nullptr;
     entry["route"] = nullptr;
     log_.append(entry);

@@ -5,6 +5,10 @@
 // queue the webhooks the change causes.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <vector>
 #include "faults.hpp"
 #include "webhook_delivery.hpp"
@@ -22,16 +26,27 @@ class ApiHandler {
  public:
   ApiHandler(State& state, Faults& faults, RequestLog& log, Deliveries& deliveries, const PayloadTemplates& templates)
       : state_(state), faults_(faults), log_(log), deliveries_(deliveries), templates_(templates) {}
+  // Requests held back by a `late` fault that have not landed yet never will: the simulator is
+  // stopping. Waits for their threads, which use this handler.
+  ~ApiHandler();
+  ApiHandler(const ApiHandler&) = delete;
+  ApiHandler& operator=(const ApiHandler&) = delete;
   Response handle(const Request& request);
 
  private:
   std::vector<SimEvent> webhooks_for(Call& call);
+  void handle_late(const Request& request, std::chrono::milliseconds late);
 
   State& state_;
   Faults& faults_;
   RequestLog& log_;
   Deliveries& deliveries_;
   const PayloadTemplates& templates_;
+
+  std::mutex late_mutex_;
+  std::condition_variable late_wake_;
+  bool stopping_ = false;          // guarded by late_mutex_
+  std::vector<std::thread> late_;  // guarded by late_mutex_
 };
 
 }  // namespace deploy::sim
