@@ -195,7 +195,7 @@ std::optional<deploy::bot::Settings> serve_settings(const deploy::cli::Parsed& a
     std::cerr << "deploy-bot: " << *problem << " [invalid_private_key]\n";
     return std::nullopt;
   }
-  return std::move(*settings);
+  return std::move(settings).value();
 }
 
 deploy::store::Options store_options(const deploy::bot::Settings& settings) {
