@@ -1,6 +1,8 @@
 # deploy-action as a container action. Two stages: build on Debian bookworm, then a final image
-# that holds only the binary, the shared libraries it links, CA certificates and a static
-# busybox for `/bin/sh` (stage commands run as `/bin/sh -c`). Nothing to build with.
+# that holds only the binary, the shared libraries it links, CA certificates, the tz database's
+# zone files (freeze windows read their time zone there; about 2 MB without the right/ and posix/
+# copies) and a static busybox for `/bin/sh` (stage commands run as `/bin/sh -c`). Nothing to
+# build with.
 # Container actions run as root and the runner sets the working directory, so there is no USER
 # and no WORKDIR in the final stage.
 
@@ -9,7 +11,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config ca-certificates busybox-static \
       libboost1.81-dev libssl-dev nlohmann-json3-dev libgit2-dev libspdlog-dev \
-      libyaml-cpp-dev libsqlite3-dev \
+      libyaml-cpp-dev libsqlite3-dev libhowardhinnant-date-dev tzdata libpq-dev \
  && rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEPLOY_BUILD_TESTS=OFF \
@@ -24,6 +26,8 @@ RUN set -eu; root=/rootfs; \
       mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; \
     done; \
     cp /etc/ssl/certs/ca-certificates.crt $root/etc/ssl/certs/; \
+    mkdir -p $root/usr/share; cp -a /usr/share/zoneinfo $root/usr/share/; \
+    rm -rf $root/usr/share/zoneinfo/right $root/usr/share/zoneinfo/posix; \
     cp /bin/busybox $root/bin/busybox; \
     for tool in $(/bin/busybox --list); do [ -e "$root/bin/$tool" ] || ln -s busybox "$root/bin/$tool"; done; \
     chmod 1777 $root/tmp

@@ -19,7 +19,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config ca-certificates \
       libboost1.81-dev libssl-dev nlohmann-json3-dev libgit2-dev libspdlog-dev \
-      libyaml-cpp-dev libsqlite3-dev \
+      libyaml-cpp-dev libsqlite3-dev libhowardhinnant-date-dev tzdata libpq-dev \
  && rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DDEPLOY_BUILD_TESTS=OFF \
@@ -36,6 +36,8 @@ RUN set -eu; root=/rootfs; \
       mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; \
     done; \
     cp /etc/ssl/certs/ca-certificates.crt $root/etc/ssl/certs/; \
+    mkdir -p $root/usr/share; cp -a /usr/share/zoneinfo $root/usr/share/; \
+    rm -rf $root/usr/share/zoneinfo/right $root/usr/share/zoneinfo/posix; \
     printf 'root:x:0:0:root:/root:/sbin/nologin\ndeploy-bot:x:65532:65532:deploy-bot:/var/lib/deploy-bot:/sbin/nologin\n' > $root/etc/passwd; \
     printf 'root:x:0:\ndeploy-bot:x:65532:\n' > $root/etc/group; \
     chmod 1777 $root/tmp

@@ -12,6 +12,8 @@ const std::vector<InputDefinition>& input_definitions() {
       {"ref", "", "the ref to release (default: the ref that triggered the workflow, GITHUB_REF)"},
       {"version", "", "rollback: the version to return to (default: the last good one before the current)"},
       {"reason", "", "why, for the record"},
+      {"freeze-override-reason", "",
+       "deploy inside a freeze window: why (recorded); the window's override approvals are still needed"},
       {"requested-by", "", "who asked deploy-bot for this run (deploy-bot sets it; recorded, never decides)"},
       {"request-url", "", "the URL of the comment that asked (deploy-bot sets it; recorded, never decides)"},
       {"github-token", "", "token for the GitHub API (default: GITHUB_TOKEN)"},

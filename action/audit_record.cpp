@@ -57,6 +57,51 @@ audit::Status audit_status(engine::Status status) {
   return audit::Status::failure;
 }
 
+namespace {
+// What approval rules, rejections and a freeze decided on, beside the gates' outcomes: the
+// record's `approval_rules`, `rejections` and `freeze` members (docs/CONFIGURATION.md).
+nlohmann::json rules_json(const policy::ApprovalVerdict& verdict) {
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& rule : verdict.rules) {
+    rules.push_back({{"name", rule.name},
+                     {"from", rule.from},
+                     {"required", rule.required},
+                     {"approvers", rule.approvers},
+                     {"met", rule.met}});
+  }
+  return rules;
+}
+
+void add_control_gates(audit::Record& record, const GateResults& gates) {
+  if (gates.approvals && !(gates.approvals->rules.size() == 1 && gates.approvals->rules.front().name.empty() &&
+                           gates.approvals->rules.front().from.empty())) {
+    record.extra["approval_rules"] = rules_json(*gates.approvals);
+  }
+  if (gates.rejections) {
+    nlohmann::json active = nlohmann::json::array();
+    for (const auto& r : gates.rejections->active)
+      active.push_back({{"by", r.user}, {"reason", r.reason}, {"event_id", r.id}});
+    nlohmann::json ignored = nlohmann::json::array();
+    for (const auto& n : gates.rejections->not_heard) {
+      ignored.push_back(
+          {{"by", n.event.user}, {"reason", n.reason}, {"cancel", n.event.cancel}, {"event_id", n.event.id}});
+    }
+    if (!active.empty() || !ignored.empty()) record.extra["rejections"] = {{"active", active}, {"not_heard", ignored}};
+  }
+  if (gates.freeze && !gates.freeze->frozen.empty()) {
+    nlohmann::json windows = nlohmann::json::array();
+    for (const auto& o : gates.freeze->frozen) {
+      windows.push_back(
+          {{"name", o.name}, {"start", audit::format_timestamp(o.start)}, {"end", audit::format_timestamp(o.end)}});
+    }
+    nlohmann::json freeze = {{"windows", windows}, {"outcome", gates.freeze->outcome.reason}};
+    if (!gates.freeze_override_reason.empty()) freeze["override_reason"] = gates.freeze_override_reason;
+    if (gates.freeze->override_approvals) freeze["override_rules"] = rules_json(*gates.freeze->override_approvals);
+    record.extra["freeze"] = std::move(freeze);
+  }
+}
+}  // namespace
+
 audit::Record make_record(const RunRecord& run, audit::Status status, const std::string& reason,
                           const std::string& message, std::chrono::system_clock::time_point finished) {
   const auto& in = run.inputs;
@@ -95,6 +140,7 @@ audit::Record make_record(const RunRecord& run, audit::Status status, const std:
   const auto& gates = gate_results(run).report;
   const auto& approvals = gate_results(run).approvals;
   const engine::Report* report = run.engine ? &*run.engine : nullptr;
+  if (run.lock) record.gates.push_back(audit::Gate::from("environment_lock", run.lock->outcome));
   for (const auto& gate : gates.results) record.gates.push_back(audit::Gate::from(gate.gate, gate.outcome));
   if (approvals) {
     for (const auto& counted : approvals->counted) {
@@ -118,7 +164,16 @@ audit::Record make_record(const RunRecord& run, audit::Status status, const std:
       record.approvals.push_back(std::move(a));
     }
   }
+  add_control_gates(record, gate_results(run));
   if (report) {
+    // Each hold (`pause: until-promoted`) and who ended it: /promote, /abort, or the timeout.
+    for (const auto& hold : report->holds) {
+      std::string said = hold.outcome;
+      if (!hold.by.empty()) said += " by @" + hold.by;
+      if (hold.traffic) said += " at " + std::to_string(*hold.traffic) + "% traffic";
+      if (!hold.reason.empty()) said += ": " + hold.reason;
+      record.gates.push_back(audit::Gate::from("promotion", {hold.outcome == "promoted", hold.outcome, said}));
+    }
     for (const auto& step : report->steps) record.stages.push_back(to_stage(step));
     for (const auto& step : report->rollback_steps) record.stages.push_back(to_stage(step));
     for (const auto& round : report->rounds) {

@@ -25,10 +25,11 @@ const std::vector<cli::Command>& commands() {
       {"plan",
        {{"--config", "FILE", "the config (default .github/deploy.yml)"},
         {"--environment", "NAME", "the environment to plan", true},
-        {"--ref", "REF", "the ref a deploy would release"}},
+        {"--ref", "REF", "the ref a deploy would release"},
+        {"--at", "TIME", "an RFC 3339 time: whether a deploy then is inside a freeze window"}},
        false,
        {{{"--config", "--environment"},
-         {"--ref"},
+         {"--ref", "--at"},
          "",
          "Validate the config and print the gates and stages a deploy of NAME would run, in order,\n"
          "with their timeouts and traffic steps. Exits 1 and prints FILE:LINE:COL errors when the\n"
@@ -93,6 +94,7 @@ int plan_from_args(const cli::Parsed& args) {
   options.config_path = args.get("--config").value_or(input_fallback("config"));
   options.environment = args.get("--environment").value_or("");
   options.ref = args.get("--ref").value_or("");
+  options.at = args.get("--at").value_or("");
   return run_plan(options);
 }
 

@@ -30,6 +30,14 @@ class DeployRun {
     append(record_.config, load_config(record_, env_, log_));
     github_ = connect(record_, clock_, random_, log_);
     append(record_.connected, find_default_branch(record_, *github_));
+    // Before the audit chain's head is read: a second run of the environment waits for nothing
+    // and forks nothing, it is refused here.
+    append(record_.lock, take_environment_lock(record_, *github_, clock_, log_, lock_));
+    if (!record_.lock->outcome.allowed) {
+      // Read only to anchor the refused record to the chain's head; this run extends nothing.
+      append(record_.history, read_history(record_, *github_));
+      throw Stop{RunStatus::refused, "refused: " + record_.lock->outcome.message, record_.lock->outcome.reason};
+    }
     append(record_.history, read_history(record_, *github_));
     append(record_.release, resolve_release(record_, *github_, clock_));
     append(record_.plan, make_plan(record_));
@@ -37,7 +45,7 @@ class DeployRun {
       append(record_.rollback_gate, decide_rollback_gate(record_, *github_, clock_));
     }
     record_.tracking_issue = open_tracking_issue(record_, *github_, log_);
-    append(record_.gates, evaluate_gates(record_, *github_, log_));
+    append(record_.gates, evaluate_gates(record_, *github_, clock_, log_));
     if (!record_.gates->report.allowed) return end_blocked(ending());
     if (cancel_.cancelled()) throw Stop{RunStatus::cancelled, "the run was cancelled before anything was deployed", ""};
     deployment_ = start_deployment(record_, *github_, log_);
@@ -60,6 +68,7 @@ class DeployRun {
   CancellationGuard cancel_;
   RunReport report_;
   std::optional<Connection> github_;
+  std::unique_ptr<RunLock> lock_;  // after github_: released before the connection goes
   std::unique_ptr<GithubDeployment> deployment_;
   RunRecord record_;
 };

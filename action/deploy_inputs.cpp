@@ -88,6 +88,7 @@ Result<DeployInputs> read_deploy_inputs(const runner::Environment& env, const st
   if (in.ref.empty()) in.ref = var(env, "GITHUB_REF");
   in.version = runner::get_input(env, "version");
   in.reason = command::clean_reason(runner::get_input(env, "reason")).text;
+  in.freeze_override_reason = command::clean_reason(runner::get_input(env, "freeze-override-reason")).text;
 
   in.token = runner::get_input(env, "github-token");
   if (in.token.empty()) in.token = var(env, "GITHUB_TOKEN");

@@ -30,13 +30,14 @@ struct PlanInputs {
 Result<PlanInputs> read_plan_inputs(const runner::Environment& env);
 
 struct DeployInputs {
-  std::string mode;         // "deploy" or "rollback"
-  std::string environment;  // input environment
-  std::string config_path;  // input config, resolved against the workspace
-  std::string ref;          // input ref, else GITHUB_REF ("refs/tags/v1.2.0", "refs/heads/main")
-  std::string version;      // input version: what a rollback returns to ("v1.1.0"); empty = last good
-  std::string reason;       // input reason (rollback), cleaned
-  std::string token;        // input github-token, else GITHUB_TOKEN; never printed
+  std::string mode;                    // "deploy" or "rollback"
+  std::string environment;             // input environment
+  std::string config_path;             // input config, resolved against the workspace
+  std::string ref;                     // input ref, else GITHUB_REF ("refs/tags/v1.2.0", "refs/heads/main")
+  std::string version;                 // input version: what a rollback returns to ("v1.1.0"); empty = last good
+  std::string reason;                  // input reason (rollback), cleaned
+  std::string freeze_override_reason;  // input freeze-override-reason, cleaned; empty: no override asked
+  std::string token;                   // input github-token, else GITHUB_TOKEN; never printed
   OnUnapproved on_unapproved = OnUnapproved::fail;
   // Inputs requested-by and request-url: who asked deploy-bot for this run, and their comment.
   // Checked (core/requester.hpp), recorded and shown; never used to decide anything.

@@ -12,6 +12,7 @@ struct PlanOptions {
   std::string config_path;
   std::string environment;
   std::string ref;
+  std::string at;  // --at TIME (RFC 3339): say whether a deploy then is inside a freeze window
 };
 
 // Prints the plan (or every config error) to stdout/stderr; exit code 0 when valid.

@@ -2,7 +2,10 @@
 
 #include <cctype>
 
+#include <stdexcept>
+
 #include "core/policy/from_config.hpp"
+#include "core/tz/zone.hpp"
 
 namespace deploy::action {
 namespace {
@@ -34,32 +37,47 @@ class ReleaseChanges {
   std::optional<policy::ReleaseChanges> changes_;
 };
 
-policy::ApprovalVerdict count(github::Client& client, const github::Repo& repo, const GateContext& context,
-                              std::string& needed) {
-  const auto& approvals = context.environment.approvals;
-  policy::ApprovalRequest request = policy::approval_request(approvals);
-  request.sha = context.release.sha;
-  request.triggered_by = context.actor;
-  request.also_triggered_by = context.also_triggered_by;
-  // Whoever wrote part of the release may not approve it (unless allow_author): the release
-  // commit's author, and the authors and committers of everything since the previous release
-  // (deploy-bot reads them with the same function before it dispatches or approves a run).
-  std::optional<std::string> previous;
-  if (!approvals.allow_author && context.release.previous) previous = context.release.previous->sha;
-  const auto authors = github::release_authors(client, repo, context.release.sha, previous);
-  request.author = authors.author;
-  request.committers = authors.committers;
+// The approval request of the release commit and its events (approvals and rejections), read
+// once for the gates that judge them: approvals, rejection and a freeze override.
+class ApprovalFacts {
+ public:
+  ApprovalFacts(github::Client& client, const github::Repo& repo, const GateContext& context)
+      : client_(client), repo_(repo), context_(context) {}
+  const policy::ApprovalRequest& get() {
+    if (!request_) request_ = read();
+    return *request_;
+  }
 
-  github::People people(client, repo, request.approvers);
-  github::ApprovalSources sources;
-  sources.sha = context.release.sha;
-  sources.tracking_issue = context.tracking_issue;
-  sources.count_reviews = approvals.count_reviews;
-  request.events = github::approval_events(client, repo, sources, people);
-  auto verdict = policy::count_approvals(request);
-  needed = policy::describe_needed(request, verdict);
-  return verdict;
-}
+ private:
+  policy::ApprovalRequest read() {
+    const auto& approvals = context_.environment.approvals;
+    policy::ApprovalRequest request = policy::approval_request(approvals);
+    request.sha = context_.release.sha;
+    request.triggered_by = context_.actor;
+    request.also_triggered_by = context_.also_triggered_by;
+    // Whoever wrote part of the release may not approve it (unless allow_author): the release
+    // commit's author, and the authors and committers of everything since the previous release
+    // (deploy-bot reads them with the same function before it dispatches or approves a run).
+    std::optional<std::string> previous;
+    if (!approvals.allow_author && context_.release.previous) previous = context_.release.previous->sha;
+    const auto authors = github::release_authors(client_, repo_, context_.release.sha, previous);
+    request.author = authors.author;
+    request.committers = authors.committers;
+
+    github::People people(client_, repo_, policy::people_of_interest(context_.environment));
+    github::ApprovalSources sources;
+    sources.sha = context_.release.sha;
+    sources.tracking_issue = context_.tracking_issue;
+    sources.count_reviews = approvals.count_reviews;
+    request.events = github::approval_events(client_, repo_, sources, people);
+    return request;
+  }
+
+  github::Client& client_;
+  const github::Repo& repo_;
+  const GateContext& context_;
+  std::optional<policy::ApprovalRequest> request_;
+};
 
 Outcome reviewed_changes_gate(const GateContext& context, ReleaseChanges& changes) {
   if (!context.release.previous) {
@@ -78,12 +96,33 @@ Outcome required_checks_gate(github::Client& client, const github::Repo& repo, c
 GateResults evaluate_release_gates(github::Client& client, const github::Repo& repo, const GateContext& context) {
   GateResults results;
   ReleaseChanges changes(client, repo, context.release);
+  ApprovalFacts facts(client, repo, context);
   std::vector<policy::Gate> gates;
   gates.push_back({"trigger", [&] { return trigger_gate(context); }});
   if (context.environment.approvals.required > 0 && !context.skip_approvals) {
     gates.push_back({"approvals", [&] {
-                       results.approvals = count(client, repo, context, results.needed);
+                       const auto& request = facts.get();
+                       results.approvals = policy::count_approvals(request);
+                       results.needed = policy::describe_needed(request, *results.approvals);
                        return results.approvals->outcome;
+                     }});
+    gates.push_back({"rejection", [&] {
+                       const auto& request = facts.get();
+                       results.rejections = policy::decide_rejections(request.events, request.approvers, request.sha);
+                       return results.rejections->outcome;
+                     }});
+  }
+  if (!context.environment.freeze.windows.empty() && !context.rollback) {
+    gates.push_back({"freeze", [&] {
+                       auto windows = tz::freeze_windows(context.environment);
+                       if (!windows) throw std::runtime_error(windows.error().message);
+                       // Only an override needs the approvals: an open window reads nothing.
+                       const bool frozen = !freeze::frozen_at(*windows, context.now).empty();
+                       results.freeze_override_reason = context.freeze_override_reason;
+                       results.freeze = policy::judge_freeze(context.environment, *windows, context.now,
+                                                             context.freeze_override_reason,
+                                                             frozen ? facts.get() : policy::ApprovalRequest{});
+                       return results.freeze->outcome;
                      }});
   }
   if (context.environment.reviewed_changes.required_reviews > 0 && !context.rollback) {

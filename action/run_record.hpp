@@ -20,6 +20,7 @@
 #include "core/engine/engine.hpp"
 #include "core/github/facts.hpp"
 #include "core/plan/plan.hpp"
+#include "core/policy/locks.hpp"
 #include "core/policy/policy.hpp"
 #include "core/release/release.hpp"
 
@@ -44,6 +45,12 @@ struct Connected {             // connect
   std::string default_branch;  // the input's, else the repository's
 };
 
+struct LockTaken {                     // take_environment_lock
+  Outcome outcome;                     // policy::decide_run_lock's verdict
+  std::optional<policy::Lock> sticky;  // the sticky lock seen, if any
+  bool held = false;                   // this run holds the run lock (false: the token could not take it)
+};
+
 struct History {                                    // read_history
   std::vector<github::DeploymentSeen> deployments;  // newest first
   std::optional<github::DeploymentSeen> current;    // the newest that went live: what runs now
@@ -66,6 +73,7 @@ struct RunRecord {
 
   std::optional<ConfigLoaded> config;
   std::optional<Connected> connected;
+  std::optional<LockTaken> lock;  // take_environment_lock
   std::optional<History> history;
   std::optional<ReleaseResolved> release;
   std::optional<plan::Plan> plan;                       // make_plan

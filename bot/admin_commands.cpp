@@ -12,15 +12,15 @@ namespace deploy::bot {
 namespace {
 
 // Read-only, so the commands also work while `deploy-bot serve` holds the store.
-std::optional<store::Store> open(const std::filesystem::path& path, std::ostream& err) {
-  if (!std::filesystem::exists(path)) {
-    err << "deploy-bot: no store at " << path.string() << " (set DEPLOY_BOT_STORE or pass --store)\n";
+std::optional<store::Store> open(const std::string& location, std::ostream& err) {
+  store::Options options = store::options_for(location);
+  if (options.postgres_url.empty() && !std::filesystem::exists(options.path)) {
+    err << "deploy-bot: no store at " << location << " (set DEPLOY_BOT_STORE or pass --store)\n";
     return std::nullopt;
   }
-  store::Options options;
-  options.path = path;
   options.read_only = true;
   options.read_connections = 1;
+  options.pool_size = 1;
   return std::optional<store::Store>(std::in_place, options);
 }
 
@@ -41,7 +41,7 @@ std::vector<nlohmann::json> records(store::Store& db) {
 
 }  // namespace
 
-int audit_export(const std::filesystem::path& store, std::ostream& out, std::ostream& err) {
+int audit_export(const std::string& store, std::ostream& out, std::ostream& err) {
   auto db = open(store, err);
   if (!db) return 1;
   for (const auto& record : records(*db)) {
@@ -51,7 +51,7 @@ int audit_export(const std::filesystem::path& store, std::ostream& out, std::ost
   return 0;
 }
 
-int audit_verify(const std::filesystem::path& store, std::ostream& out, std::ostream& err) {
+int audit_verify(const std::string& store, std::ostream& out, std::ostream& err) {
   auto db = open(store, err);
   if (!db) return 1;
   const auto all = records(*db);
@@ -65,7 +65,7 @@ int audit_verify(const std::filesystem::path& store, std::ostream& out, std::ost
   return 0;
 }
 
-int deliveries_list(const std::filesystem::path& store, const std::optional<std::string>& state, std::ostream& out,
+int deliveries_list(const std::string& store, const std::optional<std::string>& state, std::ostream& out,
                     std::ostream& err) {
   std::optional<store::DeliveryState> wanted;
   if (state) {
@@ -95,14 +95,13 @@ int deliveries_list(const std::filesystem::path& store, const std::optional<std:
   return 0;
 }
 
-int deliveries_prune(const std::filesystem::path& store, unsigned days, std::ostream& out, std::ostream& err) {
-  if (!std::filesystem::exists(store)) {
-    err << "deploy-bot: no store at " << store.string() << " (set DEPLOY_BOT_STORE or pass --store)\n";
+int deliveries_prune(const std::string& store, unsigned days, std::ostream& out, std::ostream& err) {
+  const store::Options options = store::options_for(store);
+  if (options.postgres_url.empty() && !std::filesystem::exists(options.path)) {
+    err << "deploy-bot: no store at " << store << " (set DEPLOY_BOT_STORE or pass --store)\n";
     return 1;
   }
   try {
-    store::Options options;
-    options.path = store;
     store::Store opened(options);
     const auto before = std::chrono::system_clock::now() - std::chrono::hours(24) * days;
     const auto pruned = opened.queue().prune_bodies(before);

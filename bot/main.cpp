@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -19,11 +20,13 @@
 
 #include "bot/admin_commands.hpp"
 #include "bot/counting_transport.hpp"
+#include "bot/github_metrics.hpp"
 #include "bot/handlers/registry.hpp"
 #include "bot/metrics.hpp"
 #include "bot/routes.hpp"
 #include "bot/server.hpp"
 #include "bot/settings.hpp"
+#include "bot/store_commands.hpp"
 #include "bot/worker.hpp"
 #include "core/audit/audit.hpp"
 #include "core/cli/cli.hpp"
@@ -45,7 +48,7 @@ constexpr int kConfigError = 78;  // EX_CONFIG
 // The commands; their synopses, help and parsing all come from these definitions.
 const std::vector<deploy::cli::Command>& commands() {
   using deploy::cli::Option;
-  const Option store{"--store", "PATH", "overrides DEPLOY_BOT_STORE"};
+  const Option store{"--store", "PATH|URL", "overrides DEPLOY_BOT_STORE (a SQLite file or postgres://...)"};
   static const std::vector<deploy::cli::Command> defined = {
       {"serve",
        {{"--listen", "HOST:PORT", "overrides DEPLOY_BOT_LISTEN (port 0 = any free port)"}, store},
@@ -76,6 +79,23 @@ const std::vector<deploy::cli::Command>& commands() {
        "Empty the bodies of handled deliveries older than N days (default\n"
        "DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS, else 30) now; ids and the audit trail stay.\n"
        "serve does this every hour by itself; this needs the store not in use."},
+      {"store migrate",
+       {store},
+       false,
+       {},
+       "Apply the store's schema migrations now (serve does at start, under a lock replicas share)\n"
+       "and print the schema version."},
+      {"store export",
+       {store},
+       false,
+       {},
+       "Every row of every table of the store, one JSON object per line (a delivery's body in hex)."},
+      {"store copy",
+       {{"--from", "PATH|URL", "the store to copy (only read)"}, {"--to", "PATH|URL", "the new, empty store"}},
+       false,
+       {},
+       "Copy a store into another back end, e.g. a SQLite file into PostgreSQL before running\n"
+       "replicas; the target must be empty. Stop deploy-bot serve first."},
   };
   return defined;
 }
@@ -157,6 +177,14 @@ std::optional<std::string> check_app_key(const deploy::bot::Settings& settings) 
 int offline_command(const deploy::cli::Command& command, const deploy::cli::Parsed& args) {
   std::string store = args.get("--store").value_or(getenv_lookup("DEPLOY_BOT_STORE").value_or(""));
   if (store.empty()) store = "./deploy-bot.sqlite3";
+  if (command.name == "store migrate") return deploy::bot::store_migrate(store, std::cout, std::cerr);
+  if (command.name == "store export") return deploy::bot::store_export(store, std::cout, std::cerr);
+  if (command.name == "store copy") {
+    const auto from = args.get("--from");
+    const auto to = args.get("--to");
+    if (!from || !to) return usage_error("store copy: --from and --to are both required");
+    return deploy::bot::store_copy(*from, *to, std::cout, std::cerr);
+  }
   if (command.name == "audit export") return deploy::bot::audit_export(store, std::cout, std::cerr);
   if (command.name == "audit verify") return deploy::bot::audit_verify(store, std::cout, std::cerr);
   if (command.name == "deliveries list") {
@@ -199,8 +227,9 @@ std::optional<deploy::bot::Settings> serve_settings(const deploy::cli::Parsed& a
 }
 
 deploy::store::Options store_options(const deploy::bot::Settings& settings) {
-  deploy::store::Options options;
-  options.path = settings.store_path;
+  deploy::store::Options options = deploy::store::options_for(settings.store_path);
+  options.pool_size = static_cast<int>(settings.store_pool);
+  options.lease = std::chrono::seconds(settings.lease_seconds);
   return options;
 }
 
@@ -215,8 +244,18 @@ deploy::github::Credentials github_credentials(const deploy::bot::Settings& sett
       std::make_shared<deploy::github::AppAuth>(settings.github_app_id, std::move(key).value(), clock), std::nullopt};
 }
 
-deploy::github::ClientOptions github_options(const deploy::bot::Settings& settings) {
+deploy::github::ClientOptions github_options(const deploy::bot::Settings& settings,
+                                             deploy::bot::GitHubRequestMetrics& requests) {
   deploy::github::ClientOptions options;
+  // Reads the bot repeats are asked again conditionally: a 304 does not count against the
+  // installation's 5,000 requests an hour (docs/PERFORMANCE.md, "GitHub requests per command").
+  if (settings.github_cache_mb > 0) {
+    deploy::github::ResponseCacheLimits limits;
+    limits.max_bytes = static_cast<std::size_t>(settings.github_cache_mb) << 20;
+    limits.max_entries = std::max<std::size_t>(1024, limits.max_bytes / 2048);
+    options.cache = std::make_shared<deploy::github::ResponseCache>(limits);
+  }
+  options.on_request = [&requests](const deploy::github::RequestSeen& seen) { requests.request(seen); };
   options.base_url = settings.github_api_url;
   options.user_agent = "deploy-bot/" DEPLOY_BOT_VERSION;
   options.retry.max_attempts = 3;
@@ -241,11 +280,12 @@ deploy::http::ClientOptions http_options() {
 // locked inside AppAuth). Few retries inside a call: the worker retries the whole delivery later
 // instead of holding a thread, and every write is keyed so a retry does not repeat it.
 struct GitHubClient {
-  GitHubClient(const deploy::bot::Settings& settings, deploy::bot::Metrics& metrics, deploy::Clock& clock)
+  GitHubClient(const deploy::bot::Settings& settings, deploy::bot::Metrics& metrics,
+               deploy::bot::GitHubRequestMetrics& requests, deploy::Clock& clock)
       : http_client(http_options()),
         transport(http_client, metrics),
         client(transport, clock, deploy::system_random(), github_credentials(settings, clock),
-               github_options(settings)) {}
+               github_options(settings, requests)) {}
   deploy::http::Client http_client;
   deploy::bot::CountingTransport transport;
   deploy::github::Client client;
@@ -256,6 +296,10 @@ deploy::bot::WorkerOptions worker_options(const deploy::bot::Settings& settings)
   options.threads = settings.workers;
   options.installation_limit = settings.installation_concurrency;
   options.delivery_body_retention = std::chrono::hours(24) * settings.delivery_body_retention_days;
+  // Expired leases are looked for at least twice per lease, so a dead replica's deliveries wait
+  // little longer than the lease itself.
+  options.lease_sweep_interval = std::min<std::chrono::milliseconds>(options.lease_sweep_interval,
+                                                                     std::chrono::seconds(settings.lease_seconds) / 2);
   return options;
 }
 
@@ -272,12 +316,12 @@ deploy::bot::ServerOptions server_options(const deploy::bot::Settings& settings)
 
 // The "started" log line and the line on stdout that scripts wait for.
 void announce_start(const boost::asio::ip::tcp::endpoint& endpoint, const deploy::bot::Settings& settings,
-                    rlim_t file_limit) {
+                    const deploy::store::Store& store, rlim_t file_limit) {
   const std::string address =
       endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string();
   spdlog::info("{}", deploy::log_json::event("started", {{"pid", ::getpid()},
                                                          {"listen", address + ":" + std::to_string(endpoint.port())},
-                                                         {"store", settings.store_path},
+                                                         {"store", store.location()},  // a URL's password masked
                                                          {"threads", settings.threads},
                                                          {"max_connections", settings.max_connections},
                                                          {"nofile", static_cast<unsigned long long>(file_limit)},
@@ -292,15 +336,26 @@ int serve(const deploy::cli::Parsed& args) {
   deploy::bot::Metrics metrics;
   deploy::bot::Routes routes(store, metrics, settings->webhook_secret);
   deploy::SystemClock clock;
-  GitHubClient github(*settings, metrics, clock);
+  deploy::bot::GitHubRequestMetrics github_requests;
+  metrics.add_renderer([&github_requests] { return github_requests.render(); });
+  GitHubClient github(*settings, metrics, github_requests, clock);
   const bool app = !settings->github_app_id.empty();
   deploy::bot::handlers::Services services{store, github.client, app, clock, settings->bot_login};
+  services.cache = github.client.cache();
+  services.on_handled = [&github_requests](std::string_view command, const deploy::bot::RequestTally& requests) {
+    github_requests.command(command, requests);
+  };
   deploy::bot::handlers::Dispatcher dispatcher(services);
   deploy::bot::Worker worker(store, dispatcher, metrics, clock, worker_options(*settings));
   routes.on_queued([&worker] { worker.notify(); });
+  routes.triage([](std::string_view event, const deploy::bot::PayloadSummary& summary) {
+    return deploy::bot::handlers::state_at_ingest(event, summary.action, summary.comment_body);
+  });
+  // PostgreSQL: deliveries another replica stored (or released) wake this one's workers too.
+  store.watch([&worker] { worker.notify(); });
   const auto file_limit = raise_file_limit(settings->max_connections);
   deploy::bot::Server server(server_options(*settings), routes);
-  announce_start(server.endpoint(), *settings, file_limit);
+  announce_start(server.endpoint(), *settings, store, file_limit);
 
   // DEPLOY_BOT_WORKERS=0: receive and store only; deliveries wait for a start with workers.
   if (settings->workers > 0) worker.start();

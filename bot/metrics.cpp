@@ -73,8 +73,8 @@ constexpr std::array<unsigned, 14> kStatusCodes = {200, 202, 400, 401, 404, 405,
 constexpr std::array<double, 14> kBucketBounds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                                   0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1.0};
 
-constexpr std::array<std::string_view, 7> kOutcomeNames = {"queued",    "duplicate",   "requeued",   "bad_signature",
-                                                           "too_large", "bad_request", "store_error"};
+constexpr std::array<std::string_view, 8> kOutcomeNames = {"queued",    "duplicate",   "requeued",    "bad_signature",
+                                                           "too_large", "bad_request", "store_error", "acknowledged"};
 
 constexpr std::array<std::string_view, 8> kRefusalNames = {
     "connection_limit", "body_bytes_in_flight", "header_timeout",  "body_timeout",
@@ -303,7 +303,22 @@ std::string Metrics::render(std::int64_t queue_depth) const {
       "to reset.\n";
   out += "# TYPE deploy_bot_rate_limit_parked_installations gauge\n";
   out += "deploy_bot_rate_limit_parked_installations " + std::to_string(parked) + "\n";
+  std::function<std::string()> more;
+  {
+    std::lock_guard lock(renderer_mutex_);
+    more = renderer_;
+  }
+  if (more) out += more();
   return out;
+}
+
+void Metrics::add_renderer(std::function<std::string()> renderer) {
+  std::lock_guard lock(renderer_mutex_);
+  if (!renderer_) {
+    renderer_ = std::move(renderer);
+    return;
+  }
+  renderer_ = [first = std::move(renderer_), second = std::move(renderer)] { return first() + second(); };
 }
 
 }  // namespace deploy::bot

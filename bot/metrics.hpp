@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -23,7 +24,8 @@ enum class DeliveryOutcome {
   too_large,
   bad_request,
   store_error,
-  count_  // number of outcomes, not an outcome
+  acknowledged,  // stored without a job: no handler has anything to do (bot/handlers/registry.hpp)
+  count_         // number of outcomes, not an outcome
 };
 std::string_view to_string(DeliveryOutcome outcome);
 
@@ -78,8 +80,10 @@ class Metrics {
   void rate_limit_parked(std::int64_t installation, std::chrono::milliseconds wait);
   void rate_limit_cleared(std::int64_t installation);
 
-  // The Prometheus text exposition (format 0.0.4) of every series, plus the queue depth gauge.
+  // The Prometheus text exposition (format 0.0.4) of every series, plus the queue depth gauge,
+  // then what the renderers added give (series kept elsewhere: bot/github_metrics.hpp).
   std::string render(std::int64_t queue_depth) const;
+  void add_renderer(std::function<std::string()> renderer);
 
  private:
   static constexpr std::size_t kPaths = 5;      // /webhook /healthz /readyz /metrics other
@@ -112,6 +116,8 @@ class Metrics {
   std::atomic<std::uint64_t> parked_ms_{0};
   mutable std::mutex parked_mutex_;
   std::set<std::int64_t> parked_installations_;
+  mutable std::mutex renderer_mutex_;
+  std::function<std::string()> renderer_;
 };
 
 }  // namespace deploy::bot

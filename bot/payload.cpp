@@ -1,16 +1,24 @@
 #include "bot/payload.hpp"
 
+#include <algorithm>
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
+
+#include "bot/event_fields.hpp"
 
 namespace deploy::bot {
 namespace {
 
 // A validating JSON scanner (RFC 8259: grammar, escapes, surrogate pairs, UTF-8) that copies only
-// the three values it looks for. nlohmann's lexer copies every string byte by byte, which made
-// parsing a third of the bot's CPU time per delivery; this one only walks the bytes.
+// the four values it looks for, and, given the fields an event's handler reads, writes the compact
+// record: those members' raw bytes in the payload's own shape. nlohmann's lexer copies every
+// string byte by byte, which made parsing a third of the bot's CPU time per delivery; this one
+// only walks the bytes, once, for both.
 class Scanner {
  public:
   explicit Scanner(std::string_view text) : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()) {}
@@ -19,18 +27,20 @@ class Scanner {
   std::string error;
   bool top_is_object = false;
 
-  bool document() {
+  bool document(const FieldNode* fields) {
     skip_ws();
     if (p_ < end_ && *p_ == '{') top_is_object = true;
-    if (!value(0, Slot::top)) return false;
+    if (fields) record_.reserve(1024);
+    if (!value(0, Slot::top, fields)) return false;
     skip_ws();
     if (p_ != end_) return fail("unexpected content after the JSON value");
+    if (fields) summary.record = std::move(record_);
     return true;
   }
 
  private:
-  // Where a value sits, for the three paths we extract.
-  enum class Slot { none, top, action, installation, installation_id, repository, full_name };
+  // Where a value sits, for the four paths we extract.
+  enum class Slot { none, top, action, installation, installation_id, repository, full_name, comment, comment_body };
   static constexpr int kMaxDepth = 512;
 
   bool fail(std::string_view why) {
@@ -44,21 +54,38 @@ class Scanner {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
 
-  bool value(int depth, Slot slot) {
+  // `keep`: this value goes into the record, as that node says; nullptr: it does not.
+  bool value(int depth, Slot slot, const FieldNode* keep = nullptr) {
     if (depth > kMaxDepth) return fail("nested deeper than 512 levels");
     clear(slot);
     skip_ws();
     if (p_ == end_) return fail("unexpected end of input");
+    const char* start = p_;
+    if (keep && keep->keep == FieldNode::Keep::members && (*p_ == '{' || *p_ == '[')) {
+      return *p_ == '{' ? object(depth + 1, slot, keep) : array(depth + 1, keep);
+    }
+    if (!plain_value(depth, slot)) return false;
+    if (keep) {
+      if (keep->keep == FieldNode::Keep::presence && (*start == '{' || *start == '['))
+        record_ += *start == '{' ? "{}" : "[]";
+      else
+        record_.append(start, p_);
+    }
+    return true;
+  }
+
+  bool plain_value(int depth, Slot slot) {
     switch (*p_) {
       case '{':
-        return object(depth + 1, slot);
+        return object(depth + 1, slot, nullptr);
       case '[':
-        return array(depth + 1);
+        return array(depth + 1, nullptr);
       case '"': {
         std::string_view raw;
         if (!string(raw)) return false;
         if (slot == Slot::action) summary.action = decode(raw);
         if (slot == Slot::full_name) summary.repository = decode(raw);
+        if (slot == Slot::comment_body) summary.comment_body = decode(raw);
         return true;
       }
       case 't':
@@ -72,11 +99,33 @@ class Scanner {
     }
   }
 
-  bool object(int depth, Slot slot) {
+  static const FieldNode* member(const FieldNode& node, std::string_view key) {
+    for (const auto& m : node.members) {
+      if (m.name == key) return &m;
+    }
+    return nullptr;
+  }
+
+  // A member kept only when a sibling is absent or null: decided at the end of its object.
+  struct Deferred {
+    std::string_view raw_key;
+    std::string_view raw_value;
+    const FieldNode* node;
+  };
+
+  // `keep` (members): the object goes into the record with only keep's members.
+  bool object(int depth, Slot slot, const FieldNode* keep) {
     ++p_;  // '{'
+    if (keep) record_ += '{';
+    bool first = true;
+    std::vector<Deferred> deferred;
+    // Members with an `unless_sibling` rule seen so far, and whether the last one was non-null
+    // (nlohmann keeps a repeated key's last value).
+    std::vector<std::pair<std::string_view, bool>> present;
     skip_ws();
     if (p_ < end_ && *p_ == '}') {
       ++p_;
+      if (keep) record_ += '}';
       return true;
     }
     for (;;) {
@@ -87,7 +136,25 @@ class Scanner {
       skip_ws();
       if (p_ == end_ || *p_ != ':') return fail("expected ':' after a key");
       ++p_;
-      if (!value(depth, child_slot(slot, raw_key))) return false;
+      const bool wanted = slot != Slot::none || keep != nullptr;
+      const std::string key = wanted ? decode(raw_key) : std::string();
+      const Slot next = wanted ? child_slot(slot, key) : Slot::none;
+      const FieldNode* child = keep ? member(*keep, key) : nullptr;
+      skip_ws();
+      const char* start = p_;
+      if (child && !child->unless_sibling.empty()) {
+        if (!value(depth, next)) return false;
+        deferred.push_back({raw_key, std::string_view(start, static_cast<std::size_t>(p_ - start)), child});
+      } else if (child) {
+        if (!first) record_ += ',';
+        first = false;
+        record_.append(raw_key);
+        record_ += ':';
+        if (!value(depth, next, child)) return false;
+        note_presence(present, keep, key, start);
+      } else {
+        if (!value(depth, next)) return false;
+      }
       skip_ws();
       if (p_ == end_) return fail("unexpected end of input in an object");
       if (*p_ == ',') {
@@ -96,21 +163,56 @@ class Scanner {
       }
       if (*p_ == '}') {
         ++p_;
+        if (!keep) return true;
+        for (const auto& d : deferred) {
+          const auto sibling = std::find_if(present.begin(), present.end(),
+                                            [&](const auto& entry) { return entry.first == d.node->unless_sibling; });
+          if (sibling != present.end() && sibling->second) continue;
+          if (!first) record_ += ',';
+          first = false;
+          record_.append(d.raw_key);
+          record_ += ':';
+          record_.append(d.raw_value);
+        }
+        record_ += '}';
         return true;
       }
       return fail("expected ',' or '}' in an object");
     }
   }
 
-  bool array(int depth) {
+  // Remembers whether `key` (a member some other member's rule depends on) was non-null.
+  static void note_presence(std::vector<std::pair<std::string_view, bool>>& present, const FieldNode* keep,
+                            std::string_view key, const char* value_start) {
+    for (const auto& m : keep->members) {
+      if (m.unless_sibling != key) continue;
+      const bool non_null = *value_start != 'n';
+      for (auto& entry : present) {
+        if (entry.first == m.unless_sibling) {
+          entry.second = non_null;
+          return;
+        }
+      }
+      present.emplace_back(m.unless_sibling, non_null);
+      return;
+    }
+  }
+
+  // `keep` (members): every element goes into the record, objects with only keep's members.
+  bool array(int depth, const FieldNode* keep) {
     ++p_;  // '['
+    if (keep) record_ += '[';
     skip_ws();
     if (p_ < end_ && *p_ == ']') {
       ++p_;
+      if (keep) record_ += ']';
       return true;
     }
+    bool first = true;
     for (;;) {
-      if (!value(depth, Slot::none)) return false;
+      if (keep && !first) record_ += ',';
+      first = false;
+      if (!value(depth, Slot::none, keep)) return false;
       skip_ws();
       if (p_ == end_) return fail("unexpected end of input in an array");
       if (*p_ == ',') {
@@ -119,6 +221,7 @@ class Scanner {
       }
       if (*p_ == ']') {
         ++p_;
+        if (keep) record_ += ']';
         return true;
       }
       return fail("expected ',' or ']' in an array");
@@ -141,24 +244,29 @@ class Scanner {
       case Slot::full_name:
         summary.repository.clear();
         break;
+      case Slot::comment:
+      case Slot::comment_body:
+        summary.comment_body.reset();
+        break;
       default:
         break;
     }
   }
 
-  Slot child_slot(Slot parent, std::string_view raw_key) const {
-    if (parent == Slot::none) return Slot::none;
-    const std::string key = decode(raw_key);
+  static Slot child_slot(Slot parent, std::string_view key) {
     switch (parent) {
       case Slot::top:
         if (key == "action") return Slot::action;
         if (key == "installation") return Slot::installation;
         if (key == "repository") return Slot::repository;
+        if (key == "comment") return Slot::comment;
         return Slot::none;
       case Slot::installation:
         return key == "id" ? Slot::installation_id : Slot::none;
       case Slot::repository:
         return key == "full_name" ? Slot::full_name : Slot::none;
+      case Slot::comment:
+        return key == "body" ? Slot::comment_body : Slot::none;
       default:
         return Slot::none;
     }
@@ -307,13 +415,14 @@ class Scanner {
   const char* begin_;
   const char* p_;
   const char* end_;
+  std::string record_;
 };
 
 }  // namespace
 
-Result<PayloadSummary> summarize_payload(std::string_view body) {
+Result<PayloadSummary> summarize_payload(std::string_view body, std::string_view event) {
   Scanner scanner(body);
-  if (!scanner.document()) return Error{"invalid_json", scanner.error};
+  if (!scanner.document(event.empty() ? nullptr : fields_read(event))) return Error{"invalid_json", scanner.error};
   if (!scanner.top_is_object) return Error{"payload_not_object", "the JSON payload is not an object"};
   return std::move(scanner.summary);
 }

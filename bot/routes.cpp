@@ -82,14 +82,28 @@ Routes::Routes(store::Store& store, Metrics& metrics, std::string secret)
     : store_(store), metrics_(metrics), secret_(std::move(secret)) {}
 
 Response Routes::handle(const Request& request) {
+  auto step = begin(request);
+  if (auto* response = std::get_if<Response>(&step)) return std::move(*response);
+  const Request* requests[] = {&request};
+  return std::move(finish(requests, std::span<const Begun>(&std::get<Begun>(step), 1)).front());
+}
+
+std::variant<Response, Routes::Begun> Routes::begin(const Request& request) {
+  if (request.method() == http::verb::post && path_of(request.target()) == "/webhook") {
+    auto step = webhook(request);
+    if (auto* response = std::get_if<Response>(&step)) metrics_.http_request("/webhook", response->result_int());
+    return step;
+  }
+  return other(request);
+}
+
+Response Routes::other(const Request& request) {
   const std::string_view path = path_of(request.target());
   Response response;
   std::string_view metric_path = "other";
   if (path == "/webhook") {
     metric_path = "/webhook";
-    response = request.method() == http::verb::post
-                   ? webhook(request)
-                   : error(request, http::status::method_not_allowed, "method_not_allowed", "use POST for /webhook");
+    response = error(request, http::status::method_not_allowed, "method_not_allowed", "use POST for /webhook");
   } else if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
     metric_path = path;
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
@@ -174,20 +188,16 @@ Response Routes::refuse(ServerRefusal why, const RequestHeader* header_only) {
   return response;
 }
 
-Response Routes::webhook(const Request& request) {
-  const auto started = std::chrono::steady_clock::now();
+std::variant<Response, Routes::Begun> Routes::webhook(const Request& request) {
+  Begun begun;
+  begun.started = std::chrono::steady_clock::now();
   if (auto refused = check_delivery_headers(request)) return std::move(*refused);
-  const auto summary = summarize_payload(request.body());
+  auto summary = summarize_payload(request.body(), header(request, "X-GitHub-Event"));
   if (!summary) return bad_request(request, summary.error().code, summary.error().message);
-  store::IncomingDelivery incoming;
-  incoming.delivery_id = header(request, "X-GitHub-Delivery");
-  incoming.event = header(request, "X-GitHub-Event");
-  incoming.action = summary->action;
-  incoming.installation_id = summary->installation_id;
-  incoming.repository = summary->repository;
-  incoming.received_at = std::chrono::system_clock::now();
-  incoming.body = request.body();
-  return ingest(request, incoming, started);
+  begun.summary = std::move(summary).value();
+  begun.received_at = std::chrono::system_clock::now();
+  if (triage_) begun.state = triage_(header(request, "X-GitHub-Event"), begun.summary);
+  return begun;
 }
 
 // The signature first: nothing else of an unsigned delivery is read, logged in full or stored.
@@ -219,33 +229,84 @@ Response Routes::bad_request(const Request& request, std::string_view code, std:
   return error(request, http::status::bad_request, code, message);
 }
 
-// Stores the delivery (once: a redelivery of a known id is a duplicate) and wakes the worker.
-Response Routes::ingest(const Request& request, const store::IncomingDelivery& incoming,
-                        std::chrono::steady_clock::time_point started) {
-  store::IngestResult result;
+// Stores the deliveries in one call (one commit; each once: a redelivery of a known id is a
+// duplicate), wakes the worker when one needs it, and answers each.
+std::vector<Response> Routes::finish(std::span<const Request* const> requests, std::span<const Begun> begun) {
+  std::vector<store::IncomingDelivery> incoming(begun.size());
+  for (std::size_t i = 0; i < begun.size(); ++i) {
+    const Request& request = *requests[i];
+    const Begun& b = begun[i];
+    auto& d = incoming[i];
+    d.delivery_id = header(request, "X-GitHub-Delivery");
+    d.event = header(request, "X-GitHub-Event");
+    d.action = b.summary.action;
+    d.installation_id = b.summary.installation_id;
+    d.repository = b.summary.repository;
+    d.received_at = b.received_at;
+    // What the handler reads, not the whole payload: a few hundred bytes instead of 12 KiB to
+    // write now and to read back and parse in the worker.
+    d.body = b.summary.record ? std::string_view(*b.summary.record) : std::string_view(request.body());
+    d.state = b.state;
+    // Nothing will read the payload of an event no handler takes: the row alone de-duplicates.
+    if (d.state != store::DeliveryState::queued && !b.summary.record) d.body = {};
+  }
+  std::vector<Response> answers;
+  answers.reserve(begun.size());
+  std::vector<store::IngestResult> results;
   try {
-    result = store_.queue().ingest(incoming);
+    results = store_.queue().ingest(incoming);
   } catch (const std::exception& e) {
     // GitHub does not retry by itself, but the sender sees the failure on its delivery page and
-    // can redeliver; 503 says "try again", which is the truth.
-    spdlog::error("{}", log_json::event("ingest_failed", {{"delivery", incoming.delivery_id}, {"error", e.what()}}));
-    metrics_.delivery(incoming.event, DeliveryOutcome::store_error);
-    return error(request, http::status::service_unavailable, "store_unavailable",
-                 "the delivery could not be stored; redeliver it later");
+    // can redeliver; 503 says "try again", which is the truth. Some of the batch may be stored:
+    // their redelivery is then a duplicate.
+    for (std::size_t i = 0; i < begun.size(); ++i) {
+      spdlog::error("{}",
+                    log_json::event("ingest_failed", {{"delivery", incoming[i].delivery_id}, {"error", e.what()}}));
+      metrics_.delivery(incoming[i].event, DeliveryOutcome::store_error);
+      answers.push_back(error(*requests[i], http::status::service_unavailable, "store_unavailable",
+                              "the delivery could not be stored; redeliver it later"));
+      metrics_.http_request("/webhook", answers.back().result_int());
+    }
+    return answers;
   }
-  metrics_.ingest_latency(std::chrono::steady_clock::now() - started);
+  const auto stored = std::chrono::steady_clock::now();
+  bool wake = false;
+  for (std::size_t i = 0; i < begun.size(); ++i) {
+    metrics_.ingest_latency(stored - begun[i].started);
+    answers.push_back(ingested(*requests[i], incoming[i], results[i], wake));
+    metrics_.http_request("/webhook", answers.back().result_int());
+  }
+  if (wake && on_queued_) on_queued_();
+  return answers;
+}
 
+Response Routes::ingested(const Request& request, const store::IncomingDelivery& incoming, store::IngestResult result,
+                          bool& wake) {
   const bool duplicate = result == store::IngestResult::duplicate;
-  if (!duplicate && on_queued_) on_queued_();
+  const bool job = incoming.state == store::DeliveryState::queued || result == store::IngestResult::requeued;
+  if (!duplicate && job) wake = true;
   metrics_.delivery(incoming.event, duplicate                                 ? DeliveryOutcome::duplicate
                                     : result == store::IngestResult::requeued ? DeliveryOutcome::requeued
-                                                                              : DeliveryOutcome::queued);
+                                    : job                                     ? DeliveryOutcome::queued
+                                                                              : DeliveryOutcome::acknowledged);
+  if (!duplicate && !job) {
+    // The line the worker writes for each delivery it handles, so that every delivery still has
+    // one: this one was settled here, without a job.
+    spdlog::info("{}", log_json::event("delivery_handled", {{"delivery", incoming.delivery_id},
+                                                            {"github_event", incoming.event},
+                                                            {"action", incoming.action},
+                                                            {"result", store::to_string(incoming.state)},
+                                                            {"at", "ingest"}}));
+  }
   if (spdlog::should_log(spdlog::level::debug)) {
     spdlog::debug("{}", log_json::event("webhook_ingested", {{"delivery", incoming.delivery_id},
                                                              {"github_event", incoming.event},
                                                              {"result", store::to_string(result)}}));
   }
-  const nlohmann::json answer = {{"delivery", incoming.delivery_id}, {"status", duplicate ? "duplicate" : "queued"}};
+  const nlohmann::json answer = {{"delivery", incoming.delivery_id},
+                                 {"status", duplicate ? "duplicate"
+                                            : job     ? "queued"
+                                                      : "acknowledged"}};
   return make(request, http::status::accepted, "application/json",
               answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }

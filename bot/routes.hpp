@@ -7,11 +7,15 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "bot/log_throttle.hpp"
 #include "bot/metrics.hpp"
+#include "bot/payload.hpp"
 #include "core/store/store.hpp"
 
 namespace deploy::bot {
@@ -32,9 +36,30 @@ class Routes {
   // worker. Set before the server starts; must be cheap and must not throw.
   void on_queued(std::function<void()> callback) { on_queued_ = std::move(callback); }
 
+  // Decides at ingest whether a verified delivery needs the worker (queued) or is acknowledged
+  // without a job (done or ignored: store::IncomingDelivery::state). Unset: every delivery is
+  // queued. Set before the server starts; must be thread-safe and must not throw.
+  using Triage = std::function<store::DeliveryState(std::string_view event, const PayloadSummary& summary)>;
+  void triage(Triage decide) { triage_ = std::move(decide); }
+
   // Thread-safe: called concurrently by every server thread. The answer keeps the request's
-  // HTTP version and keep-alive.
+  // HTTP version and keep-alive. begin() then finish() of this one request.
   Response handle(const Request& request);
+
+  // POST /webhook in two steps, so that the server can store every delivery one event-loop turn
+  // read with one Queue::ingest(span) call, one commit: begin() checks the signature and headers
+  // and reads the payload (the answer when it refuses the request, or when the request is not a
+  // webhook delivery), finish() stores the begun deliveries together and answers each, in order.
+  // Both thread-safe.
+  struct Begun {
+    PayloadSummary summary;  // with the compact record that is stored instead of the body
+    store::DeliveryState state = store::DeliveryState::queued;  // what triage decided
+    std::chrono::steady_clock::time_point started;
+    std::chrono::system_clock::time_point received_at;
+  };
+  std::variant<Response, Begun> begin(const Request& request);
+  // `requests[i]` is the request `begun[i]` was made from; both stay valid until it returns.
+  std::vector<Response> finish(std::span<const Request* const> requests, std::span<const Begun> begun);
 
   // The checks a request's header alone allows (bot/request_checks.hpp), made before its body is
   // read: the answer when they refuse it (counted and logged like any refused delivery), nullopt
@@ -52,12 +77,14 @@ class Routes {
   Metrics& counters() { return metrics_; }
 
  private:
-  // POST /webhook: the signature and delivery headers, the payload's summary, then the ingest.
-  Response webhook(const Request& request);
+  // POST /webhook: the signature and delivery headers, the payload's summary; finish() stores it.
+  std::variant<Response, Begun> webhook(const Request& request);
+  Response other(const Request& request);
   std::optional<Response> check_delivery_headers(const Request& request);
   Response bad_request(const Request& request, std::string_view code, std::string_view message);
-  Response ingest(const Request& request, const store::IncomingDelivery& incoming,
-                  std::chrono::steady_clock::time_point started);
+  // The answer to one stored delivery; sets `wake` when the worker has a new job.
+  Response ingested(const Request& request, const store::IncomingDelivery& incoming, store::IngestResult result,
+                    bool& wake);
   Response healthz(const Request& request);
   Response readyz(const Request& request);
   Response metrics(const Request& request);
@@ -66,6 +93,7 @@ class Routes {
   Metrics& metrics_;
   std::string secret_;
   std::function<void()> on_queued_;
+  Triage triage_;
   LogThrottle throttle_;
 };
 

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string_view>
 #include <system_error>
+#include <variant>
+#include <vector>
 
 #include "bot/growing_body.hpp"
 #include "core/log_json/log_json.hpp"
@@ -192,12 +194,26 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return read_failed(ec, false);
     auto message = parser_->release();
     parser_.reset();
-    Response response = shared_->routes.handle(Request{std::move(message.base()), std::move(message.body())});
-    release_body();  // the request (and its body) is gone; the store has its own copy
+    request_.emplace(std::move(message.base()), std::move(message.body()));
+    auto step = shared_->routes.begin(*request_);
+    if (auto* response = std::get_if<Response>(&step)) return respond(std::move(*response));
+    // A delivery to store: with every other one this event-loop turn reads (see TurnBatch).
+    batch(std::move(std::get<Routes::Begun>(step)));
+  }
+  void batch(Routes::Begun begun);
+
+ public:
+  const Request& request() const { return *request_; }
+
+  // The answer to the request read last; the request (and its body) is gone after it.
+  void respond(Response response) {
+    request_.reset();
+    release_body();
     if (shared_->stopping.load(std::memory_order_relaxed)) response.keep_alive(false);
     answer(std::move(response));
   }
 
+ private:
   void read_failed(const beast::error_code& ec, bool header) {
     const auto why = refusal_for(ec, timed_out_, header);
     if (!why) return close();
@@ -316,6 +332,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const bool counted_;  // against max_connections (false: being refused)
   beast::flat_buffer buffer_{kHeaderLimit + 64 * 1024};
   std::optional<http::request_parser<GrowingStringBody>> parser_;
+  std::optional<Request> request_;  // from the body read until its answer (a batch's views point into it)
   std::optional<Response> response_;
   std::optional<std::list<std::weak_ptr<Session>>::iterator> idle_;  // guarded by idle_mutex
   bool shed_ = false;                                                // guarded by idle_mutex
@@ -326,6 +343,41 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t reserved_ = 0;
   std::size_t drained_ = 0;
 };
+
+// The deliveries one event-loop turn has read, stored together: the first one posts a flush, which
+// runs after every completion the turn already has queued (those of the other connections whose
+// requests arrived together), so one Queue::ingest(span) call, one commit, stores them all. A
+// lone request costs one post more than storing it at once. One per thread: each thread runs its
+// own io_context, and a session stays on its thread.
+class TurnBatch {
+ public:
+  void add(std::shared_ptr<Session> session, Routes::Begun begun, const std::shared_ptr<Server::Shared>& shared) {
+    auto executor = session->get_executor();
+    sessions_.push_back(std::move(session));
+    begun_.push_back(std::move(begun));
+    if (sessions_.size() == 1) asio::post(executor, [this, shared] { flush(*shared); });
+  }
+
+ private:
+  void flush(Server::Shared& shared) {
+    std::vector<std::shared_ptr<Session>> sessions;
+    std::vector<Routes::Begun> begun;
+    sessions.swap(sessions_);
+    begun.swap(begun_);
+    std::vector<const Request*> requests;
+    requests.reserve(sessions.size());
+    for (const auto& session : sessions) requests.push_back(&session->request());
+    auto answers = shared.routes.finish(requests, begun);
+    for (std::size_t i = 0; i < sessions.size(); ++i) sessions[i]->respond(std::move(answers[i]));
+  }
+
+  std::vector<std::shared_ptr<Session>> sessions_;
+  std::vector<Routes::Begun> begun_;
+};
+
+thread_local TurnBatch turn_batch;
+
+void Session::batch(Routes::Begun begun) { turn_batch.add(shared_from_this(), std::move(begun), shared_); }
 
 // Closes the oldest idle connection to make room. False when none is idle.
 bool shed_idle(Server::Shared& shared, IdleClose reason) {

@@ -79,6 +79,13 @@ Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigne
     s.store_path = *store;
   }
 
+  auto pool = bounded_number(env, "DEPLOY_BOT_STORE_POOL", s.store_pool, 1u, 256u, "invalid_store_pool");
+  if (!pool) return pool.error();
+  s.store_pool = *pool;
+  auto lease = bounded_number(env, "DEPLOY_BOT_LEASE_SECONDS", s.lease_seconds, 1u, 86'400u, "invalid_lease");
+  if (!lease) return lease.error();
+  s.lease_seconds = *lease;
+
   s.threads = hardware_threads == 0 ? 1 : hardware_threads;
   if (auto threads = env("DEPLOY_BOT_THREADS"); threads && !threads->empty()) {
     unsigned n = 0;
@@ -97,6 +104,10 @@ Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigne
   if (!per_installation) return per_installation.error();
   s.installation_concurrency = static_cast<int>(*per_installation);
   s.bot_login = value_or_empty(env, "DEPLOY_BOT_LOGIN");
+  auto cache_mb =
+      bounded_number(env, "DEPLOY_BOT_GITHUB_CACHE_MB", s.github_cache_mb, 0u, 65536u, "invalid_github_cache");
+  if (!cache_mb) return cache_mb.error();
+  s.github_cache_mb = *cache_mb;
   auto retention = delivery_body_retention_days(env);
   if (!retention) return retention.error();
   s.delivery_body_retention_days = *retention;
@@ -144,12 +155,19 @@ const std::vector<cli::Entry>& environment_help() {
   static const std::vector<cli::Entry> help = {
       {"WEBHOOK_SECRET", "required; the GitHub webhook secret (X-Hub-Signature-256 key)"},
       {"DEPLOY_BOT_LISTEN", "HOST:PORT to listen on (default 0.0.0.0:8080; --listen overrides)"},
-      {"DEPLOY_BOT_STORE", "SQLite store file (default ./deploy-bot.sqlite3; --store overrides)"},
+      {"DEPLOY_BOT_STORE",
+       "SQLite store file (default ./deploy-bot.sqlite3), or postgres://USER@HOST:PORT/DB for PostgreSQL shared by "
+       "replicas (--store overrides)"},
+      {"DEPLOY_BOT_STORE_POOL", "PostgreSQL connections per replica at most (default 4)"},
+      {"DEPLOY_BOT_LEASE_SECONDS",
+       "how long a claimed delivery stays claimed before another worker or replica may take it (default 300)"},
       {"DEPLOY_BOT_THREADS", "server threads (default: the number of CPUs)"},
       {"DEPLOY_BOT_WORKERS", "worker threads handling deliveries (default 2; 0 = only receive and store)"},
       {"DEPLOY_BOT_INSTALLATION_CONCURRENCY", "deliveries handled at once per installation (default 4)"},
       {"DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS",
        "days a handled delivery's body is kept (default 30; 0 = forever); its id is kept for de-duplication"},
+      {"DEPLOY_BOT_GITHUB_CACHE_MB",
+       "memory for GitHub answers kept for conditional requests (default 32; 0 = none: every read is charged)"},
       {"DEPLOY_BOT_LOGIN", "the bot's own login when run with a user token (its comments are ignored)"},
       {"DEPLOY_BOT_MAX_CONNECTIONS", "open connections at most (default 1024); beyond, idle ones are closed, else 503"},
       {"DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT",

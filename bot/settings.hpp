@@ -35,6 +35,10 @@ struct Settings {
   int installation_concurrency = 4;            // DEPLOY_BOT_INSTALLATION_CONCURRENCY: running per installation
   std::string bot_login;                       // DEPLOY_BOT_LOGIN: the bot's own login (token mode), may be empty
   unsigned delivery_body_retention_days = 30;  // DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS: 0 = keep forever
+  // DEPLOY_BOT_GITHUB_CACHE_MB: memory for GitHub answers kept for conditional requests; 0 = none.
+  unsigned github_cache_mb = 32;
+  unsigned store_pool = 4;       // DEPLOY_BOT_STORE_POOL: PostgreSQL connections at most
+  unsigned lease_seconds = 300;  // DEPLOY_BOT_LEASE_SECONDS: a claimed delivery's lease
   // The server's limits (docs/OPERATIONS.md, "Limits").
   unsigned max_connections = 1024;                       // DEPLOY_BOT_MAX_CONNECTIONS
   std::uint64_t max_body_bytes_in_flight = 64ull << 20;  // DEPLOY_BOT_MAX_BODY_BYTES_IN_FLIGHT
@@ -55,7 +59,8 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 // "invalid_workers", "invalid_installation_concurrency", "invalid_delivery_body_retention",
 // "github_app_incomplete" (one of GITHUB_APP_ID / GITHUB_APP_PRIVATE_KEY_PATH without the other),
 // "invalid_github_api_url", "invalid_max_connections", "invalid_max_body_bytes_in_flight",
-// "invalid_header_timeout", "invalid_body_timeout". The key file itself is read and checked by the caller (I/O).
+// "invalid_header_timeout", "invalid_body_timeout", "invalid_github_cache", "invalid_store_pool", "invalid_lease". The
+// key file itself is read and checked by the caller (I/O).
 Result<Settings> load_settings(const EnvLookup& env, const Flags& flags, unsigned hardware_threads);
 
 // DEPLOY_BOT_DELIVERY_BODY_RETENTION_DAYS (0..36500, default 30), as load_settings reads it; also

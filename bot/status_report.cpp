@@ -11,6 +11,30 @@ ApprovalsStatus approvals_status(int counted, int required) {
           std::to_string(counted) + "/" + std::to_string(required) + (required == 1 ? " approval" : " approvals")};
 }
 
+std::string rejection_text(const policy::RejectionVerdict& rejections) {
+  std::string out;
+  for (const auto& r : rejections.active) {
+    out += (out.empty() ? "rejected by " : ", ") + r.user + (r.reason.empty() ? "" : ": " + r.reason);
+  }
+  return out;
+}
+
+ApprovalsStatus approvals_status(int counted, int required, bool met, const std::string& rules,
+                                 const std::string& rejected) {
+  auto fit = [](std::string text) {
+    if (text.size() <= 140) return text;
+    std::size_t cut = 137;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // a UTF-8 boundary
+    return text.substr(0, cut) + "...";
+  };
+  if (!rejected.empty()) return {"failure", fit(rejected)};
+  ApprovalsStatus status = approvals_status(counted, required);
+  if (rules.empty()) return status;
+  status.state = met ? "success" : "pending";
+  status.description = fit(status.description + "; " + rules);
+  return status;
+}
+
 std::string gate_progress(const GateProgress& progress) {
   std::string out = std::to_string(progress.approvers.size()) + " of " + std::to_string(progress.required) +
                     (progress.required == 1 ? " approval" : " approvals") + " for `" + progress.sha.substr(0, 7) +
@@ -92,6 +116,18 @@ std::string cell(std::string_view text) {
 
 }  // namespace
 
+std::string render_lock(const std::string& environment, const LockRow& lock) {
+  std::string out = "- " + code_span(environment, 60) + ": ";
+  out += lock.kind == "run" ? "a run is deploying" : "locked";
+  if (!lock.holder.empty()) out += " by " + login(lock.holder);
+  out += " since " + format_utc(lock.since);
+  out += lock.until ? ", until " + format_utc(*lock.until) : std::string(", until `/unlock`");
+  if (lock.expired) out += " (expired)";
+  if (!lock.run_url.empty()) out += ", " + code_span(lock.run_url, 200);
+  if (!lock.reason.empty()) out += ": " + code_span(lock.reason, 200);
+  return out;
+}
+
 std::string render_status(const StatusReport& report) {
   std::string out = "### Deploy status\n\n";
   if (!report.subject_sha.empty()) out += "Approvals below are for commit " + short_sha(report.subject_sha) + ".\n\n";
@@ -112,11 +148,19 @@ std::string render_status(const StatusReport& report) {
     } else {
       std::string who;
       for (const auto& approver : env.approvers) who += (who.empty() ? " " : ", ") + login(approver);
-      out += std::to_string(env.approvers.size()) + "/" + std::to_string(env.required) + who + " | " +
-             cell(env.needed) + " | ";
+      std::string needed = env.needed;
+      if (!env.rejected.empty()) needed = "blocked: " + env.rejected + (needed.empty() ? "" : "; " + needed);
+      if (!env.frozen.empty()) needed += (needed.empty() ? "" : "; ") + env.frozen;
+      out += std::to_string(env.approvers.size()) + "/" + std::to_string(env.required) + who +
+             (env.rules.empty() ? std::string() : " (" + cell(env.rules) + ")") + " | " + cell(needed) + " | ";
     }
     out += std::string(env.rollback_open ? "open" : "closed") + " |\n";
   }
+  std::string locks;
+  for (const auto& env : report.environments) {
+    for (const auto& lock : env.locks) locks += render_lock(env.name, lock) + "\n";
+  }
+  if (!locks.empty()) out += "\n**Locks**\n\n" + locks;
   for (const auto& env : report.environments) {
     if (env.recent.empty()) continue;
     out += "\n**Recent deployments to " + code_span(env.name, 60) + "**\n\n";

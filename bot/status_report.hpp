@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/policy/policy.hpp"
+
 namespace deploy::bot {
 
 inline constexpr std::string_view kApprovalsContext = "deploy/approvals";
@@ -18,6 +20,13 @@ struct ApprovalsStatus {
   std::string description;  // "1/2 approvals", "2/2 approvals"; "no approvals required" when required is 0
 };
 ApprovalsStatus approvals_status(int counted, int required);
+// With approval rules and rejections: "failure" while a /reject stands ("rejected by alice: ..."),
+// else "success" when every rule is met; the description adds the per-rule counts
+// ("2/2 approvals; sre 1/1, security 0/1"), at most 140 bytes (GitHub's limit).
+ApprovalsStatus approvals_status(int counted, int required, bool met, const std::string& rules,
+                                 const std::string& rejected);
+// "rejected by alice: breaks billing" for the active rejections; "" when none.
+std::string rejection_text(const policy::RejectionVerdict& rejections);
 
 // The review comment on a run waiting for the bot's protection rule, while approvals are missing:
 // "1 of 2 approvals for `3333333` so far (alice). Still needed: needs 1 more approval from ...
@@ -43,6 +52,19 @@ struct DeploymentRow {
   std::chrono::system_clock::time_point created_at;
 };
 
+// A lock on an environment (core/github/locks.hpp), as /status and /lock show it.
+struct LockRow {
+  std::string kind;    // "sticky" (a /lock) or "run" (a deploy or rollback running now)
+  std::string holder;  // login
+  std::string reason;
+  std::string run_url;
+  std::chrono::system_clock::time_point since;
+  std::optional<std::chrono::system_clock::time_point> until;  // none: until /unlock (sticky)
+  bool expired = false;
+};
+// "- `production`: locked by `@alice` since ... until ...: reason" (one line, no newline).
+std::string render_lock(const std::string& environment, const LockRow& lock);
+
 struct EnvironmentStatus {
   std::string name;
   std::optional<DeploymentRow> current;  // the deployment live now (latest success), if any
@@ -50,7 +72,11 @@ struct EnvironmentStatus {
   int required = 0;                      // approvals the environment requires
   std::vector<std::string> approvers;    // counted approvals for the thread's commit (logins)
   std::string needed;                    // policy::describe_needed text; empty when none missing
+  std::string rules;                     // policy::describe_rules: per-rule counts; empty without rules
+  std::string rejected;                  // rejection_text; empty when nobody rejected
+  std::string frozen;                    // the freeze gate's refusal now; empty when not frozen
   bool rollback_open = false;            // a plain /rollback would be inside the window now
+  std::vector<LockRow> locks;            // sticky and run locks held now
 };
 
 struct StatusReport {

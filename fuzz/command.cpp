@@ -65,9 +65,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(command.line > previous && static_cast<std::size_t>(command.line) <= lines);
         previous = command.line;
         FUZZ_CHECK(command.kind != deploy::command::Kind::help);
-        if (command.kind != deploy::command::Kind::rollback) {
-          FUZZ_CHECK(!command.version && command.reason.empty());
-        }
+        using Kind = deploy::command::Kind;
+        // Only /rollback names a version; only the commands whose grammar ends in REASON carry one.
+        if (command.kind != Kind::rollback) FUZZ_CHECK(!command.version);
+        const bool takes_reason = command.kind == Kind::rollback || command.kind == Kind::reject ||
+                                  command.kind == Kind::lock || command.kind == Kind::abort;
+        if (!takes_reason) FUZZ_CHECK(command.reason.empty());
+        // Only /lock, /unlock and /deploy name an environment.
+        const bool takes_environment =
+            command.kind == Kind::lock || command.kind == Kind::unlock || command.kind == Kind::deploy;
+        if (!takes_environment) FUZZ_CHECK(command.environment.empty());
         const auto again = deploy::command::clean_reason(command.reason);
         FUZZ_CHECK(again.text == command.reason);
       }

@@ -7,6 +7,7 @@
 
 #include "action/cancellation.hpp"
 #include "action/github_deployment.hpp"
+#include "action/run_lock.hpp"
 #include "action/run_record.hpp"
 #include "action/run_report.hpp"
 #include "action/run_services.hpp"
@@ -21,6 +22,12 @@ ConfigLoaded load_config(const RunRecord& record, const runner::Environment& env
 // connect.cpp: the GitHub client, and the default branch when the event did not name it.
 Connection connect(const RunRecord& record, Clock& clock, const RandomSource& random, const RunLog& log);
 Connected find_default_branch(const RunRecord& record, const Connection& github);
+
+// environment_lock.cpp: the environment's locks read and judged (policy::decide_run_lock); when the
+// run may go on, its run lock taken and handed to `held` (released when that is destroyed). A
+// refusal is returned (outcome not allowed), for the run to stop with.
+LockTaken take_environment_lock(const RunRecord& record, const Connection& github, const Clock& clock,
+                                const RunLog& log, std::unique_ptr<RunLock>& held);
 
 // read_history.cpp: the environment's deployments, the one live now and the audit chain's head.
 History read_history(const RunRecord& record, const Connection& github);
@@ -42,7 +49,7 @@ std::optional<github::TrackingIssue> open_tracking_issue(const RunRecord& record
                                                          const RunLog& log);
 
 // gates.cpp: every gate, the rollback gate first; printed as they are.
-GateResults evaluate_gates(const RunRecord& record, const Connection& github, const RunLog& log);
+GateResults evaluate_gates(const RunRecord& record, const Connection& github, const Clock& clock, const RunLog& log);
 
 // deploy.cpp: the GitHub deployment (in_progress), then the engine's run of the plan.
 std::unique_ptr<GithubDeployment> start_deployment(const RunRecord& record, const Connection& github,

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 
+#include "bot/handlers/rejections.hpp"
 #include "bot/status_report.hpp"
 #include "core/crypto/crypto.hpp"
 #include "core/github/time.hpp"
 #include "core/log_json/log_json.hpp"
 #include "core/policy/from_config.hpp"
 #include "core/text/text.hpp"
+#include "core/tz/zone.hpp"
 
 namespace deploy::bot::handlers {
 
@@ -49,9 +51,10 @@ Count count_approvals(Context& context, const Subject& subject, const config::En
   count.request.author = authors.author;
   count.request.committers = authors.committers;
   github::exclude_starters(count.request, subject.started_by);
+  const auto lists = policy::people_of_interest(environment);
   for (const auto& record : records) {
     // Permission and teams now, not when the comment was made: a revoked person no longer counts.
-    const auto actor = context.ports().people.actor(record.login, record.is_bot, count.request.approvers);
+    const auto actor = context.ports().people.actor(record.login, record.is_bot, lists);
     policy::ApprovalEvent event;
     event.user = record.login;
     event.source = record.source == store::ApprovalSource::review ? policy::ApprovalSource::review
@@ -66,11 +69,35 @@ Count count_approvals(Context& context, const Subject& subject, const config::En
     count.request.events.push_back(std::move(event));
   }
   count.verdict = policy::count_approvals(count.request);
+  for (auto& event : rejection_events(context, subject.number, subject.sha, lists)) {
+    count.request.events.push_back(std::move(event));
+  }
+  count.rejections = policy::decide_rejections(count.request.events, count.request.approvers, count.request.sha);
+  if (!environment.freeze.windows.empty()) {
+    auto windows = tz::freeze_windows(environment);
+    if (!windows) {
+      // As the action's freeze gate fails (a broken gate never passes): nothing starts, and people
+      // are told what to fix.
+      count.freeze = policy::FreezeVerdict{Outcome::deny("gate_error", windows.error().message), {}, std::nullopt};
+      return count;
+    }
+    count.freeze =
+        policy::judge_freeze(environment, *windows,
+                             std::chrono::floor<std::chrono::seconds>(context.services.clock.now()), "", count.request);
+  }
   return count;
 }
 
+std::optional<Outcome> Count::blocked() const {
+  if (rejected()) return rejections.outcome;
+  if (frozen()) return freeze->outcome;
+  return std::nullopt;
+}
+
 void set_approvals_status(Context& context, const Subject& subject, const Count& count) {
-  const auto status = approvals_status(static_cast<int>(count.verdict.counted.size()), count.verdict.required);
+  const auto status =
+      approvals_status(static_cast<int>(count.verdict.counted.size()), count.verdict.required, count.verdict.met,
+                       policy::describe_rules(count.verdict), rejection_text(count.rejections));
   const std::string recorded = nlohmann::json{{"state", status.state}, {"description", status.description}}.dump();
   context.once(
       context.key("status:" + context.delivery.delivery_id + ":" + subject.sha), Repeat::safe,
@@ -280,6 +307,18 @@ void report_gate_progress(Context& context, const WaitingGate& gate, const Subje
   });
 }
 
+void report_gate_blocked(Context& context, const WaitingGate& gate, const Outcome& blocked) {
+  if (!gate.settled.empty()) return;
+  const std::string key = "gate-blocked:" + std::to_string(gate.run_id) + ":" + gate.environment + ":" + blocked.reason;
+  context.once(context.key(key), Repeat::safe, [&] {
+    github::ProtectionRuleReview review;
+    review.environment_name = gate.environment;
+    review.comment = "Approvals are complete, but deploy-action would refuse this run now: " + blocked.message + " (`" +
+                     blocked.reason + "`). It stays waiting.";
+    return review_gate(context, gate, review);
+  });
+}
+
 namespace {
 
 std::string dispatch_state_key(const std::string& effect_key) { return "dispatch-sent:" + effect_key; }
@@ -395,6 +434,11 @@ std::string start_release_deploy(Context& context, const Subject& subject, const
                                  const config::Environment& environment, const Count& count,
                                  const requester::Requester& completed_by) {
   if (!count.verdict.met) return "";
+  if (auto blocked = count.blocked()) {
+    // The action would refuse this run: nothing is dispatched or approved, and people hear why.
+    return "Approvals are complete, but the deploy of `" + subject.tag + "` to `" + environment.name +
+           "` was not started: " + blocked->message + " (`" + blocked->reason + "`).";
+  }
   if (auto gate = waiting_gate(context, subject.sha, environment.name)) {
     if (gate->settled == "rejected") {
       return "The waiting deploy of `" + subject.tag + "` to `" + environment.name + "` stays rejected: " + gate->why;
@@ -457,6 +501,24 @@ audit::Record approval_record(const Subject& subject, const config::Environment&
     a.counted = false;
     a.reason = rejected.reason;
     record.approvals.push_back(std::move(a));
+  }
+  record.gates.push_back(audit::Gate::from("approvals", count.verdict.outcome));
+  if (!policy::describe_rules(count.verdict).empty()) {
+    nlohmann::json rules = nlohmann::json::array();
+    for (const auto& rule : count.verdict.rules) {
+      rules.push_back({{"name", rule.name},
+                       {"from", rule.from},
+                       {"required", rule.required},
+                       {"approvers", rule.approvers},
+                       {"met", rule.met}});
+    }
+    record.extra["approval_rules"] = rules;
+  }
+  record.gates.push_back(audit::Gate::from("rejection", count.rejections.outcome));
+  if (count.freeze) record.gates.push_back(audit::Gate::from("freeze", count.freeze->outcome));
+  if (count.rejected()) {
+    record.outcome = {audit::Status::refused, count.rejections.outcome.reason, count.rejections.outcome.message};
+    return record;
   }
   record.outcome = {count.verdict.met ? audit::Status::success : audit::Status::refused, count.verdict.outcome.reason,
                     count.verdict.outcome.message};

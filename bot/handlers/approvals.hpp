@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bot/handlers/context.hpp"
+#include "core/policy/freeze.hpp"
 #include "core/policy/policy.hpp"
 #include "core/requester/requester.hpp"
 
@@ -32,8 +33,17 @@ struct Subject {
 };
 
 struct Count {
-  policy::ApprovalRequest request;
+  policy::ApprovalRequest request;  // its events hold the rejections too (event.reject)
   policy::ApprovalVerdict verdict;
+  policy::RejectionVerdict rejections;  // /reject of the commit, as the action's rejection gate judges it
+  // The environment's freeze windows now, as the action's freeze gate judges them without an
+  // override reason (the bot never overrides a freeze); nullopt when it has none.
+  std::optional<policy::FreezeVerdict> freeze;
+
+  bool rejected() const { return !rejections.outcome.allowed; }
+  bool frozen() const { return freeze && !freeze->outcome.allowed; }
+  // What would stop the action now, other than approvals: the rejection, else the freeze.
+  std::optional<Outcome> blocked() const;
 };
 
 Count count_approvals(Context& context, const Subject& subject, const config::Environment& environment);
@@ -88,6 +98,9 @@ void reject_gate(Context& context, const WaitingGate& gate, const Outcome& refus
 // with n of N and who may still approve (policy::describe_needed, as the action says it). Once per
 // run and set of counted approvals: each approval that changes the count posts one update.
 void report_gate_progress(Context& context, const WaitingGate& gate, const Subject& subject, const Count& count);
+// While something other than approvals would stop the action (a freeze): a review comment without a
+// state saying why, once per run and reason.
+void report_gate_blocked(Context& context, const WaitingGate& gate, const Outcome& blocked);
 
 // Dispatches config.bot.workflow on `ref` with `inputs`, plus the inputs `requested-by` and
 // `request-url` naming the person whose comment made the bot do it (the run's actor is the bot;

@@ -12,16 +12,21 @@
 #include <mutex>
 
 #include "bot/handlers/approvals.hpp"
+#include "bot/handlers/control_commands.hpp"
 #include "bot/handlers/deployments.hpp"
 #include "bot/handlers/registry.hpp"
+#include "bot/handlers/rejections.hpp"
 #include "bot/status_report.hpp"
 #include "bot/thread_target.hpp"
 #include "core/command/command.hpp"
 #include "core/github/time.hpp"
+#include "core/policy/freeze.hpp"
 #include "core/policy/from_config.hpp"
 #include "core/policy/policy.hpp"
 #include "core/release/tracking_issue.hpp"
+#include "core/rfc3339/rfc3339.hpp"
 #include "core/text/text.hpp"
+#include "core/tz/zone.hpp"
 
 namespace deploy::bot::handlers {
 namespace {
@@ -89,6 +94,11 @@ class CommentHandler {
 
     const auto parsed = command::parse_comment(comment_.body);
     if (parsed.type == command::ParseResult::Type::ignore) return HandleResult::ignored;
+    // The request metrics count a comment by its first command.
+    if (parsed.type == command::ParseResult::Type::reply)
+      context_.command = "reply";
+    else if (!parsed.commands.empty())
+      context_.command = std::string(command::to_string(parsed.commands.front().kind));
 
     if (!find_thread(c)) return HandleResult::ignored;
 
@@ -115,11 +125,20 @@ class CommentHandler {
 
     react_eyes();
     bool recount = false;
+    // Recording, counting and setting the status of this commit happen under its lock, so the
+    // status another comment's handler sets at the same time is never an older count's.
+    const auto held = commit_lock(context_.repo.full_name(), thread_.subject.sha);
     for (const auto& cmd : parsed.commands) {
       switch (cmd.kind) {
         case command::Kind::approve:
         case command::Kind::approve_cancel:
           record_approval(cmd);
+          recount = true;
+          break;
+        case command::Kind::reject:
+        case command::Kind::reject_cancel:
+          record_reject(cmd);
+          rejects_.push_back(cmd);
           recount = true;
           break;
         case command::Kind::rollback:
@@ -130,6 +149,22 @@ class CommentHandler {
           break;
         case command::Kind::help:
           reply("help", command::help_text());
+          break;
+        case command::Kind::lock:
+          lock_command(context_, config_, control_thread(), cmd);
+          break;
+        case command::Kind::lock_list:
+          list_locks_command(context_, config_, control_thread(), cmd);
+          break;
+        case command::Kind::unlock:
+          unlock_command(context_, config_, control_thread(), cmd);
+          break;
+        case command::Kind::promote:
+        case command::Kind::abort:
+          promotion_command(context_, config_, control_thread(), cmd);
+          break;
+        case command::Kind::deploy:
+          deploy_command(context_, config_, control_thread(), cmd);
           break;
       }
     }
@@ -169,6 +204,22 @@ class CommentHandler {
       }
     }
     return true;
+  }
+
+  // What the control commands (bot/handlers/control_commands.hpp) need of this comment and thread.
+  CommandThread control_thread() {
+    CommandThread out;
+    out.number = thread_.number;
+    out.pull_request = thread_.kind == ThreadKind::pull_request;
+    out.tracking_issue = thread_.kind == ThreadKind::tracking_issue;
+    out.sha = thread_.subject.sha;
+    out.tag = thread_.subject.tag;
+    out.fork = thread_.fork;
+    out.comment_id = comment_.id;
+    out.login = comment_.login;
+    out.comment_url = comment_.html_url;
+    out.reply = [this](const std::string& purpose, const std::string& body) { reply(purpose, body); };
+    return out;
   }
 
   // Replies where the comment was made, once per comment and purpose.
@@ -217,6 +268,62 @@ class CommentHandler {
     context_.ports().approvals.record_approval(record);
   }
 
+  void record_reject(const command::Command& cmd) {
+    RejectionRecord record;
+    record.subject = thread_.subject.number;
+    record.login = comment_.login;
+    record.cancel = cmd.kind == command::Kind::reject_cancel;
+    record.reason = cmd.reason;
+    record.event_id = comment_.id;
+    record.url = comment_.html_url;
+    record.created_at =
+        std::chrono::duration_cast<std::chrono::milliseconds>(comment_.created_at.time_since_epoch()).count();
+    record_rejection(context_, thread_.subject.sha, record);
+  }
+
+  // Says what this comment's /reject (or /reject cancel) did, records it, and rejects a run
+  // waiting on the protection rule for this commit.
+  void answer_rejects(const config::Environment& env, const Count& count) {
+    if (rejects_.empty()) return;
+    const std::string id = std::to_string(comment_.id);
+    const std::string sha = "`" + thread_.subject.sha.substr(0, 7) + "`";
+    std::string said;
+    bool heard = true;
+    for (const auto& ignored : count.rejections.not_heard) {
+      if (ignored.event.id != comment_.html_url && ignored.event.id != id) continue;
+      said += "- " + ignored.message + " (`" + ignored.reason + "`)\n";
+      heard = false;
+    }
+    const bool mine_active =
+        std::any_of(count.rejections.active.begin(), count.rejections.active.end(),
+                    [&](const policy::Rejection& r) { return text::iequals(r.user, comment_.login); });
+    const bool cancel = rejects_.back().kind == command::Kind::reject_cancel;
+    std::string reply_text;
+    if (!heard) {
+      reply_text = "your " + std::string(cancel ? "`/reject cancel`" : "`/reject`") + " changes nothing for " + sha +
+                   ":\n\n" + said;
+    } else if (mine_active) {
+      reply_text = "deploying " + sha + " to `" + env.name + "` is blocked: " + count.rejections.outcome.message + ".";
+    } else {
+      reply_text = "you withdrew your rejection of " + sha + "." +
+                   (count.rejected() ? " It stays blocked: " + count.rejections.outcome.message + "." : "");
+    }
+    reply("reject", reply_text);
+
+    audit::Record record = approval_record(thread_.subject, env, count, comment_.login);
+    record.trigger = "issue_comment";
+    record.outcome = {count.rejected() ? audit::Status::refused : audit::Status::success,
+                      heard ? (cancel ? "rejection_withdrawn" : "rejected") : "rejection_not_heard",
+                      count.rejections.outcome.message};
+    context_.audit("c" + id + ":reject", record);
+
+    if (count.rejected() && thread_.kind == ThreadKind::tracking_issue) {
+      if (auto gate = waiting_gate(context_, thread_.subject.sha, env.name)) {
+        reject_gate(context_, *gate, count.rejections.outcome);
+      }
+    }
+  }
+
   // On a release whose deploy waits on the protection rule, who started that run may not approve
   // it (the action in the run would not count them): the count is the run's.
   void with_waiting_run(const config::Environment& env) {
@@ -229,7 +336,8 @@ class CommentHandler {
     const auto* env = environment();
     if (env == nullptr || env->approvals.required <= 0) {
       reply("no-approvals",
-            "no environment in `.github/deploy.yml` requires approvals for this, so there is nothing to approve.");
+            "no environment in `.github/deploy.yml` requires approvals for this, so there is nothing to approve" +
+                std::string(rejects_.empty() ? "" : " or reject") + ".");
       return;
     }
     with_waiting_run(*env);
@@ -237,6 +345,7 @@ class CommentHandler {
     set_approvals_status(context_, thread_.subject, count);
     context_.audit("c" + std::to_string(comment_.id) + ":approval",
                    approval_record(thread_.subject, *env, count, comment_.login));
+    answer_rejects(*env, count);
 
     std::string refusals;
     for (const auto& rejected : count.verdict.not_counted) {
@@ -252,7 +361,7 @@ class CommentHandler {
                 approvals_status(static_cast<int>(count.verdict.counted.size()), count.verdict.required).description +
                 ".");
     }
-    if (thread_.kind == ThreadKind::tracking_issue && !count.verdict.met) {
+    if (thread_.kind == ThreadKind::tracking_issue && !count.verdict.met && !count.rejected()) {
       // A run waiting on the bot's protection rule hears of each change of the count.
       if (auto gate = waiting_gate(context_, thread_.subject.sha, env->name)) {
         report_gate_progress(context_, *gate, thread_.subject, count);
@@ -262,7 +371,11 @@ class CommentHandler {
       const std::string said =
           start_release_deploy(context_, thread_.subject, config_, *env, count, {comment_.login, comment_.html_url});
       if (!said.empty()) {
-        context_.comment(thread_.number, "deploy:" + thread_.subject.sha + ":" + env->name, said);
+        // A refusal (rejected, frozen) has its own key: the start once it is lifted is said too.
+        const auto blocked = count.blocked();
+        context_.comment(thread_.number,
+                         "deploy:" + thread_.subject.sha + ":" + env->name + (blocked ? ":" + blocked->reason : ""),
+                         said);
       }
     }
   }
@@ -391,10 +504,24 @@ class CommentHandler {
         const auto count = count_approvals(context_, thread_.subject, env);
         for (const auto& counted : count.verdict.counted) row.approvers.push_back(counted.user);
         row.needed = policy::describe_needed(count.request, count.verdict);
+        row.rules = policy::describe_rules(count.verdict);
+        row.rejected = rejection_text(count.rejections);
       } else if (env.approvals.required > 0) {
         row.needed = "approve on the release's tracking issue";
       }
       row.rollback_open = row.current && report.now - row.current->created_at <= env.rollback.window;
+      if (!env.freeze.windows.empty()) {
+        auto windows = tz::freeze_windows(env);
+        const auto frozen = windows ? freeze::frozen_at(*windows, std::chrono::floor<std::chrono::seconds>(report.now))
+                                    : std::vector<freeze::Occurrence>{};
+        if (!windows) {
+          row.frozen = "freeze windows unreadable: " + windows.error().message;
+        } else if (!frozen.empty()) {
+          const auto& last = policy::longest(frozen);
+          row.frozen = "frozen by " + last.name + " until " + rfc3339::format_seconds(last.end);
+        }
+      }
+      row.locks = environment_locks(context_, env.name);
       report.environments.push_back(std::move(row));
     }
     // One sticky status comment per thread, edited in place by every /status.
@@ -410,15 +537,20 @@ class CommentHandler {
   Comment comment_;
   Thread thread_;
   config::Config config_;
+  std::vector<command::Command> rejects_;  // this comment's /reject and /reject cancel, in order
 };
 
 HandleResult on_comment(Context& context) { return CommentHandler(context).run(); }
 
-// An edited comment: a recorded approval becomes `edited` (it never counts again); the new text
-// is not read as commands (edits never count).
-HandleResult on_comment_edited(Context& context) {
+// An edited or deleted comment: a recorded approval becomes `edited` (it never counts again; the
+// new text is not read as approvals). Its /reject lines become what the thread now says, as the
+// action reads it: an edit keeps those still in the text (marked edited), a deletion drops them.
+HandleResult on_comment_changed(Context& context, bool deleted) {
   const auto& c = context.event<events::Comment>();
-  const bool marked = context.ports().approvals.mark_approval_edited(store::ApprovalSource::comment, c.id);
+  bool marked = context.ports().approvals.mark_approval_edited(store::ApprovalSource::comment, c.id);
+  const auto revised =
+      revise_comment_rejections(context, c.id, deleted ? std::nullopt : std::optional<std::string>(c.body));
+  marked = revised.has_value() || marked;
   if (!marked || !c.issue) return HandleResult::ignored;
   // The count may have dropped: set the status of the thread's commit again.
   const auto& issue = *c.issue;
@@ -439,12 +571,24 @@ HandleResult on_comment_edited(Context& context) {
     env = environment_for_tag(*loaded.config, marker->tag);
   }
   if (env == nullptr || env->approvals.required <= 0 || subject.sha.empty()) return HandleResult::done;
-  set_approvals_status(context, subject, count_approvals(context, subject, *env));
+  const auto held = commit_lock(context.repo.full_name(), subject.sha);
+  const Count count = count_approvals(context, subject, *env);
+  set_approvals_status(context, subject, count);
+  if (revised) {
+    // That the thread's rejections changed, and what stands now, in the bot's trail.
+    audit::Record record = approval_record(subject, *env, count, c.user.login);
+    record.trigger = "issue_comment";
+    record.outcome = {count.rejected() ? audit::Status::refused : audit::Status::success,
+                      deleted ? "rejection_comment_deleted" : "rejection_comment_edited",
+                      "comment " + std::to_string(c.id) + " of @" + c.user.login +
+                          (deleted ? " was deleted" : " was edited") + ": " + count.rejections.outcome.message};
+    context.audit("c" + std::to_string(c.id) + (deleted ? ":reject-deleted" : ":reject-edited"), record);
+  }
   return HandleResult::done;
 }
 
-// A deleted comment withdraws what it said: mark it like an edit so it stops counting.
-HandleResult on_comment_deleted(Context& context) { return on_comment_edited(context); }
+HandleResult on_comment_edited(Context& context) { return on_comment_changed(context, false); }
+HandleResult on_comment_deleted(Context& context) { return on_comment_changed(context, true); }
 
 }  // namespace
 

@@ -35,7 +35,10 @@ Context::Context(Services& services_in, const store::Delivery& delivery_in, even
       webhook(std::move(webhook_in)),
       repo{webhook.repository.owner, webhook.repository.name},
       default_branch(webhook.repository.default_branch),
-      client_(client_for(services_in, delivery_in)),
+      command(delivery_in.event),
+      client_(client_for(services_in, delivery_in).observed([this](const github::RequestSeen& seen) {
+        requests.add(seen);
+      })),
       github_ports_(client_, services_in.store, repo, services_in.own_login, people_),
       ports_(services_in.ports != nullptr ? *services_in.ports : github_ports_.ports()) {}
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/events.hpp"
+#include "bot/github_metrics.hpp"
 #include "bot/handlers/ports.hpp"
 #include "core/audit/audit.hpp"
 #include "core/clock.hpp"
@@ -32,6 +33,12 @@ struct Services {
   std::string own_login;         // the bot's login when known (token mode); its comments are ignored
   // Tests: the ports every Context hands its handler instead of the GitHub adapter.
   Ports* ports = nullptr;
+  // The GitHub answers the client keeps for conditional requests (its ClientOptions::cache): the
+  // Dispatcher drops what a webhook makes stale (bot/cache_invalidation.hpp). Null: none kept.
+  github::ResponseCache* cache = nullptr;
+  // Told after each routed delivery what it asked for (Context::command) and the GitHub requests
+  // it made, whatever its outcome (metrics).
+  std::function<void(std::string_view command, const RequestTally& requests)> on_handled{};
 };
 
 inline constexpr const char* kConfigPath = ".github/deploy.yml";
@@ -76,6 +83,11 @@ class Context {
   const events::Webhook webhook;
   github::Repo repo;
   std::string default_branch;  // from the payload's repository
+  // What the delivery asked for, for the request metrics: the event's name unless the handler
+  // names a command (GitHubRequestMetrics::kCommands).
+  std::string command;
+  // The GitHub requests made so far for this delivery (by the Context's client).
+  RequestTally requests;
 
   // The delivery's event, as the handler registered for it reads it (std::bad_variant_access for
   // another event is a bug in the registry, not a payload problem).

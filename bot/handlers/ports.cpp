@@ -104,4 +104,17 @@ github::TrackingIssue GitHubPorts::tracking_issue(const release::IssueText& text
   return github::find_or_open_tracking_issue(client_, repo_, text, trusted_authors);
 }
 
+std::optional<github::StoredLock> GitHubPorts::lock(policy::Lock::Kind kind, const std::string& environment) {
+  return github::read_lock(client_, repo_, kind, environment);
+}
+
+std::vector<github::StoredLock> GitHubPorts::locks() { return github::list_locks(client_, repo_); }
+
+std::optional<github::StoredLock> GitHubPorts::take_lock(const policy::Lock& lock,
+                                                         const std::optional<github::StoredLock>& replacing) {
+  return github::take_lock(client_, repo_, lock, replacing);
+}
+
+bool GitHubPorts::release_lock(const github::StoredLock& held) { return github::release_lock(client_, repo_, held); }
+
 }  // namespace deploy::bot::handlers

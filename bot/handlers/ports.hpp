@@ -19,6 +19,7 @@
 
 #include "core/github/client.hpp"
 #include "core/github/facts.hpp"
+#include "core/github/locks.hpp"
 #include "core/policy/policy.hpp"
 #include "core/release/release.hpp"
 #include "core/release/tracking_issue.hpp"
@@ -122,6 +123,18 @@ class CommentPoster {
                                                const std::vector<std::string>& trusted_authors) = 0;
 };
 
+// Environment locks on GitHub (core/github/locks.hpp): the refs the action honours.
+class LockKeeper {
+ public:
+  virtual ~LockKeeper() = default;
+  virtual std::optional<github::StoredLock> lock(policy::Lock::Kind kind, const std::string& environment) = 0;
+  virtual std::vector<github::StoredLock> locks() = 0;
+  // nullopt: someone else holds it (the ref exists, or moved since `replacing` was read).
+  virtual std::optional<github::StoredLock> take_lock(const policy::Lock& lock,
+                                                      const std::optional<github::StoredLock>& replacing) = 0;
+  virtual bool release_lock(const github::StoredLock& held) = 0;
+};
+
 // What a Context hands its handler.
 struct Ports {
   RepositoryReader& repository;
@@ -132,6 +145,7 @@ struct Ports {
   WorkflowDispatcher& workflows;
   GateReviewer& gates;
   CommentPoster& comments;
+  LockKeeper& locks;
 };
 
 // The production adapter: the Context's client (acting as the delivery's installation) and the
@@ -143,14 +157,15 @@ class GitHubPorts final : public RepositoryReader,
                           public DeploymentsReader,
                           public WorkflowDispatcher,
                           public GateReviewer,
-                          public CommentPoster {
+                          public CommentPoster,
+                          public LockKeeper {
  public:
   // `people`: the delivery's cache of permissions and teams.
   GitHubPorts(github::Client& client, store::Store& store, github::Repo repo, std::string own_login,
               github::PeopleCache& people)
       : client_(client), store_(store), repo_(std::move(repo)), own_login_(std::move(own_login)), people_(people) {}
 
-  Ports ports() { return {*this, *this, *this, *this, *this, *this, *this, *this}; }
+  Ports ports() { return {*this, *this, *this, *this, *this, *this, *this, *this, *this}; }
 
   github::PullRequest pull_request(int number) override;
   github::Commit commit(const std::string& ref) override;
@@ -187,6 +202,12 @@ class GitHubPorts final : public RepositoryReader,
   void react(On on, std::int64_t comment_id, const std::string& content) override;
   github::TrackingIssue tracking_issue(const release::IssueText& text,
                                        const std::vector<std::string>& trusted_authors) override;
+
+  std::optional<github::StoredLock> lock(policy::Lock::Kind kind, const std::string& environment) override;
+  std::vector<github::StoredLock> locks() override;
+  std::optional<github::StoredLock> take_lock(const policy::Lock& lock,
+                                              const std::optional<github::StoredLock>& replacing) override;
+  bool release_lock(const github::StoredLock& held) override;
 
  private:
   github::Client& client_;

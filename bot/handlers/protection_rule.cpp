@@ -8,6 +8,7 @@
 // A failed callback fails the delivery with a retry (a 5xx is retried by the worker).
 #include "bot/handlers/approvals.hpp"
 #include "bot/handlers/registry.hpp"
+#include "bot/handlers/rejections.hpp"
 #include "core/github/release_facts.hpp"  // github::deployed_version
 #include "core/release/release.hpp"
 #include "core/release/tracking_issue.hpp"
@@ -99,8 +100,19 @@ HandleResult on_protection_rule(Context& context) {
       subject.tracking_issue = true;
     }
   }
+  const auto held = commit_lock(context.repo.full_name(), subject.sha);
   const auto count = count_approvals(context, subject, *env);
-  if (count.verdict.met) {
+  if (count.rejected()) {
+    // A /reject stands: the action would refuse the run, so it is rejected now, saying who and why.
+    reject_gate(context, gate, count.rejections.outcome);
+    audit::Record record = approval_record(subject, *env, count, event.sender);
+    record.kind = audit::Kind::deploy;
+    context.audit("gate-rejected:" + std::to_string(gate.run_id) + ":" + environment, record);
+  } else if (count.verdict.met && count.frozen()) {
+    // Not approved while frozen (the action would refuse it); approving again after the window, or
+    // a run started then, deploys.
+    report_gate_blocked(context, gate, count.freeze->outcome);
+  } else if (count.verdict.met) {
     approve_gate(context, gate, count);
   } else {
     report_gate_progress(context, gate, subject, count);

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,9 +19,9 @@ namespace deploy::bot::handlers {
 
 struct Entry {
   std::string_view event;
-  std::vector<std::string_view> actions;  // empty = every action (and none)
-  std::string_view help;                  // one line for `deploy-bot --help`
-  HandleResult (*handle)(Context& context);
+  std::vector<std::string_view> actions;     // empty = every action (and none)
+  std::string_view help;                     // one line for `deploy-bot --help`
+  HandleResult (*handle)(Context& context);  // null: the Dispatcher's cache invalidation is all it does
 };
 
 // Declared by each handler file.
@@ -31,9 +32,19 @@ std::vector<Entry> release_entries();              // release.cpp
 std::vector<Entry> workflow_run_entries();         // workflow_run.cpp
 std::vector<Entry> protection_rule_entries();      // protection_rule.cpp
 std::vector<Entry> repository_entries();           // repository_events.cpp: push, ping, installation
+std::vector<Entry> cache_entries();                // cache_events.cpp: events that only make kept answers stale
 
 const std::vector<Entry>& registry();
 const Entry* find_entry(std::string_view event, std::string_view action);
+
+// What the ingest path decides before any worker sees a delivery (deploy-bot serve hands it to
+// Routes::triage): `ignored` when no entry wants (event, action), or when a new comment
+// (issue_comment or commit_comment `created`) carries no command by the comment grammar
+// (core/command), exactly as the Dispatcher and the comment handler would end; `queued` for
+// everything else. `comment_body`: the payload's comment.body, nullopt when absent. Edited and
+// deleted comments are always queued: an edit of an /approve must reach its handler. Pure.
+store::DeliveryState state_at_ingest(std::string_view event, std::string_view action,
+                                     const std::optional<std::string>& comment_body);
 
 // Handles one repository's deliveries one at a time (other repositories in parallel): a decision
 // reads state that the previous delivery of the same repository writes (approvals, the commit

@@ -18,11 +18,13 @@ using nlohmann::json;
 
 // --- enums -------------------------------------------------------------------------------------
 
-constexpr std::array<std::pair<Kind, std::string_view>, 4> kKinds{{
+constexpr std::array<std::pair<Kind, std::string_view>, 6> kKinds{{
     {Kind::deploy, "deploy"},
     {Kind::rollback, "rollback"},
     {Kind::approval_decision, "approval_decision"},
     {Kind::rollback_decision, "rollback_decision"},
+    {Kind::lock_decision, "lock_decision"},
+    {Kind::promotion_decision, "promotion_decision"},
 }};
 
 constexpr std::array<std::pair<Status, std::string_view>, 5> kStatuses{{

@@ -42,7 +42,8 @@ inline constexpr std::int64_t kSchemaVersion = 1;
 inline constexpr std::string_view kGenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 inline constexpr std::string_view kSignaturePrefix = "hmac-sha256:";
 
-enum class Kind { deploy, rollback, approval_decision, rollback_decision };
+// lock_decision: a /lock or /unlock; promotion_decision: a /promote or /abort (deploy-bot's trail).
+enum class Kind { deploy, rollback, approval_decision, rollback_decision, lock_decision, promotion_decision };
 std::string_view to_string(Kind kind);
 Result<Kind> parse_kind(std::string_view text);  // error code "unknown_kind"
 

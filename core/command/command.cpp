@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/config/duration.hpp"
 #include "core/text/text.hpp"
 
 namespace deploy::command {
@@ -82,6 +83,110 @@ Result<Command> parse_rollback(std::string_view arguments) {
   return command;
 }
 
+// `/reject cancel` withdraws; anything else after the word is the reason (a reason starting with
+// "cancel" and more words is a reason: "cancel the release, it breaks billing").
+Result<Command> parse_reject(std::string_view arguments) {
+  const std::string_view rest = trim_blanks(arguments);
+  if (text::iequals(rest, "cancel")) return of_kind(Kind::reject_cancel);
+  Command command = of_kind(Kind::reject);
+  auto reason = clean_reason(rest);
+  command.reason = std::move(reason.text);
+  command.reason_truncated = reason.truncated;
+  return command;
+}
+
+// An environment name as deploy.yml allows it: letters, digits, '-', '_' and '.'.
+bool is_environment_name(std::string_view word) {
+  if (word.empty() || word.size() > 100) return false;
+  for (char c : word) {
+    if (!is_ascii_letter(c) && !is_ascii_digit(c) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+// A reason given in double quotes ("incident 1234") loses them.
+std::string_view unquoted(std::string_view text) {
+  text = trim_blanks(text);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+  return text;
+}
+
+void set_reason(Command& command, std::string_view text) {
+  auto reason = clean_reason(unquoted(text));
+  command.reason = std::move(reason.text);
+  command.reason_truncated = reason.truncated;
+}
+
+// The first word and what follows it.
+std::pair<std::string_view, std::string_view> first_word(std::string_view arguments) {
+  std::string_view rest = trim_blanks(arguments);
+  std::size_t end = 0;
+  while (end < rest.size() && !is_blank(rest[end])) ++end;
+  return {rest.substr(0, end), rest.substr(end)};
+}
+
+Result<Command> environment_word(Kind kind, std::string_view word) {
+  if (!is_environment_name(word)) {
+    return bad_arguments("needs an environment name (letters, digits, `-`, `_`, `.`), not `" + shown(word) + "`");
+  }
+  Command command = of_kind(kind);
+  command.environment = std::string(word);
+  return command;
+}
+
+// /lock                          the locks
+// /lock ENV [DURATION] [REASON]  a sticky lock; DURATION like 30m, 2h or 1d (a word starting with
+//                                a digit must be one), REASON free text, quotes optional
+Result<Command> parse_lock(std::string_view arguments) {
+  const auto [env, rest] = first_word(arguments);
+  if (env.empty()) return of_kind(Kind::lock_list);
+  auto named = environment_word(Kind::lock, env);
+  if (!named.ok()) return named;
+  Command command = std::move(named).value();
+  auto [maybe_duration, after] = first_word(rest);
+  std::string_view reason = rest;
+  if (!maybe_duration.empty() && is_ascii_digit(maybe_duration[0])) {
+    auto duration = config::parse_duration(maybe_duration);
+    if (!duration.ok() || duration->count() <= 0) {
+      return bad_arguments("needs DURATION like 30m, 2h or 1d, not `" + shown(maybe_duration) +
+                           "`; to give only a REASON, start it with a word");
+    }
+    command.duration = std::chrono::duration_cast<std::chrono::milliseconds>(duration.value());
+    reason = after;
+  }
+  set_reason(command, reason);
+  return command;
+}
+
+Result<Command> parse_unlock(std::string_view arguments) {
+  const auto [env, rest] = first_word(arguments);
+  if (env.empty() || !trim_blanks(rest).empty()) {
+    return bad_arguments("takes one environment name, not `" + shown(trim_blanks(arguments)) + "`");
+  }
+  return environment_word(Kind::unlock, env);
+}
+
+// /deploy ENV [noop]
+Result<Command> parse_deploy(std::string_view arguments) {
+  const auto [env, rest] = first_word(arguments);
+  const auto [flag, extra] = first_word(rest);
+  if (env.empty() || !trim_blanks(extra).empty() || (!flag.empty() && !text::iequals(flag, "noop"))) {
+    return bad_arguments("takes an environment name and optionally `noop`, not `" + shown(trim_blanks(arguments)) +
+                         "`");
+  }
+  auto named = environment_word(Kind::deploy, env);
+  if (!named.ok()) return named;
+  Command command = std::move(named).value();
+  command.noop = !flag.empty();
+  return command;
+}
+
+Result<Command> parse_abort(std::string_view arguments) {
+  Command command = of_kind(Kind::abort);
+  set_reason(command, arguments);
+  return command;
+}
+
 template <Kind K>
 Result<Command> parse_no_arguments(std::string_view arguments) {
   if (trim_blanks(arguments).empty()) return of_kind(K);
@@ -95,8 +200,25 @@ constexpr std::array kEntries = {
           "roll the environment back to VERSION (a release tag like v1.4.0), or to the last good "
           "version if none is given; REASON is recorded",
           &parse_rollback},
+    Entry{"reject", "[REASON...] | cancel",
+          "block deploying this commit until you withdraw it with `/reject cancel`; REASON is shown and recorded",
+          &parse_reject},
     Entry{"status", "", "show environments, versions, approvals and recent deployments",
           &parse_no_arguments<Kind::status>},
+    Entry{"lock", "[ENV [DURATION] [REASON...]]",
+          "lock environment ENV: deploys and rollbacks of it are refused (unless they are yours) until "
+          "`/unlock ENV` or DURATION (30m, 2h, 1d) ends; REASON is recorded; without ENV, list the locks",
+          &parse_lock},
+    Entry{"unlock", "ENV", "remove the lock on environment ENV", &parse_unlock},
+    Entry{"promote", "",
+          "let the canary waiting at a `pause: until-promoted` step of this release go on to full traffic",
+          &parse_no_arguments<Kind::promote>},
+    Entry{"abort", "[REASON...]", "stop the canary waiting for /promote and roll it back at once; REASON is recorded",
+          &parse_abort},
+    Entry{"deploy", "ENV [noop]",
+          "on a pull request: deploy its head commit to ENV (if `allow_pull_requests` allows it), with the same "
+          "gates; `noop` only shows the plan",
+          &parse_deploy},
     Entry{"help", "", "show this help", &parse_no_arguments<Kind::help>},
 };
 
@@ -488,10 +610,26 @@ std::string_view to_string(Kind kind) {
       return "approve_cancel";
     case Kind::rollback:
       return "rollback";
+    case Kind::reject:
+      return "reject";
+    case Kind::reject_cancel:
+      return "reject_cancel";
     case Kind::status:
       return "status";
     case Kind::help:
       return "help";
+    case Kind::lock:
+      return "lock";
+    case Kind::lock_list:
+      return "lock_list";
+    case Kind::unlock:
+      return "unlock";
+    case Kind::promote:
+      return "promote";
+    case Kind::abort:
+      return "abort";
+    case Kind::deploy:
+      return "deploy";
   }
   return "unknown";
 }

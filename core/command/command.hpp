@@ -52,6 +52,7 @@
 // Replies are markdown; any user text they quote is escaped (no control bytes, backticks or @).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -64,7 +65,21 @@
 
 namespace deploy::command {
 
-enum class Kind { approve, approve_cancel, rollback, status, help };
+enum class Kind {
+  approve,
+  approve_cancel,
+  rollback,
+  status,
+  help,
+  reject,
+  reject_cancel,
+  lock,
+  lock_list,
+  unlock,
+  promote,
+  abort,
+  deploy
+};
 // Stable snake_case name ("approve_cancel"), for logs and audit records.
 std::string_view to_string(Kind kind);
 
@@ -72,9 +87,13 @@ struct Command {
   Kind kind = Kind::help;
   std::optional<semver::Version> version;  // rollback only; empty means "the last good version"
   std::string version_text;                // as typed, e.g. "v1.4.0" or "1.4.0"; "" if none
-  std::string reason;                      // rollback only; plain text, see clean_reason
+  std::string reason;                      // rollback and reject; plain text, see clean_reason
   bool reason_truncated = false;
   int line = 0;  // 1-based line in the comment
+  // lock, unlock, deploy: the environment named (as typed; matched against deploy.yml later).
+  std::string environment;
+  std::optional<std::chrono::milliseconds> duration;  // lock: how long it holds; none = until /unlock
+  bool noop = false;                                  // deploy: only show the plan
 };
 
 // One registered command. The help text and every usage reply are generated from these entries,

@@ -10,6 +10,8 @@
 
 #include "core/config/glob.hpp"
 #include "core/config/reader.hpp"
+#include "core/freeze/cron.hpp"
+#include "core/rfc3339/rfc3339.hpp"
 
 namespace deploy::config {
 
@@ -93,7 +95,8 @@ class Loader {
   explicit Loader(Reader& reader) : r_(reader) {}
 
   Config load(const Node& root) {
-    Mapping m(r_, root, {"version", "release", "environments", "stages", "rollback", "notifications", "bot", "audit"});
+    Mapping m(r_, root,
+              {"version", "release", "environments", "stages", "rollback", "notifications", "bot", "audit", "locks"});
     if (!m.valid()) return config_;
     if (auto n = m.require("version", "the schema version of this file; write version: 1")) {
       version(*n);
@@ -107,6 +110,7 @@ class Loader {
     if (auto n = m.get("notifications")) notifications(*n);
     if (auto n = m.get("bot")) bot(*n);
     if (auto n = m.get("audit")) audit(*n);
+    if (auto n = m.get("locks")) locks(*n);
     cross_section_rules();
     return config_;
   }
@@ -301,12 +305,14 @@ class Loader {
     env.name = name;
     EnvironmentNotes notes{n.key_at, n.key_at, child_path(n.path, "strategy"), std::nullopt, {}};
     Mapping m(r_, n,
-              {"on", "url", "approvals", "reviewed_changes", "required_checks", "rollback", "strategy", "analysis"});
+              {"on", "url", "approvals", "freeze", "reviewed_changes", "required_checks", "rollback", "strategy",
+               "analysis", "allow_pull_requests"});
     if (auto v = m.require("on", "which branches or tags may deploy here, e.g. on: { tags: [\"v*\"] }")) {
       env.on = triggers(name, *v);
     }
     if (auto v = m.get("url")) env.url = http_url(*v).value_or("");
     if (auto v = m.get("approvals")) env.approvals = approvals(*v);
+    if (auto v = m.get("freeze")) env.freeze = freeze(*v);
     if (auto v = m.get("reviewed_changes")) {
       Mapping rc(r_, *v, {"required_reviews"});
       if (auto w = rc.get("required_reviews")) {
@@ -321,6 +327,7 @@ class Loader {
     if (auto v = m.get("rollback")) env.rollback = rollback_policy(*v);
     if (auto v = m.get("strategy")) env.strategy = strategy(*v, notes);
     if (auto v = m.get("analysis")) env.analysis = analysis(*v, notes);
+    if (auto v = m.get("allow_pull_requests")) env.allow_pull_requests = allow_pull_requests(name, *v);
     final_window_rule(env, notes);
     config_.environments.push_back(std::move(env));
     environment_notes_.push_back(std::move(notes));
@@ -356,7 +363,7 @@ class Loader {
 
   Approvals approvals(const Node& n) {
     Approvals out;
-    Mapping m(r_, n, {"required", "from", "count_reviews", "allow_author"});
+    Mapping m(r_, n, {"required", "from", "count_reviews", "allow_author", "rules"});
     std::optional<Node> required = m.get("required");
     if (required) out.required = detail::read_int(r_, *required, 0, kMaxApprovals).value_or(0);
     if (auto v = m.get("from")) out.from = principals(*v);
@@ -374,6 +381,143 @@ class Loader {
       r_.error(required->at, required->path,
                "requires " + std::to_string(out.required) + " approvals but 'from' names only " +
                    std::to_string(out.from.size()) + " people; no deploy could ever be approved");
+    }
+    if (auto v = m.get("rules")) {
+      if (required) {
+        r_.error(v->key_at, v->path,
+                 "give either 'required' or 'rules', not both: 'required: N' is the one-rule shorthand; add a rule "
+                 "{ name: total, count: N } to the list instead");
+      }
+      auto items = detail::read_list(r_, *v, "[{ name: sre, from: [\"@acme/sre\"], count: 1 }, { count: 2 }]");
+      if (items && items->empty()) r_.error(v->at, v->path, "expected at least one rule, found an empty list");
+      if (items) {
+        for (const Node& item : *items) {
+          if (auto rule = approval_rule(item, /*with_name=*/true)) out.rules.push_back(std::move(*rule));
+        }
+        for (const auto& rule : out.rules) out.required = std::max(out.required, rule.count);
+      }
+    }
+    return out;
+  }
+
+  // { name?, from?, count }: a rule of approvals.rules, or a freeze override (no name).
+  std::optional<ApprovalRule> approval_rule(const Node& n, bool with_name) {
+    ApprovalRule rule;
+    Mapping m(r_, n,
+              with_name ? std::vector<std::string_view>{"name", "from", "count"}
+                        : std::vector<std::string_view>{"from", "count"});
+    if (!m.valid()) return std::nullopt;
+    if (auto v = m.get("name")) {
+      const auto name = detail::read_string(r_, *v);
+      if (name && !is_name(*name, "-_ .")) {
+        r_.error(v->at, v->path,
+                 "expected a rule name of letters, digits, ' ', '.', '-' and '_', found '" + *name + "'");
+      }
+      rule.name = name.value_or("");
+    }
+    if (auto v = m.get("from")) {
+      rule.from = principals(*v);
+      if (rule.from.empty()) r_.error(v->at, v->path, "expected at least one approver; leave 'from' out for anyone");
+    }
+    if (auto v = m.require("count", "how many distinct approvers this rule needs, e.g. count: 1")) {
+      rule.count = detail::read_int(r_, *v, 1, kMaxApprovals).value_or(1);
+      const bool only_people =
+          !rule.from.empty() && std::all_of(rule.from.begin(), rule.from.end(),
+                                            [](const Principal& p) { return p.kind == Principal::Kind::user; });
+      if (only_people && rule.count > static_cast<int>(rule.from.size())) {
+        r_.error(v->at, v->path,
+                 "needs " + std::to_string(rule.count) + " approvers but 'from' names only " +
+                     std::to_string(rule.from.size()) + " people; it could never be met");
+      }
+    }
+    return rule;
+  }
+
+  Freeze freeze(const Node& n) {
+    Freeze out;
+    Mapping m(r_, n, {"windows", "override"});
+    if (!m.valid()) return out;
+    if (auto v = m.get("override")) out.override = approval_rule(*v, false);
+    auto windows = m.require("windows",
+                             "the freeze windows, e.g. windows: [{ name: weekend, cron: \"0 18 * * FRI\", "
+                             "duration: 62h, time_zone: Europe/Berlin }]");
+    if (!windows) return out;
+    auto items = detail::read_list(r_, *windows, "[{ name: weekend, cron: \"0 18 * * FRI\", duration: 62h }]");
+    if (!items) return out;
+    std::vector<std::string> names;
+    for (const Node& item : *items) {
+      FreezeWindow w;
+      Mapping wm(r_, item, {"name", "cron", "duration", "time_zone", "start", "end", "override"});
+      if (!wm.valid()) continue;
+      if (auto v = wm.require("name", "a short name people see when a deploy is refused, e.g. year-end")) {
+        w.name = detail::read_string(r_, *v).value_or("");
+        if (!w.name.empty() && std::find(names.begin(), names.end(), w.name) != names.end()) {
+          r_.error(v->at, v->path, "duplicate freeze window name '" + w.name + "'");
+        }
+        names.push_back(w.name);
+      }
+      const auto cron = wm.get("cron");
+      const auto start = wm.get("start");
+      if (cron && start) {
+        r_.error(item.key_at, item.path,
+                 "a window is either recurring (cron, duration, time_zone) or fixed (start, end), not both");
+      } else if (!cron && !start) {
+        r_.error(
+            item.key_at, item.path,
+            "expected cron (with duration and time_zone) for a recurring window, or start and end for a fixed one");
+      }
+      if (cron) {
+        if (auto text = detail::read_string(r_, *cron)) {
+          if (auto parsed = freeze::parse_cron(*text); !parsed) {
+            r_.error(cron->at, cron->path, parsed.error().message);
+          } else if (!freeze::latest_match(*parsed, 60LL * 24 * 366 * 80)) {
+            r_.error(cron->at, cron->path, "'" + *text + "' matches no date (a day that no month has?)");
+          } else {
+            w.cron = *text;
+          }
+        }
+        if (auto v = wm.require("duration", "how long each window lasts, e.g. duration: 62h")) {
+          w.duration = detail::read_duration(r_, *v, minutes{1}, hours{24 * 366}).value_or(w.duration);
+        }
+        if (auto v = wm.get("time_zone")) {
+          // Whether the zone exists is checked against the tz database where it is read (core/tz).
+          const auto zone = detail::read_string(r_, *v);
+          if (zone && !is_name(*zone, "/_-+")) {
+            r_.error(v->at, v->path,
+                     "expected an IANA time zone name like Europe/Berlin or UTC, found '" + *zone + "'");
+          } else if (zone) {
+            w.time_zone = *zone;
+          }
+        }
+        for (const char* key : {"end"}) {
+          if (auto v = wm.get(key)) r_.error(v->key_at, v->path, "'end' belongs to a fixed window (with start)");
+        }
+      }
+      if (start) {
+        auto instant = [&](const Node& v) -> std::optional<std::chrono::system_clock::time_point> {
+          const auto text = detail::read_string(r_, v);
+          if (!text) return std::nullopt;
+          auto parsed = rfc3339::parse(*text, rfc3339::Form::any);
+          if (!parsed) {
+            r_.error(v.at, v.path, "expected an RFC 3339 time like 2026-12-20T00:00:00Z, found '" + *text + "'");
+            return std::nullopt;
+          }
+          return std::chrono::floor<std::chrono::seconds>(*parsed);
+        };
+        const auto from = instant(*start);
+        const auto end = wm.require("end", "when the window ends (RFC 3339), e.g. end: 2027-01-04T00:00:00Z");
+        const auto until = end ? instant(*end) : std::nullopt;
+        if (from) w.start = *from;
+        if (until) w.end = *until;
+        if (from && until && *until <= *from) r_.error(end->at, end->path, "the window must end after it starts");
+        for (const char* key : {"duration", "time_zone"}) {
+          if (auto v = wm.get(key)) {
+            r_.error(v->key_at, v->path, "'" + std::string(key) + "' belongs to a recurring window (with cron)");
+          }
+        }
+      }
+      if (auto v = wm.get("override")) w.override = approval_rule(*v, false);
+      out.windows.push_back(std::move(w));
     }
     return out;
   }
@@ -398,7 +542,7 @@ class Loader {
 
   Strategy strategy(const Node& n, EnvironmentNotes& notes) {
     Strategy out;
-    Mapping m(r_, n, {"type", "steps", "switch", "switch_timeout", "preview_url"});
+    Mapping m(r_, n, {"type", "steps", "switch", "switch_timeout", "preview_url", "pause_timeout"});
     if (!m.valid()) return out;
     notes.strategy_type_at = n.key_at;
     if (auto v = m.get("type")) {
@@ -414,6 +558,9 @@ class Loader {
       out.type = *type;
     }
     blue_green_keys(m, out);
+    if (auto v = m.get("pause_timeout")) {
+      out.pause_timeout = detail::read_duration(r_, *v, seconds{1}, hours{6}).value_or(out.pause_timeout);
+    }
     std::optional<Node> steps_node;
     if (out.type == Strategy::Type::canary) {
       steps_node = m.require("steps",
@@ -487,13 +634,23 @@ class Loader {
         }
       }
       if (auto v = m.get("pause")) {
-        step.pause = detail::read_duration(r_, *v, milliseconds{0}, hours{24}).value_or(step.pause);
+        // A canary held until a person decides: /promote, /abort, or strategy.pause_timeout.
+        if (v->yaml.IsScalar() && v->yaml.Scalar() == "until-promoted") {
+          step.until_promoted = true;
+        } else {
+          step.pause = detail::read_duration(r_, *v, milliseconds{0}, hours{24}).value_or(step.pause);
+        }
       }
       out.push_back(step);
     }
     if (out.empty()) {
       r_.error(n.at, n.path, "expected at least one step, found an empty list");
       return std::nullopt;
+    }
+    if (out.back().until_promoted) {
+      r_.error(items->back().at, items->back().path,
+               "pause: until-promoted holds a step below 100% until /promote; the last step already sends all "
+               "traffic, so there is nothing left to promote");
     }
     if (last_traffic && out.back().traffic != 100) {
       r_.error(last_traffic->at, last_traffic->path,
@@ -801,6 +958,26 @@ class Loader {
     if (auto v = m.get("allow_fork_pull_requests")) {
       out.allow_fork_pull_requests = detail::read_bool(r_, *v).value_or(false);
     }
+  }
+
+  void locks(const Node& n) {
+    Mapping m(r_, n, {"allowed"});
+    if (auto v = m.get("allowed")) config_.locks.allowed = principals(*v);
+  }
+
+  // Production is never deployed from a pull request's head: its commits are not reviewed yet.
+  bool allow_pull_requests(const std::string& environment, const Node& n) {
+    const bool allowed = detail::read_bool(r_, n).value_or(false);
+    std::string lower = environment;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+    if (allowed && lower == "production") {
+      r_.error(n.at, n.path,
+               "production is never deployed from a pull request (its head is not reviewed and merged yet); "
+               "remove allow_pull_requests here, or deploy a release");
+      return false;
+    }
+    return allowed;
   }
 
   void audit(const Node& n) {

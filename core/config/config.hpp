@@ -34,11 +34,44 @@ struct Triggers {
   bool matches_tag(std::string_view tag) const;        // tag name without refs/tags/
 };
 
+// One of approvals.rules (and a freeze window's override): at least `count` distinct approvers
+// whom `from` admits; one person counts once per rule.
+struct ApprovalRule {
+  std::string name;             // optional; shown in statuses, summaries and records
+  std::vector<Principal> from;  // empty = anyone approvals.from admits
+  int count = 1;                // 1..kMaxApprovals
+};
+
 struct Approvals {
-  int required = 0;             // distinct approvers needed for the exact commit; 0 = no gate
-  std::vector<Principal> from;  // empty = anyone with write permission
-  bool count_reviews = false;   // an approving PR review on the commit counts like /approve
-  bool allow_author = false;    // the change's author and committers may approve it
+  // Distinct approvers needed for the exact commit; 0 = no gate. With `rules` the loader sets it
+  // to the largest rule count (the fewest people who could meet every rule), so > 0 still means
+  // "this environment requires approvals".
+  int required = 0;
+  std::vector<Principal> from;      // who may approve at all; empty = anyone with write permission
+  bool count_reviews = false;       // an approving PR review on the commit counts like /approve
+  bool allow_author = false;        // the change's author and committers may approve it
+  std::vector<ApprovalRule> rules;  // every one must hold; empty = `required` from anyone in `from`
+};
+
+// A span of time in which deploys to an environment are refused: recurring (a 5-field cron
+// expression for each start, in an IANA time zone, and a duration) or fixed (RFC 3339 start and
+// end). core/freeze decides whether a time is inside one.
+struct FreezeWindow {
+  std::string name;
+  std::string cron;                             // recurring: "0 18 * * FRI"; empty for a fixed window
+  Duration duration{0};                         // recurring: how long each window lasts
+  std::string time_zone = "UTC";                // recurring: the zone the cron expression reads
+  std::chrono::system_clock::time_point start;  // fixed: from (inclusive)
+  std::chrono::system_clock::time_point end;    // fixed: until (exclusive)
+  std::optional<ApprovalRule> override;         // this window's; else the environment's freeze.override
+  bool recurring() const { return !cron.empty(); }
+};
+
+struct Freeze {
+  std::vector<FreezeWindow> windows;
+  // Deploying inside a window needs a reason and approvals meeting this rule (a window's own
+  // `override` replaces it); none = windows cannot be overridden.
+  std::optional<ApprovalRule> override;
 };
 
 struct ReviewedChanges {
@@ -56,6 +89,9 @@ struct RollbackPolicy {
 struct TrafficStep {
   int traffic = 100;  // percent of traffic on the new version, 1..100
   Duration pause{0};  // analysis time at this step before the next one
+  // `pause: until-promoted`: the run holds this step (analysis going on) until /promote, /abort or
+  // Strategy::pause_timeout; `pause` is then 0.
+  bool until_promoted = false;
 };
 
 struct Strategy {
@@ -68,6 +104,8 @@ struct Strategy {
   std::string switch_run;
   Duration switch_timeout = std::chrono::minutes{5};
   std::string preview_url;
+  // How long a step with `pause: until-promoted` waits for /promote before the run rolls back.
+  Duration pause_timeout = std::chrono::hours{1};
 };
 
 // Limits a measured number must respect. max_increase compares with the value measured before
@@ -127,11 +165,14 @@ struct Environment {
   Triggers on;
   std::string url;  // shown on the GitHub deployment; may be empty
   Approvals approvals;
+  Freeze freeze;
   ReviewedChanges reviewed_changes;
   std::vector<std::string> required_checks;  // check runs / statuses that must have succeeded
   RollbackPolicy rollback;
   Strategy strategy;
   Analysis analysis;
+  // `/deploy ENV` from a pull request may deploy its head commit here (never to `production`).
+  bool allow_pull_requests = false;
 };
 
 struct Release {
@@ -182,6 +223,11 @@ struct Bot {
   bool allow_fork_pull_requests = false;
 };
 
+// Who may /lock and /unlock environments; empty = whoever may approve the environment.
+struct Locks {
+  std::vector<Principal> allowed;
+};
+
 struct Audit {
   std::string signing_key_env;  // empty = records are hash-chained but not signed
   // A branch of the repository each deploy's record is also appended to, one commit per record
@@ -198,6 +244,7 @@ struct Config {
   Notifications notifications;
   Bot bot;
   Audit audit;
+  Locks locks;
 
   const Environment* environment(std::string_view name) const;               // nullptr when unknown
   std::vector<const Stage*> stages_for(std::string_view environment) const;  // in run order

@@ -45,6 +45,7 @@ class Run {
   RoundReport analysis_round(const plan::Step& window, int number);
   void take_baseline();
   std::optional<Failure> run_window(const plan::Step& window, const std::atomic<bool>* cancel);
+  std::optional<Failure> run_hold(const plan::Step& hold);
   std::optional<Failure> run_step(const plan::Step& step, std::size_t index, bool rolling_back);
   void finish_failed(Failure failure);
   bool roll_back(std::string& message);
@@ -241,9 +242,56 @@ std::optional<Failure> Run::run_window(const plan::Step& window, const std::atom
   return std::nullopt;
 }
 
+std::optional<Failure> Run::run_hold(const plan::Step& hold) {
+  HoldReport report;
+  report.traffic = hold.traffic;
+  report.started = in_.clock.now();
+  const auto until = report.started + hold.timeout;
+  const std::string where = "the hold " + hold.label;
+  emit("holding " + hold.label + ": waiting for /promote or /abort, at most " + config::format_duration(hold.timeout) +
+       " (then rolling back)");
+  if (in_.on_hold) in_.on_hold(hold, until);
+  auto end = [&](std::string outcome) {
+    report.outcome = std::move(outcome);
+    report.finished = in_.clock.now();
+    report_.holds.push_back(report);
+  };
+  while (true) {
+    if (in_.promotion) {
+      const auto promotion = in_.promotion();
+      report.by = promotion.by;
+      report.reason = promotion.reason;
+      if (promotion.decision == policy::PromotionDecision::promote) {
+        end("promoted");
+        emit(where + ": promoted by @" + promotion.by);
+        return std::nullopt;
+      }
+      if (promotion.decision == policy::PromotionDecision::abort) {
+        end("aborted");
+        failed_at_ = report.finished;
+        return Failure{"aborted", "aborted by @" + promotion.by + " during " + where +
+                                      (promotion.reason.empty() ? std::string() : ": " + promotion.reason)};
+      }
+    }
+    const auto now = in_.clock.now();
+    if (now >= until) {
+      end("promotion_timeout");
+      failed_at_ = report.finished;
+      return Failure{"promotion_timeout", "nobody promoted within " + config::format_duration(hold.timeout) +
+                                              " (strategy.pause_timeout) during " + where};
+    }
+    const auto left = std::chrono::duration_cast<milliseconds>(until - now);
+    if (!wait(std::min(left, in_.promotion_poll))) {
+      end("cancelled");
+      return Failure{"cancelled", "cancelled during " + where};
+    }
+  }
+}
+
 std::optional<Failure> Run::run_step(const plan::Step& step, std::size_t index, bool rolling_back) {
   const std::atomic<bool>* cancel = rolling_back ? nullptr : in_.cancel;
   if (step.kind == plan::StepKind::analysis) return run_window(step, cancel);
+  if (step.kind == plan::StepKind::hold) return run_hold(step);
   const auto env = environment_of(step, index, rolling_back);
   const std::string title = step_title(step, color_of(step.color));
   auto ran = run_command(step, env, title, cancel);

@@ -24,6 +24,7 @@
 #include "core/config/config.hpp"
 #include "core/http/client.hpp"
 #include "core/plan/plan.hpp"
+#include "core/policy/promotion.hpp"
 #include "core/runner/commands.hpp"
 
 namespace deploy::engine {
@@ -71,6 +72,16 @@ struct RoundReport {
   std::vector<analysis::CheckVerdict> verdicts;
 };
 
+// One hold (`pause: until-promoted`) and how it ended.
+struct HoldReport {
+  std::optional<int> traffic;
+  std::string outcome;  // "promoted", "aborted", "promotion_timeout", "cancelled"
+  std::string by;       // who promoted or aborted
+  std::string reason;   // abort: as given
+  std::chrono::system_clock::time_point started;
+  std::chrono::system_clock::time_point finished;
+};
+
 enum class Status { succeeded, failed, rolled_back, rollback_failed, cancelled };
 std::string_view to_string(Status status);  // "succeeded", "failed", "rolled_back", ...
 
@@ -93,7 +104,8 @@ struct Report {
   // From the first failure detected (a failed step, the round that decided the analysis, the
   // cancel) to the end of the rollback's health check: how long users waited for the old version.
   std::optional<std::chrono::milliseconds> time_to_restore;
-  std::string color;  // blue-green: the colour serving at the end of the run
+  std::string color;              // blue-green: the colour serving at the end of the run
+  std::vector<HoldReport> holds;  // in order
 };
 
 // Writes one line of output (the action passes stdout); lines come without a newline.
@@ -113,6 +125,12 @@ struct Inputs {
   RandomSource random{};                        // stop-commands tokens; empty = system_random()
   std::string working_directory{};              // for every command; empty = inherit
   std::chrono::milliseconds kill_grace{5'000};  // SIGTERM to SIGKILL on timeout or cancellation
+  // Holds (plan::StepKind::hold): `on_hold` is told once when one starts (with its deadline), then
+  // `promotion` is asked every `promotion_poll` until it answers promote or abort, or the hold's
+  // timeout passes. Without `promotion` nobody can promote: the hold runs to its timeout.
+  std::function<void(const plan::Step& hold, std::chrono::system_clock::time_point until)> on_hold{};
+  std::function<policy::Promotion()> promotion{};
+  std::chrono::milliseconds promotion_poll{15'000};
 };
 
 // Runs the plan. Never throws for a failing command or check; those are in the Report.
@@ -128,6 +146,9 @@ struct Inputs {
 // must finish) with DEPLOY_VERSION = the previous version and DEPLOY_ROLLBACK_FROM = the failed
 // one; their health-check window decides rolled_back vs rollback_failed. In a rollback plan
 // (mode rollback) DEPLOY_VERSION is the release's version and DEPLOY_ROLLBACK_FROM the previous.
+//
+// A hold waits for `promotion`: promote goes on, abort fails the run with reason "aborted", the
+// timeout with "promotion_timeout"; both then roll back like any failure after a live step.
 //
 // Every command gets DEPLOY_PHASE; blue-green commands DEPLOY_COLOR. DEPLOY_STEP is the 1-based
 // index of the step in plan.steps (rollback steps continue after the last); DEPLOY_TRAFFIC is set

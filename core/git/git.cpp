@@ -199,6 +199,22 @@ Result<std::optional<release::Ref>> Repository::resolve(std::string_view text) c
                                     " is not a tag, a branch or a commit SHA that deploy-action can "
                                     "deploy; use refs/tags/<tag>, refs/heads/<branch>, a name or a SHA"};
   };
+  // A pull request's head (deploy-bot's /deploy ENV): refs/pull/N/head as GitHub names it, or
+  // where actions/checkout fetches it (refs/remotes/pull/N/head). Deployed as its commit.
+  if (text.starts_with("refs/pull/") && text.ends_with("/head")) {
+    if (!valid_ref_name(ref_text)) return invalid();
+    const std::string remote = "refs/remotes/" + ref_text.substr(5);
+    for (const std::string& full : {ref_text, remote}) {
+      Reference pull = lookup_ref(repo_.get(), full, path_);
+      if (!pull) continue;
+      auto peeled = peel(repo_.get(), pull.get(), path_);
+      if (!peeled.commit) fail(ref_text + " does not point at a commit", path_);
+      auto out = commit_ref(peeled, release::RefKind::commit, "", pull.get());
+      out->name = out->sha;
+      return out;
+    }
+    return std::optional<release::Ref>();
+  }
   std::string tag_name;
   std::string branch_name;
   if (auto named = release::classify(text)) {

@@ -269,6 +269,21 @@ Client::Client(http::Transport& transport, Clock& clock, RandomSource random, Cr
   }
 }
 
+Client Client::observed(RequestObserver observer) const {
+  Client copy = *this;
+  if (!observer) return copy;
+  if (copy.options_.on_request) {
+    copy.options_.on_request = [first = std::move(copy.options_.on_request),
+                                second = std::move(observer)](const RequestSeen& seen) {
+      first(seen);
+      second(seen);
+    };
+  } else {
+    copy.options_.on_request = std::move(observer);
+  }
+  return copy;
+}
+
 Client Client::for_installation(std::int64_t installation_id) const {
   Client copy = *this;
   if (auto* app = std::get_if<AppCredentials>(&copy.credentials_)) app->installation_id = installation_id;
@@ -326,10 +341,26 @@ ApiResponse Client::send_with_budget(const ApiRequest& request, const std::strin
   }
   bool refreshed = false;
   int attempt = 0;
+  // The path under the API (GHES: without "/api/v3"), which is what kinds are told by.
+  const std::string api_path =
+      !base_path_.empty() && path.rfind(base_path_, 0) == 0 ? path.substr(base_path_.size()) : path;
+  const RequestKind kind = classify_request(request.method, api_path);
+  const bool write = is_write(request.method);
+  // Only reads made with the installation's or the token's credential: never the App's JWT.
+  const bool use_cache = options_.cache && !write && bearer == nullptr && cacheable(kind);
 
   while (true) {
     ++attempt;
     Auth auth = bearer ? Auth{*bearer, std::nullopt} : authorize(request.scope, request.method, path);
+    std::string cache_key;
+    std::optional<CachedAnswer> kept;
+    if (use_cache) {
+      // The credential's scope is part of the key: what one installation may read, another may not.
+      cache_key = (auth.installation_id ? "installation " + std::to_string(*auth.installation_id)
+                                        : "token " + std::to_string(std::hash<std::string>{}(auth.token))) +
+                  " " + url;
+      kept = options_.cache->find(cache_key);
+    }
 
     http::Request http_request;
     http_request.method = request.method;
@@ -342,6 +373,15 @@ ApiResponse Client::send_with_budget(const ApiRequest& request, const std::strin
       http_request.headers.emplace_back("Content-Type", "application/json");
       http_request.body = body;
     }
+    const bool conditional = kept && (!kept->etag.empty() || !kept->last_modified.empty());
+    if (conditional) {
+      // GitHub prefers the ETag; If-Modified-Since only when it sent no ETag (RFC 9110 13.1.3: a
+      // server ignores it beside If-None-Match anyway).
+      if (!kept->etag.empty())
+        http_request.headers.emplace_back("If-None-Match", kept->etag);
+      else
+        http_request.headers.emplace_back("If-Modified-Since", kept->last_modified);
+    }
 
     AttemptResult attempt_result;
     auto& [response, parsed, facts, transport_message] = attempt_result;
@@ -350,6 +390,21 @@ ApiResponse Client::send_with_budget(const ApiRequest& request, const std::strin
     } catch (const http::TransportError& e) {
       facts.transport_error = e.kind();
       transport_message = e.what();
+    }
+    const bool not_modified = conditional && response && response->status == 304;
+    if (options_.on_request) {
+      options_.on_request(
+          RequestSeen{kind, request.method, response ? response->status : 0, write, conditional, not_modified});
+    }
+    if (not_modified) {
+      // Unchanged: the kept body is the answer (the 304 carries none), with this answer's headers
+      // (rate limit, request id) and the kept Link for paging.
+      auto kept_body = parse_body(kept->body);
+      if (kept_body) {
+        http::Headers headers = std::move(response->headers);
+        if (!kept->link.empty()) headers.emplace_back("link", kept->link);
+        return ApiResponse{200, std::move(headers), std::move(*kept_body)};
+      }
     }
 
     if (response) {
@@ -376,6 +431,14 @@ ApiResponse Client::send_with_budget(const ApiRequest& request, const std::strin
           throw GitHubError(
               {"github_bad_response", response->status, request.method, path, "response body is not JSON", "", "",
                scrub(find_header(response->headers, "x-github-request-id").value_or(""), auth.token), attempt, ""});
+        }
+        if (use_cache && response->status == 200) {
+          CachedAnswer answer{find_header(response->headers, "etag").value_or(""),
+                              find_header(response->headers, "last-modified").value_or(""), response->body,
+                              find_header(response->headers, "link").value_or("")};
+          if (!answer.etag.empty() || !answer.last_modified.empty()) {
+            options_.cache->store(cache_key, ResponseCache::tags_for(api_path, kind), std::move(answer));
+          }
         }
         return ApiResponse{response->status, std::move(response->headers), std::move(*parsed)};
       }
@@ -657,6 +720,28 @@ GitRef Client::update_ref(const std::string& owner, const std::string& repo, con
   return decode<GitRef>(send(r), r, url_for(r));
 }
 
+bool Client::delete_ref(const std::string& owner, const std::string& repo, const std::string& ref) {
+  std::string_view name = ref;
+  if (name.rfind("refs/", 0) == 0) name.remove_prefix(5);
+  auto r = get(repo_path(owner, repo) + "/git/refs/" + encode_path(name), Scope::repository(owner, repo));
+  r.method = "DELETE";  // no body; answered 204
+  try {
+    send(r);
+  } catch (const GitHubError& e) {
+    if (e.status() == 422 || e.status() == 404) return false;  // gone already
+    throw;
+  }
+  return true;
+}
+
+std::vector<GitRef> Client::list_matching_refs(const std::string& owner, const std::string& repo,
+                                               const std::string& prefix) {
+  std::string_view name = prefix;
+  if (name.rfind("refs/", 0) == 0) name.remove_prefix(5);
+  return list_of<GitRef>(
+      get(repo_path(owner, repo) + "/git/matching-refs/" + encode_path(name), Scope::repository(owner, repo)));
+}
+
 std::optional<Content> Client::get_content(const std::string& owner, const std::string& repo, const std::string& path,
                                            const std::optional<std::string>& ref) {
   Query query;
@@ -794,6 +879,13 @@ CombinedStatus Client::get_combined_status(const std::string& owner, const std::
     return true;
   });
   return std::move(*result);
+}
+
+std::vector<CommitStatus> Client::list_commit_statuses(const std::string& owner, const std::string& repo,
+                                                       const std::string& ref, std::optional<std::size_t> limit) {
+  return list_of<CommitStatus>(
+      get(repo_path(owner, repo) + "/commits/" + encode_path(ref) + "/statuses", Scope::repository(owner, repo)),
+      limit);
 }
 
 std::vector<CheckRun> Client::list_check_runs_for_ref(const std::string& owner, const std::string& repo,

@@ -17,8 +17,17 @@
 // absolute values, so they are retried; POSTs are marked per method below. Rate-limit answers
 // (403/429) are retried for every method, since GitHub did not process the request.
 //
-// Thread-safety: a Client holds no mutable state of its own (AppAuth locks its caches), so one
-// Client may be used from several threads if its Transport and RandomSource allow it.
+// - Conditional requests (options.cache set: the bot): a GET of a cacheable kind whose earlier
+//   answer is kept is sent with If-None-Match / If-Modified-Since; on 304 Not Modified (which does
+//   not count against the primary rate limit) the kept body is the answer. Every 2xx GET with an
+//   ETag or Last-Modified is kept (core/github/response_cache.hpp). Without a cache (the action) no
+//   validator is ever sent.
+// - Every HTTP exchange (each retry too) is told to options.on_request and to the observers added
+//   with observed(): its kind, whether it was a write, conditional, answered 304.
+//
+// Thread-safety: a Client holds no mutable state of its own (AppAuth locks its caches, the
+// ResponseCache its entries), so one Client may be used from several threads if its Transport,
+// RandomSource and observers allow it.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +43,8 @@
 #include "core/clock.hpp"
 #include "core/github/auth.hpp"
 #include "core/github/error.hpp"
+#include "core/github/request_kind.hpp"
+#include "core/github/response_cache.hpp"
 #include "core/github/retry.hpp"
 #include "core/github/types.hpp"
 #include "core/http/client.hpp"
@@ -54,6 +65,17 @@ struct AppCredentials {
 
 using Credentials = std::variant<TokenCredentials, AppCredentials>;
 
+// One HTTP exchange with GitHub, as the client saw it.
+struct RequestSeen {
+  RequestKind kind = RequestKind::other;
+  std::string_view method;
+  int status = 0;             // 0: no response (a network error)
+  bool write = false;         // not a GET/HEAD: GitHub counts it as a write
+  bool conditional = false;   // sent with a validator (If-None-Match / If-Modified-Since)
+  bool not_modified = false;  // answered 304: the kept body was used, the rate limit not charged
+};
+using RequestObserver = std::function<void(const RequestSeen&)>;
+
 struct ClientOptions {
   std::string base_url = "https://api.github.com";
   std::string user_agent{};  // empty = "deploy-action/<project version>"
@@ -62,6 +84,10 @@ struct ClientOptions {
   // Told about every retry and its wait before it happens, and about token refreshes after a 401
   // (for the log); the text never contains a credential.
   std::function<void(const std::string&)> on_wait;
+  // Kept answers for conditional requests; null: none (every read is a plain one).
+  std::shared_ptr<ResponseCache> cache{};
+  // Told about every HTTP exchange (metrics).
+  RequestObserver on_request{};
 };
 
 // Which identity a request is made as; only matters for App credentials.
@@ -103,6 +129,11 @@ class Client final : private AppApi {
 
   // The same client acting as another installation of the same App (the bot: one per delivery).
   Client for_installation(std::int64_t installation_id) const;
+  // The same client, also telling `observer` about every exchange (after options.on_request and
+  // any earlier observer): the bot counts one delivery's requests with it.
+  Client observed(RequestObserver observer) const;
+  // The kept answers (options.cache), or null.
+  ResponseCache* cache() const { return options_.cache.get(); }
 
   // ---- generic calls, for endpoints without a typed method ----
   // One logical call with retries; throws GitHubError unless the final status is 2xx (redirects are
@@ -160,6 +191,11 @@ class Client final : private AppApi {
   // ref as "heads/NAME" or "refs/heads/NAME"; never forced: GitHub answers 422 "Update is not a
   // fast forward" unless `sha` descends from the ref's commit. Idempotent (it sets the ref).
   GitRef update_ref(const std::string& owner, const std::string& repo, const std::string& ref, const std::string& sha);
+  // ref as "deploy-locks/NAME" or "refs/deploy-locks/NAME". false: there was no such ref (422
+  // "Reference does not exist"). Idempotent.
+  bool delete_ref(const std::string& owner, const std::string& repo, const std::string& ref);
+  // Every ref whose name starts with `prefix` ("deploy-locks/" or "refs/deploy-locks/"); [] when none.
+  std::vector<GitRef> list_matching_refs(const std::string& owner, const std::string& repo, const std::string& prefix);
 
   // ---- pull requests, issues, comments, reactions ----
   PullRequest get_pull_request(const std::string& owner, const std::string& repo, int number);
@@ -194,6 +230,11 @@ class Client final : private AppApi {
                                     const NewCommitStatus& status);
   // Statuses of every page.
   CombinedStatus get_combined_status(const std::string& owner, const std::string& repo, const std::string& ref);
+  // Every status of `ref`, newest first, each with its creator (the combined status has none), at
+  // most `limit` (pages of 100).
+  std::vector<CommitStatus> list_commit_statuses(const std::string& owner, const std::string& repo,
+                                                 const std::string& ref,
+                                                 std::optional<std::size_t> limit = std::nullopt);
   // The latest check run of each name on `ref` (filter=latest), every page; newest first.
   std::vector<CheckRun> list_check_runs_for_ref(const std::string& owner, const std::string& repo,
                                                 const std::string& ref);

@@ -44,7 +44,8 @@ void add_comment_events(std::vector<policy::ApprovalEvent>& out, const std::stri
   auto parsed = command::parse_comment(body);
   if (parsed.type != command::ParseResult::Type::commands) return;
   for (const auto& cmd : parsed.commands) {
-    if (cmd.kind != command::Kind::approve && cmd.kind != command::Kind::approve_cancel) continue;
+    const bool reject = cmd.kind == command::Kind::reject || cmd.kind == command::Kind::reject_cancel;
+    if (cmd.kind != command::Kind::approve && cmd.kind != command::Kind::approve_cancel && !reject) continue;
     const bool bot = is_bot_user(user);
     policy::Actor actor = people.actor(user.login, bot);
     policy::ApprovalEvent event;
@@ -56,7 +57,9 @@ void add_comment_events(std::vector<policy::ApprovalEvent>& out, const std::stri
     event.is_bot = bot;
     // GitHub sets updated_at on edits only; a reaction or a label does not touch the comment.
     event.edited = !updated_at.empty() && updated_at != created_at;
-    event.cancel = cmd.kind == command::Kind::approve_cancel;
+    event.cancel = cmd.kind == command::Kind::approve_cancel || cmd.kind == command::Kind::reject_cancel;
+    event.reject = reject;
+    event.reason = cmd.reason;
     event.id = id;
     out.push_back(std::move(event));
   }

@@ -93,8 +93,9 @@ struct ApprovalSources {
 };
 
 // Every /approve and /approve cancel (and, with count_reviews, approving and dismissed reviews)
-// bound to a commit, with permissions resolved, in chronological order. Comments that are not
-// exactly one command list (help replies, errors) are ignored here: the bot answers those.
+// bound to a commit, with permissions resolved, in chronological order; /reject and /reject cancel
+// come with them (event.reject set: policy::decide_rejections judges those, count_approvals skips them). Comments that
+// are not exactly one command list (help replies, errors) are ignored here: the bot answers those.
 std::vector<policy::ApprovalEvent> approval_events(github::Client& client, const Repo& repo,
                                                    const ApprovalSources& sources, People& people);
 

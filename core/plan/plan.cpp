@@ -1,5 +1,7 @@
 #include "core/plan/plan.hpp"
 
+#include "core/rfc3339/rfc3339.hpp"
+
 #include <algorithm>
 #include <sstream>
 
@@ -39,6 +41,15 @@ void describe_trigger(const config::Environment& env, std::string_view ref, Plan
   const std::string triggers = parts.empty() ? "no triggers (deploys only when run explicitly)" : join(parts, "; ");
   if (ref.empty()) {
     plan.trigger = triggers;
+    return;
+  }
+  // deploy-bot's /deploy ENV on a pull request: its head, where allow_pull_requests says so.
+  if (ref.starts_with("refs/pull/") && ref.ends_with("/head")) {
+    const std::string number(ref.substr(10, ref.size() - 15));
+    plan.ref_triggers = env.allow_pull_requests;
+    plan.trigger = env.allow_pull_requests ? "pull request #" + number + " (allow_pull_requests)"
+                                           : "pull request #" + number + ": " + env.name +
+                                                 " does not take pull requests (allow_pull_requests)";
     return;
   }
   const bool is_tag = ref.rfind("refs/tags/", 0) == 0;
@@ -122,7 +133,37 @@ std::vector<Gate> gates_for(const config::Config& config, const config::Environm
         ") from " + principals_text(env.approvals.from) +
         (env.approvals.allow_author ? "; never the person who triggered the deploy or a bot"
                                     : "; never the author, a committer, the person who triggered the deploy, or a bot");
+    if (!env.approvals.rules.empty()) {
+      std::vector<std::string> rules;
+      for (const auto& rule : env.approvals.rules) {
+        rules.push_back((rule.name.empty() ? std::string() : rule.name + ": ") + std::to_string(rule.count) + " from " +
+                        (rule.from.empty() ? std::string("any approver") : principals_text(rule.from)));
+      }
+      text = "every rule holds (" + join(rules, "; ") + "), each person counted once per rule, approvals from " +
+             principals_text(env.approvals.from) +
+             (env.approvals.allow_author
+                  ? "; never the person who triggered the deploy or a bot"
+                  : "; never the author, a committer, the person who triggered the deploy, or a bot");
+    }
     gates.push_back({"approvals", text});
+    gates.push_back({"rejection", "nobody who may approve has a /reject of the release commit standing"});
+  }
+  if (!env.freeze.windows.empty()) {
+    std::vector<std::string> windows;
+    for (const auto& w : env.freeze.windows) {
+      std::string text = w.name + " (";
+      if (w.recurring()) {
+        text += "from `" + w.cron + "` in " + w.time_zone + " for " + format_duration(w.duration);
+      } else {
+        text += rfc3339::format_seconds(w.start) + " to " + rfc3339::format_seconds(w.end);
+      }
+      const auto& rule = w.override ? w.override : env.freeze.override;
+      text += rule ? ", override: a reason and " + std::to_string(rule->count) + " from " +
+                         (rule->from.empty() ? std::string("any approver") : principals_text(rule->from))
+                   : std::string(", no override");
+      windows.push_back(text + ")");
+    }
+    gates.push_back({"freeze", "not inside a freeze window: " + join(windows, "; ")});
   }
   if (env.reviewed_changes.required_reviews > 0) {
     gates.push_back({"reviewed_changes", "every pull request merged since the previous release has " +
@@ -236,6 +277,17 @@ void deploy_stage_steps(const config::Environment& env, const config::Stage& sta
     } else if (traffic[i].pause.count() > 0) {
       steps.push_back(window("pause at " + at, 0, traffic[i].pause, "deploy"));
     }
+    if (traffic[i].until_promoted && !last) {
+      Step hold;
+      hold.kind = StepKind::hold;
+      hold.stage = "promotion";
+      hold.label = "at " + at;
+      hold.traffic = traffic[i].traffic;
+      hold.timeout = env.strategy.pause_timeout;
+      hold.phase = "deploy";
+      hold.live = true;
+      steps.push_back(hold);
+    }
   }
 }
 
@@ -303,6 +355,10 @@ std::string describe_step(const Step& step) {
       out << (step.color == Color::idle ? "switch all traffic to the new colour"
                                         : "switch traffic back to the previous colour");
       break;
+    case StepKind::hold:
+      out << "hold " << step.label << " until /promote (go on) or /abort (roll back) on the tracking issue or pull "
+          << "request, at most " << format_duration(step.timeout) << " (then roll back)";
+      return out.str();
     case StepKind::analysis:
       if (step.rounds == 0) {
         out << step.label << ": wait " << format_duration(step.interval);
@@ -443,6 +499,8 @@ std::string_view to_string(StepKind kind) {
       return "analysis";
     case StepKind::switch_traffic:
       return "switch";
+    case StepKind::hold:
+      return "hold";
   }
   return "stage";
 }

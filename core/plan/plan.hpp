@@ -25,6 +25,8 @@ enum class StepKind {
   deploy,          // the deploy stage: puts the version in place (at `traffic` percent, or on a colour)
   analysis,        // a window of analysis rounds
   switch_traffic,  // blue-green: moves all traffic to a colour
+  hold,            // `pause: until-promoted`: waits for /promote (goes on) or /abort (rolls back), at most
+                   // `timeout` (strategy.pause_timeout; then rolls back)
 };
 std::string_view to_string(StepKind kind);
 

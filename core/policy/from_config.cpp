@@ -52,12 +52,46 @@ policy::RollbackPolicy to_policy(const config::RollbackPolicy& rollback) {
   return out;
 }
 
+policy::ApprovalRule to_policy(const config::ApprovalRule& rule) {
+  return policy::ApprovalRule{rule.name, to_policy(rule.from), rule.count};
+}
+
 policy::ApprovalRequest approval_request(const config::Approvals& approvals) {
   policy::ApprovalRequest out;
   out.required = approvals.required;
   out.approvers = to_policy(approvals.from);
   out.allow_author = approvals.allow_author;
+  for (const auto& rule : approvals.rules) out.rules.push_back(to_policy(rule));
   return out;
+}
+
+std::vector<policy::Principal> people_of_interest(const config::Environment& environment) {
+  std::vector<policy::Principal> out = to_policy(environment.approvals.from);
+  auto add = [&](const std::vector<config::Principal>& from) {
+    for (const auto& p : to_policy(from)) out.push_back(p);
+  };
+  for (const auto& rule : environment.approvals.rules) add(rule.from);
+  if (environment.freeze.override) add(environment.freeze.override->from);
+  for (const auto& window : environment.freeze.windows) {
+    if (window.override) add(window.override->from);
+  }
+  return out;
+}
+
+std::optional<std::vector<policy::ApprovalRule>> override_rules(const config::Environment& environment,
+                                                                const std::vector<std::string>& frozen_by) {
+  std::vector<policy::ApprovalRule> rules;
+  for (const auto& name : frozen_by) {
+    for (const auto& window : environment.freeze.windows) {
+      if (window.name != name) continue;
+      const auto& rule = window.override ? window.override : environment.freeze.override;
+      if (!rule) return std::nullopt;
+      auto converted = to_policy(*rule);
+      converted.name = "override of " + window.name;
+      rules.push_back(std::move(converted));
+    }
+  }
+  return rules;
 }
 
 }  // namespace deploy::policy

@@ -4,6 +4,7 @@
 // and meanings cannot drift apart silently (tests/unit/policy_config_test.cpp pins them).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,19 @@ std::vector<policy::Principal> to_policy(const std::vector<config::Principal>& p
 // window, allowed and outside_window; `automatic` is the deploy engine's concern, not policy's.
 policy::RollbackPolicy to_policy(const config::RollbackPolicy& rollback);
 
-// An approval request with required, approvers and allow_author from config. The caller adds the
-// facts known only at decision time: author, committers, triggered_by, sha and events.
+policy::ApprovalRule to_policy(const config::ApprovalRule& rule);
+
+// An approval request with required, approvers, allow_author and rules from config. The caller adds
+// the facts known only at decision time: author, committers, triggered_by, sha and events.
 policy::ApprovalRequest approval_request(const config::Approvals& approvals);
+
+// Every "who may" list an environment's approval decisions read (approvals.from, the rules', the
+// freeze overrides'): the teams whose membership github::People must resolve.
+std::vector<policy::Principal> people_of_interest(const config::Environment& environment);
+
+// The override rules of the windows named in `frozen_by` (a window's own, else freeze.override),
+// each named "override of WINDOW"; nullopt when one of them has none (it cannot be overridden).
+std::optional<std::vector<policy::ApprovalRule>> override_rules(const config::Environment& environment,
+                                                                const std::vector<std::string>& frozen_by);
 
 }  // namespace deploy::policy

@@ -194,6 +194,19 @@ std::optional<Classified> own_reason(const ApprovalRequest& r, const ApprovalEve
   return std::nullopt;
 }
 
+// The rules a request is judged by: its own, or the one rule `required` is shorthand for.
+std::vector<ApprovalRule> rules_of(const ApprovalRequest& r) {
+  if (r.rules.empty()) return {ApprovalRule{"", {}, r.required}};
+  for (const auto& rule : r.rules) {
+    if (rule.count < 1) {
+      throw std::invalid_argument("count_approvals: approval rule '" + rule.name + "' has count " +
+                                  std::to_string(rule.count) +
+                                  "; it must be >= 1 (config validation should have refused it)");
+    }
+  }
+  return r.rules;
+}
+
 std::string describe_counted(const std::vector<CountedApproval>& counted) {
   std::vector<std::string> names;
   for (const auto& c : counted) names.push_back(c.user + " (" + std::string(to_string(c.permission)) + ")");
@@ -217,6 +230,10 @@ ApprovalVerdict count_approvals(const ApprovalRequest& request) {
     const ApprovalEvent& e = events[i];
     if (e.user.empty()) {
       throw std::invalid_argument("count_approvals: approval event '" + e.id + "' has no user login");
+    }
+    if (e.reject) {  // judged by decide_rejections
+      status[i] = {"rejection", ""};
+      continue;
     }
     const std::string key = text::to_lower(e.user);
     if (e.cancel) {
@@ -256,6 +273,7 @@ ApprovalVerdict count_approvals(const ApprovalRequest& request) {
   ApprovalVerdict v;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const ApprovalEvent& e = events[i];
+    if (e.reject) continue;
     if (status[i].reason.empty()) {
       v.counted.push_back({e.user, e.permission, e.source, e.id});
     } else {
@@ -263,17 +281,42 @@ ApprovalVerdict count_approvals(const ApprovalRequest& request) {
     }
   }
   const int count = static_cast<int>(v.counted.size());
-  v.required = request.required;
-  v.met = count >= request.required;
-  v.missing = std::max(0, request.required - count);
+  const bool with_rules = !request.rules.empty();
+  for (const ApprovalRule& rule : rules_of(request)) {
+    RuleCount rc;
+    rc.name = rule.name;
+    rc.from = describe(rule.from.empty() ? request.approvers : rule.from);
+    rc.required = rule.count;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const ApprovalEvent& e = events[i];
+      // Counted events are one per person already; the rule admits by who they are now.
+      if (e.reject || !status[i].reason.empty()) continue;
+      if (rule.from.empty() || admits(rule.from, Actor{e.user, e.permission, e.teams, e.is_bot})) {
+        rc.approvers.push_back(e.user);
+      }
+    }
+    rc.missing = std::max(0, rc.required - static_cast<int>(rc.approvers.size()));
+    rc.met = rc.missing == 0;
+    v.missing = std::max(v.missing, rc.missing);
+    v.required = std::max(v.required, rc.required);
+    v.rules.push_back(std::move(rc));
+  }
+  if (!with_rules) v.required = request.required;
+  v.met = std::all_of(v.rules.begin(), v.rules.end(), [](const RuleCount& rc) { return rc.met; });
 
   const std::string sha = short_sha(request.sha);
+  const std::string rules_text = with_rules ? " (rules: " + describe_rules(v) + ")" : std::string();
   if (v.met) {
-    v.outcome =
-        Outcome::allow("approvals_met", count == 0 ? "no approvals required for " + sha
-                                                   : "approved by " + describe_counted(v.counted) + ": " +
-                                                         plural(count, "approval", "approvals") + ", " +
-                                                         std::to_string(request.required) + " required, for " + sha);
+    v.outcome = Outcome::allow(
+        "approvals_met",
+        count == 0
+            ? "no approvals required for " + sha
+            : "approved by " + describe_counted(v.counted) + ": " + plural(count, "approval", "approvals") +
+                  (with_rules ? rules_text : ", " + std::to_string(request.required) + " required") + ", for " + sha);
+  } else if (with_rules) {
+    const std::string so_far =
+        count == 0 ? "no approvals yet for " + sha : "approved by " + describe_counted(v.counted) + " for " + sha;
+    v.outcome = Outcome::deny("approvals_missing", so_far + rules_text + "; " + describe_needed(request, v));
   } else {
     const std::string so_far =
         count == 0 ? "no approvals yet for " + sha + " (" + std::to_string(request.required) + " required)"
@@ -284,15 +327,27 @@ ApprovalVerdict count_approvals(const ApprovalRequest& request) {
   return v;
 }
 
-std::string describe_needed(const ApprovalRequest& request, const ApprovalVerdict& verdict) {
-  if (verdict.missing <= 0) return "";
-  const std::string needs = "needs " + plural(verdict.missing, "more approval", "more approvals");
+std::string describe_rules(const ApprovalVerdict& verdict) {
+  if (verdict.rules.size() == 1 && verdict.rules.front().name.empty()) return "";
+  std::vector<std::string> parts;
+  for (const auto& rc : verdict.rules) {
+    parts.push_back((rc.name.empty() ? rc.from : rc.name) + " " + std::to_string(rc.approvers.size()) + "/" +
+                    std::to_string(rc.required));
+  }
+  return join_comma(parts);
+}
+
+namespace {
+// One clause of describe_needed: `missing` more from `from` (the approvers list, or a rule's).
+std::string needed_from(const ApprovalRequest& request, const ApprovalVerdict& verdict,
+                        const std::vector<Principal>& from, int missing) {
+  const std::string needs = "needs " + plural(missing, "more approval", "more approvals");
 
   std::vector<Principal> people;  // bots never count, so naming them would mislead
-  for (const auto& p : request.approvers) {
+  for (const auto& p : from) {
     if (!(p.kind == Principal::Kind::user && is_bot(p.name, false))) people.push_back(p);
   }
-  if (!request.approvers.empty() && people.empty()) {
+  if (!from.empty() && people.empty()) {
     return needs +
            ", but the approvers list names only bots, which never count: list people, teams or a "
            "permission (write, maintain, admin) in approvers";
@@ -324,6 +379,81 @@ std::string describe_needed(const ApprovalRequest& request, const ApprovalVerdic
     out += ", other than " + join_and(parts);
   }
   return out;
+}
+}  // namespace
+
+std::string describe_needed(const ApprovalRequest& request, const ApprovalVerdict& verdict) {
+  if (verdict.missing <= 0) return "";
+  if (request.rules.empty()) return needed_from(request, verdict, request.approvers, verdict.missing);
+  std::vector<std::string> clauses;
+  for (std::size_t i = 0; i < verdict.rules.size() && i < request.rules.size(); ++i) {
+    const auto& rc = verdict.rules[i];
+    if (rc.met) continue;
+    const auto& from = request.rules[i].from.empty() ? request.approvers : request.rules[i].from;
+    clauses.push_back((rc.name.empty() ? std::string("rule ") + std::to_string(i + 1) : "rule " + rc.name) + ": " +
+                      needed_from(request, verdict, from, rc.missing));
+  }
+  return join_all(clauses, "; ");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1b. Rejections
+// ---------------------------------------------------------------------------------------------
+
+RejectionVerdict decide_rejections(const std::vector<ApprovalEvent>& events, const std::vector<Principal>& approvers,
+                                   const std::string& sha) {
+  RejectionVerdict v;
+  auto not_heard = [&](const ApprovalEvent& e, std::string reason, std::string message) {
+    v.not_heard.push_back({e, std::move(reason), std::move(message)});
+  };
+  for (const ApprovalEvent& e : events) {
+    if (!e.reject) continue;
+    if (e.user.empty()) throw std::invalid_argument("decide_rejections: event '" + e.id + "' has no user login");
+    const char* what = e.cancel ? "/reject cancel" : "/reject";
+    if (is_bot(e.user, e.is_bot)) {
+      not_heard(e, "bot_cannot_reject", e.user + " is a bot; bots can neither reject nor withdraw a rejection");
+      continue;
+    }
+    if (!admits(approvers, Actor{e.user, e.permission, e.teams, e.is_bot})) {
+      not_heard(e, "no_permission",
+                e.user + " (" + std::string(to_string(e.permission)) + " permission) may not approve, so " + what +
+                    " is not theirs to give: " + describe(approvers));
+      continue;
+    }
+    if (!same_sha(e.sha, sha)) {
+      not_heard(e, "stale_sha", e.user + "'s " + what + " is for " + short_sha(e.sha) + ", not " + short_sha(sha));
+      continue;
+    }
+    auto mine =
+        std::find_if(v.active.begin(), v.active.end(), [&](const Rejection& r) { return same_login(r.user, e.user); });
+    if (!e.cancel) {
+      if (mine != v.active.end()) v.active.erase(mine);  // the latest reason stands, in its place in time
+      v.active.push_back({e.user, e.reason, e.id});
+      continue;
+    }
+    if (e.edited) {
+      not_heard(e, "edited",
+                e.user + "'s /reject cancel was edited; an edited cancel withdraws nothing: post a new one");
+      continue;
+    }
+    if (mine == v.active.end()) {
+      not_heard(e, "nothing_to_cancel",
+                e.user + " has no rejection of " + short_sha(sha) + " to withdraw; only the person who rejected can");
+      continue;
+    }
+    v.active.erase(mine);
+  }
+  if (v.active.empty()) {
+    v.outcome = Outcome::allow("not_rejected", "nobody rejected " + short_sha(sha));
+    return v;
+  }
+  std::vector<std::string> parts;
+  for (const auto& r : v.active) {
+    parts.push_back(r.user + (r.reason.empty() ? std::string(" (no reason given)") : ": \"" + r.reason + "\""));
+  }
+  v.outcome = Outcome::deny("rejected", short_sha(sha) + " was rejected by " + join_and(parts) +
+                                            "; only the person who rejected can withdraw it, with /reject cancel");
+  return v;
 }
 
 // ---------------------------------------------------------------------------------------------

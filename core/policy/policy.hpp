@@ -86,11 +86,29 @@ struct ApprovalEvent {
   bool edited = false;  // the comment was edited after posting; reviews cannot be, leave false
   bool cancel = false;  // `/approve cancel`, or a dismissed review
   std::string id;       // event id or URL, for the audit record
+  // `/reject [REASON]` (with cancel: `/reject cancel`). Read from the same comments as approvals and
+  // bound to a commit the same way; count_approvals skips them, decide_rejections judges them.
+  bool reject = false;
+  std::string reason;  // the rejection's reason as typed (cleaned by core/command), may be empty
+};
+
+// One approval rule: at least `count` distinct counted approvers whom `from` admits. Every rule of a
+// request must hold; one person counts once per rule and may count toward several rules (one member
+// of both @acme/sre and @acme/security meets a rule for each). A rule never widens who may approve:
+// an approver must first be admitted by the request's `approvers` (no_permission otherwise).
+struct ApprovalRule {
+  std::string name;             // for people and records; may be empty
+  std::vector<Principal> from;  // empty = anyone `approvers` admits
+  int count = 1;                // >= 1; less throws std::invalid_argument
 };
 
 struct ApprovalRequest {
   int required = 1;                  // >= 0; negative throws std::invalid_argument
   std::vector<Principal> approvers;  // empty = anyone with at least write
+  // Every rule must hold. Empty: one rule, `required` approvers from anyone `approvers` admits
+  // (deploy.yml's `approvals.required` is that shorthand). When rules are given, `required` is not
+  // read: the verdict's required is the largest rule count.
+  std::vector<ApprovalRule> rules;
   bool allow_author = false;
   std::string author;                   // the change's author
   std::vector<std::string> committers;  // logins of the change's committers
@@ -136,12 +154,24 @@ struct RejectedApproval {
   std::string message;  // for people, e.g. "alice wrote the change; authors cannot approve ..."
 };
 
+// One rule's count: the counted approvers it admits, each once.
+struct RuleCount {
+  std::string name;                    // the rule's name; "" for the one rule of `required`
+  std::string from;                    // describe(rule.from), or describe(approvers) when it is empty
+  int required = 0;                    // the rule's count
+  std::vector<std::string> approvers;  // counted approvers it admits, in event order
+  int missing = 0;                     // max(0, required - approvers)
+  bool met = false;
+};
+
 struct ApprovalVerdict {
   std::vector<CountedApproval> counted;       // in event order
   std::vector<RejectedApproval> not_counted;  // in event order
-  int required = 0;
-  bool met = false;  // counted >= required
-  int missing = 0;   // max(0, required - counted)
+  // One per rule in request order; the single rule of `required` when request.rules is empty.
+  std::vector<RuleCount> rules;
+  int required = 0;  // without rules: request.required; with rules: the largest rule count
+  bool met = false;  // every rule met (without rules: counted >= required)
+  int missing = 0;   // the most any one rule misses: at least this many more approvers are needed
   // allowed=met; reason "approvals_met" or "approvals_missing"; the message names exactly who
   // approved (never claims more than counted) and, when missing, who could still approve.
   Outcome outcome;
@@ -149,11 +179,44 @@ struct ApprovalVerdict {
 
 ApprovalVerdict count_approvals(const ApprovalRequest& request);
 
+// The per-rule counts for people and status texts: "sre 1/1, security 0/1, total 1/2" (a rule
+// without a name is shown as its `from`). Empty when the request had no rules (n/N says it all).
+std::string describe_rules(const ApprovalVerdict& verdict);
+
 // Who could still supply the missing approvals, for people: "needs 1 more approval from
 // @acme/release-managers or anyone with write permission, other than alice (author)". The excluded
 // people are the author and committers (unless allow_author), the triggerer and those already
-// counted. Empty when nothing is missing.
+// counted. With rules, one such clause per unmet rule, named ("rule security: needs 1 more ...").
+// Empty when nothing is missing.
 std::string describe_needed(const ApprovalRequest& request, const ApprovalVerdict& verdict);
+
+// ---------------------------------------------------------------------------------------------
+// 1b. Rejections (/reject [REASON], /reject cancel)
+// ---------------------------------------------------------------------------------------------
+
+struct Rejection {
+  std::string user;
+  std::string reason;  // may be empty
+  std::string id;      // the comment's id or URL
+};
+
+struct RejectionVerdict {
+  std::vector<Rejection> active;            // in event order, one per person (their latest)
+  std::vector<RejectedApproval> not_heard;  // reject events that block nothing, with the reason why
+  // allowed when no rejection is active: "not_rejected"; else "rejected", naming who and why and
+  // how to withdraw it.
+  Outcome outcome;
+};
+
+// Who blocks the commit `sha`. Only events with `reject` set are read, in order. A /reject blocks
+// when made for `sha` by someone `approvers` admits (empty: anyone with write), who is not a bot;
+// a person's later /reject replaces their earlier one's reason. `/reject cancel` withdraws that
+// person's rejection only: nobody can withdraw someone else's. Blocking fails safe, so an edited
+// /reject still blocks, while an edited `/reject cancel` withdraws nothing (its text may have been
+// changed by another). Reasons in not_heard: bot_cannot_reject, no_permission, stale_sha, edited
+// (a cancel), nothing_to_cancel.
+RejectionVerdict decide_rejections(const std::vector<ApprovalEvent>& events, const std::vector<Principal>& approvers,
+                                   const std::string& sha);
 
 // ---------------------------------------------------------------------------------------------
 // 2. Rollback

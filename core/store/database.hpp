@@ -70,6 +70,10 @@ struct Options {
   const Clock* clock = nullptr;   // bookkeeping timestamps (finished_at, created_at...);
                                   // nullptr = the system clock. Must outlive the Store.
   bool read_only = false;         // see "Read-only" above
+  // The back end: empty for SQLite at `path` (the default); a postgres:// or postgresql:// URL for
+  // a PostgreSQL server shared by replicas (pg_database.hpp), when `path` is not used.
+  std::string postgres_url;
+  int pool_size = 4;  // PostgreSQL: connections a Store holds at most (its LISTEN connection aside)
 };
 
 struct Stats {

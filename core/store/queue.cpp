@@ -54,8 +54,9 @@ SELECT delivery_id, event, action, installation_id, repository, received_at, sta
 FROM deliveries WHERE (?1 IS NULL OR state = ?1) ORDER BY received_at, delivery_id)sql";
 
 constexpr const char* kInsertDelivery = R"sql(
-INSERT INTO deliveries (delivery_id, event, action, installation_id, repository, received_at, next_attempt_at, body)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
+INSERT INTO deliveries (delivery_id, event, action, installation_id, repository, received_at, next_attempt_at, body,
+                        state, finished_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, CASE WHEN ?8 = 'queued' THEN NULL ELSE ?6 END)
 ON CONFLICT (delivery_id) DO NOTHING)sql";
 
 // A failed delivery is the only kind a redelivery brings back: GitHub's "redeliver" reuses the
@@ -75,7 +76,7 @@ WHERE rowid = (
   WHERE d.state = 'queued' AND d.next_attempt_at <= ?1
     AND (SELECT count(*) FROM deliveries AS r
          WHERE r.state = 'running' AND r.installation_id = d.installation_id) < ?2
-  ORDER BY d.received_at, d.rowid
+  ORDER BY d.next_attempt_at, d.received_at, d.rowid
   LIMIT 1)
 RETURNING )sql") + kDeliveryColumns;
 
@@ -222,6 +223,11 @@ struct SqliteQueue::GroupCommit {
 void SqliteQueue::GroupCommit::check(const IncomingDelivery& delivery) const {
   if (delivery.delivery_id.empty())
     throw std::invalid_argument("store: ingest needs a delivery id (X-GitHub-Delivery)");
+  if (delivery.state != DeliveryState::queued && delivery.state != DeliveryState::done &&
+      delivery.state != DeliveryState::ignored) {
+    throw std::invalid_argument("store: a delivery is ingested queued, done or ignored, not " +
+                                std::string(to_string(delivery.state)));
+  }
   if (db.owns_transaction()) {
     throw std::logic_error(
         "store: ingest() inside transaction() would not be durable when it returns; call it outside");
@@ -254,7 +260,7 @@ IngestResult SqliteQueue::GroupCommit::insert(sqlite::Connection& writer, const 
     sqlite::Statement& st = writer.cached(kInsertDelivery, "inserting a delivery");
     sqlite::Reset reset(st);
     st.bind(1, d.delivery_id).bind(2, d.event).bind(3, d.action).bind(4, d.installation_id).bind(5, d.repository);
-    st.bind(6, to_ms(d.received_at)).bind_blob(7, d.body);
+    st.bind(6, to_ms(d.received_at)).bind_blob(7, d.body).bind(8, to_string(d.state));
     st.run();
     if (writer.changes() == 1) return IngestResult::inserted;
   }

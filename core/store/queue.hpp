@@ -35,7 +35,16 @@ struct IncomingDelivery {
   std::int64_t installation_id = 0;  // 0 = none (or not extracted); the concurrency limit groups by it
   std::string_view repository;       // "owner/name"; may be empty
   TimePoint received_at;
-  std::string_view body;  // the exact bytes that were signed
+  // What the worker will read, opaque to the store: the payload as it was signed, or the caller's
+  // compact record of it (deploy-bot stores only the members its handlers read, bot/payload.hpp).
+  // May be empty when state is not queued.
+  std::string_view body;
+  // queued: a job for the worker (the default). done or ignored: the caller already knows that no
+  // handler has anything to do (a ping, an event no handler wants, a comment without a command):
+  // the row is stored finished (finished_at = received_at, attempts 0), only so that a redelivery
+  // is still a duplicate and people see it; no worker ever claims it. Any other state is refused
+  // (std::invalid_argument).
+  DeliveryState state = DeliveryState::queued;
 };
 
 enum class IngestResult {
@@ -99,9 +108,12 @@ class Queue {
   // left empty (not read). For people looking at the store (`deploy-bot deliveries list`).
   virtual void list(std::optional<DeliveryState> state, const std::function<void(const Delivery&)>& visit) = 0;
 
-  // Atomically takes the oldest (by received_at) queued delivery with next_attempt_at <= now whose
-  // installation has fewer than `installation_limit` running, and marks it running until
-  // now + lease. nullopt when none qualifies.
+  // Atomically takes the queued delivery due earliest (next_attempt_at <= now; by next_attempt_at,
+  // then received_at: a new delivery is due when it was received, so new ones go in arrival order,
+  // and a retry or a parked one takes its place in line when it falls due) whose installation has
+  // fewer than `installation_limit` running, and marks it running until now + lease. nullopt when
+  // none qualifies. A back end must find it without reading the deliveries that are not yet due
+  // (after a rate-limit park, that is the whole backlog of the installation).
   virtual std::optional<Claim> claim_next(std::string_view worker_id, TimePoint now, int installation_limit) = 0;
   virtual bool complete(const Lease& lease) = 0;
   // retry_at set: back to queued, due at retry_at. nullopt: failed permanently.

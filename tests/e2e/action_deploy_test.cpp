@@ -1428,12 +1428,15 @@ TEST_CASE(
   auto first = run_action(world.env("refs/tags/v1.1.0"));
   REQUIRE_MESSAGE(first.exit_code == 0, first.output);
 
-  // The second run reads the tip, then waits in its blob request while another writer appends.
-  world.sim->clear_requests();
-  world.sim->add_fault({{"method", "POST"}, {"path", "/repos/acme/app/git/blobs"}, {"delay_ms", 5000}, {"count", 1}});
+  // The second run reads the tip, then waits in its blob request while another writer appends. Its
+  // run lock (refs/deploy-runs/production) is a blob too, written first: the delay goes on the
+  // audit record's blob, so it is set once the lock is held (the record is written seconds later).
   auto env = world.env("refs/tags/v1.2.0");
   Run second;
   std::thread action([&] { second = run_action(env); });
+  eventually([&] { return world.repo_state()["refs"].contains("refs/deploy-runs/production"); });
+  world.sim->add_fault({{"method", "POST"}, {"path", "/repos/acme/app/git/blobs"}, {"delay_ms", 5000}, {"count", 1}});
+  world.sim->clear_requests();
   bool tip_read = false;
   for (int i = 0; i < 20'000 && !tip_read; ++i) {
     for (const auto& r : world.sim->requests()) {
@@ -1464,4 +1467,448 @@ TEST_CASE(
 
   auto verify = verify_from_github(world);
   CHECK_MESSAGE(verify.exit_code == 0, verify.output);
+}
+
+// --- approval rules, /reject and freeze windows (issue 17) -------------------------------------
+
+namespace {
+
+// The test config with approvals.required replaced by `approvals` (lines under `approvals:`) and
+// `extra` added to production (e.g. a freeze block, 4-space indented).
+void use_control_config(World& world, const std::string& approvals, const std::string& extra = "") {
+  std::string text = deploy_yml(world.state, world.service->url(), "1m", "0s");
+  const std::string required = "      required: 2\n";
+  text.replace(text.find(required), required.size(), approvals);
+  const std::string after = "    reviewed_changes: { required_reviews: 1 }\n";
+  text.replace(text.find(after), after.size(), after + extra);
+  world.config = world.temp.write("deploy.yml", text);
+}
+
+// frank (maintain) is in @acme/sre besides erin's @acme/release-managers.
+json control_seed(Repository& repo, json comments) {
+  json seed = base_seed(repo);
+  seed["organizations"][0]["teams"].push_back(
+      {{"slug", "sre"}, {"members", {{"frank", "member"}}}, {"repositories", {{"acme/app", "write"}}}});
+  add_tracking_issue(seed, repo, "v1.1.0", std::move(comments));
+  return seed;
+}
+
+json comment(const char* user, const char* body) { return {{"user", user}, {"body", body}}; }
+
+// approvals.from stays the test config's: @acme/release-managers or anyone with write.
+const std::string kRules =
+    "      rules:\n"
+    "        - { name: sre, from: [\"@acme/sre\"], count: 1 }\n"
+    "        - { name: release-managers, from: [\"@acme/release-managers\"], count: 1 }\n"
+    "        - { name: total, count: 2 }\n";
+
+}  // namespace
+
+TEST_CASE("approval rules: every rule must hold; the log, summary and audit record show each rule's count") {
+  auto& repo = shared_repository();
+  SUBCASE("two approvals, but none from release-managers: refused, naming the rule") {
+    World world(control_seed(repo, json::array({comment("frank", "/approve"), comment("carol", "/approve")})));
+    use_control_config(world, kRules);
+    auto run = run_action(world.env("refs/tags/v1.1.0"));
+    INFO(run.output);
+    CHECK(run.exit_code == 1);
+    CHECK(contains(run.output, "FAIL  approvals"));
+    CHECK(contains(run.output, "rules: sre 1/1, release-managers 0/1, total 2/2"));
+    CHECK(contains(run.output, "rule release-managers: needs 1 more approval from @acme/release-managers"));
+    CHECK(contains(run.output, "rule release-managers: 0/1 (not met)"));
+    CHECK(contains(world.summary(), "release-managers 0/1"));
+    CHECK_FALSE(fs::exists(world.state / "steps"));
+    const json record = audit_record(world.outputs()["audit-file"]);
+    REQUIRE(record["approval_rules"].size() == 3);
+    CHECK(record["approval_rules"][0]["name"] == "sre");
+    CHECK(record["approval_rules"][0]["approvers"] == json::array({"frank"}));
+    CHECK(record["approval_rules"][1]["met"] == false);
+    CHECK(record["approval_rules"][2]["approvers"].size() == 2);
+  }
+  SUBCASE("one from each team: every rule holds and the release deploys") {
+    World world(control_seed(repo, json::array({comment("frank", "/approve"), comment("erin", "/approve")})));
+    use_control_config(world, kRules);
+    auto run = run_action(world.env("refs/tags/v1.1.0"));
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(contains(run.output, "pass  approvals"));
+    CHECK(world.outputs()["status"] == "succeeded");
+    const json record = audit_record(world.outputs()["audit-file"]);
+    CHECK(record["approval_rules"][1]["approvers"] == json::array({"erin"}));
+  }
+}
+
+TEST_CASE("/reject blocks the release until the same person withdraws it") {
+  auto& repo = shared_repository();
+  const json approved = json::array({comment("erin", "/approve"), comment("frank", "/approve")});
+  SUBCASE("a standing /reject refuses with who and why") {
+    json comments = approved;
+    comments.push_back(comment("carol", "/reject breaks billing"));
+    comments.push_back(comment("frank", "/reject cancel"));  // not frank's to withdraw
+    World world(control_seed(repo, comments));
+    auto run = run_action(world.env("refs/tags/v1.1.0"));
+    INFO(run.output);
+    CHECK(run.exit_code == 1);
+    CHECK(contains(run.output, "pass  approvals"));
+    CHECK(contains(run.output, "FAIL  rejection"));
+    CHECK(contains(run.output, "rejected by carol: \"breaks billing\""));
+    CHECK(contains(run.output, "/reject not heard: frank"));
+    CHECK_FALSE(fs::exists(world.state / "steps"));
+    const json record = audit_record(world.outputs()["audit-file"]);
+    CHECK(record["outcome"]["status"] == "refused");
+    bool gate = false;
+    for (const auto& g : record["gates"]) gate = gate || (g["name"] == "rejection" && g["reason"] == "rejected");
+    CHECK(gate);
+    REQUIRE(record["rejections"]["active"].size() == 1);
+    CHECK(record["rejections"]["active"][0]["by"] == "carol");
+    CHECK(record["rejections"]["active"][0]["reason"] == "breaks billing");
+    CHECK(record["rejections"]["not_heard"][0]["reason"] == "nothing_to_cancel");
+  }
+  SUBCASE("withdrawn by the person who rejected: the release deploys") {
+    json comments = approved;
+    comments.push_back(comment("carol", "/reject breaks billing"));
+    comments.push_back(comment("carol", "/reject cancel"));
+    World world(control_seed(repo, comments));
+    auto run = run_action(world.env("refs/tags/v1.1.0"));
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(contains(run.output, "pass  rejection"));
+  }
+  SUBCASE("someone who may not approve cannot block") {
+    json comments = approved;
+    comments.push_back(comment("dave", "/reject I do not like it"));  // read permission only
+    World world(control_seed(repo, comments));
+    auto run = run_action(world.env("refs/tags/v1.1.0"));
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(contains(run.output, "/reject not heard: dave"));
+  }
+}
+
+TEST_CASE("freeze windows refuse a deploy with the window and its end; an override needs a reason and approvals") {
+  auto& repo = shared_repository();
+  // A fixed window around any time these tests run, and an override from @acme/sre.
+  const std::string freeze =
+      "    freeze:\n"
+      "      override: { from: [\"@acme/sre\"], count: 1 }\n"
+      "      windows:\n"
+      "        - { name: change-freeze, start: 2000-01-01T00:00:00Z, end: 2100-01-01T00:00:00Z }\n";
+  const json approved = json::array({comment("erin", "/approve"), comment("frank", "/approve")});
+  SUBCASE("inside a window: refused as frozen, naming it and when it ends") {
+    World world(control_seed(repo, approved));
+    use_control_config(world, "      required: 2\n", freeze);
+    auto run = run_action(world.env("refs/tags/v1.1.0"));
+    INFO(run.output);
+    CHECK(run.exit_code == 1);
+    CHECK(contains(run.output, "FAIL  freeze"));
+    CHECK(contains(run.output, "'change-freeze'"));
+    CHECK(contains(run.output, "until 2100-01-01T00:00:00Z"));
+    CHECK(contains(run.output, "freeze-override-reason"));
+    CHECK_FALSE(fs::exists(world.state / "steps"));
+    const json record = audit_record(world.outputs()["audit-file"]);
+    CHECK(record["freeze"]["outcome"] == "frozen");
+    CHECK(record["freeze"]["windows"][0]["name"] == "change-freeze");
+  }
+  SUBCASE("a recurring window that always holds: every minute starts one") {
+    World world(control_seed(repo, approved));
+    use_control_config(world, "      required: 2\n",
+                       "    freeze:\n      windows:\n"
+                       "        - { name: always, cron: \"* * * * *\", duration: 1h, time_zone: Europe/Berlin }\n");
+    auto run = run_action(world.env("refs/tags/v1.1.0"));
+    INFO(run.output);
+    CHECK(run.exit_code == 1);
+    CHECK(contains(run.output, "FAIL  freeze"));
+    CHECK(contains(run.output, "'always'"));
+    CHECK(contains(run.output, "cannot be overridden"));
+  }
+  SUBCASE("an override reason without the override's approvals is refused") {
+    World world(control_seed(repo, json::array({comment("erin", "/approve"), comment("carol", "/approve")})));
+    use_control_config(world, "      required: 2\n", freeze);
+    auto env = world.env("refs/tags/v1.1.0");
+    env["INPUT_FREEZE-OVERRIDE-REASON"] = "hotfix for INC-12";
+    auto run = run_action(env);
+    INFO(run.output);
+    CHECK(run.exit_code == 1);
+    CHECK(contains(run.output, "FAIL  freeze"));
+    CHECK(contains(run.output, "override of change-freeze 0/1"));
+    CHECK(audit_record(world.outputs()["audit-file"])["freeze"]["outcome"] == "freeze_override_unapproved");
+  }
+  SUBCASE("overridden with a reason and an SRE's approval: deployed, and recorded") {
+    World world(control_seed(repo, approved));
+    use_control_config(world, "      required: 2\n", freeze);
+    auto env = world.env("refs/tags/v1.1.0");
+    env["INPUT_FREEZE-OVERRIDE-REASON"] = "hotfix for INC-12";
+    auto run = run_action(env);
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(contains(run.output, "pass  freeze"));
+    const json record = audit_record(world.outputs()["audit-file"]);
+    CHECK(record["freeze"]["outcome"] == "freeze_overridden");
+    CHECK(record["freeze"]["override_reason"] == "hotfix for INC-12");
+    CHECK(record["freeze"]["override_rules"][0]["approvers"] == json::array({"frank"}));
+  }
+  SUBCASE("a rollback is never frozen") {
+    json seed = control_seed(repo, approved);
+    add_replaced_deployment(seed, repo, "v1.0.0");
+    add_live_deployment(seed, repo, "v1.1.0");
+    World world(seed);
+    use_control_config(world, "      required: 2\n", freeze);
+    auto env = world.env("refs/tags/v1.1.0", "frank", "rollback");
+    env["INPUT_VERSION"] = "v1.0.0";
+    auto run = run_action(env);
+    INFO(run.output);
+    CHECK(contains(run.output, "pass  rollback"));
+    CHECK_FALSE(contains(run.output, "freeze:"));  // no freeze gate at all
+  }
+}
+
+// --- issue 17: environment locks and canary control --------------------------------------------
+
+namespace {
+
+// A sticky lock as deploy-bot's /lock leaves it: refs/deploy-locks/ENV at a commit holding it.
+void lock_environment(World& world, const std::string& holder, const std::string& reason) {
+  const json lock = {{"kind", "sticky"},
+                     {"environment", "production"},
+                     {"holder", holder},
+                     {"reason", reason},
+                     {"created", "2026-01-01T00:00:00Z"},
+                     {"expires", ""},
+                     {"run", ""},
+                     {"run_url", ""}};
+  auto tree = world.sim->api(
+      "POST", "/repos/acme/app/git/trees", "tok-alice",
+      {{"tree",
+        json::array({{{"path", "lock.json"}, {"mode", "100644"}, {"type", "blob"}, {"content", lock.dump()}}})}});
+  REQUIRE(tree.status == 201);
+  auto commit = world.sim->api("POST", "/repos/acme/app/git/commits", "tok-alice",
+                               {{"message", "deploy lock (sticky): production\n\n" + lock.dump() + "\n"},
+                                {"tree", json::parse(tree.body)["sha"]},
+                                {"parents", json::array()}});
+  REQUIRE(commit.status == 201);
+  auto ref = world.sim->api("POST", "/repos/acme/app/git/refs", "tok-alice",
+                            {{"ref", "refs/deploy-locks/production"}, {"sha", json::parse(commit.body)["sha"]}});
+  REQUIRE(ref.status == 201);
+}
+
+bool has_ref(const World& world, const std::string& name) {
+  return world.repo_state().value("refs", json::object()).contains(name);
+}
+
+std::map<std::string, std::string> outputs_of(const World& world, int run) {
+  std::map<std::string, std::string> values;
+  auto parsed =
+      deploy::runner::parse_file_commands(read_file(world.temp.path() / ("run-" + std::to_string(run)) / "output"));
+  REQUIRE_MESSAGE(parsed, parsed.error().message);
+  for (const auto& entry : *parsed) values[entry.name] = entry.value;
+  return values;
+}
+
+bool has_gate(const json& record, const std::string& name, const std::string& reason) {
+  for (const auto& gate : record["gates"]) {
+    if (gate["name"] == name && gate["reason"] == reason) return true;
+  }
+  return false;
+}
+
+// deploy_yml with the first canary step held until /promote, for at most `timeout`.
+std::string held_canary_yml(const World& world, const std::string& timeout) {
+  std::string text = deploy_yml(world.state, world.service->url());
+  const std::string step = "- { traffic: 10, pause: 1s }";
+  text.replace(text.find(step), step.size(), "- { traffic: 10, pause: until-promoted }");
+  const std::string type = "      type: canary\n";
+  text.insert(text.find(type) + type.size(), "      pause_timeout: " + timeout + "\n");
+  return text;
+}
+
+// The decision deploy-bot records for a waiting run (a commit status set by a bot account).
+void decide(World& world, const std::string& sha, const std::string& state, const std::string& description) {
+  auto answer =
+      world.sim->api("POST", "/repos/acme/app/statuses/" + sha, "ghs_runner",
+                     {{"state", state}, {"context", "deploy/promotion/production"}, {"description", description}});
+  REQUIRE_MESSAGE(answer.status == 201, answer.body);
+}
+
+// release_seed, where the installation (whose bot account deploy-bot stands for here) may set statuses.
+json promotion_seed() {
+  json seed = release_seed();
+  seed["installations"][0]["permissions"]["statuses"] = "write";
+  return seed;
+}
+
+// The id of the production deployment in progress, once there is one (0 after 60 s).
+long long deployment_in_progress(const World& world) {
+  long long id = 0;
+  eventually(
+      [&] {
+        for (const auto& d : world.repo_state().value("deployments", json::array())) {
+          if (!d["statuses"].empty() && d["statuses"].back()["state"] == "in_progress") id = d["id"].get<long long>();
+        }
+        return id != 0;
+      },
+      60s);
+  return id;
+}
+
+}  // namespace
+
+TEST_CASE("a sticky lock refuses every run but its holder's, naming who and why; the run lock is released") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}));
+  World world(seed, "1m", "0s");
+  lock_environment(world, "alice", "incident 1234");
+
+  auto refused = run_action(world.env("refs/tags/v1.1.0", "carol"));
+  INFO(refused.output);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output, "@alice"));
+  CHECK(contains(refused.output, "incident 1234"));
+  CHECK(world.outputs()["status"] == "refused");
+  json record = audit_record(world.outputs()["audit-file"]);
+  CHECK(has_gate(record, "environment_lock", "environment_locked"));
+  CHECK(world.repo_state().value("deployments", json::array()).empty());
+  CHECK_FALSE(has_ref(world, "refs/deploy-runs/production"));
+
+  // The holder's own run goes through, and releases its run lock; the sticky lock stays.
+  auto holder = run_action(world.env("refs/tags/v1.1.0", "alice"));
+  INFO(holder.output);
+  CHECK(holder.exit_code == 0);
+  CHECK(has_gate(audit_record(world.outputs()["audit-file"]), "environment_lock", "holder_run"));
+  CHECK_FALSE(has_ref(world, "refs/deploy-runs/production"));
+  CHECK(has_ref(world, "refs/deploy-locks/production"));
+}
+
+TEST_CASE("two runs of one environment: the second is refused while the first runs; the chain does not fork") {
+  auto& repo = shared_repository();
+  json seed = base_seed(repo);
+  add_tracking_issue(seed, repo, "v1.1.0", approvals({"erin", "frank"}), 10);
+  add_tracking_issue(seed, repo, "v1.2.0", approvals({"erin", "frank"}), 11);
+  World world(seed, "1m", "0s");
+  std::ofstream(world.state / "hang") << "";  // the first run's deploy stage waits until released
+
+  auto first_env = world.env("refs/tags/v1.1.0");
+  Run first;
+  std::thread runner([&] { first = run_action(first_env); });
+  const bool holding = eventually(
+      [&] { return has_ref(world, "refs/deploy-runs/production") && fs::exists(world.state / "hang.pid"); }, 60s);
+  CHECK(holding);
+
+  auto second = run_action(world.env("refs/tags/v1.1.0", "bob"));
+  CHECK(second.exit_code == 1);
+  CHECK_MESSAGE(contains(second.output, "another run is deploying production"), second.output);
+  CHECK(contains(second.output, "7001"));  // the holding run
+  CHECK(outputs_of(world, 2)["status"] == "refused");
+
+  fs::remove(world.state / "hang");
+  if (fs::exists(world.state / "hang.pid")) ::kill(std::stoi(read_file(world.state / "hang.pid")), SIGTERM);
+  runner.join();
+  INFO(first.output);
+  CHECK(first.exit_code == 0);
+  CHECK_FALSE(has_ref(world, "refs/deploy-runs/production"));
+  CHECK(world.repo_state()["deployments"].size() == 1);  // the refused run made none
+
+  // The next run links to the first one's record: one chain.
+  auto third = run_action(world.env("refs/tags/v1.2.0"));
+  INFO(third.output);
+  REQUIRE(third.exit_code == 0);
+  const json first_record = audit_record(outputs_of(world, 1)["audit-file"]);
+  const json third_record = audit_record(world.outputs()["audit-file"]);
+  CHECK(third_record["seq"] == 1);
+  CHECK(third_record["prev_hash"] == first_record["hash"]);
+}
+
+TEST_CASE("pause: until-promoted holds the canary until /promote, which the run hears from GitHub") {
+  auto& repo = shared_repository();
+  World world(promotion_seed());
+  std::ofstream(world.state / "version") << "v1.1.0";
+  world.use_config(held_canary_yml(world, "5m"));
+
+  auto env = world.env("refs/tags/v1.2.0");
+  Run run;
+  std::thread runner([&] { run = run_action(env); });
+  const long long id = deployment_in_progress(world);
+  REQUIRE(id != 0);
+  // The hold says where it waits, on the release's tracking issue.
+  CHECK(eventually(
+      [&] {
+        for (const auto& c : world.repo_state().value("issue_comments", json::array())) {
+          if (contains(c.value("body", ""), "/promote")) return true;
+        }
+        return false;
+      },
+      60s));
+  CHECK(read_file(world.state / "traffic") == "10");
+  // Another deployment's decision, and a person's status, do not move it.
+  decide(world, repo.sha["v1.2.0"], "success", "promote deployment " + std::to_string(id + 1000) + " by @erin");
+  decide(world, repo.sha["v1.2.0"], "success", "promote deployment " + std::to_string(id) + " by @erin");
+  runner.join();
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK(read_file(world.state / "steps") == "v1.2.0 10\nv1.2.0 50\nv1.2.0 100\n");
+  json record = audit_record(world.outputs()["audit-file"]);
+  CHECK(has_gate(record, "promotion", "promoted"));
+}
+
+TEST_CASE("/abort rolls a held canary back at once; no decision rolls it back at pause_timeout") {
+  auto& repo = shared_repository();
+  {
+    World world(promotion_seed());
+    std::ofstream(world.state / "version") << "v1.1.0";
+    world.use_config(held_canary_yml(world, "5m"));
+    auto env = world.env("refs/tags/v1.2.0");
+    Run run;
+    std::thread runner([&] { run = run_action(env); });
+    const long long id = deployment_in_progress(world);
+    REQUIRE(id != 0);
+    decide(world, repo.sha["v1.2.0"], "failure", "abort deployment " + std::to_string(id) + " by @erin: p99 up");
+    runner.join();
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK(world.service->get("/version") == "v1.1.0");
+    CHECK(contains(run.output, "aborted by @erin"));
+    json record = audit_record(world.outputs()["audit-file"]);
+    CHECK(record["outcome"]["reason"] == "aborted");
+    CHECK(has_gate(record, "promotion", "aborted"));
+  }
+  {
+    World world(promotion_seed());
+    std::ofstream(world.state / "version") << "v1.1.0";
+    world.use_config(held_canary_yml(world, "2s"));
+    auto run = run_action(world.env("refs/tags/v1.2.0"));
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK(world.service->get("/version") == "v1.1.0");
+    json record = audit_record(world.outputs()["audit-file"]);
+    CHECK(record["outcome"]["reason"] == "promotion_timeout");
+    CHECK(has_gate(record, "promotion", "promotion_timeout"));
+  }
+  {
+    // A writer may set commit statuses, but a promotion set by a person's token is not deploy-bot's:
+    // the run keeps waiting and rolls back at its timeout.
+    World world(promotion_seed());
+    std::ofstream(world.state / "version") << "v1.1.0";
+    world.use_config(held_canary_yml(world, "6s"));
+    auto env = world.env("refs/tags/v1.2.0");
+    Run run;
+    std::thread runner([&] { run = run_action(env); });
+    const long long id = deployment_in_progress(world);
+    REQUIRE(id != 0);
+    auto forged = world.sim->api("POST", "/repos/acme/app/statuses/" + repo.sha["v1.2.0"], "tok-alice",
+                                 {{"state", "success"},
+                                  {"context", "deploy/promotion/production"},
+                                  {"description", "promote deployment " + std::to_string(id) + " by @erin"}});
+    REQUIRE_MESSAGE(forged.status == 201, forged.body);
+    runner.join();
+    INFO(run.output);
+    CHECK(run.exit_code != 0);
+    CHECK(world.service->get("/version") == "v1.1.0");
+    json record = audit_record(world.outputs()["audit-file"]);
+    CHECK(record["outcome"]["reason"] == "promotion_timeout");
+    int polls = 0;
+    for (const auto& r : world.sim->requests()) {
+      if (r["method"] == "GET" && r["path"] == "/repos/acme/app/commits/" + repo.sha["v1.2.0"] + "/statuses") ++polls;
+    }
+    CHECK(polls > 1);  // it looked after the forged status was set, and did not take it
+  }
 }

@@ -114,3 +114,52 @@ TEST_CASE("as a container action, a missing environment input is an error annota
   CHECK(run.output.rfind("::error::", 0) == 0);
   CHECK(run.output.find("environment") != std::string::npos);
 }
+
+TEST_CASE("plan --at says whether a time is inside a freeze window, which, and until when") {
+  TempDir dir("action-plan");
+  const std::string path = dir.write("deploy.yml", R"(version: 1
+environments:
+  production:
+    on: { tags: ["v*"] }
+    freeze:
+      windows:
+        - name: weekend
+          cron: "0 18 * * FRI"
+          duration: 62h
+          time_zone: Europe/Berlin
+        - name: year-end
+          start: 2026-12-20T00:00:00Z
+          end: 2027-01-04T00:00:00Z
+stages:
+  - name: deploy
+    run: ./deploy.sh
+)");
+  struct Case {
+    const char* at;
+    int exit_code;
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      // Saturday 2026-12-05, noon in Berlin: the weekend that began Friday 18:00 CET (17:00 UTC).
+      {"2026-12-05T12:00:00+01:00", 0,
+       "freeze at 2026-12-05T11:00:00Z: FROZEN by 'weekend' (2026-12-04T17:00:00Z to 2026-12-07T07:00:00Z), until "
+       "2026-12-07T07:00:00Z"},
+      {"2026-12-08T10:00:00Z", 0, "freeze at 2026-12-08T10:00:00Z: not frozen"},
+      // Both hold on Christmas Day, a Friday evening: the later end is the one that matters.
+      {"2026-12-25T20:00:00Z", 0, "until 2027-01-04T00:00:00Z"},
+      // Summer time: the weekend starts at 16:00 UTC.
+      {"2026-07-03T16:00:00Z", 0, "FROZEN by 'weekend' (2026-07-03T16:00:00Z to 2026-07-06T06:00:00Z)"},
+      {"2026-07-03T15:59:59Z", 0, "not frozen"},
+      {"tomorrow", 1, "--at: expected an RFC 3339 time"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.at);
+    auto run = run_action({"plan", "--config", path, "--environment", "production", "--at", c.at});
+    INFO(run.output);
+    CHECK(run.exit_code == c.exit_code);
+    CHECK(run.output.find(c.says) != std::string::npos);
+  }
+  auto plain = run_action({"plan", "--config", path, "--environment", "production"});
+  CHECK(plain.output.find("freeze: not inside a freeze window: weekend (from `0 18 * * FRI` in Europe/Berlin for "
+                          "62h") != std::string::npos);
+}

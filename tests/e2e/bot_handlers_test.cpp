@@ -28,6 +28,7 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/github_sim.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_store.hpp"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -72,65 +73,60 @@ json seed(bool link_release = false) {
   const std::string marker = deploy::release::marker_line({"v1.2.0", kShaV12});
   json release = {{"tag_name", "v1.2.0"}, {"author", "alice"}, {"draft", false}};
   if (link_release) release["body"] = "Release notes\n\n" + deploy::release::release_link_line(kTrackingIssue) + "\n";
-  return {
-      {"users", {"alice", "bob", "carol", "dave", "erin", {{"login", "renovate[bot]"}, {"type", "Bot"}}}},
-      {"organizations",
-       {{{"login", "acme"},
-         {"members", {{"alice", "admin"}, {"bob", "member"}}},
-         {"teams",
-          {{{"slug", "deployers"}, {"members", {{"bob", "member"}}}, {"repositories", {{"acme/app", "write"}}}}}}}}},
-      {"tokens", {{kAliceToken, "alice"}, {kBotToken, {{"installation_id", 42}}}}},
-      {"app", deploy::test::deploy_bot_app()},
-      {"installations", deploy::test::deploy_bot_installations()},
-      {"repositories",
-       {{{"owner", "acme"},
-         {"name", "app"},
-         {"private", true},
-         {"default_branch", "main"},
-         {"collaborators", {{"carol", "write"}, {"dave", "read"}}},
-         {"commits",
-          {{{"sha", kShaMain},
-            {"message", "Initial"},
-            {"author", "alice"},
-            {"files", {{".github/deploy.yml", kDeployYml}}}},
-           {{"sha", kShaV11}, {"message", "v1.1"}, {"author", "zed"}, {"files", {{"a.txt", "1\n"}}}},
-           {{"sha", kShaV12}, {"message", "v1.2"}, {"author", "zed"}, {"files", {{"a.txt", "2\n"}}}},
-           {{"sha", kShaFeature}, {"message", "feature"}, {"author", "carol"}, {"files", {{"b.txt", "x\n"}}}}}},
-         {"branches", {{"main", kShaV12}, {"feature", kShaFeature}}},
-         {"tags", {{"v1.0.0", kShaMain}, {"v1.1.0", kShaV11}, {"v1.2.0", kShaV12}}},
-         {"issues",
-          {{{"number", kTrackingIssue},
-            {"title", "Release v1.2.0"},
-            {"user", "deploy-bot[bot]"},
-            {"body", "Approve with /approve\n\n" + marker + "\n"}}}},
-         {"pulls",
-          {{{"title", "Feature"}, {"user", "carol"}, {"head", {{"ref", "feature"}}}, {"base", {{"ref", "main"}}}}}},
-         {"releases", {release}},
-         {"deployments",
-          {{{"ref", "v1.0.0"},
-            {"sha", kShaMain},
-            {"environment", "production"},
-            {"creator", "alice"},
-            {"statuses", {{{"state", "inactive"}}}}},
-           {{"ref", "v1.1.0"},
-            {"sha", kShaV11},
-            {"environment", "production"},
-            {"creator", "alice"},
-            {"statuses", {{{"state", "inactive"}}}}},
-           {{"ref", "v1.2.0"},
-            {"sha", kShaV12},
-            {"environment", "production"},
-            {"creator", "bob"},
-            {"statuses", {{{"state", "success"}}}}}}},
-         // run-name as examples/workflows/deploy.yml has it: the dispatch-id finds a run whose dispatch answer was
-         // lost.
-         {"workflows",
-          {{{"id", 501},
-            {"name", "Deploy"},
-            {"file", "deploy.yml"},
-            {"run_name",
-             "${{ inputs.mode }} ${{ inputs.environment }} ${{ inputs.version }} ${{ inputs.dispatch-id }}"}}}},
-         {"environments", {"staging", "production"}}}}}};
+  return {{"users", {"alice", "bob", "carol", "dave", "erin", {{"login", "renovate[bot]"}, {"type", "Bot"}}}},
+          {"organizations", deploy::test::acme_organizations()},
+          {"tokens", {{kAliceToken, "alice"}, {kBotToken, {{"installation_id", 42}}}}},
+          {"app", deploy::test::deploy_bot_app()},
+          {"installations", deploy::test::deploy_bot_installations()},
+          {"repositories",
+           {{{"owner", "acme"},
+             {"name", "app"},
+             {"private", true},
+             {"default_branch", "main"},
+             {"collaborators", {{"carol", "write"}, {"dave", "read"}}},
+             {"commits",
+              {{{"sha", kShaMain},
+                {"message", "Initial"},
+                {"author", "alice"},
+                {"files", {{".github/deploy.yml", kDeployYml}}}},
+               {{"sha", kShaV11}, {"message", "v1.1"}, {"author", "zed"}, {"files", {{"a.txt", "1\n"}}}},
+               {{"sha", kShaV12}, {"message", "v1.2"}, {"author", "zed"}, {"files", {{"a.txt", "2\n"}}}},
+               {{"sha", kShaFeature}, {"message", "feature"}, {"author", "carol"}, {"files", {{"b.txt", "x\n"}}}}}},
+             {"branches", {{"main", kShaV12}, {"feature", kShaFeature}}},
+             {"tags", {{"v1.0.0", kShaMain}, {"v1.1.0", kShaV11}, {"v1.2.0", kShaV12}}},
+             {"issues",
+              {{{"number", kTrackingIssue},
+                {"title", "Release v1.2.0"},
+                {"user", "deploy-bot[bot]"},
+                {"body", "Approve with /approve\n\n" + marker + "\n"}}}},
+             {"pulls",
+              {{{"title", "Feature"}, {"user", "carol"}, {"head", {{"ref", "feature"}}}, {"base", {{"ref", "main"}}}}}},
+             {"releases", {release}},
+             {"deployments",
+              {{{"ref", "v1.0.0"},
+                {"sha", kShaMain},
+                {"environment", "production"},
+                {"creator", "alice"},
+                {"statuses", {{{"state", "inactive"}}}}},
+               {{"ref", "v1.1.0"},
+                {"sha", kShaV11},
+                {"environment", "production"},
+                {"creator", "alice"},
+                {"statuses", {{{"state", "inactive"}}}}},
+               {{"ref", "v1.2.0"},
+                {"sha", kShaV12},
+                {"environment", "production"},
+                {"creator", "bob"},
+                {"statuses", {{{"state", "success"}}}}}}},
+             // run-name as examples/workflows/deploy.yml has it: the dispatch-id finds a run whose dispatch answer was
+             // lost.
+             {"workflows",
+              {{{"id", 501},
+                {"name", "Deploy"},
+                {"file", "deploy.yml"},
+                {"run_name",
+                 "${{ inputs.mode }} ${{ inputs.environment }} ${{ inputs.version }} ${{ inputs.dispatch-id }}"}}}},
+             {"environments", {"staging", "production"}}}}}};
 }
 
 // deploy-bot with two workers against the simulator, as an installation; `extra` variables win.
@@ -159,7 +155,7 @@ struct World {
   explicit World(bool link_release = false) : sim(seed(link_release)) { start(); }
   explicit World(const json& seeded) : sim(seeded) { start(); }
   void start() {
-    bot.emplace(dir.db(), sim.base_url());
+    bot.emplace(store.location(), sim.base_url(), bot_env);
     sim.set_webhook(bot->webhook_url(), kSecret);
   }
 
@@ -253,6 +249,18 @@ struct World {
     }
     return json::array();
   }
+  // GETs of `path_part` GitHub answered, with a body or 304 Not Modified (a conditional read of a
+  // kept answer: sent all the same).
+  int reads(const std::string& path_part) const {
+    int n = 0;
+    for (const auto& r : sim.requests()) {
+      if (r.at("method") == "GET" && r.at("path").get<std::string>().find(path_part) != std::string::npos &&
+          r.at("status").is_number() && (r.at("status").get<int>() < 300 || r.at("status").get<int>() == 304)) {
+        ++n;
+      }
+    }
+    return n;
+  }
   int requests(const std::string& method, const std::string& path_part) const {
     int n = 0;
     for (const auto& r : sim.requests()) {
@@ -265,6 +273,12 @@ struct World {
   }
 
   TempDir dir;
+  deploy::test::TestStore store{dir.db()};  // SQLite in dir, or PostgreSQL (DEPLOY_TEST_STORE)
+  // On PostgreSQL a restarted bot takes back a dead one's claims only when their lease expires
+  // (it cannot tell them from a live replica's): a short lease keeps the crash cases quick.
+  std::map<std::string, std::string> bot_env =
+      deploy::test::postgres_selected() ? std::map<std::string, std::string>{{"DEPLOY_BOT_LEASE_SECONDS", "12"}}
+                                        : std::map<std::string, std::string>{};
   deploy::test::GithubSim sim;
   std::optional<Bot> bot;
 };
@@ -681,14 +695,15 @@ TEST_CASE("a secondary rate limit on a write is waited out and the effect happen
 TEST_CASE("a delivery reads each approver's permission once, however many decisions it makes") {
   World w;
   w.comment(kTrackingIssue, "alice", "/approve");
-  const int before = w.requests("GET", "/repos/acme/app/collaborators/alice/permission");
+  const int before = w.reads("/repos/acme/app/collaborators/alice/permission");
   CHECK(before == 1);
   // One comment, two decisions over the same approvals: the count for /approve and the /status table.
   w.comment(kTrackingIssue, "dave", "/approve\n/status");
   INFO(w.bot->output());
   CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "| Environment |"));
-  CHECK(w.requests("GET", "/repos/acme/app/collaborators/alice/permission") == before + 1);
-  CHECK(w.requests("GET", "/repos/acme/app/collaborators/dave/permission") == 1);
+  // Asked once in this delivery (conditionally: the answer is kept from the first delivery).
+  CHECK(w.reads("/repos/acme/app/collaborators/alice/permission") == before + 1);
+  CHECK(w.reads("/repos/acme/app/collaborators/dave/permission") == 1);
 }
 
 TEST_CASE("with 5xx, dropped connections and rate limits on a share of calls, every effect lands once") {
@@ -838,7 +853,7 @@ TEST_CASE("release.published opens the tracking issue once; the audit trail and 
   CHECK(stopped.end == proc::Result::End::exited);
   CHECK(stopped.exit_code == 0);
 
-  const std::string store = w.dir.db().string();
+  const std::string store = w.store.location();
   // References, not a structured binding: clang 14 (clang-tidy) cannot capture one in INFO's lambda.
   const auto verified = run_bot_command({"audit", "verify", "--store", store});
   const proc::Result& verify = verified.first;
@@ -868,6 +883,40 @@ TEST_CASE("release.published opens the tracking issue once; the audit trail and 
   CHECK(list_out.find("\"state\":\"done\"") != std::string::npos);
   auto [bad, bad_out] = run_bot_command({"deliveries", "list", "--store", store, "--state", "bogus"});
   CHECK(bad.exit_code == 2);
+
+  // The whole store, exported, and (a SQLite store, with a test server at hand) moved to
+  // PostgreSQL: the audit chain verifies there too, and a second copy is refused.
+  auto [dumped, dump_out] = run_bot_command({"store", "export", "--store", store});
+  CHECK(dumped.exit_code == 0);
+  CHECK(dump_out.find("\"table\":\"deliveries\"") != std::string::npos);
+  CHECK(dump_out.find("\"table\":\"audit\"") != std::string::npos);
+  CHECK(dump_out.find("\"body_hex\":\"7b") != std::string::npos);  // bodies as hex: "{..."
+  if (w.store.postgres() || !deploy::test::postgres_server()) {
+    const std::string why =
+        w.store.postgres() ? "the store is PostgreSQL already" : "DEPLOY_TEST_POSTGRES_URL is not set";
+    MESSAGE("store copy to PostgreSQL not tried: " << why);
+    return;
+  }
+  deploy::test::TestDatabase target;
+  // Not a structured binding: INFO captures it in a lambda, which clang's C++20 does not allow.
+  const auto copy_run = run_bot_command({"store", "copy", "--from", store, "--to", target.url()});
+  const auto& copied = copy_run.first;
+  const std::string& copy_out = copy_run.second;
+  INFO(copy_out);
+  CHECK(copied.exit_code == 0);
+  CHECK(copy_out.find("audit: 2 rows") != std::string::npos);
+  const auto moved = run_bot_command({"audit", "verify", "--store", target.url()});
+  CHECK(moved.first.exit_code == 0);
+  CHECK(moved.second == "ok: 2 records, hash chain intact\n");
+  auto [moved_list, moved_list_out] =
+      run_bot_command({"deliveries", "list", "--store", target.url(), "--state", "done"});
+  CHECK(moved_list_out.find("\"delivery_id\":\"" + approve + "\"") != std::string::npos);
+  const auto again = run_bot_command({"store", "copy", "--from", store, "--to", target.url()});
+  CHECK(again.first.exit_code == 1);
+  CHECK(again.second.find("not empty") != std::string::npos);
+  const auto migrated = run_bot_command({"store", "migrate", "--store", target.url()});
+  CHECK(migrated.first.exit_code == 0);
+  CHECK(migrated.second.find("postgres://postgres@") != std::string::npos);
 }
 
 TEST_CASE("approving reviews count when count_reviews is set, and a dismissal withdraws one") {
@@ -1074,7 +1123,7 @@ TEST_CASE("effects under GitHub faults: exactly once, or a reply that says it co
         }
         // The audit trail states a dispatch only when there is one.
         w.bot->stop(SIGTERM);
-        auto [exported, export_out] = run_bot_command({"audit", "export", "--store", w.dir.db().string()});
+        auto [exported, export_out] = run_bot_command({"audit", "export", "--store", w.store.location()});
         CHECK(exported.exit_code == 0);
         auto lines = deploy::audit::parse_jsonl(export_out);
         REQUIRE(lines);
@@ -1087,4 +1136,312 @@ TEST_CASE("effects under GitHub faults: exactly once, or a reply that says it co
       }
     }
   }
+}
+
+// --- /reject, approval rules and freeze windows (issue 17) --------------------------------------
+
+namespace {
+
+// The seed with .github/deploy.yml's production approvals replaced by `production` (its lines).
+json seed_with_production(const std::string& production, bool link_release = false) {
+  json seeded = seed(link_release);
+  std::string yml = kDeployYml;
+  const std::string old = "    approvals: {required: 2, count_reviews: true}\n";
+  yml.replace(yml.find(old), old.size(), production);
+  seeded["repositories"][0]["commits"][0]["files"][".github/deploy.yml"] = yml;
+  return seeded;
+}
+
+}  // namespace
+
+// --- replicas on PostgreSQL (DEPLOY_TEST_STORE=postgres: e2e.bot_handlers.postgres) ---
+
+namespace {
+
+const bool kSqlite = !deploy::test::postgres_selected();
+
+// Successful POSTs of comments on `issue` in github-sim's request log: the effects that happened.
+int comment_posts(const World& w, int issue) {
+  return w.requests("POST", "/repos/acme/app/issues/" + std::to_string(issue) + "/comments");
+}
+
+}  // namespace
+
+TEST_CASE("/reject: the commit status goes failure until the same person withdraws it; both are answered and audited") {
+  World w;
+  w.comment(kPull, "alice", "/approve");
+  w.comment(kPull, "bob", "/approve");
+  REQUIRE(w.approvals_status(kShaFeature).value("state", "") == "success");
+
+  w.comment(kPull, "dave", "/reject no");  // read permission: may not approve, so may not block
+  CHECK(any_body_contains(w.bot_comments(kPull), "`no_permission`"));
+  CHECK(w.approvals_status(kShaFeature).value("state", "") == "success");
+
+  w.comment(kPull, "bob", "/reject breaks billing (see #7)");
+  CHECK(w.approvals_status(kShaFeature).value("state", "") == "failure");
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "rejected by bob: breaks billing (see #7)");
+  CHECK(any_body_contains(w.bot_comments(kPull), "is blocked: 4444444 was rejected by bob"));
+
+  w.comment(kPull, "alice", "/reject cancel");  // not hers to withdraw
+  CHECK(any_body_contains(w.bot_comments(kPull), "`nothing_to_cancel`"));
+  CHECK(w.approvals_status(kShaFeature).value("state", "") == "failure");
+
+  w.comment(kPull, "bob", "/reject cancel");
+  CHECK(any_body_contains(w.bot_comments(kPull), "you withdrew your rejection"));
+  CHECK(w.approvals_status(kShaFeature).value("state", "") == "success");
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "2/2 approvals");
+
+  // The bot's audit trail has both, with who and why.
+  auto [exported, export_out] = run_bot_command({"audit", "export", "--store", w.store.location()});
+  REQUIRE(exported.exit_code == 0);
+  CHECK(export_out.find("\"rejected\"") != std::string::npos);
+  CHECK(export_out.find("\"rejection_withdrawn\"") != std::string::npos);
+  CHECK(export_out.find("breaks billing (see #7)") != std::string::npos);
+}
+
+TEST_CASE("a /reject comment edited or deleted: the bot reads the thread as the action does") {
+  World w;
+  w.comment(kPull, "alice", "/approve");
+  w.comment(kPull, "bob", "/approve");
+  auto reject = [&](const std::string& body) {
+    const auto sent =
+        w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", "bob"}, {"body", body}});
+    REQUIRE(w.bot->wait_handled(sent.at("delivery").at("id")) == "done");
+    REQUIRE(w.approvals_status(kShaFeature).value("state", "") == "failure");
+    return sent.contains("comment") ? sent.at("comment").at("id") : sent.at("issue_comment").at("id");
+  };
+  auto change = [&](const json& id, const char* action, const std::string& body) {
+    json fields = {{"repo", kRepo}, {"issue", kPull}, {"user", "bob"}, {"action", action}, {"comment_id", id}};
+    if (!body.empty()) fields["body"] = body;
+    w.send("issue_comment", fields);
+  };
+  SUBCASE("an edit that keeps /reject keeps the block, with the new reason") {
+    const auto id = reject("/reject breaks billing");
+    change(id, "edited", "/reject breaks billing and search");
+    CHECK(w.approvals_status(kShaFeature).value("state", "") == "failure");
+    CHECK(w.approvals_status(kShaFeature).value("description", "") == "rejected by bob: breaks billing and search");
+  }
+  SUBCASE("an edit that removes /reject lifts it") {
+    const auto id = reject("/reject breaks billing");
+    change(id, "edited", "never mind, it was the cache");
+    CHECK(w.approvals_status(kShaFeature).value("state", "") == "success");
+  }
+  SUBCASE("a deleted /reject no longer blocks, and the bot's trail says so") {
+    const auto id = reject("/reject breaks billing");
+    change(id, "deleted", "");
+    CHECK(w.approvals_status(kShaFeature).value("state", "") == "success");
+    CHECK(w.approvals_status(kShaFeature).value("description", "") == "2/2 approvals");
+    auto [exported, export_out] = run_bot_command({"audit", "export", "--store", w.store.location()});
+    REQUIRE(exported.exit_code == 0);
+    CHECK(export_out.find("rejection_comment_deleted") != std::string::npos);
+  }
+}
+
+TEST_CASE("/help lists /reject from the registry") {
+  World w;
+  w.comment(kPull, "dave", "/help");
+  CHECK(any_body_contains(w.bot_comments(kPull), "`/reject [REASON...] | cancel`"));
+}
+
+TEST_CASE("/approve and /reject racing on one thread: the final status is the count after both") {
+  World w;
+  w.comment(kPull, "alice", "/approve");
+  for (int round = 0; round < 3; ++round) {
+    CAPTURE(round);
+    // bob approves while alice rejects, delivered at once to the bot's two workers.
+    const auto a =
+        w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", "bob"}, {"body", "/approve"}});
+    const auto b = w.sim.event("issue_comment",
+                               {{"repo", kRepo}, {"issue", kPull}, {"user", "alice"}, {"body", "/reject not yet"}});
+    CHECK(w.bot->wait_handled(a.at("delivery").at("id")) == "done");
+    CHECK(w.bot->wait_handled(b.at("delivery").at("id")) == "done");
+    CHECK(w.approvals_status(kShaFeature).value("state", "") == "failure");
+    CHECK(w.approvals_status(kShaFeature).value("description", "") == "rejected by alice: not yet");
+    // alice withdraws while bob withdraws his approval: rejection gone, one approval left.
+    const auto c = w.sim.event("issue_comment",
+                               {{"repo", kRepo}, {"issue", kPull}, {"user", "alice"}, {"body", "/reject cancel"}});
+    const auto d =
+        w.sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", "bob"}, {"body", "/approve cancel"}});
+    CHECK(w.bot->wait_handled(c.at("delivery").at("id")) == "done");
+    CHECK(w.bot->wait_handled(d.at("delivery").at("id")) == "done");
+    CHECK(w.approvals_status(kShaFeature).value("state", "") == "pending");
+    CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals");
+  }
+}
+
+TEST_CASE(
+    "/reject on a tracking issue: no deploy is dispatched, a waiting run is rejected, /reject cancel lets it go") {
+  SUBCASE("dispatch") {
+    World w;
+    w.comment(kTrackingIssue, "bob", "/reject wait for the migration");
+    w.comment(kTrackingIssue, "alice", "/approve");
+    w.comment(kTrackingIssue, "bob", "/approve");
+    CHECK(w.dispatches().empty());
+    CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "was not started: 3333333 was rejected by bob"));
+    w.comment(kTrackingIssue, "bob", "/reject cancel");
+    CHECK(w.dispatches().size() == 1);
+  }
+  SUBCASE("protection rule") {
+    json seeded = seed(true);
+    auto& deployments = seeded["repositories"][0]["deployments"];
+    deployments.erase(2);
+    deployments[1]["statuses"] = {{{"state", "success"}}};
+    World w(seeded);
+    const auto run_id = waiting_run(w, "v1.2.0");
+    w.comment(kTrackingIssue, "bob", "/reject wait for the migration");
+    const json gate = gate_of(w, run_id);
+    INFO(gate.dump());
+    CHECK(gate.at("state") == "rejected");
+    const std::string said = gate.at("reviews").back().at("comment");
+    CHECK(said.find("rejected by bob: \"wait for the migration\"") != std::string::npos);
+    CHECK(said.find("(`rejected`)") != std::string::npos);
+  }
+}
+
+TEST_CASE("approval rules: the commit status and /status show each rule's count") {
+  World w(
+      seed_with_production("    approvals:\n"
+                           "      rules:\n"
+                           "        - { name: deployers, from: [\"@acme/deployers\"], count: 1 }\n"
+                           "        - { name: total, count: 2 }\n"));
+  w.comment(kPull, "alice", "/approve");
+  CHECK(w.approvals_status(kShaFeature).value("state", "") == "pending");
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "1/2 approvals; deployers 0/1, total 1/2");
+  w.comment(kPull, "bob", "/approve");
+  CHECK(w.approvals_status(kShaFeature).value("state", "") == "success");
+  CHECK(w.approvals_status(kShaFeature).value("description", "") == "2/2 approvals; deployers 1/1, total 2/2");
+  w.comment(kPull, "dave", "/status");
+  CHECK(any_body_contains(w.bot_comments(kPull), "(deployers 1/1, total 2/2)"));
+}
+
+TEST_CASE("freeze: approvals complete inside a window dispatch nothing, and the bot says why") {
+  World w(seed_with_production(
+      "    approvals: {required: 2}\n"
+      "    freeze:\n"
+      "      windows:\n"
+      "        - { name: change-freeze, start: 2000-01-01T00:00:00Z, end: 2100-01-01T00:00:00Z }\n"));
+  w.comment(kTrackingIssue, "alice", "/approve");
+  w.comment(kTrackingIssue, "bob", "/approve");
+  CHECK(w.dispatches().empty());
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue),
+                          "was not started: deploys are frozen by 'change-freeze' (2000-01-01T00:00:00Z to "
+                          "2100-01-01T00:00:00Z), until 2100-01-01T00:00:00Z"));
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "(`frozen`)"));
+  w.comment(kTrackingIssue, "dave", "/status");
+  CHECK(any_body_contains(w.bot_comments(kTrackingIssue), "frozen by change-freeze until 2100-01-01T00:00:00Z"));
+}
+
+TEST_CASE("two replicas on one PostgreSQL, each delivery sent to both: every effect exactly once" *
+          doctest::skip(kSqlite)) {
+  World w;  // replica a, as the webhook's target
+  Bot b(w.store.location(), w.sim.base_url(), w.bot_env);
+  constexpr int kComments = 12;
+  std::vector<std::string> ids;
+  const std::vector<std::string> users = {"alice", "bob", "carol", "dave"};
+  for (int i = 0; i < kComments; ++i) {
+    w.sim.set_webhook(i % 2 == 0 ? w.bot->webhook_url() : b.webhook_url(), kSecret);
+    auto answer = w.sim.event("issue_comment", {{"repo", kRepo},
+                                                {"issue", kPull},
+                                                {"user", users[static_cast<std::size_t>(i) % users.size()]},
+                                                {"body", "/frobnicate " + std::to_string(i)}});
+    const std::string id = answer.at("delivery").at("id");
+    CHECK(answer.at("delivery").at("status").get<int>() == 202);
+    // The same delivery to the other replica (as a load balancer retrying elsewhere would).
+    w.sim.set_webhook(i % 2 == 0 ? b.webhook_url() : w.bot->webhook_url(), kSecret);
+    const auto again = w.sim.redeliver(id);
+    INFO(again.dump());
+    ids.push_back(id);
+  }
+  // Every delivery handled by one of them, and each help reply posted once.
+  for (const auto& id : ids) {
+    CAPTURE(id);
+    CHECK(eventually([&] {
+      const auto out = w.bot->output() + b.output();
+      return out.find("\"delivery_handled\",\"delivery\":\"" + id + "\"") != std::string::npos;
+    }));
+  }
+  CHECK(eventually([&] { return comment_posts(w, kPull) >= kComments; }));
+  std::this_thread::sleep_for(1s);  // a second post would come now, if any
+  CHECK(comment_posts(w, kPull) == kComments);
+  CHECK(w.bot_comments(kPull).size() == kComments);
+  // (Which replica handled which is up to them: one repository's deliveries run one at a time, so
+  // one replica may take them all.)
+  // The audit trail is readable and intact on PostgreSQL.
+  const auto verified = run_bot_command({"audit", "verify", "--store", w.store.location()});
+  CHECK(verified.first.exit_code == 0);
+}
+
+TEST_CASE("SIGKILL of one replica under load: the other finishes its claimed deliveries after the lease" *
+          doctest::skip(kSqlite)) {
+  World w;
+  w.bot_env["DEPLOY_BOT_LEASE_SECONDS"] = "4";
+  w.bot.reset();
+  w.start();  // replica a, with a short lease
+  // a's config read hangs, so it dies with a delivery claimed; a repository's deliveries run one at
+  // a time, so the rest wait for that claim's lease to expire too.
+  w.sim.add_fault({{"method", "GET"}, {"path", "/repos/acme/app/contents"}, {"count", 1}, {"delay_ms", 3000}});
+  std::vector<std::string> ids;
+  const std::vector<std::string> users = {"alice", "bob", "carol"};
+  for (int i = 0; i < 8; ++i) {
+    auto answer = w.sim.event("issue_comment", {{"repo", kRepo},
+                                                {"issue", kPull},
+                                                {"user", users[static_cast<std::size_t>(i) % users.size()]},
+                                                {"body", "/frobnicate " + std::to_string(i)}});
+    ids.push_back(answer.at("delivery").at("id"));
+  }
+  CHECK(
+      eventually([&] { return w.sim.admin_json("GET", "/_sim/faults").dump().find("delay_ms") == std::string::npos; }));
+  Bot b(w.store.location(), w.sim.base_url(), w.bot_env);  // replica b joins while a holds the claim
+  w.bot->stop(SIGKILL);
+  // b handles everything a acknowledged, a's claim once its lease expired.
+  CHECK(eventually([&] { return comment_posts(w, kPull) >= 8; }));
+  std::this_thread::sleep_for(2s);
+  INFO(b.output());
+  CHECK(comment_posts(w, kPull) == 8);
+  CHECK(w.bot_comments(kPull).size() == 8);
+  CHECK(b.output().find("\"leases_expired\"") != std::string::npos);
+}
+
+TEST_CASE("PostgreSQL stopped mid-run: 503 and /readyz failing, then recovery by itself, nothing acknowledged lost" *
+          doctest::skip(kSqlite)) {
+  deploy::test::PrivateServer server;
+  deploy::test::GithubSim sim(seed());
+  Bot bot(server.url(), sim.base_url(), {{"DEPLOY_BOT_LEASE_SECONDS", "5"}});
+  sim.set_webhook(bot.webhook_url(), kSecret);
+  deploy::http::Client client;
+  auto ready = [&] {
+    deploy::http::Request request;
+    request.method = "GET";
+    request.url = bot.url("/readyz");
+    return client.send(request).status;
+  };
+  CHECK(ready() == 200);
+  auto acknowledged = sim.event("issue_comment",
+                                {{"repo", kRepo}, {"issue", kPull}, {"user", "alice"}, {"body", "/frobnicate before"}});
+  CHECK(acknowledged.at("delivery").at("status").get<int>() == 202);
+
+  server.stop();
+  auto refused =
+      sim.event("issue_comment", {{"repo", kRepo}, {"issue", kPull}, {"user", "bob"}, {"body", "/frobnicate during"}});
+  INFO(refused.dump());
+  CHECK(refused.at("delivery").at("status").get<int>() == 503);
+  CHECK(ready() == 503);
+
+  server.start();
+  CHECK(deploy::test::eventually([&] { return ready() == 200; }, 30s));
+  // GitHub's "Redeliver" on the failed one: stored now.
+  const auto redelivered = sim.redeliver(refused.at("delivery").at("id"));
+  INFO(redelivered.dump());
+  INFO(bot.output());
+  CHECK(deploy::test::eventually(
+      [&] {
+        int n = 0;
+        for (const auto& r : sim.requests()) {
+          if (r.at("method") == "POST" && r.at("path") == "/repos/acme/app/issues/2/comments" &&
+              r.at("status").is_number() && r.at("status").get<int>() < 300)
+            ++n;
+        }
+        return n == 2;
+      },
+      60s));
 }

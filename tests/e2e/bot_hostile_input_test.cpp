@@ -198,7 +198,7 @@ void valid_delivery_is_stored(Bot& bot, const fs::path& db, const std::string& i
   INFO(bot.output().substr(0, 4000));
   CHECK(result.end == proc::Result::End::exited);
   CHECK(result.exit_code == 0);
-  store::Store store(store::Options{.path = db});
+  store::Store store(store::options_for(db.string()));
   const auto stored = store.queue().delivery(id);
   REQUIRE(stored.has_value());
   CHECK(stored->body == kPing);
@@ -316,12 +316,16 @@ TEST_CASE("hostile payloads and lying lengths are refused with the right status,
   CHECK(count_of(bot.output(), "\"signature_missing\"") < 20);
 
   valid_delivery_is_stored(bot, dir.db(), "after-payloads");
-  store::Store db(store::Options{.path = dir.db()});
+  store::Store db(store::options_for(dir.db().string()));
   for (const char* id : {"bad-json", "deep", "utf8", "nul", "short", "long"})
     CHECK_FALSE(db.queue().delivery(id).has_value());
   const auto stored = db.queue().delivery("metachars");
   REQUIRE(stored.has_value());
-  CHECK(stored->body == comment);
+  // The compact record keeps the comment's bytes as they came (the `ref` no handler of
+  // issue_comment reads is left out).
+  const auto record = nlohmann::json::parse(stored->body);
+  CHECK(record["comment"]["body"] == nlohmann::json::parse(comment)["comment"]["body"]);
+  CHECK_FALSE(record.contains("ref"));
 }
 
 TEST_CASE("slow and oversized headers are answered 408, 431 and 400, counted, and logged once a second") {

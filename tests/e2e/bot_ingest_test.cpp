@@ -22,6 +22,8 @@
 #include <thread>
 #include <vector>
 
+#include "bot/handlers/registry.hpp"
+#include "bot/payload.hpp"
 #include "core/http/client.hpp"
 #include "core/process/process.hpp"
 #include "core/store/store.hpp"
@@ -30,6 +32,7 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_store.hpp"
 #include "tests/support/text.hpp"
 
 using namespace std::chrono_literals;
@@ -156,30 +159,52 @@ TEST_CASE("--help names every command, flag and variable; --version prints the v
   CHECK(version.rfind("deploy-bot ", 0) == 0);
 }
 
+// What the bot stores for a payload and in which state: the compact record of what its handler
+// reads (bot/payload.hpp), and queued unless no handler has anything to do with it.
+struct Expected {
+  std::string body;
+  store::DeliveryState state;
+};
+Expected expected_for(const std::string& event, const std::string& body) {
+  const auto summary = deploy::bot::summarize_payload(body, event);
+  REQUIRE(summary);
+  const auto state = deploy::bot::handlers::state_at_ingest(event, summary->action, summary->comment_body);
+  if (state != store::DeliveryState::queued && !summary->record) return {"", state};
+  return {summary->record.value_or(body), state};
+}
+
 TEST_CASE("every webhook example, signed, is accepted with 202 and stored once") {
   TempDir dir;
+  deploy::test::TestStore place{dir.db()};  // SQLite in dir, or PostgreSQL (DEPLOY_TEST_STORE)
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(DEPLOY_WEBHOOK_EXAMPLES_DIR)) {
     if (entry.path().extension() == ".json") files.push_back(entry.path());
   }
   REQUIRE(files.size() >= 10);
 
-  Bot bot(dir.db());
+  Bot bot(place.location());
   REQUIRE(bot.wait_listening());
   http::Client client;
+  std::int64_t jobs = 0;
+  std::int64_t acknowledged = 0;
   for (const auto& file : files) {
     CAPTURE(file.filename().string());
     const std::string name = file.filename().string();
     const std::string event = name.substr(0, name.find('.'));
     const auto response = client.send(webhook_request(bot, event, "example-" + name, read_file(file)));
     CHECK(response.status == 202);
-    CHECK(response.body == accepted("example-" + name, "queued"));
+    const bool job = expected_for(event, read_file(file)).state == store::DeliveryState::queued;
+    (job ? jobs : acknowledged) += 1;
+    CHECK(response.body == accepted("example-" + name, job ? "queued" : "acknowledged"));
   }
+  // The examples include comments without a command and events no handler wants.
+  CHECK(acknowledged > 0);
   stop(bot);
   CHECK(bot.output().find(kSecret) == std::string::npos);  // the secret is never logged
 
-  store::Store db(store::Options{.path = dir.db()});
-  CHECK(db.queue().counts().queued == static_cast<std::int64_t>(files.size()));
+  store::Store db(place.options());
+  CHECK(db.queue().counts().queued == jobs);
+  CHECK(db.queue().counts().ignored == acknowledged);
   for (const auto& file : files) {
     CAPTURE(file.filename().string());
     const std::string name = file.filename().string();
@@ -187,8 +212,10 @@ TEST_CASE("every webhook example, signed, is accepted with 202 and stored once")
     REQUIRE(stored.has_value());
     const std::string body = read_file(file);
     CHECK(stored->event == name.substr(0, name.find('.')));
-    CHECK(stored->body == body);
-    CHECK(stored->state == store::DeliveryState::queued);
+    const auto expected = expected_for(stored->event, body);
+    CHECK(stored->body == expected.body);
+    CHECK(stored->state == expected.state);
+    CHECK(stored->finished_at.has_value() == (expected.state != store::DeliveryState::queued));
     // The fields the worker's queue groups by are extracted exactly.
     const auto json = nlohmann::json::parse(body);
     CHECK(stored->action ==
@@ -204,7 +231,8 @@ TEST_CASE("every webhook example, signed, is accepted with 202 and stored once")
 
 TEST_CASE("refused deliveries get the right status and reason, and nothing is stored") {
   TempDir dir;
-  Bot bot(dir.db());
+  deploy::test::TestStore place{dir.db()};  // SQLite in dir, or PostgreSQL (DEPLOY_TEST_STORE)
+  Bot bot(place.location());
   REQUIRE(bot.wait_listening());
   http::Client client;
 
@@ -240,7 +268,7 @@ TEST_CASE("refused deliveries get the right status and reason, and nothing is st
   CHECK(get(client, bot, "/healthz").status == 200);
   stop(bot);
 
-  store::Store db(store::Options{.path = dir.db()});
+  store::Store db(place.options());
   const auto counts = db.queue().counts();
   CHECK(counts.queued + counts.running + counts.done + counts.failed + counts.ignored == 0);
   for (const char* id : {"r1", "r2", "r3", "r4", "r5", "r6", "r7", "r9"})
@@ -249,7 +277,8 @@ TEST_CASE("refused deliveries get the right status and reason, and nothing is st
 
 TEST_CASE("the same delivery ID twice: the second is a duplicate and there is one row") {
   TempDir dir;
-  Bot bot(dir.db());
+  deploy::test::TestStore place{dir.db()};  // SQLite in dir, or PostgreSQL (DEPLOY_TEST_STORE)
+  Bot bot(place.location());
   REQUIRE(bot.wait_listening());
   http::Client client;
   auto first = client.send(webhook_request(bot, "ping", "dup-1", kPing));
@@ -260,20 +289,67 @@ TEST_CASE("the same delivery ID twice: the second is a duplicate and there is on
   CHECK(second.body == accepted("dup-1", "duplicate"));
   stop(bot);
 
-  store::Store db(store::Options{.path = dir.db()});
+  store::Store db(place.options());
   CHECK(db.queue().counts().queued == 1);
   CHECK(db.queue().delivery("dup-1").has_value());
 }
 
-TEST_CASE("healthz, readyz, metrics, unknown paths and wrong methods") {
+TEST_CASE("a comment without a command is acknowledged without a job, and its redelivery is a duplicate") {
   TempDir dir;
   Bot bot(dir.db());
+  REQUIRE(bot.wait_listening());
+  http::Client client;
+  auto comment = [](const std::string& text) {
+    return nlohmann::json{
+        {"action", "created"},
+        {"comment", {{"id", 7}, {"body", text}, {"user", {{"login", "alice"}, {"type", "User"}}}}},
+        {"issue", {{"number", 1}, {"pull_request", {{"url", "x"}}}, {"body", std::string(4000, 'd')}}},
+        {"installation", {{"id", 42}}},
+        {"repository", {{"full_name", "acme/app"}, {"name", "app"}, {"owner", {{"login", "acme"}}}}}}
+        .dump();
+  };
+  const auto thanks = client.send(webhook_request(bot, "issue_comment", "c-thanks", comment("thanks, looks good")));
+  CHECK(thanks.status == 202);
+  CHECK(thanks.body == accepted("c-thanks", "acknowledged"));
+  const auto again = client.send(webhook_request(bot, "issue_comment", "c-thanks", comment("thanks, looks good")));
+  CHECK(again.body == accepted("c-thanks", "duplicate"));
+  const auto approve = client.send(webhook_request(bot, "issue_comment", "c-approve", comment("/approve")));
+  CHECK(approve.body == accepted("c-approve", "queued"));
+  // An edit must reach its handler (an edited /approve stops counting), command or not.
+  const auto edited = client.send(webhook_request(bot, "issue_comment", "c-edited", [&] {
+    auto j = nlohmann::json::parse(comment("thanks"));
+    j["action"] = "edited";
+    return j.dump();
+  }()));
+  CHECK(edited.body == accepted("c-edited", "queued"));
+  stop(bot);
+
+  store::Store db(store::options_for(dir.db().string()));
+  const auto counts = db.queue().counts();
+  CHECK(counts.queued == 2);
+  CHECK(counts.ignored == 1);
+  const auto stored = db.queue().delivery("c-thanks");
+  REQUIRE(stored.has_value());
+  CHECK(stored->state == store::DeliveryState::ignored);
+  CHECK(stored->attempts == 0);
+  CHECK(stored->finished_at == stored->received_at);
+  // The record of a pull request's comment leaves out the pull request's description.
+  const auto queued = db.queue().delivery("c-approve");
+  REQUIRE(queued.has_value());
+  CHECK(queued->body.size() < 400);
+  CHECK(nlohmann::json::parse(queued->body)["comment"]["body"] == "/approve");
+}
+
+TEST_CASE("healthz, readyz, metrics, unknown paths and wrong methods") {
+  TempDir dir;
+  deploy::test::TestStore place{dir.db()};  // SQLite in dir, or PostgreSQL (DEPLOY_TEST_STORE)
+  Bot bot(place.location());
   REQUIRE(bot.wait_listening());
   http::Client client;
 
   REQUIRE(client.send(webhook_request(bot, "ping", "m-1", kPing)).status == 202);
   REQUIRE(client.send(webhook_request(bot, "ping", "m-1", kPing)).status == 202);
-  REQUIRE(client.send(webhook_request(bot, "no_such_event", "m-2", kPing)).status == 202);
+  REQUIRE(client.send(webhook_request(bot, "no_such_event", "m-2", kPing)).status == 202);  // no job
   REQUIRE(client.send(webhook_request(bot, "ping", "m-3", kPing, "")).status == 401);
 
   const auto health = get(client, bot, "/healthz");
@@ -295,9 +371,9 @@ TEST_CASE("healthz, readyz, metrics, unknown paths and wrong methods") {
   for (const char* line : {
            "deploy_bot_deliveries_total{event=\"ping\",outcome=\"queued\"} 1\n",
            "deploy_bot_deliveries_total{event=\"ping\",outcome=\"duplicate\"} 1\n",
-           "deploy_bot_deliveries_total{event=\"other\",outcome=\"queued\"} 1\n",
+           "deploy_bot_deliveries_total{event=\"other\",outcome=\"acknowledged\"} 1\n",
            "deploy_bot_deliveries_total{event=\"ping\",outcome=\"bad_signature\"} 1\n",
-           "deploy_bot_queue_depth 2\n",
+           "deploy_bot_queue_depth 1\n",
            "deploy_bot_http_requests_total{path=\"/webhook\",status=\"202\"} 3\n",
            "deploy_bot_http_requests_total{path=\"/webhook\",status=\"401\"} 1\n",
            "deploy_bot_http_requests_total{path=\"/webhook\",status=\"405\"} 1\n",
@@ -317,9 +393,10 @@ TEST_CASE("healthz, readyz, metrics, unknown paths and wrong methods") {
 
 TEST_CASE("SIGKILL while deliveries are being sent loses no acknowledged delivery") {
   TempDir dir;
+  deploy::test::TestStore place{dir.db()};  // SQLite in dir, or PostgreSQL (DEPLOY_TEST_STORE)
   std::vector<std::string> acknowledged;
   {
-    Bot bot(dir.db());
+    Bot bot(place.location());
     REQUIRE(bot.wait_listening());
     std::mutex mutex;
     std::condition_variable enough;
@@ -359,17 +436,19 @@ TEST_CASE("SIGKILL while deliveries are being sent loses no acknowledged deliver
   REQUIRE(acknowledged.size() >= 400);
 
   // The bot starts again on the crashed store and serves.
-  Bot again(dir.db());
+  Bot again(place.location());
   REQUIRE(again.wait_listening());
   http::Client client;
   CHECK(get(client, again, "/readyz").status == 200);
   stop(again);
 
-  store::Store db(store::Options{.path = dir.db()});
+  store::Store db(place.options());
   std::size_t missing = 0;
   for (const auto& id : acknowledged) missing += db.queue().delivery(id).has_value() ? 0 : 1;
   CHECK(missing == 0);
-  CHECK(db.queue().counts().queued >= static_cast<std::int64_t>(acknowledged.size()));
+  // kPing as an issue_comment has no action no handler wants: acknowledged without a job.
+  const auto counts = db.queue().counts();
+  CHECK(counts.queued + counts.ignored >= static_cast<std::int64_t>(acknowledged.size()));
 }
 
 // A plain TCP connection to the bot that sends nothing: an idle client holding a descriptor.
@@ -393,7 +472,8 @@ int idle_connection(int port) {
 
 TEST_CASE("out of file descriptors, accept backs off instead of spinning, and the bot recovers (issue 13)") {
   TempDir dir;
-  Bot bot(dir.db(), {{"WEBHOOK_SECRET", kSecret}}, 64);
+  deploy::test::TestStore place{dir.db()};  // SQLite in dir, or PostgreSQL (DEPLOY_TEST_STORE)
+  Bot bot(place.location(), {{"WEBHOOK_SECRET", kSecret}}, 64);
   REQUIRE(bot.wait_listening());
   const int port = std::stoi(bot.url("").substr(std::string("http://127.0.0.1:").size()));
   // More idle connections than the bot has descriptors: the kernel completes them in the listen

@@ -791,3 +791,83 @@ TEST_CASE("$GITHUB_SIM_LOG_DIR: every instance also appends its request log to a
   CHECK(lines == std::vector<std::string>{"/repos/acme/app", "/repos/acme/app/issues/1"});
   std::filesystem::remove_all(dir);
 }
+
+// GitHub's REST best practices: "Making a conditional request does not count against your primary
+// rate limit if a 304 response is returned".
+TEST_CASE("conditional requests: ETag on every GET, 304 without a body when it matches, and a 304 is not counted") {
+  json seed = base_seed();
+  seed["rate_limit"] = {{"limit", 10}};
+  GithubSim sim(seed);
+  auto get = [&](const std::string& path, const std::string& header = "", const std::string& value = "") {
+    deploy::http::Request request;
+    request.url = sim.base_url() + path;
+    request.headers = {{"Accept", "application/vnd.github+json"}, {"Authorization", "Bearer tok-alice"}};
+    if (!header.empty()) request.headers.emplace_back(header, value);
+    return sim.client().send(request);
+  };
+  const std::string path = "/repos/acme/app/collaborators/bob/permission";
+  const auto first = get(path);
+  REQUIRE(first.status == 200);
+  const std::string etag = first.header("etag").value_or("");
+  CHECK(etag.size() == 34);  // "<32 hex digits>", as GitHub's recorded answers have it
+  CHECK(etag.front() == '"');
+  CHECK(first.header("cache-control") == "private, max-age=60, s-maxage=60");
+  CHECK(first.header("x-ratelimit-remaining") == "9");
+  CHECK(first.header("x-ratelimit-limit") == "10");
+
+  const auto again = get(path, "If-None-Match", etag);
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+  CHECK(again.header("etag") == etag);
+  CHECK(again.header("x-ratelimit-remaining") == "9");           // not counted
+  CHECK(get(path, "If-None-Match", "W/" + etag).status == 304);  // weak comparison
+  CHECK(get(path, "If-None-Match", "\"other\", " + etag).status == 304);
+  CHECK(get(path, "If-None-Match", "*").status == 304);
+
+  const auto other = get(path, "If-None-Match", "\"00000000000000000000000000000000\"");
+  CHECK(other.status == 200);  // a stale validator: the full answer, counted
+  CHECK(other.header("x-ratelimit-remaining") == "8");
+
+  // Last-Modified where the resource says when it changed; If-Modified-Since alone; a change makes
+  // the old validators stale.
+  const auto issue = get("/repos/acme/app/issues/1");
+  REQUIRE(issue.status == 200);
+  const std::string modified = issue.header("last-modified").value_or("");
+  const std::string issue_etag = issue.header("etag").value_or("");
+  CHECK(modified.ends_with(" GMT"));
+  CHECK(get("/repos/acme/app/issues/1", "If-Modified-Since", modified).status == 304);
+  REQUIRE(sim.api("PATCH", "/repos/acme/app/issues/1", "tok-alice", {{"title", "Release v1.0.1"}}).status == 200);
+  const auto changed = get("/repos/acme/app/issues/1", "If-None-Match", issue_etag);
+  CHECK(changed.status == 200);
+  CHECK(body_of(changed)["title"] == "Release v1.0.1");
+  CHECK(changed.header("etag") != issue_etag);
+
+  // The request log says which requests were conditional and which were answered 304.
+  int conditional = 0, not_modified = 0;
+  for (const auto& entry : sim.requests()) {
+    if (entry.value("conditional", false)) ++conditional;
+    if (entry.at("status") == 304) ++not_modified;
+  }
+  CHECK(conditional == 7);
+  CHECK(not_modified == 5);
+  // Writes and errors carry no validator.
+  CHECK_FALSE(sim.api("POST", "/repos/acme/app/issues/1/comments", "tok-alice", {{"body", "x"}}).header("etag"));
+  CHECK_FALSE(get("/repos/acme/app/issues/999").header("etag"));
+}
+
+TEST_CASE("a seeded rate limit: a small window that resets") {
+  json seed = base_seed();
+  seed["rate_limit"] = {{"limit", 2}, {"window_seconds", 60}};
+  GithubSim sim(seed);
+  CHECK(sim.api("GET", "/repos/acme/app", "tok-alice").status == 200);
+  CHECK(sim.api("GET", "/repos/acme/app", "tok-alice").status == 200);
+  const auto limited = sim.api("GET", "/repos/acme/app", "tok-alice");
+  CHECK(limited.status == 403);
+  CHECK(limited.header("x-ratelimit-remaining") == "0");
+  sim.advance_clock(std::chrono::seconds(61));
+  CHECK(sim.api("GET", "/repos/acme/app", "tok-alice").status == 200);
+
+  json bad = base_seed();
+  bad["rate_limit"] = {{"limit", 0}};
+  CHECK_THROWS(GithubSim(bad));
+}

@@ -1,5 +1,8 @@
-// core/store against real SQLite files in a temporary directory: the queue, group commit, effects,
-// approvals, config cache, bot state, audit, migrations, and crash recovery with real child processes.
+// core/store against real SQLite files in a temporary directory, or (DEPLOY_TEST_STORE=postgres, the
+// e2e.store.postgres variant) a fresh PostgreSQL database each: the queue, group commit, effects,
+// approvals, config cache, bot state, audit, and crash recovery with real child processes; SQLite's
+// migrations, lock file and read-only mode (those cases are skipped on PostgreSQL). PostgreSQL's own
+// behaviour with replicas: store_replicas_test.cpp.
 #include "core/store/store.hpp"
 
 #include <doctest/doctest.h>
@@ -23,6 +26,7 @@
 
 #include "core/sqlite/sqlite.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_store.hpp"
 
 using namespace std::chrono_literals;
 namespace store = deploy::store;
@@ -33,6 +37,22 @@ namespace {
 
 const TimePoint t0{std::chrono::seconds{1'700'000'000}};
 
+const bool kPostgres = deploy::test::postgres_selected();
+
+// Where a case's store lives: a SQLite file in its TempDir, or a fresh PostgreSQL database.
+struct Place {
+  TempDir dir;
+  deploy::test::TestStore store{dir.db()};
+};
+
+store::Options options_for(const Place& place, const deploy::Clock* clock = nullptr) {
+  store::Options options = place.store.options();
+  options.clock = clock;
+  options.lease = 60s;
+  return options;
+}
+
+// For the SQLite-only cases.
 store::Options options_for(const TempDir& dir, const deploy::Clock* clock = nullptr) {
   store::Options options;
   options.path = dir.db();
@@ -54,8 +74,11 @@ struct Incoming {
   store::IncomingDelivery view() const { return {id, event, action, installation, repository, received_at, body}; }
 };
 
+// Each delivery of its own repository: PostgreSQL handles one repository's deliveries one at a time
+// (pg_queue.hpp), which these cases, written for the Queue interface, do not expect.
 Incoming incoming(std::string id, TimePoint at = t0, std::int64_t installation = 1) {
   Incoming in;
+  in.repository = "octo/repo-" + id;
   in.id = std::move(id);
   in.received_at = at;
   in.installation = installation;
@@ -89,12 +112,13 @@ int wait_for(pid_t pid) {
 }  // namespace
 
 TEST_CASE("ingest stores the exact bytes once; the same X-GitHub-Delivery again is a duplicate") {
-  TempDir dir;
+  Place dir;
   store::Store s(options_for(dir));
   Incoming in = incoming("d-1");
   static const char kBinary[] = "{\"x\":\"\0\xff\xfe binary\"}";
   in.body = std::string(kBinary, sizeof kBinary - 1);  // exact bytes, NULs included
   in.installation = 42;
+  in.repository = "octo/repo";
 
   CHECK(ingest(s, in) == store::IngestResult::inserted);
   CHECK(ingest(s, in) == store::IngestResult::duplicate);
@@ -124,8 +148,72 @@ TEST_CASE("ingest stores the exact bytes once; the same X-GitHub-Delivery again 
   CHECK_THROWS_AS(ingest(s, incoming("")), std::invalid_argument);
 }
 
-TEST_CASE("group commit: 8 threads x 1000 deliveries are each stored exactly once, with the right results") {
+TEST_CASE("a delivery ingested done or ignored is stored finished, never claimed, and a redelivery is a duplicate") {
   TempDir dir;
+  store::Store s(options_for(dir));
+  Incoming ignored = incoming("no-job");
+  ignored.body = "";
+  Incoming done = incoming("ping", t0 + 1s);
+  Incoming job = incoming("job", t0 + 2s);
+  auto view = [](const Incoming& in, store::DeliveryState state) {
+    auto v = in.view();
+    v.state = state;
+    return v;
+  };
+  const store::IncomingDelivery batch[] = {view(ignored, store::DeliveryState::ignored),
+                                           view(done, store::DeliveryState::done), job.view()};
+  CHECK(s.queue().ingest(batch) == std::vector<store::IngestResult>{store::IngestResult::inserted,
+                                                                    store::IngestResult::inserted,
+                                                                    store::IngestResult::inserted});
+  CHECK(s.queue().ingest(view(ignored, store::DeliveryState::ignored)) == store::IngestResult::duplicate);
+  CHECK(s.queue().ingest(ignored.view()) == store::IngestResult::duplicate);  // queued this time: still one row
+
+  const auto stored = s.queue().delivery("no-job");
+  REQUIRE(stored);
+  CHECK(stored->state == store::DeliveryState::ignored);
+  CHECK(stored->finished_at == t0);
+  CHECK(stored->attempts == 0);
+  CHECK(stored->body.empty());
+  CHECK(s.queue().delivery("ping")->state == store::DeliveryState::done);
+  const auto counts = s.queue().counts();
+  CHECK(counts.queued == 1);
+  CHECK(counts.ignored == 1);
+  CHECK(counts.done == 1);
+  const auto claim = s.queue().claim_next("w", t0 + 1h, 4);
+  REQUIRE(claim);
+  CHECK(claim->delivery.delivery_id == "job");
+  CHECK_FALSE(s.queue().claim_next("w", t0 + 1h, 4));
+
+  CHECK_THROWS_AS(s.queue().ingest(view(incoming("bad"), store::DeliveryState::running)), std::invalid_argument);
+  CHECK_THROWS_AS(s.queue().ingest(view(incoming("bad"), store::DeliveryState::failed)), std::invalid_argument);
+  CHECK_FALSE(s.queue().delivery("bad"));
+}
+
+TEST_CASE("claim_next takes the delivery due earliest: a parked backlog waits behind new deliveries") {
+  TempDir dir;
+  store::Store s(options_for(dir));
+  for (int i = 0; i < 50; ++i) ingest(s, incoming("held-" + std::to_string(i), t0 + std::chrono::seconds(i), 7));
+  auto first = s.queue().claim_next("w", t0 + 1min, 4);
+  REQUIRE(first);
+  CHECK(first->delivery.delivery_id == "held-0");
+  // GitHub's limit for installation 7 is used up until t0 + 1h: all 50 wait until then.
+  CHECK(s.queue().park(first->lease, 7, t0 + 1h, "rate limit") == 49);
+  ingest(s, incoming("new-of-8", t0 + 3min, 8));
+  auto next = s.queue().claim_next("w", t0 + 5min, 4);
+  REQUIRE(next);
+  CHECK(next->delivery.delivery_id == "new-of-8");
+  CHECK_FALSE(s.queue().claim_next("w", t0 + 5min, 4));
+  // When the limit resets they come back in the order they arrived.
+  next = s.queue().claim_next("w", t0 + 1h, 4);
+  REQUIRE(next);
+  CHECK(next->delivery.delivery_id == "held-0");
+  next = s.queue().claim_next("w", t0 + 1h, 4);
+  REQUIRE(next);
+  CHECK(next->delivery.delivery_id == "held-1");
+}
+
+TEST_CASE("group commit: 8 threads x 1000 deliveries are each stored exactly once, with the right results") {
+  Place dir;
   store::Store s(options_for(dir));
   constexpr int kThreads = 8;
   constexpr int kPerThread = 1000;
@@ -189,7 +277,7 @@ TEST_CASE("group commit: 8 threads x 1000 deliveries are each stored exactly onc
 }
 
 TEST_CASE("the queue: claim oldest due first, complete, fail with retry, fail permanently, stale leases") {
-  TempDir dir;
+  Place dir;
   deploy::ManualClock clock(t0 + 1h);
   store::Store s(options_for(dir, &clock));
   ingest(s, incoming("b", t0 + 2s));
@@ -273,7 +361,7 @@ TEST_CASE("the queue: claim oldest due first, complete, fail with retry, fail pe
 }
 
 TEST_CASE("a GitHub redelivery re-queues a permanently failed delivery, and only that") {
-  TempDir dir;
+  Place dir;
   store::Store s(options_for(dir));
   ingest(s, incoming("failed-one", t0));
   ingest(s, incoming("done-one", t0 + 1s));
@@ -302,7 +390,7 @@ TEST_CASE("a GitHub redelivery re-queues a permanently failed delivery, and only
 }
 
 TEST_CASE("claim_next keeps at most `limit` deliveries running per installation") {
-  TempDir dir;
+  Place dir;
   store::Store s(options_for(dir));
   ingest(s, incoming("A1", t0 + 1s, 100));
   ingest(s, incoming("A2", t0 + 2s, 100));
@@ -330,7 +418,8 @@ TEST_CASE("claim_next keeps at most `limit` deliveries running per installation"
   CHECK(with_more_room->delivery.delivery_id == "A4");
 }
 
-TEST_CASE("after a crash (a child process that claimed and _exit()ed), reopening finds the delivery and re-queues it") {
+TEST_CASE("after a crash (a child process that claimed and _exit()ed), reopening finds the delivery and re-queues it" *
+          doctest::skip(kPostgres)) {
   TempDir dir;
   pid_t child = ::fork();
   REQUIRE(child >= 0);
@@ -372,7 +461,7 @@ TEST_CASE("after a crash (a child process that claimed and _exit()ed), reopening
 }
 
 TEST_CASE("SIGKILL mid-stream loses no acknowledged delivery") {
-  TempDir dir;
+  Place dir;
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   pid_t child = ::fork();
@@ -428,7 +517,7 @@ TEST_CASE("SIGKILL mid-stream loses no acknowledged delivery") {
 }
 
 TEST_CASE("effects: new, finished, begun again, started before a crash") {
-  TempDir dir;
+  Place dir;
   const std::string key = "comment:octo/repo#12:delivery:abc:reply";
   {
     store::Store s(options_for(dir));
@@ -456,7 +545,7 @@ TEST_CASE("effects: new, finished, begun again, started before a crash") {
 }
 
 TEST_CASE("effects: one GitHub refused is retried as such; one begun and never answered is unknown") {
-  TempDir dir;
+  Place dir;
   store::Store s(options_for(dir));
   const std::string key = "acme/app:rollback:c7:1";
   CHECK(s.effects().begin(key).status == store::EffectStart::new_effect);
@@ -472,7 +561,7 @@ TEST_CASE("effects: one GitHub refused is retried as such; one begun and never a
   CHECK_THROWS_AS(s.effects().fail("never-begun", "x"), std::logic_error);
 }
 
-TEST_CASE("migrations: version 3 keeps the effects a version-2 build recorded") {
+TEST_CASE("migrations: version 3 keeps the effects a version-2 build recorded" * doctest::skip(kPostgres)) {
   TempDir dir;
   {
     store::Store s(options_for(dir));
@@ -508,7 +597,7 @@ DELETE FROM schema_version WHERE version >= 3;)sql",
 }
 
 TEST_CASE("approvals: recorded once per event, queried per repository, subject and sha, in order") {
-  TempDir dir;
+  Place dir;
   store::Store s(options_for(dir));
   auto approval = [](std::string login, std::int64_t event_id, std::string sha, TimePoint at) {
     store::ApprovalRecord a;
@@ -566,7 +655,7 @@ TEST_CASE("approvals: recorded once per event, queried per repository, subject a
 }
 
 TEST_CASE("config cache: one entry per repository, replaced when fetched again") {
-  TempDir dir;
+  Place dir;
   store::Store s(options_for(dir));
   CHECK_FALSE(s.config_cache().get("octo/repo"));
   s.config_cache().put({"octo/repo", "blob1", "environments: {}\n", t0});
@@ -582,7 +671,7 @@ TEST_CASE("config cache: one entry per repository, replaced when fetched again")
 }
 
 TEST_CASE("bot state: JSON text by key, replaced by a later put, kept across a reopen") {
-  TempDir dir;
+  Place dir;
   {
     store::Store s(options_for(dir));
     CHECK_FALSE(s.bot_state().get("waiting-gate:octo/repo:abc:production"));
@@ -599,7 +688,7 @@ TEST_CASE("bot state: JSON text by key, replaced by a later put, kept across a r
 }
 
 TEST_CASE("audit trail: append in order, read back, last record; atomic with the decision") {
-  TempDir dir;
+  Place dir;
   deploy::ManualClock clock(t0);
   store::Store s(options_for(dir, &clock));
   CHECK_FALSE(s.audit().last());
@@ -667,7 +756,8 @@ TEST_CASE("audit trail: append in order, read back, last record; atomic with the
   CHECK(s.audit().last()->seq == 4);
 }
 
-TEST_CASE("migrations: an empty file gets the schema; reopening keeps the data; a newer schema is refused") {
+TEST_CASE("migrations: an empty file gets the schema; reopening keeps the data; a newer schema is refused" *
+          doctest::skip(kPostgres)) {
   TempDir dir;
   { std::ofstream touch(dir.db()); }  // an existing, empty file
   REQUIRE(std::filesystem::file_size(dir.db()) == 0);
@@ -683,13 +773,13 @@ TEST_CASE("migrations: an empty file gets the schema; reopening keeps the data; 
     while (st.step()) result.push_back(st.column_int64(0));
     return result;
   };
-  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3, 4});
-  CHECK(store::Store::schema_version() == 4);
+  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3, 4, 5});
+  CHECK(store::Store::schema_version() == 5);
   {
     store::Store s(options_for(dir));
     CHECK(s.queue().delivery("kept"));
   }
-  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3, 4});  // nothing applied twice
+  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3, 4, 5});  // nothing applied twice
 
   // A store written by a version-1 build is migrated forward on open, its data kept.
   {
@@ -702,7 +792,7 @@ TEST_CASE("migrations: an empty file gets the schema; reopening keeps the data; 
     CHECK(s.queue().delivery("kept"));
     s.bot_state().put("k", "{}");
   }
-  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3, 4});
+  CHECK(versions() == std::vector<std::int64_t>{1, 2, 3, 4, 5});
 
   {
     deploy::sqlite::Connection db(dir.db(), deploy::sqlite::OpenMode::read_write_create);
@@ -718,7 +808,7 @@ TEST_CASE("migrations: an empty file gets the schema; reopening keeps the data; 
   }
 }
 
-TEST_CASE("errors name what was being done, SQLite's message and the path") {
+TEST_CASE("errors name what was being done, SQLite's message and the path" * doctest::skip(kPostgres)) {
   TempDir dir;
   {
     std::ofstream garbage(dir.db());
@@ -742,7 +832,8 @@ TEST_CASE("errors name what was being done, SQLite's message and the path") {
   CHECK_THROWS_WITH_AS(store::Store{missing_dir}, doctest::Contains("no-such-dir"), std::runtime_error);
 }
 
-TEST_CASE("one process per store: a second open of the same file is refused while the first is open") {
+TEST_CASE("one process per store: a second open of the same file is refused while the first is open" *
+          doctest::skip(kPostgres)) {
   TempDir dir;
   std::optional<store::Store> first(std::in_place, options_for(dir));
   CHECK_THROWS_WITH_AS(store::Store{options_for(dir)}, doctest::Contains("in use by another process"),
@@ -752,7 +843,7 @@ TEST_CASE("one process per store: a second open of the same file is refused whil
 }
 
 TEST_CASE("prune deletes finished deliveries and done effects older than the cutoff, nothing else") {
-  TempDir dir;
+  Place dir;
   deploy::ManualClock clock(t0);
   store::Store s(options_for(dir, &clock));
   for (int i = 0; i < 1200; ++i) ingest(s, incoming("old-" + std::to_string(i), t0));
@@ -789,7 +880,7 @@ TEST_CASE("prune deletes finished deliveries and done effects older than the cut
 }
 
 TEST_CASE("readers do not wait for the writer: reads succeed while a transaction is open on another thread") {
-  TempDir dir;
+  Place dir;
   store::Store s(options_for(dir));
   ingest(s, incoming("visible", t0));
   auto tx = s.transaction();
@@ -809,7 +900,7 @@ TEST_CASE("readers do not wait for the writer: reads succeed while a transaction
 }
 
 TEST_CASE("ingest of several at once: one result each, in order, duplicates within the call included") {
-  TempDir dir;
+  Place dir;
   store::Store s(options_for(dir));
   ingest(s, incoming("failed-before", t0));
   auto claim = s.queue().claim_next("w", t0, 1);
@@ -833,7 +924,7 @@ TEST_CASE("ingest of several at once: one result each, in order, duplicates with
 }
 
 TEST_CASE("prune_bodies empties old finished bodies, keeps their ids, newer bodies and the audit trail") {
-  TempDir dir;
+  Place dir;
   deploy::ManualClock clock(t0);
   store::Store s(options_for(dir, &clock));
   const auto day = std::chrono::hours(24);
@@ -878,7 +969,8 @@ TEST_CASE("prune_bodies empties old finished bodies, keeps their ids, newer bodi
   CHECK(s.queue().delivery("old-failed")->body == R"({"action":"created"})");
 }
 
-TEST_CASE("migration 4 drops the deployments table an older store wrote and never read, keeping the rest") {
+TEST_CASE("migration 4 drops the deployments table an older store wrote and never read, keeping the rest" *
+          doctest::skip(kPostgres)) {
   TempDir dir;
   {
     store::Store s(options_for(dir));
@@ -902,7 +994,7 @@ CREATE TABLE deployments (
   PRIMARY KEY (repository, deployment_id));
 CREATE INDEX deployments_by_environment ON deployments (repository, environment, created_at);
 INSERT INTO deployments VALUES ('octo/repo', 1, 'production', 'v1.0.0', 'abc', 'success', 0, 0);
-DELETE FROM schema_version WHERE version = 4;)sql",
+DELETE FROM schema_version WHERE version >= 4;)sql",
             "test: back to version 3");
   }
   REQUIRE(has_table("deployments"));
@@ -915,7 +1007,8 @@ DELETE FROM schema_version WHERE version = 4;)sql",
   CHECK(has_table("audit"));
 }
 
-TEST_CASE("read-only: opens while another process's store holds the lock; reads work, writes are refused") {
+TEST_CASE("read-only: opens while another process's store holds the lock; reads work, writes are refused" *
+          doctest::skip(kPostgres)) {
   TempDir dir;
   store::Store writer(options_for(dir));
   ingest(writer, incoming("d-1", t0));
@@ -938,7 +1031,7 @@ TEST_CASE("read-only: opens while another process's store holds the lock; reads 
 }
 
 TEST_CASE("queue list: oldest first, filtered by state, without bodies") {
-  TempDir dir;
+  Place dir;
   store::Store s(options_for(dir));
   ingest(s, incoming("b", t0 + 2s));
   ingest(s, incoming("a", t0 + 1s));

@@ -7,6 +7,7 @@
 #include "api_error.hpp"
 #include "auth.hpp"
 #include "call.hpp"
+#include "conditional.hpp"
 #include "crypto.hpp"
 #include "rate_limits.hpp"
 #include "route_table.hpp"
@@ -178,9 +179,15 @@ Response ApiHandler::handle(const Request& request) {
       if (route.auth == AuthRule::token && identity.kind == Identity::Kind::jwt) {
         throw_status(403, "Resource not accessible by integration");
       }
-      bucket = count_request(state_, identity, route.path != "/rate_limit");
+      RateBucket& counted = count_request(state_, identity, route.path != "/rate_limit");
+      bucket = counted;
       Call call{request, path, match->params, identity, urls, state_, {}};
       response = route.handler(call);
+      // A 304 is not counted against the rate limit: the request it counted above is given back.
+      if (answer_conditionally(request, response) && route.path != "/rate_limit") {
+        --counted.used;
+        bucket = counted;
+      }
       if (!call.emitted.empty() && state_.doc()["webhook"].value("api_events", false)) caused = webhooks_for(call);
     } catch (const ApiError& error) {
       response = error_response(error, docs);
@@ -199,6 +206,7 @@ Response ApiHandler::handle(const Request& request) {
     deliveries_.enqueue(event.event, event.action, std::move(event.payload), event.installation_id);
 
   entry["status"] = response.drop ? nlohmann::json() : nlohmann::json(response.status);
+  if (is_conditional(request)) entry["conditional"] = true;
   entry["auth"] = kind_name(identity.kind != Identity::Kind::none ? identity.kind : attempted);
   if (!identity.login.empty()) entry["actor"] = identity.login;
   log_.append(entry);

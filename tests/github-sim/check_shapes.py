@@ -207,6 +207,14 @@ def main():
         expect("PATCH", f"{r}/git/refs/heads/deploy-audit", "/repos/{owner}/{repo}/git/refs/{ref}", 200,
                body={"sha": child["sha"], "force": False})
         expect_error("PATCH", f"{r}/git/refs/heads/deploy-audit", 422, body={"sha": root["sha"], "force": False})
+        expect("POST", f"{r}/git/refs", "/repos/{owner}/{repo}/git/refs", 201,
+               body={"ref": "refs/deploy-locks/production", "sha": root["sha"]})
+        expect_error("POST", f"{r}/git/refs", 422, body={"ref": "refs/deploy-locks/production", "sha": root["sha"]})
+        expect("GET", f"{r}/git/ref/deploy-locks/production", "/repos/{owner}/{repo}/git/ref/{ref}", 200)
+        expect("GET", f"{r}/git/matching-refs/deploy-locks/", "/repos/{owner}/{repo}/git/matching-refs/{ref}", 200)
+        expect("DELETE", f"{r}/git/refs/deploy-locks/production", "/repos/{owner}/{repo}/git/refs/{ref}", 204)
+        expect_error("DELETE", f"{r}/git/refs/deploy-locks/production", 422)
+        expect_error("GET", f"{r}/git/ref/deploy-locks/production", 404)
 
         issue = expect("POST", f"{r}/issues", "/repos/{owner}/{repo}/issues", 201, body={"title": "Shapes", "labels": ["x"]})
         number = issue["number"]
@@ -249,6 +257,7 @@ def main():
         expect("POST", f"{r}/dispatches", "/repos/{owner}/{repo}/dispatches", 204, body={"event_type": "deploy"})
         expect("POST", f"{r}/statuses/{head}", "/repos/{owner}/{repo}/statuses/{sha}", 201,
                body={"state": "pending", "context": "deploy/approvals"})
+        expect("GET", f"{r}/commits/{head}/statuses", "/repos/{owner}/{repo}/commits/{ref}/statuses", 200)
 
         run = expect("POST", f"{r}/check-runs", "/repos/{owner}/{repo}/check-runs", 201, token, body={"name": "deploy", "head_sha": head})
         expect("PATCH", f"{r}/check-runs/{run['id']}", "/repos/{owner}/{repo}/check-runs/{check_run_id}", 200, token,

@@ -10,9 +10,11 @@ RateBucket& bucket_for(State& state, const Identity& who) {
   RateBucket& bucket = state.rate_buckets()[who.rate_key];
   TimePoint now = state.now();
   if (bucket.reset <= now) {
+    // The seed's "rate_limit" replaces GitHub's 5000 an hour for authenticated callers.
+    const auto& seeded = state.doc().value("rate_limit", nlohmann::json::object());
     bucket.used = 0;
-    bucket.reset = now + std::chrono::hours(1);
-    bucket.limit = who.kind == Identity::Kind::none ? 60 : 5000;
+    bucket.reset = now + std::chrono::seconds(seeded.value("window_seconds", 3600LL));
+    bucket.limit = who.kind == Identity::Kind::none ? 60 : seeded.value("limit", 5000LL);
   }
   return bucket;
 }

@@ -35,6 +35,8 @@ Response create_tree(Call& call);
 Response create_git_commit(Call& call);
 Response create_ref(Call& call);
 Response update_ref(Call& call);
+Response delete_ref(Call& call);
+Response list_matching_refs(Call& call);
 
 // routes_issues.cpp: issues, issue comments and their reactions
 Response create_issue(Call& call);
@@ -73,6 +75,7 @@ Response create_deployment_status(Call& call);
 // routes_checks.cpp: commit statuses and check runs
 Response create_commit_status(Call& call);
 Response get_combined_status(Call& call);
+Response list_commit_statuses_for_ref(Call& call);
 Response create_check_run(Call& call);
 Response list_check_runs_for_ref(Call& call);
 Response list_check_suites_for_ref(Call& call);

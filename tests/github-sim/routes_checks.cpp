@@ -132,6 +132,22 @@ Response get_combined_status(Call& call) {
                               {"url", api + "/commits/" + *sha + "/status"}});
 }
 
+// GET /repos/{owner}/{repo}/commits/{ref}/statuses: every status of the commit, newest first, each
+// with its creator (which the combined status leaves out), paged like every list.
+Response list_commit_statuses_for_ref(Call& call) {
+  json& repo = call.repo();
+  require_read(call.state, repo, call.identity, "statuses");
+  auto sha = git::resolve(repo, call.param("ref"));
+  if (!sha) throw_not_found();
+  View view = view_of(call);
+  json items = json::array();
+  auto& statuses = repo["statuses"];
+  for (auto it = statuses.rbegin(); it != statuses.rend(); ++it) {
+    if ((*it)["sha"] == *sha) items.push_back(render_commit_status(view, repo, *it));
+  }
+  return paginated(call, items);
+}
+
 // GET /repos/{owner}/{repo}/commits/{ref}/check-runs: {total_count, check_runs}, newest first.
 // filter=latest (the default) keeps the most recent run of each name, as GitHub does; check_name,
 // status and app_id narrow the list. Pages like every list, with the object around the page.

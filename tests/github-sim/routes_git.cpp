@@ -156,7 +156,8 @@ Response get_ref(Call& call) {
   require_read(call.state, repo, call.identity, "contents");
   require_not_empty(repo);
   const std::string& ref = call.param("ref");
-  if (!ref.starts_with("heads/") && !ref.starts_with("tags/")) throw_not_found();
+  // Any ref under refs/ (GitHub serves custom namespaces such as refs/deploy-locks/ too).
+  if (ref.empty() || ref.starts_with("refs/")) throw_not_found();
   std::string name = "refs/" + ref;
   if (!repo["refs"].contains(name)) throw_not_found();
   View view = view_of(call);

@@ -180,4 +180,30 @@ Response update_ref(Call& call) {
   return Response::json(200, render_ref(view, repo, name));
 }
 
+// As GitHub: 204, or 422 "Reference does not exist" (deploy-action's and deploy-bot's locks rely
+// on a deleted ref being free for the next atomic create).
+Response delete_ref(Call& call) {
+  json& repo = call.repo();
+  require_write(call.state, repo, call.identity, "contents");
+  std::string name = "refs/" + call.param("ref");
+  if (!repo["refs"].contains(name)) throw_unprocessable("Reference does not exist");
+  repo["refs"].erase(name);
+  return Response::empty(204);
+}
+
+// Every ref whose full name starts with refs/{ref}, in name order; [] when none (not 404).
+Response list_matching_refs(Call& call) {
+  json& repo = call.repo();
+  require_read(call.state, repo, call.identity, "contents");
+  const std::string prefix = "refs/" + call.param("ref");
+  View view = view_of(call);
+  json out = json::array();
+  std::vector<std::string> names;
+  for (const auto& item : repo["refs"].items()) {
+    if (item.key().starts_with(prefix)) names.push_back(item.key());
+  }
+  for (const auto& name : names) out.push_back(render_ref(view, repo, name));
+  return Response::json(200, out);
+}
+
 }  // namespace deploy::sim::handlers

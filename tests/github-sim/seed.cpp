@@ -163,7 +163,7 @@ void State::normalise() {
     if (!a.contains("external_url")) a["external_url"] = "https://example.com/" + slug;
     if (!a.contains("installation_token_lifetime_seconds")) a["installation_token_lifetime_seconds"] = 3600;
     if (!a.contains("permissions")) {
-      a["permissions"] = {{"actions", "write"},       {"checks", "write"},  {"contents", "read"},
+      a["permissions"] = {{"actions", "write"},       {"checks", "write"},  {"contents", "write"},
                           {"deployments", "write"},   {"issues", "write"},  {"metadata", "read"},
                           {"pull_requests", "write"}, {"statuses", "write"}};
     }
@@ -206,6 +206,16 @@ void State::normalise() {
   }
   doc_["tokens"] = tokens;
 
+  // The primary rate limit of authenticated callers (GitHub: 5000 an hour); tests make it small.
+  if (doc_.contains("rate_limit")) {
+    const json& limit = doc_["rate_limit"];
+    if (!limit.is_object()) seed_error("rate_limit", "must be an object {\"limit\": N, \"window_seconds\": S}");
+    for (const char* key : {"limit", "window_seconds"}) {
+      if (limit.contains(key) && (!limit[key].is_number_integer() || limit[key].get<long long>() < 1)) {
+        seed_error("rate_limit", std::string("\"") + key + "\" must be a positive integer");
+      }
+    }
+  }
   if (!doc_.contains("webhook") || !doc_["webhook"].is_object()) doc_["webhook"] = json::object();
   if (!doc_["webhook"].contains("hook_id"))
     doc_["webhook"]["hook_id"] = 400000 + doc_["next_id"].get<long long>() % 1000;

@@ -32,6 +32,15 @@ inline nlohmann::json deploy_bot_app() {
             {"statuses", "write"}}}};
 }
 
+// The seed's "organizations": acme, owned by alice (admin), with bob a member and the one member
+// of team `deployers`, which has write on acme/app.
+inline nlohmann::json acme_organizations() {
+  return {{{"login", "acme"},
+           {"members", {{"alice", "admin"}, {"bob", "member"}}},
+           {"teams",
+            {{{"slug", "deployers"}, {"members", {{"bob", "member"}}}, {"repositories", {{"acme/app", "write"}}}}}}}};
+}
+
 // The seed's "installations": installation 42 of the app on acme/app.
 inline nlohmann::json deploy_bot_installations() {
   return {{{"id", 42}, {"account", "acme"}, {"repositories", {"acme/app"}}}};

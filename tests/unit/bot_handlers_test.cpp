@@ -8,7 +8,9 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -570,5 +572,44 @@ TEST_SUITE("repository_events") {
     CHECK(bot.deliver("push", "", push("refs/heads/main", "README.md")) == HandleResult::ignored);
     CHECK(bot.deliver("push", "", push("refs/heads/feature", ".github/deploy.yml")) == HandleResult::ignored);
     CHECK(bot.github.effects.empty());
+  }
+}
+
+TEST_CASE("state_at_ingest: which deliveries need no worker, decided as the handlers would") {
+  using deploy::store::DeliveryState;
+  struct Case {
+    std::string event;
+    std::string action;
+    std::optional<std::string> comment;
+    DeliveryState state;
+  };
+  const std::vector<Case> cases = {
+      {"issue_comment", "created", "/approve", DeliveryState::queued},
+      {"issue_comment", "created", "LGTM\n\n/approve", DeliveryState::queued},
+      {"issue_comment", "created", "/no-such-command", DeliveryState::queued},  // gets a reply
+      {"issue_comment", "created", "looks good to me", DeliveryState::ignored},
+      {"issue_comment", "created", "", DeliveryState::ignored},
+      {"issue_comment", "created", std::nullopt, DeliveryState::ignored},
+      {"commit_comment", "created", "/approve", DeliveryState::queued},
+      {"commit_comment", "created", "nice", DeliveryState::ignored},
+      // An edit or a deletion may take back an /approve: always the handler's.
+      {"issue_comment", "edited", "looks good", DeliveryState::queued},
+      {"issue_comment", "deleted", std::nullopt, DeliveryState::queued},
+      {"issue_comment", "pinned", "/approve", DeliveryState::ignored},  // no entry wants it
+      {"pull_request", "opened", std::nullopt, DeliveryState::queued},
+      // Events that only make kept GitHub answers stale still need the worker, which drops them.
+      {"pull_request", "labeled", std::nullopt, DeliveryState::queued},
+      {"ping", "", std::nullopt, DeliveryState::queued},
+      {"deployment", "created", std::nullopt, DeliveryState::queued},
+      {"member", "added", std::nullopt, DeliveryState::queued},
+      {"membership", "removed", std::nullopt, DeliveryState::queued},
+      {"star", "created", std::nullopt, DeliveryState::ignored},
+      {"no_such_event", "", std::nullopt, DeliveryState::ignored},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.event);
+    CAPTURE(c.action);
+    CAPTURE(c.comment.value_or("<none>"));
+    CHECK(deploy::bot::handlers::state_at_ingest(c.event, c.action, c.comment) == c.state);
   }
 }

@@ -93,6 +93,37 @@ TEST_CASE("approvals_status texts") {
   }
 }
 
+TEST_CASE("approvals_status with rules and rejections") {
+  struct Case {
+    int counted, required;
+    bool met;
+    std::string rules, rejected, state, description;
+  };
+  const std::string long_reason(200, 'x');
+  for (const auto& c : std::vector<Case>{
+           {1, 2, false, "sre 1/1, security 0/1, total 1/2", "", "pending",
+            "1/2 approvals; sre 1/1, security 0/1, total 1/2"},
+           // n >= N but a rule is unmet: still pending.
+           {2, 2, false, "sre 2/1, security 0/1", "", "pending", "2/2 approvals; sre 2/1, security 0/1"},
+           {2, 2, true, "sre 1/1, security 1/1", "", "success", "2/2 approvals; sre 1/1, security 1/1"},
+           {2, 2, true, "", "", "success", "2/2 approvals"},
+           // A rejection wins whatever the count.
+           {2, 2, true, "", "rejected by bob: breaks billing", "failure", "rejected by bob: breaks billing"},
+           {0, 2, false, "", "rejected by " + long_reason, "failure",
+            ("rejected by " + long_reason).substr(0, 137) + "..."},
+       }) {
+    CAPTURE(c.description);
+    const auto status = bot::approvals_status(c.counted, c.required, c.met, c.rules, c.rejected);
+    CHECK(status.state == c.state);
+    CHECK(status.description == c.description);
+    CHECK(status.description.size() <= 140);
+  }
+  deploy::policy::RejectionVerdict rejections;
+  CHECK(bot::rejection_text(rejections).empty());
+  rejections.active = {{"bob", "breaks billing", "1"}, {"alice", "", "2"}};
+  CHECK(bot::rejection_text(rejections) == "rejected by bob: breaks billing, alice");
+}
+
 TEST_CASE("gate_progress and gate_rejection: the review comments on a waiting run") {
   bot::GateProgress none;
   none.sha = "3333333333333333333333333333333333333333";

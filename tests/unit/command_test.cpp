@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -305,24 +307,24 @@ std::vector<Case> cases() {
 
       // --- unknown commands and help ---
       {"unknown command",
-       "/deploy",
+       "/ship",
        Type::reply,
        {},
        "unknown_command",
-       {"Line 1: `/deploy` is not a command", "Nothing in this comment was run.", command::help_text()}},
+       {"Line 1: `/ship` is not a command", "Nothing in this comment was run.", command::help_text()}},
       {"unknown lgtm", "/lgtm", Type::reply, {}, "unknown_command", {"`/lgtm` is not a command"}},
       {"an error stops the valid commands too",
-       "/approve\n/deploy",
+       "/approve\n/ship",
        Type::reply,
        {},
        "unknown_command",
-       {"Line 2: `/deploy` is not a command"}},
+       {"Line 2: `/ship` is not a command"}},
       {"every error is listed; the code is the first one",
-       "/status now\n/deploy",
+       "/status now\n/ship",
        Type::reply,
        {},
        "bad_arguments",
-       {"Line 1: `/status` takes no arguments", "Line 2: `/deploy` is not a command", command::help_text()}},
+       {"Line 1: `/status` takes no arguments", "Line 2: `/ship` is not a command", command::help_text()}},
       {"quoted user text cannot mention or break code spans",
        "/x@team`",
        Type::reply,
@@ -357,7 +359,7 @@ std::vector<Case> cases() {
        {},
        "too_many_commands",
        {"more than 10 commands", "none of them were run"}},
-      {"11 unknown commands count too", lines("/deploy", 11), Type::reply, {}, "too_many_commands"},
+      {"11 unknown commands count too", lines("/ship", 11), Type::reply, {}, "too_many_commands"},
       {"100000 command lines: too many commands", lines("/status", 100000), Type::reply, {}, "too_many_commands"},
 
       // --- NUL bytes ---
@@ -417,8 +419,8 @@ TEST_CASE("parse_comment: exact replies") {
   CHECK(command::parse_comment("/status now").reply ==
         "- Line 1: `/status` takes no arguments, not `now`. Usage: `/status`\n"
         "\nNothing in this comment was run.\n");
-  CHECK(command::parse_comment("/deploy").reply ==
-        "- Line 1: `/deploy` is not a command\n\nNothing in this comment was run.\n\n" + command::help_text());
+  CHECK(command::parse_comment("/ship").reply ==
+        "- Line 1: `/ship` is not a command\n\nNothing in this comment was run.\n\n" + command::help_text());
   const auto v = command::parse_comment("/rollback v1.1.0");
   REQUIRE(v.commands.size() == 1);
   CHECK(v.commands[0].version->major == 1);
@@ -428,13 +430,25 @@ TEST_CASE("parse_comment: exact replies") {
 
 TEST_CASE("registry: help and usage are generated from the entries") {
   const auto entries = command::registry();
-  REQUIRE(entries.size() == 4);
+  REQUIRE(entries.size() == 10);
   CHECK(command::help_text() ==
         "Commands, each at the start of its own line (not quoted, not in code):\n"
         "- `/approve [cancel]`: approve deploying this commit; `cancel` withdraws your approval\n"
         "- `/rollback [VERSION] [REASON...]`: roll the environment back to VERSION (a release tag "
         "like v1.4.0), or to the last good version if none is given; REASON is recorded\n"
+        "- `/reject [REASON...] | cancel`: block deploying this commit until you withdraw it with `/reject cancel`; "
+        "REASON is shown and recorded\n"
         "- `/status`: show environments, versions, approvals and recent deployments\n"
+        "- `/lock [ENV [DURATION] [REASON...]]`: lock environment ENV: deploys and rollbacks of it are refused "
+        "(unless they are yours) until `/unlock ENV` or DURATION (30m, 2h, 1d) ends; REASON is recorded; without "
+        "ENV, list the locks\n"
+        "- `/unlock ENV`: remove the lock on environment ENV\n"
+        "- `/promote`: let the canary waiting at a `pause: until-promoted` step of this release go on to full "
+        "traffic\n"
+        "- `/abort [REASON...]`: stop the canary waiting for /promote and roll it back at once; REASON is "
+        "recorded\n"
+        "- `/deploy ENV [noop]`: on a pull request: deploy its head commit to ENV (if `allow_pull_requests` "
+        "allows it), with the same gates; `noop` only shows the plan\n"
         "- `/help`: show this help\n");
   for (const auto& entry : entries) {
     CAPTURE(entry.word);
@@ -448,9 +462,9 @@ TEST_CASE("registry: help and usage are generated from the entries") {
     CHECK(r.reason_code != "unknown_command");
   }
   CHECK(command::find("ROLLBACK") == &entries[1]);
-  CHECK(command::find("deploy") == nullptr);
+  CHECK(command::find("redeploy") == nullptr);
   CHECK(command::find("") == nullptr);
-  CHECK(command::usage(entries[2]) == "/status");
+  CHECK(command::usage(entries[3]) == "/status");
 }
 
 TEST_CASE("to_string(Kind): stable names") {
@@ -459,6 +473,100 @@ TEST_CASE("to_string(Kind): stable names") {
   CHECK(command::to_string(Kind::rollback) == "rollback");
   CHECK(command::to_string(Kind::status) == "status");
   CHECK(command::to_string(Kind::help) == "help");
+  CHECK(command::to_string(Kind::reject) == "reject");
+  CHECK(command::to_string(Kind::reject_cancel) == "reject_cancel");
+  CHECK(command::to_string(Kind::lock) == "lock");
+  CHECK(command::to_string(Kind::lock_list) == "lock_list");
+  CHECK(command::to_string(Kind::unlock) == "unlock");
+  CHECK(command::to_string(Kind::promote) == "promote");
+  CHECK(command::to_string(Kind::abort) == "abort");
+  CHECK(command::to_string(Kind::deploy) == "deploy");
+}
+
+TEST_CASE("/reject: a reason, none, or cancel") {
+  struct Case {
+    const char* body;
+    Kind kind;
+    const char* reason;
+  };
+  const std::vector<Case> cases = {
+      {"/reject", Kind::reject, ""},
+      {"/reject   breaks billing\t(see #12)", Kind::reject, "breaks billing (see #12)"},
+      {"/REJECT cancel", Kind::reject_cancel, ""},
+      {"/reject Cancel  ", Kind::reject_cancel, ""},
+      {"/reject cancel the release, it breaks billing", Kind::reject, "cancel the release, it breaks billing"},
+      {"/reject `rm -rf` @alice", Kind::reject, "`rm -rf` @alice"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.body);
+    const auto r = command::parse_comment(c.body);
+    REQUIRE(r.type == command::ParseResult::Type::commands);
+    REQUIRE(r.commands.size() == 1);
+    CHECK(r.commands[0].kind == c.kind);
+    CHECK(r.commands[0].reason == c.reason);
+  }
+  CHECK(command::parse_comment("/rejected").reason_code == "unknown_command");
+  CHECK(command::parse_comment("> /reject").type == command::ParseResult::Type::ignore);
+}
+
+TEST_CASE("control commands: /lock, /unlock, /promote, /abort, /deploy") {
+  using std::chrono::hours;
+  using std::chrono::minutes;
+  struct Row {
+    const char* body;
+    Kind kind;
+    const char* environment;
+    std::optional<std::chrono::milliseconds> duration;
+    const char* reason;
+    bool noop;
+  };
+  const std::vector<Row> rows = {
+      {"/lock", Kind::lock_list, "", std::nullopt, "", false},
+      {"/lock production", Kind::lock, "production", std::nullopt, "", false},
+      {"/lock production 2h \"incident 1234\"", Kind::lock, "production", hours{2}, "incident 1234", false},
+      {"/lock staging 1h30m", Kind::lock, "staging", minutes{90}, "", false},
+      {"/lock eu.west-1 db migration running", Kind::lock, "eu.west-1", std::nullopt, "db migration running", false},
+      {"/unlock production", Kind::unlock, "production", std::nullopt, "", false},
+      {"/promote", Kind::promote, "", std::nullopt, "", false},
+      {"/abort", Kind::abort, "", std::nullopt, "", false},
+      {"/abort error rate up", Kind::abort, "", std::nullopt, "error rate up", false},
+      {"/deploy staging", Kind::deploy, "staging", std::nullopt, "", false},
+      {"/deploy staging noop", Kind::deploy, "staging", std::nullopt, "", true},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.body);
+    const auto r = command::parse_comment(row.body);
+    REQUIRE(r.type == ParseResult::Type::commands);
+    REQUIRE(r.commands.size() == 1);
+    const auto& c = r.commands[0];
+    CHECK(c.kind == row.kind);
+    CHECK(c.environment == row.environment);
+    CHECK(c.duration == row.duration);
+    CHECK(c.reason == row.reason);
+    CHECK(c.noop == row.noop);
+  }
+  struct Bad {
+    const char* body;
+    const char* fragment;
+  };
+  const std::vector<Bad> bad = {
+      {"/lock prod/uction", "needs an environment name"},
+      {"/lock production 2x reason", "needs DURATION like 30m"},
+      {"/lock production 0s", "needs DURATION like 30m"},
+      {"/unlock", "takes one environment name"},
+      {"/unlock production now", "takes one environment name"},
+      {"/promote now", "takes no arguments"},
+      {"/deploy", "takes an environment name"},
+      {"/deploy staging now", "takes an environment name"},
+      {"/deploy staging noop extra", "takes an environment name"},
+  };
+  for (const auto& row : bad) {
+    CAPTURE(row.body);
+    const auto r = command::parse_comment(row.body);
+    REQUIRE(r.type == ParseResult::Type::reply);
+    CHECK(r.reason_code == "bad_arguments");
+    CHECK(r.reply.find(row.fragment) != std::string::npos);
+  }
 }
 
 TEST_CASE("clean_reason: table") {

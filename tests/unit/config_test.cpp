@@ -100,6 +100,27 @@ TEST_CASE("the example file is valid and matches docs/CONFIGURATION.md byte for 
   CHECK(doc.substr(start, end - start) == example);
 }
 
+// Every other complete example in the reference (between "<!-- BEGIN deploy.yml: NAME -->" and its
+// END) must load: an example people copy must not be refused.
+TEST_CASE("the named examples in docs/CONFIGURATION.md are valid") {
+  const std::string doc = read_source_file("docs/CONFIGURATION.md");
+  const std::string marker = "<!-- BEGIN deploy.yml: ";
+  int found = 0;
+  for (auto at = doc.find(marker); at != std::string::npos; at = doc.find(marker, at + 1)) {
+    const auto name_end = doc.find(" -->\n```yaml\n", at);
+    REQUIRE(name_end != std::string::npos);
+    const std::string name = doc.substr(at + marker.size(), name_end - at - marker.size());
+    const auto start = name_end + std::string(" -->\n```yaml\n").size();
+    const auto end = doc.find("```\n<!-- END deploy.yml: " + name + " -->", start);
+    REQUIRE_MESSAGE(end != std::string::npos, name);
+    const cfg::LoadResult result = cfg::load_config(doc.substr(start, end - start), name);
+    INFO(name, "\n", result.format());
+    CHECK(result.ok());
+    ++found;
+  }
+  CHECK(found >= 2);
+}
+
 TEST_CASE("the project's own .github/deploy.yml (its release gates) is valid") {
   const std::string text = read_source_file(".github/deploy.yml");
   const cfg::LoadResult result = cfg::load_config(text, ".github/deploy.yml");
@@ -312,7 +333,7 @@ TEST_CASE("errors in the top level") {
       {"unknown key with nothing close lists the valid keys",
        kMinimal + "colour: red\n",
        {"deploy.yml:10:1: error: colour: unknown key 'colour' (expected version, release, "
-        "environments, stages, rollback, notifications, bot or audit)"}},
+        "environments, stages, rollback, notifications, bot, audit or locks)"}},
       {"missing required keys are reported at the parent (the document)",
        "version: 1\n"
        "environments:\n"
@@ -327,7 +348,7 @@ TEST_CASE("errors in the top level") {
       {"the document is a list",
        "- version: 1\n",
        {"deploy.yml:1:1: error: expected a mapping with keys such as version, release, "
-        "environments, stages, rollback, notifications, bot or audit, found a list"}},
+        "environments, stages, rollback, notifications, bot, audit or locks, found a list"}},
       {"duplicate key",
        kMinimal + "version: 1\n",
        {"deploy.yml:10:1: error: version: duplicate key 'version' (first given on line 1)"}},
@@ -1044,4 +1065,163 @@ TEST_CASE("a config larger than 1 MiB is refused before parsing, with a clear er
   CHECK(result.format() ==
         "deploy.yml:1:1: error: the file has more than 1048576 bytes; a deploy config may be at most 1 MiB: check "
         "that the path names the right file\n");
+}
+
+TEST_CASE("approvals.rules and freeze windows load into their values") {
+  const std::string yaml =
+      kHead +
+      "    approvals:\n"
+      "      rules:\n"
+      "        - { name: sre, from: [\"@acme/sre\"], count: 1 }\n"
+      "        - { count: 3 }\n"
+      "    freeze:\n"
+      "      override: { from: [\"@acme/sre\"], count: 2 }\n"
+      "      windows:\n"
+      "        - { name: weekend, cron: \"0 18 * * FRI\", duration: 62h, time_zone: Europe/Berlin }\n"
+      "        - name: year-end\n"
+      "          start: 2026-12-20T00:00:00Z\n"
+      "          end: 2027-01-04T01:00:00+01:00\n"
+      "          override: { count: 1 }\n" +
+      kTail;
+  const auto result = cfg::load_config(yaml, "deploy.yml");
+  INFO(result.format());
+  REQUIRE(result.ok());
+  const auto& env = *result.config->environment("production");
+  REQUIRE(env.approvals.rules.size() == 2);
+  CHECK(env.approvals.rules[0].name == "sre");
+  CHECK(env.approvals.rules[0].from.size() == 1);
+  CHECK(env.approvals.rules[1].count == 3);
+  CHECK(env.approvals.required == 3);  // the largest rule: > 0 means the gate is on
+  REQUIRE(env.freeze.override);
+  CHECK(env.freeze.override->count == 2);
+  REQUIRE(env.freeze.windows.size() == 2);
+  CHECK(env.freeze.windows[0].recurring());
+  CHECK(env.freeze.windows[0].cron == "0 18 * * FRI");
+  CHECK(env.freeze.windows[0].duration == std::chrono::hours{62});
+  CHECK(env.freeze.windows[0].time_zone == "Europe/Berlin");
+  CHECK_FALSE(env.freeze.windows[1].recurring());
+  CHECK(env.freeze.windows[1].end - env.freeze.windows[1].start == std::chrono::hours{24 * 15});
+  REQUIRE(env.freeze.windows[1].override);
+  CHECK(env.freeze.windows[1].override->from.empty());
+}
+
+TEST_CASE("approvals.rules and freeze: errors name the key") {
+  run_cases({
+      {"required and rules together",
+       kHead + "    approvals:\n      required: 1\n      rules: [{ count: 1 }]\n" + kTail,
+       {"deploy.yml:7:7: error: environments.production.approvals.rules: give either 'required' or 'rules', not both: "
+        "'required: N' is the one-rule shorthand; add a rule { name: total, count: N } to the list instead"}},
+      {"a rule without count",
+       kHead + "    approvals:\n      rules: [{ name: sre }]\n" + kTail,
+       {"deploy.yml:6:15: error: environments.production.approvals.rules[0].count: missing required key 'count' (how "
+        "many "
+        "distinct approvers this rule needs, e.g. count: 1)"}},
+      {"a rule count of 0",
+       kHead + "    approvals:\n      rules: [{ count: 0 }]\n" + kTail,
+       {"deploy.yml:6:24: error: environments.production.approvals.rules[0].count: expected a whole number from 1 to "
+        "10, found '0'"}},
+      {"more than the people named",
+       kHead + "    approvals:\n      rules: [{ from: [\"@ann\"], count: 2 }]\n" + kTail,
+       {"deploy.yml:6:40: error: environments.production.approvals.rules[0].count: needs 2 approvers but 'from' names "
+        "only 1 people; it could never be met"}},
+      {"a bad cron expression",
+       kHead + "    freeze:\n      windows: [{ name: w, cron: \"0 25 * * *\", duration: 1h }]\n" + kTail,
+       {"deploy.yml:6:34: error: environments.production.freeze.windows[0].cron: hour field '25': expected * or "
+        "values 0-23"}},
+      {"a cron date that never comes",
+       kHead + "    freeze:\n      windows: [{ name: w, cron: \"0 0 30 2 *\", duration: 1h }]\n" + kTail,
+       {"deploy.yml:6:34: error: environments.production.freeze.windows[0].cron: '0 0 30 2 *' matches no date (a day "
+        "that no month has?)"}},
+      {"a fixed window ending before it starts",
+       kHead + "    freeze:\n      windows: [{ name: w, start: 2026-12-20T00:00:00Z, end: 2026-12-19T00:00:00Z }]\n" +
+           kTail,
+       {"deploy.yml:6:62: error: environments.production.freeze.windows[0].end: the window must end after it starts"}},
+      {"neither recurring nor fixed",
+       kHead + "    freeze:\n      windows: [{ name: w }]\n" + kTail,
+       {"deploy.yml:6:17: error: environments.production.freeze.windows[0]: expected cron (with duration and "
+        "time_zone) for a recurring window, or start and end for a fixed one"}},
+  });
+}
+
+TEST_CASE("locks, allow_pull_requests, pause: until-promoted and pause_timeout") {
+  const std::string yaml =
+      "version: 1\n"
+      "environments:\n"
+      "  staging:\n"
+      "    on: { branches: [main] }\n"
+      "    allow_pull_requests: true\n"
+      "  production:\n"
+      "    on: { tags: [\"v*\"] }\n"
+      "    strategy:\n"
+      "      type: canary\n"
+      "      pause_timeout: 30m\n"
+      "      steps:\n"
+      "        - { traffic: 10, pause: until-promoted }\n"
+      "        - { traffic: 100, pause: 1m }\n"
+      "stages:\n"
+      "  - name: deploy\n"
+      "    run: ./deploy.sh\n"
+      "    traffic: true\n"
+      "locks:\n"
+      "  allowed: [\"@acme/sre\", maintain]\n";
+  auto loaded = cfg::load_config(yaml, "deploy.yml");
+  INFO(loaded.format());
+  REQUIRE(loaded.ok());
+  const auto& config = *loaded.config;
+  CHECK(config.environment("staging")->allow_pull_requests);
+  CHECK_FALSE(config.environment("production")->allow_pull_requests);
+  const auto& strategy = config.environment("production")->strategy;
+  CHECK(strategy.pause_timeout == std::chrono::minutes{30});
+  CHECK(strategy.steps[0].until_promoted);
+  CHECK(strategy.steps[0].pause.count() == 0);
+  CHECK_FALSE(strategy.steps[1].until_promoted);
+  REQUIRE(config.locks.allowed.size() == 2);
+  CHECK(config.locks.allowed[0].to_string() == "@acme/sre");
+  // Defaults.
+  auto minimal = cfg::load_config(kMinimal, "deploy.yml");
+  REQUIRE(minimal.ok());
+  CHECK(minimal.config->locks.allowed.empty());
+  CHECK(minimal.config->environments[0].strategy.pause_timeout == std::chrono::hours{1});
+  CHECK_FALSE(minimal.config->environments[0].allow_pull_requests);
+}
+
+TEST_CASE("errors in locks, allow_pull_requests and until-promoted") {
+  const std::string traffic_tail =
+      "stages:\n"
+      "  - name: deploy\n"
+      "    run: ./deploy.sh\n"
+      "    traffic: true\n"
+      "rollback:\n"
+      "  run: ./rollback.sh\n";
+  run_cases({
+      {"production never takes pull requests",
+       kHead + "    allow_pull_requests: true\n" + kTail,
+       {"deploy.yml:5:26: error: environments.production.allow_pull_requests: production is never deployed from a "
+        "pull request (its head is not reviewed and merged yet); remove allow_pull_requests here, or deploy a "
+        "release"}},
+      {"the last step cannot hold",
+       kHead +
+           "    strategy:\n"
+           "      type: canary\n"
+           "      steps:\n"
+           "        - { traffic: 10 }\n"
+           "        - { traffic: 100, pause: until-promoted }\n" +
+           traffic_tail,
+       {"deploy.yml:9:11: error: environments.production.strategy.steps[1]: pause: until-promoted holds a step "
+        "below 100% until /promote; the last step already sends all traffic, so there is nothing left to "
+        "promote"}},
+      {"a typo in until-promoted is a bad duration",
+       kHead +
+           "    strategy:\n"
+           "      type: canary\n"
+           "      steps:\n"
+           "        - { traffic: 10, pause: until-promote }\n"
+           "        - { traffic: 100 }\n" +
+           traffic_tail,
+       {"deploy.yml:8:33: error: environments.production.strategy.steps[0].pause: expected a duration like 90s, 5m "
+        "or 1h, found 'until-promote'"}},
+      {"a typo under locks",
+       kMinimal + "locks:\n  alowed: [maintain]\n",
+       {"deploy.yml:11:3: error: locks.alowed: unknown key 'alowed' (did you mean 'allowed'?)"}},
+  });
 }

@@ -101,3 +101,67 @@ TEST_CASE("the engine never reports deployed when the rounds say otherwise (prop
   CHECK(succeeded > 300);
   CHECK(failed > 300);
 }
+
+TEST_CASE("a hold (pause: until-promoted) goes on at /promote, stops at /abort or at its timeout") {
+  using deploy::policy::Promotion;
+  using deploy::policy::PromotionDecision;
+  struct Row {
+    const char* name;
+    int decided_at;  // the ask that answers; 0 = never
+    PromotionDecision decision;
+    bool with_source;
+    engine::Status status;
+    const char* reason;
+    const char* hold;
+    int asks;
+  };
+  const std::vector<Row> rows = {
+      {"promoted at the third ask", 3, PromotionDecision::promote, true, engine::Status::succeeded, "deployed",
+       "promoted", 3},
+      {"aborted at the second ask", 2, PromotionDecision::abort, true, engine::Status::failed, "aborted", "aborted", 2},
+      {"nobody decides: the timeout", 0, PromotionDecision::waiting, true, engine::Status::failed, "promotion_timeout",
+       "promotion_timeout", 5},
+      {"nobody can decide: the timeout", 0, PromotionDecision::waiting, false, engine::Status::failed,
+       "promotion_timeout", "promotion_timeout", 0},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.name);
+    config::Environment environment;
+    environment.name = "production";
+    plan::Plan p;
+    plan::Step hold;
+    hold.kind = plan::StepKind::hold;
+    hold.stage = "promotion";
+    hold.label = "at 10% traffic";
+    hold.traffic = 10;
+    hold.timeout = 60s;
+    hold.live = true;
+    p.steps.push_back(hold);
+    deploy::ManualClock clock;
+    engine::Inputs inputs{p, environment, engine::ReleaseFacts{"production", "2.0.0", "abc", "", "", "", ""}, clock,
+                          [](const std::string&) {}};
+    inputs.promotion_poll = 15s;
+    int asks = 0;
+    int told = 0;
+    inputs.on_hold = [&](const plan::Step&, std::chrono::system_clock::time_point) { ++told; };
+    if (row.with_source) {
+      inputs.promotion = [&] {
+        ++asks;
+        Promotion answer;
+        if (asks == row.decided_at) {
+          answer.decision = row.decision;
+          answer.by = "alice";
+        }
+        return answer;
+      };
+    }
+    const auto report = engine::run_deploy(inputs, [](const config::Check&) { return deploy::analysis::Sample{}; });
+    CHECK(report.status == row.status);
+    CHECK(report.reason == row.reason);
+    CHECK(told == 1);
+    CHECK(asks == row.asks);
+    REQUIRE(report.holds.size() == 1);
+    CHECK(report.holds[0].outcome == row.hold);
+    CHECK(report.holds[0].traffic == 10);
+  }
+}

@@ -24,9 +24,10 @@ class FakeGitHubPorts final : public bot::handlers::RepositoryReader,
                               public bot::handlers::DeploymentsReader,
                               public bot::handlers::WorkflowDispatcher,
                               public bot::handlers::GateReviewer,
-                              public bot::handlers::CommentPoster {
+                              public bot::handlers::CommentPoster,
+                              public bot::handlers::LockKeeper {
  public:
-  bot::handlers::Ports ports() { return {*this, *this, *this, *this, *this, *this, *this, *this}; }
+  bot::handlers::Ports ports() { return {*this, *this, *this, *this, *this, *this, *this, *this, *this}; }
 
   // ---- what reads answer ----
   std::map<int, github::PullRequest> pulls;
@@ -204,6 +205,41 @@ class FakeGitHubPorts final : public bot::handlers::RepositoryReader,
     tracking_issues.push_back(text);
     effects.push_back("tracking-issue " + text.marker.tag + " " + text.marker.sha);
     return {static_cast<int>(next_id_++), "https://github.test/acme/app/issues/1", true};
+  }
+
+  // ---- environment locks: by "sticky:env" / "run:env" (lowercase), as refs would hold them ----
+  std::map<std::string, github::StoredLock> lock_refs;
+  static std::string lock_key(policy::Lock::Kind kind, const std::string& environment) {
+    return std::string(policy::to_string(kind)) + ":" + text::to_lower(environment);
+  }
+  std::optional<github::StoredLock> lock(policy::Lock::Kind kind, const std::string& environment) override {
+    auto it = lock_refs.find(lock_key(kind, environment));
+    if (it == lock_refs.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<github::StoredLock> locks() override {
+    std::vector<github::StoredLock> out;
+    for (const auto& [key, held] : lock_refs) out.push_back(held);
+    return out;
+  }
+  std::optional<github::StoredLock> take_lock(const policy::Lock& lock,
+                                              const std::optional<github::StoredLock>& replacing) override {
+    const auto key = lock_key(lock.kind, lock.environment);
+    auto it = lock_refs.find(key);
+    if (replacing ? (it == lock_refs.end() || it->second.sha != replacing->sha) : it != lock_refs.end()) {
+      return std::nullopt;
+    }
+    github::StoredLock held{lock, "lock" + std::to_string(next_id_++)};
+    lock_refs[key] = held;
+    effects.push_back("lock " + key + " " + lock.holder);
+    return held;
+  }
+  bool release_lock(const github::StoredLock& held) override {
+    auto it = lock_refs.find(lock_key(held.lock.kind, held.lock.environment));
+    if (it == lock_refs.end() || (!held.sha.empty() && it->second.sha != held.sha)) return false;
+    effects.push_back("unlock " + it->first);
+    lock_refs.erase(it);
+    return true;
   }
 
  private:

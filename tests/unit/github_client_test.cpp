@@ -665,3 +665,99 @@ TEST_CASE("App: JWT-level calls and calls that need an installation") {
   f.client().for_installation(7).get_repository("o", "r");
   CHECK(f.lookups == 0);
 }
+
+TEST_CASE("conditional requests: a kept answer is asked again with its validator; a 304 answers with the kept body") {
+  Fixture f;
+  f.options.cache = std::make_shared<ResponseCache>();
+  std::vector<RequestSeen> seen;
+  f.options.on_request = [&](const RequestSeen& s) { seen.push_back(s); };
+  const Json permission = {{"permission", "write"}, {"user", {{"login", "bob"}}}};
+  f.transport.script.push_back(reply(200, permission, {{"etag", "W/\"abc\""}}));
+  f.transport.script.push_back(reply(304, nullptr, {{"etag", "W/\"abc\""}}));
+  f.transport.script.push_back(
+      reply(200, {{"permission", "read"}, {"user", {{"login", "bob"}}}}, {{"etag", "\"def\""}}));
+  auto client = f.client();
+  auto first = client.get_collaborator_permission("o", "r", "bob");
+  auto second = client.get_collaborator_permission("o", "r", "bob");
+  auto third = client.get_collaborator_permission("o", "r", "bob");
+  REQUIRE(first);
+  REQUIRE(second);
+  REQUIRE(third);
+  CHECK(first->permission == "write");
+  CHECK(second->permission == "write");  // the kept body
+  CHECK(third->permission == "read");    // changed: the new body, kept with its new validator
+  REQUIRE(f.transport.requests.size() == 3);
+  CHECK(header(f.transport.requests[0], "If-None-Match") == "<absent>");
+  CHECK(header(f.transport.requests[1], "If-None-Match") == "W/\"abc\"");
+  CHECK(header(f.transport.requests[2], "If-None-Match") == "W/\"abc\"");
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].kind == RequestKind::permission);
+  CHECK_FALSE(seen[0].conditional);
+  CHECK(seen[1].conditional);
+  CHECK(seen[1].not_modified);
+  CHECK(seen[2].conditional);
+  CHECK_FALSE(seen[2].not_modified);
+  CHECK(seen[2].status == 200);
+}
+
+TEST_CASE("conditional requests: Last-Modified without an ETag is sent back as If-Modified-Since") {
+  Fixture f;
+  f.options.cache = std::make_shared<ResponseCache>();
+  const std::string when = "Tue, 10 Oct 2017 16:00:00 GMT";
+  f.transport.script.push_back(reply(200, {{"number", 2}}, {{"last-modified", when}}));
+  f.transport.script.push_back(reply(304, nullptr));
+  auto client = f.client();
+  client.get_issue("o", "r", 2);
+  CHECK(client.get_issue("o", "r", 2).number == 2);
+  REQUIRE(f.transport.requests.size() == 2);
+  CHECK(header(f.transport.requests[1], "If-Modified-Since") == when);
+  CHECK(header(f.transport.requests[1], "If-None-Match") == "<absent>");
+}
+
+TEST_CASE("conditional requests: none without a cache, none for writes, and invalidation makes the next read plain") {
+  SUBCASE("no cache: the action's client never sends a validator") {
+    Fixture f;
+    f.transport.fallback = reply(200, {{"number", 2}}, {{"etag", "\"abc\""}});
+    auto client = f.client();
+    client.get_issue("o", "r", 2);
+    client.get_issue("o", "r", 2);
+    for (const auto& r : f.transport.requests) CHECK(header(r, "If-None-Match") == "<absent>");
+  }
+  SUBCASE("invalidated: asked without a validator") {
+    Fixture f;
+    f.options.cache = std::make_shared<ResponseCache>();
+    f.transport.fallback = reply(200, {{"number", 2}}, {{"etag", "\"abc\""}});
+    auto client = f.client();
+    client.get_issue("o", "r", 2);
+    f.options.cache->invalidate({"o", "r", {RequestKind::issues}});
+    client.get_issue("o", "r", 2);
+    client.get_issue("o", "r", 2);
+    REQUIRE(f.transport.requests.size() == 3);
+    CHECK(header(f.transport.requests[1], "If-None-Match") == "<absent>");
+    CHECK(header(f.transport.requests[2], "If-None-Match") == "\"abc\"");
+  }
+  SUBCASE("writes are never conditional, and are told as writes") {
+    Fixture f;
+    f.options.cache = std::make_shared<ResponseCache>();
+    std::vector<RequestSeen> seen;
+    f.options.on_request = [&](const RequestSeen& s) { seen.push_back(s); };
+    f.transport.fallback = reply(201, {{"id", 1}, {"body", "hi"}, {"user", {{"login", "bot"}}}}, {{"etag", "\"x\""}});
+    auto client = f.client();
+    client.create_issue_comment("o", "r", 2, "hi");
+    client.create_issue_comment("o", "r", 2, "hi");
+    CHECK(header(f.transport.requests[1], "If-None-Match") == "<absent>");
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].write);
+    CHECK(seen[0].kind == RequestKind::comments);
+  }
+  SUBCASE("observed(): a second observer hears every exchange too") {
+    Fixture f;
+    int first = 0, second = 0;
+    f.options.on_request = [&](const RequestSeen&) { ++first; };
+    f.transport.fallback = reply(200, {{"number", 2}});
+    auto client = f.client().observed([&](const RequestSeen&) { ++second; });
+    client.get_issue("o", "r", 2);
+    CHECK(first == 1);
+    CHECK(second == 1);
+  }
+}

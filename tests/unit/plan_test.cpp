@@ -210,7 +210,7 @@ TEST_CASE("the gates appear in evaluation order, only when configured") {
   REQUIRE(production.ok());
   std::vector<std::string> names;
   for (const auto& gate : production->gates) names.push_back(gate.name);
-  CHECK(names == std::vector<std::string>{"release", "approvals", "reviewed_changes", "required_checks"});
+  CHECK(names == std::vector<std::string>{"release", "approvals", "rejection", "reviewed_changes", "required_checks"});
   CHECK(production->gates[1].description.find("2 distinct approvals") != std::string::npos);
   CHECK(production->gates[1].description.find("@acme/release-managers") != std::string::npos);
 

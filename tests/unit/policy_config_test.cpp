@@ -100,8 +100,8 @@ TEST_CASE("approval request: required, approvers and allow_author come from conf
   };
   const std::vector<Case> cases = {
       {"defaults: no gate, anyone with write, author excluded", cfg::Approvals{}, 0, 0, false},
-      {"two from a team, author allowed", {2, {{cfg::Principal::Kind::team, "acme/rm"}}, true, true}, 2, 1, true},
-      {"one, author excluded", {1, {}, false, false}, 1, 0, false},
+      {"two from a team, author allowed", {2, {{cfg::Principal::Kind::team, "acme/rm"}}, true, true, {}}, 2, 1, true},
+      {"one, author excluded", {1, {}, false, false, {}}, 1, 0, false},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
