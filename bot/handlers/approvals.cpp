@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "bot/handlers/control_commands.hpp"
 #include "bot/handlers/rejections.hpp"
 #include "bot/status_report.hpp"
 #include "core/crypto/crypto.hpp"
@@ -430,24 +431,36 @@ std::optional<std::string> dispatch_once(Context& context, const config::Config&
   return recorded.is_object() ? recorded.value("run_url", "") : std::string();
 }
 
-std::string start_release_deploy(Context& context, const Subject& subject, const config::Config& config,
-                                 const config::Environment& environment, const Count& count,
-                                 const requester::Requester& completed_by) {
-  if (!count.verdict.met) return "";
+ReleaseStart start_release_deploy(Context& context, const Subject& subject, const config::Config& config,
+                                  const config::Environment& environment, const Count& count,
+                                  const requester::Requester& completed_by) {
+  if (!count.verdict.met) return {};
   if (auto blocked = count.blocked()) {
     // The action would refuse this run: nothing is dispatched or approved, and people hear why.
-    return "Approvals are complete, but the deploy of `" + subject.tag + "` to `" + environment.name +
-           "` was not started: " + blocked->message + " (`" + blocked->reason + "`).";
+    return {"Approvals are complete, but the deploy of `" + subject.tag + "` to `" + environment.name +
+                "` was not started: " + blocked->message + " (`" + blocked->reason + "`).",
+            blocked->reason};
   }
   if (auto gate = waiting_gate(context, subject.sha, environment.name)) {
     if (gate->settled == "rejected") {
-      return "The waiting deploy of `" + subject.tag + "` to `" + environment.name + "` stays rejected: " + gate->why;
+      return {"The waiting deploy of `" + subject.tag + "` to `" + environment.name + "` stays rejected: " + gate->why,
+              ""};
     }
     approve_gate(context, *gate, count);
-    return "The waiting deploy of `" + subject.tag + "` to `" + environment.name + "` was approved.";
+    return {"The waiting deploy of `" + subject.tag + "` to `" + environment.name + "` was approved.", ""};
+  }
+  const std::string effect_key = context.key("deploy:" + subject.sha + ":" + environment.name);
+  const bool sent_before = context.store().state(dispatch_state_key(effect_key)).has_value();
+  if (auto locked = sent_before ? std::nullopt : sticky_lock_refusal(context, environment.name, completed_by.login)) {
+    // The same refusal the action would make of the run dispatched now (it acts for
+    // `completed_by`): that run could only fail. Nothing was started, so an /approve after the
+    // /unlock starts it. (A deploy already dispatched is only confirmed below, lock or not.)
+    return {"Approvals are complete, but the deploy of `" + subject.tag + "` to `" + environment.name +
+                "` was not started: " + locked->message + " (`" + locked->reason + "`). After `/unlock " +
+                environment.name + "`, comment `/approve` here again to start it.",
+            locked->reason};
   }
   const std::string ref = config.bot.ref.empty() ? context.default_branch : config.bot.ref;
-  const std::string effect_key = context.key("deploy:" + subject.sha + ":" + environment.name);
   const DispatchedRun run{static_cast<int>(subject.number), subject.tag, environment.name, "deploy"};
   const std::map<std::string, std::string> inputs = {
       {"environment", environment.name}, {"version", subject.tag}, {"mode", "deploy"}};
@@ -462,16 +475,18 @@ std::string start_release_deploy(Context& context, const Subject& subject, const
     // The audit trail and the reply state only what GitHub confirmed.
     record.outcome = {audit::Status::failure, "dispatch_unconfirmed", kDispatchUnconfirmed};
     context.audit("deploy:" + subject.sha + ":" + environment.name, record);
-    return "Approvals are complete, but the bot could not confirm that the deploy of `" + subject.tag + "` to `" +
-           environment.name + "` started: " + kDispatchUnconfirmed +
-           " Check the Actions tab before starting it by hand.";
+    return {"Approvals are complete, but the bot could not confirm that the deploy of `" + subject.tag + "` to `" +
+                environment.name + "` started: " + kDispatchUnconfirmed +
+                " Check the Actions tab before starting it by hand.",
+            ""};
   }
   record.outcome = {audit::Status::success, "deploy_dispatched",
                     "workflow " + config.bot.workflow + " dispatched on " + ref + " (mode deploy)"};
   if (!run_url->empty()) record.run_url = *run_url;
   context.audit("deploy:" + subject.sha + ":" + environment.name, record);
-  return "Approvals are complete: the deploy of `" + subject.tag + "` to `" + environment.name + "` has started" +
-         (run_url->empty() ? std::string(".") : ": " + *run_url);
+  return {"Approvals are complete: the deploy of `" + subject.tag + "` to `" + environment.name + "` has started" +
+              (run_url->empty() ? std::string(".") : ": " + *run_url),
+          ""};
 }
 
 audit::Record approval_record(const Subject& subject, const config::Environment& environment, const Count& count,

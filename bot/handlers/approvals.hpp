@@ -148,9 +148,16 @@ std::optional<std::string> dispatch_once(Context& context, const config::Config&
 // approval completed the count, and their comment: the bot's record names them as its actor, and
 // the dispatched run gets them as requested-by and request-url (that approval is what set the
 // deploy going; the approvals themselves are re-counted and recorded by the run).
-std::string start_release_deploy(Context& context, const Subject& subject, const config::Config& config,
-                                 const config::Environment& environment, const Count& count,
-                                 const requester::Requester& completed_by);
+// Not started while the count is blocked (rejected, frozen) or the environment's sticky lock would
+// make the action refuse the run: `refused` then holds the reason code, and a later start has its
+// own sentence.
+struct ReleaseStart {
+  std::string said;
+  std::string refused;  // reason code when nothing was started because of a refusal
+};
+ReleaseStart start_release_deploy(Context& context, const Subject& subject, const config::Config& config,
+                                  const config::Environment& environment, const Count& count,
+                                  const requester::Requester& completed_by);
 
 // Audit record of a count: every event with its verdict.
 audit::Record approval_record(const Subject& subject, const config::Environment& environment, const Count& count,

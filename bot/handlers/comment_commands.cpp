@@ -368,14 +368,14 @@ class CommentHandler {
       }
     }
     if (thread_.kind == ThreadKind::tracking_issue && count.verdict.met) {
-      const std::string said =
+      const auto start =
           start_release_deploy(context_, thread_.subject, config_, *env, count, {comment_.login, comment_.html_url});
-      if (!said.empty()) {
-        // A refusal (rejected, frozen) has its own key: the start once it is lifted is said too.
-        const auto blocked = count.blocked();
-        context_.comment(thread_.number,
-                         "deploy:" + thread_.subject.sha + ":" + env->name + (blocked ? ":" + blocked->reason : ""),
-                         said);
+      if (!start.said.empty()) {
+        // A refusal (rejected, frozen, locked) has its own key: the start once it is lifted is said too.
+        context_.comment(
+            thread_.number,
+            "deploy:" + thread_.subject.sha + ":" + env->name + (start.refused.empty() ? "" : ":" + start.refused),
+            start.said);
       }
     }
   }
@@ -462,6 +462,11 @@ class CommentHandler {
                           "rollback not started: " + busy.message + " (`" + busy.reason + "`)");
         return;
       }
+    }
+    if (auto locked = sticky_lock_refusal(context_, env->name, comment_.login)) {
+      conclude_rollback(purpose, plan.record, {audit::Status::refused, locked->reason, locked->message},
+                        "rollback not started: " + locked->message + " (`" + locked->reason + "`)");
+      return;
     }
     const std::string ref = config_.bot.ref.empty() ? context_.default_branch : config_.bot.ref;
     const DispatchedRun run{thread_.number, plan.target_version, env->name, "rollback"};

@@ -86,6 +86,20 @@ std::vector<LockRow> environment_locks(Context& context, const std::string& envi
   return rows;
 }
 
+std::optional<Outcome> sticky_lock_refusal(Context& context, const std::string& environment,
+                                           const std::string& requested_by) {
+  const auto sticky = context.ports().locks.lock(policy::Lock::Kind::sticky, environment);
+  if (!sticky) return std::nullopt;
+  // The run the bot would start, as the action will see it: a bot's run acting for the requester.
+  policy::RunIdentity run;
+  run.actor = "deploy-bot[bot]";
+  run.actor_is_bot = true;
+  run.requested_by = requested_by;
+  auto decision = policy::decide_run_lock(sticky->lock, std::nullopt, run, context.services.clock.now());
+  if (decision.outcome.allowed) return std::nullopt;
+  return std::move(decision.outcome);
+}
+
 void lock_command(Context& context, const config::Config& config, const CommandThread& thread,
                   const command::Command& cmd) {
   const auto* env = named_environment(config, thread, cmd);
@@ -264,6 +278,11 @@ void deploy_command(Context& context, const config::Config& config, const Comman
     thread.reply(purpose, "the plan for deploying pull request #" + std::to_string(thread.number) + " (`" +
                               thread.sha.substr(0, 7) + "`) to `" + env->name + "` (nothing was run):\n\n```text\n" +
                               (shown_plan.ok() ? plan::render_text(*shown_plan) : shown_plan.error().message) + "```");
+    return;
+  }
+  if (auto locked = sticky_lock_refusal(context, env->name, thread.login)) {
+    audit_decision(context, thread, cmd, audit::Kind::deploy, env->name, *locked, audit::Status::refused);
+    thread.reply(purpose, "deploy refused: " + locked->message + " (`" + locked->reason + "`)");
     return;
   }
   const std::string dispatch_ref = config.bot.ref.empty() ? context.default_branch : config.bot.ref;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "bot/status_report.hpp"
 #include "core/command/command.hpp"
 #include "core/config/config.hpp"
+#include "core/outcome.hpp"
 
 namespace deploy::bot::handlers {
 
@@ -42,6 +44,12 @@ void promotion_command(Context& context, const config::Config& config, const Com
                        const command::Command& cmd);
 void deploy_command(Context& context, const config::Config& config, const CommandThread& thread,
                     const command::Command& cmd);
+
+// Whether a run the bot would start for `requested_by` would be refused by the environment's sticky
+// lock: the action's own decision (policy::decide_run_lock) on the same ref, made before dispatching
+// so that a run which could only fail is not started. nullopt: not locked, expired, or the holder's.
+std::optional<Outcome> sticky_lock_refusal(Context& context, const std::string& environment,
+                                           const std::string& requested_by);
 
 // The locks on `environment` now, for /status.
 std::vector<LockRow> environment_locks(Context& context, const std::string& environment);

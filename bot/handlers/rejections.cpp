@@ -97,12 +97,20 @@ std::optional<std::string> revise_comment_rejections(Context& context, std::int6
       for (const auto& cmd : parsed.commands) {
         if (cmd.kind != command::Kind::reject && cmd.kind != command::Kind::reject_cancel) continue;
         nlohmann::json entry = template_entry;
+        entry.erase("withdrawn");
         entry["cancel"] = cmd.kind == command::Kind::reject_cancel;
         entry["reason"] = cmd.reason;
         entry["edited"] = true;
         after.push_back(std::move(entry));
       }
     }
+  }
+  if (after.empty()) {
+    // Kept as withdrawn rather than dropped: an edit that brings the /reject back finds the
+    // comment's subject and time here, and blocks again as the action would read it.
+    nlohmann::json withdrawn = template_entry;
+    withdrawn["withdrawn"] = true;
+    after.push_back(std::move(withdrawn));
   }
   if (after == before) return std::nullopt;
   for (auto& entry : after) kept.push_back(std::move(entry));
@@ -119,6 +127,7 @@ std::vector<policy::ApprovalEvent> rejection_events(Context& context, std::int64
   }
   std::vector<nlohmann::json> entries;
   for (const auto& entry : list) {
+    if (entry.value("withdrawn", false)) continue;
     const auto on = entry.value("subject", std::int64_t{0});
     if (on == subject || on == 0) entries.push_back(entry);
   }

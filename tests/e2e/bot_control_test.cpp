@@ -211,6 +211,35 @@ TEST_CASE("/lock and /unlock: a ref on GitHub, who may, the list and /status") {
   CHECK(contains(w.last_reply(kTrackingIssue), "no environment is locked"));
 }
 
+TEST_CASE("a locked environment: the bot starts no run the action would refuse, and starts it after /unlock") {
+  World w;
+  w.comment(kTrackingIssue, "bob", "/lock production \"incident 77\"");
+  REQUIRE(w.has_ref("refs/deploy-locks/production"));
+  w.comment(kTrackingIssue, "bob", "/approve");
+  w.comment(kTrackingIssue, "alice", "/approve");  // completes the count, but alice does not hold the lock
+  CHECK(w.dispatches().empty());
+  const auto refused = w.last_reply(kTrackingIssue);
+  CHECK(contains(refused, "was not started"));
+  CHECK(contains(refused, "`environment_locked`"));
+  CHECK(contains(refused, "incident 77"));
+  CHECK(contains(refused, "/unlock production"));
+
+  w.comment(kTrackingIssue, "bob", "/unlock production");
+  w.comment(kTrackingIssue, "alice", "/approve");
+  REQUIRE(w.dispatches().size() == 1);
+  CHECK(w.dispatches()[0].at("inputs").at("version") == "v1.2.0");
+  CHECK(w.dispatches()[0].at("inputs").at("requested-by") == "alice");
+  CHECK(contains(w.last_reply(kTrackingIssue), "has started"));
+
+  // From a pull request too: a deploy for someone other than the holder is refused before dispatch.
+  w.comment(kPull, "alice", "/lock staging");
+  w.comment(kPull, "bob", "/deploy staging");
+  CHECK(contains(w.last_reply(kPull), "`environment_locked`"));
+  CHECK(w.dispatches().size() == 1);
+  w.comment(kPull, "alice", "/deploy staging");  // the holder's own deploy goes ahead
+  CHECK(w.dispatches().size() == 2);
+}
+
 TEST_CASE("/promote and /abort: a commit status naming the waiting deployment, approvers only") {
   World w;
   w.comment(kTrackingIssue, "dave", "/promote");

@@ -1225,6 +1225,10 @@ TEST_CASE("a /reject comment edited or deleted: the bot reads the thread as the 
     const auto id = reject("/reject breaks billing");
     change(id, "edited", "never mind, it was the cache");
     CHECK(w.approvals_status(kShaFeature).value("state", "") == "success");
+    // Edited back: the action would read a /reject again, so the bot blocks again.
+    change(id, "edited", "/reject it was not the cache");
+    CHECK(w.approvals_status(kShaFeature).value("state", "") == "failure");
+    CHECK(w.approvals_status(kShaFeature).value("description", "") == "rejected by bob: it was not the cache");
   }
   SUBCASE("a deleted /reject no longer blocks, and the bot's trail says so") {
     const auto id = reject("/reject breaks billing");
