@@ -1,9 +1,11 @@
 #include "bot/worker.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -131,6 +133,11 @@ bool Worker::wait_for_work(std::uint64_t seen_generation) {
 }
 
 void Worker::run(const std::string& worker_id) {
+  if (options_.nice > 0 &&
+      ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), ::getpriority(PRIO_PROCESS, 0) + options_.nice) != 0) {
+    // Not fatal: the worker only competes with the ingest for the CPU as an equal.
+    spdlog::warn("{}", log_json::event("worker_priority_unchanged", {{"worker", worker_id}, {"errno", errno}}));
+  }
   for (;;) {
     std::uint64_t generation = 0;
     bool sweep = false;

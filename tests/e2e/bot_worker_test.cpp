@@ -2,9 +2,12 @@
 // outcome does to the delivery (done, ignored, retried later, failed for good with the error), and
 // that notify() wakes it without waiting for the poll interval.
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -161,6 +164,32 @@ TEST_CASE("notify wakes an idle worker long before the poll interval; stop leave
   ingest(*db, "d-2", "ok");
   CHECK((*db).queue().delivery("d-2")->state == store::DeliveryState::queued);
   CHECK(handler.calls("d-2") == 0);
+}
+
+TEST_CASE("the worker threads handle jobs at a lower priority than the threads that answer GitHub") {
+  TempStore db;
+  ScriptedHandler handler;
+  std::atomic<int> seen{-100};
+  handler.by_event["ok"] = [&](int) {
+    errno = 0;
+    seen = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));  // this thread's nice value
+    return bot::HandleResult::done;
+  };
+  bot::Metrics metrics;
+  deploy::SystemClock clock;
+  bot::WorkerOptions options;
+  options.threads = 1;
+  options.poll_interval = 20ms;
+  const int process_nice = ::getpriority(PRIO_PROCESS, 0);
+  bot::Worker worker(*db, handler, metrics, clock, options);
+  worker.start();
+  ingest(*db, "d-1", "ok");
+  worker.notify();
+  CHECK(wait_state(*db, "d-1", store::DeliveryState::done));
+  worker.stop();
+  CHECK(options.nice > 0);
+  CHECK(seen.load() == std::min(process_nice + options.nice, 19));  // 19: Linux's lowest priority
+  CHECK(::getpriority(PRIO_PROCESS, 0) == process_nice);            // the caller's thread is untouched
 }
 
 // SQLite only: there one process holds the store, so whatever runs at start is a dead process's.
