@@ -8,11 +8,6 @@ namespace deploy::store {
 
 namespace {
 
-DeliveryState parse_state(std::string_view text) {
-  if (auto state = parse_delivery_state(text)) return *state;
-  throw std::runtime_error("store: unknown delivery state '" + std::string(text) + "' in the database");
-}
-
 // Every column but the body, in read_delivery's order; the body, when wanted, comes after them.
 const std::string kDeliveryColumns =
     "delivery_id, event, action, installation_id, repository, received_at, state, attempts, next_attempt_at, "
@@ -26,7 +21,7 @@ Delivery read_delivery(const postgres::Result& r, int row, bool with_body) {
   d.installation_id = r.int64(row, 3);
   d.repository = r.string(row, 4);
   d.received_at = from_ms(r.int64(row, 5));
-  d.state = parse_state(r.text(row, 6));
+  d.state = stored_delivery_state(r.text(row, 6));
   d.attempts = r.int64(row, 7);
   d.next_attempt_at = from_ms(r.int64(row, 8));
   d.last_error = r.optional_string(row, 9);
@@ -268,23 +263,7 @@ Counts PgQueue::counts() {
   Counts counts;
   for (int i = 0; i < rows.rows(); ++i) {
     const std::int64_t n = rows.int64(i, 1);
-    switch (parse_state(rows.text(i, 0))) {
-      case DeliveryState::queued:
-        counts.queued = n;
-        break;
-      case DeliveryState::running:
-        counts.running = n;
-        break;
-      case DeliveryState::done:
-        counts.done = n;
-        break;
-      case DeliveryState::failed:
-        counts.failed = n;
-        break;
-      case DeliveryState::ignored:
-        counts.ignored = n;
-        break;
-    }
+    count_of(counts, stored_delivery_state(rows.text(i, 0))) = n;
   }
   return counts;
 }

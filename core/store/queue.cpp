@@ -12,12 +12,6 @@ namespace deploy::store {
 
 namespace {
 
-DeliveryState parse_state(std::string_view text) {
-  if (auto state = parse_delivery_state(text)) return *state;
-  // The schema's CHECK constraint makes this unreachable unless the file was edited by hand.
-  throw std::runtime_error("store: unknown delivery state '" + std::string(text) + "' in the database");
-}
-
 // body last, as in the table, so a query that leaves it out selects the same leading columns.
 constexpr const char* kDeliveryColumns =
     "delivery_id, event, action, installation_id, repository, received_at, state, attempts, next_attempt_at, "
@@ -32,7 +26,7 @@ Delivery read_delivery(const sqlite::Statement& st, bool with_body = true) {
   d.installation_id = st.column_int64(3);
   d.repository = st.column_string(4);
   d.received_at = from_ms(st.column_int64(5));
-  d.state = parse_state(st.column_text(6));
+  d.state = stored_delivery_state(st.column_text(6));
   d.attempts = st.column_int64(7);
   d.next_attempt_at = from_ms(st.column_int64(8));
   d.last_error = st.column_optional_string(9);
@@ -168,6 +162,27 @@ std::string_view to_string(DeliveryState state) {
       return "ignored";
   }
   return "unknown";
+}
+
+DeliveryState stored_delivery_state(std::string_view text) {
+  if (auto state = parse_delivery_state(text)) return *state;
+  throw std::runtime_error("store: unknown delivery state '" + std::string(text) + "' in the database");
+}
+
+std::int64_t& count_of(Counts& counts, DeliveryState state) {
+  switch (state) {
+    case DeliveryState::queued:
+      return counts.queued;
+    case DeliveryState::running:
+      return counts.running;
+    case DeliveryState::done:
+      return counts.done;
+    case DeliveryState::failed:
+      return counts.failed;
+    case DeliveryState::ignored:
+      return counts.ignored;
+  }
+  throw std::logic_error("store: a delivery state without a count");
 }
 
 std::optional<DeliveryState> parse_delivery_state(std::string_view text) {
@@ -433,23 +448,7 @@ Counts SqliteQueue::counts() {
     Counts counts;
     while (st.step()) {
       std::int64_t n = st.column_int64(1);
-      switch (parse_state(st.column_text(0))) {
-        case DeliveryState::queued:
-          counts.queued = n;
-          break;
-        case DeliveryState::running:
-          counts.running = n;
-          break;
-        case DeliveryState::done:
-          counts.done = n;
-          break;
-        case DeliveryState::failed:
-          counts.failed = n;
-          break;
-        case DeliveryState::ignored:
-          counts.ignored = n;
-          break;
-      }
+      count_of(counts, stored_delivery_state(st.column_text(0))) = n;
     }
     return counts;
   });

@@ -91,6 +91,11 @@ struct Counts {
   std::int64_t failed = 0;
   std::int64_t ignored = 0;
 };
+// The member of `counts` that counts deliveries in `state` (both back ends fill Counts by state).
+std::int64_t& count_of(Counts& counts, DeliveryState state);
+// A state as a back end stored it: throws std::runtime_error when it names none (the schema's CHECK
+// constraint makes that unreachable unless the database was edited by hand).
+DeliveryState stored_delivery_state(std::string_view text);
 
 class Queue {
  public:
